@@ -1,0 +1,81 @@
+/** The subset of Kubernetes ObjectMeta that Sealed Secrets reads or writes. Unknown fields are preserved. */
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  selfLink?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string | null;
+  deletionTimestamp?: string | null;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  managedFields?: unknown[];
+  [extra: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+/** A core/v1 Secret. `data` values are base64 strings as on the wire. */
+export interface Secret {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  type?: string;
+  immutable?: boolean;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+export interface SecretTemplateSpec {
+  metadata?: ObjectMeta | null;
+  type?: string;
+  immutable?: boolean;
+  /** Go-template strings rendered with the decrypted values (compat §2.7). */
+  data?: Record<string, string> | null;
+}
+
+export interface SealedSecretSpec {
+  template?: SecretTemplateSpec;
+  /** Legacy v1 format (compat §1.4): base64 of one hybrid blob holding a whole Secret as JSON. */
+  data?: string | null;
+  encryptedData: Record<string, string>;
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface SealedSecretCondition {
+  type: 'Synced' | string;
+  status: ConditionStatus | string;
+  lastUpdateTime?: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface SealedSecretStatus {
+  observedGeneration?: number;
+  conditions?: SealedSecretCondition[];
+}
+
+export interface SealedSecret {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: SealedSecretSpec;
+  status?: SealedSecretStatus;
+}
+
+export const SEALED_SECRET_API_VERSION = 'bitnami.com/v1alpha1';
+export const SEALED_SECRET_KIND = 'SealedSecret';
