@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set-up on a fresh machine, idempotent and quick when already done: Node check, pnpm 10, dependencies, build.
+# The control-plane binaries (Go build, cached outside the repository) are built on first use by the e2e suite,
+# `pnpm demo` and `pnpm cluster:up`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PNPM_VERSION=10.34.9
+
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error(`error: Node.js >= 20.19 is required, found ${process.versions.node}`); process.exit(1); }'
+
+if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null | cut -d. -f1)" != "10" ]; then
+  echo "setup: installing pnpm@${PNPM_VERSION} with npm" >&2
+  npm install -g "pnpm@${PNPM_VERSION}" >/dev/null
+fi
+
+# ip (iproute2) makes the network namespaces that the service-proxy e2e tests need; openssl makes test PKI.
+missing=()
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]} with apt-get" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+pnpm install --frozen-lockfile --reporter=silent
+pnpm -s build
+echo "setup: done (node $(node --version), pnpm $(pnpm --version))" >&2
