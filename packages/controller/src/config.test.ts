@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { parseControllerConfig, type ControllerConfig } from './config.js';
+import { ControllerError } from './errors.js';
+import { parseGoBool, parseGoDuration, parseRfc1123z } from './go-syntax.js';
+
+function run(argv: string[], env: Record<string, string> = {}): ControllerConfig {
+  const parsed = parseControllerConfig(argv, env);
+  if (parsed.kind !== 'run') throw new Error(`expected run, got ${parsed.kind}`);
+  return parsed.config;
+}
+
+function usageError(argv: string[], env: Record<string, string> = {}): ControllerError {
+  try {
+    parseControllerConfig(argv, env);
+  } catch (error) {
+    if (error instanceof ControllerError) return error;
+    throw error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('parseControllerConfig', () => {
+  it('has the defaults of compat §7.1', () => {
+    const config = run([]);
+    expect(config).toMatchObject({
+      keyPrefix: 'sealed-secrets-key',
+      keySize: 4096,
+      keyTtlMs: 87600 * 3_600_000,
+      myCn: '',
+      keyRenewPeriodMs: 720 * 3_600_000,
+      keyOrderPriority: 'CertNotBefore',
+      keyCutoffTime: undefined,
+      acceptDeprecatedV1Data: true,
+      allNamespaces: true,
+      additionalNamespaces: [],
+      labelSelector: '',
+      rateLimit: 2,
+      rateLimitBurst: 2,
+      privateKeyAnnotations: {},
+      privateKeyLabels: {},
+      oldGcBehavior: false,
+      updateStatus: true,
+      watchForSecrets: true,
+      skipRecreate: false,
+      logInfoStdout: true,
+      logLevel: 'INFO',
+      logFormat: 'text',
+      maxUnsealRetries: 5,
+      kubeclientQps: 5,
+      kubeclientBurst: 10,
+      listenAddr: ':8080',
+      listenMetricsAddr: ':8081',
+      readTimeoutMs: 120_000,
+      writeTimeoutMs: 120_000,
+      kubeconfig: '',
+      namespace: undefined,
+    });
+  });
+
+  it('accepts --flag=value, --flag value and bare booleans', () => {
+    const config = run([
+      '--key-size=2048',
+      '--listen-addr',
+      '127.0.0.1:9000',
+      '--old-gc-behavior',
+      '--update-status=false',
+      '--key-renew-period',
+      '1h30m',
+    ]);
+    expect(config.keySize).toBe(2048);
+    expect(config.listenAddr).toBe('127.0.0.1:9000');
+    expect(config.oldGcBehavior).toBe(true);
+    expect(config.updateStatus).toBe(false);
+    expect(config.keyRenewPeriodMs).toBe(90 * 60_000);
+  });
+
+  it('reads SEALED_SECRETS_* env, Go bools, and lets the command line win', () => {
+    const env = {
+      SEALED_SECRETS_UPDATE_STATUS: '0',
+      SEALED_SECRETS_ALL_NAMESPACES: 'F',
+      SEALED_SECRETS_KEY_SIZE: '3072',
+    };
+    expect(run([], env)).toMatchObject({ updateStatus: false, allNamespaces: false, keySize: 3072 });
+    expect(run(['--key-size=2048'], env).keySize).toBe(2048);
+  });
+
+  it('silently ignores env values that do not parse', () => {
+    const config = run([], { SEALED_SECRETS_UPDATE_STATUS: 'yes', SEALED_SECRETS_KEY_TTL: '10d' });
+    expect(config.updateStatus).toBe(true);
+    expect(config.keyTtlMs).toBe(87600 * 3_600_000);
+  });
+
+  it('applies the deprecated ROTATE_PERIOD env after KEY_RENEW_PERIOD; the command line beats both', () => {
+    const env = { SEALED_SECRETS_KEY_RENEW_PERIOD: '1h', SEALED_SECRETS_ROTATE_PERIOD: '2h' };
+    expect(run([], env).keyRenewPeriodMs).toBe(2 * 3_600_000);
+    expect(run(['--key-renew-period=3h'], env).keyRenewPeriodMs).toBe(3 * 3_600_000);
+    expect(run(['--rotate-period=0'], {}).keyRenewPeriodMs).toBe(0);
+  });
+
+  it('takes the namespace from --namespace, else POD_NAMESPACE', () => {
+    expect(run([], { POD_NAMESPACE: 'ctrl' }).namespace).toBe('ctrl');
+    expect(run(['--namespace', 'mine'], { POD_NAMESPACE: 'ctrl' }).namespace).toBe('mine');
+    expect(run([], { SEALED_SECRETS_NAMESPACE: 'ignored' }).namespace).toBeUndefined();
+  });
+
+  it('parses lists and k=v pairs, dropping the key label from extra labels', () => {
+    const config = run([
+      '--additional-namespaces=a,b,a,',
+      '--privatekey-labels=testLabel1=additional.label,test.label.2=test/2,sealedsecrets.bitnami.com/sealed-secrets-key=x',
+      '--privatekey-annotations=a=b=c',
+    ]);
+    expect(config.additionalNamespaces).toEqual(['a', 'b']);
+    expect(config.privateKeyLabels).toEqual({ testLabel1: 'additional.label', 'test.label.2': 'test/2' });
+    expect(config.privateKeyAnnotations).toEqual({ a: 'b=c' });
+    expect(usageError(['--privatekey-labels=novalue']).code).toBe('USAGE');
+  });
+
+  it('parses --key-cutoff-time as RFC1123Z and rejects other formats', () => {
+    expect(run(['--key-cutoff-time', 'Mon, 14 Oct 2024 21:45:30 +0200']).keyCutoffTime?.toISOString()).toBe(
+      '2024-10-14T19:45:30.000Z',
+    );
+    expect(usageError(['--key-cutoff-time', '2024-10-14']).code).toBe('CONFIG');
+  });
+
+  it('validates the key prefix like upstream', () => {
+    expect(usageError(['--key-prefix', 'Bad_Prefix']).message).toBe('name contains illegal character B');
+    expect(usageError(['--key-prefix', 'a'.repeat(246)]).message).toBe(
+      'name is too long, must be shorter than 245, got 246',
+    );
+  });
+
+  it('falls back to CertNotBefore for an unknown key order priority, with a warning', () => {
+    const config = run(['--key-order-priority', 'Nope']);
+    expect(config.keyOrderPriority).toBe('CertNotBefore');
+    expect(config.keyOrderPriorityWarning).toContain('Nope');
+    expect(run(['--key-order-priority', 'SecretCreationTimestamp']).keyOrderPriority).toBe(
+      'SecretCreationTimestamp',
+    );
+  });
+
+  it.each([
+    [['--nope'], 'unknown flag: --nope'],
+    [['--key-size=abc'], 'invalid argument "abc" for "--key-size" flag: expected int'],
+    [['--update-status=maybe'], 'invalid argument "maybe"'],
+    [['--key-ttl=10d'], 'invalid argument "10d"'],
+    [['--key-size'], 'flag needs an argument: --key-size'],
+    [['positional'], 'unexpected argument "positional"'],
+  ])('rejects %j with a usage error', (argv, message) => {
+    const error = usageError(argv);
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toContain(message);
+  });
+
+  it('handles --version (before --help) and --help', () => {
+    expect(parseControllerConfig(['--help', '--version'], {})).toEqual({ kind: 'version' });
+    const help = parseControllerConfig(['--help'], {});
+    expect(help.kind).toBe('help');
+    if (help.kind === 'help') {
+      expect(help.text).toContain('--key-renew-period duration');
+      expect(help.text).toContain('(default 720h0m0s)');
+    }
+  });
+});
+
+describe('Go syntax helpers', () => {
+  it.each([
+    ['0', 0],
+    ['720h0m0s', 720 * 3_600_000],
+    ['1.5h', 5_400_000],
+    ['300ms', 300],
+    ['-1m', -60_000],
+    ['2m0s', 120_000],
+    ['1h', 3_600_000],
+  ])('parseGoDuration(%s) = %d', (text, ms) => expect(parseGoDuration(text)).toBe(ms));
+
+  it.each(['', '10', '1d', 'h', '1h 2m', '--1s'])('parseGoDuration rejects %j', (text) =>
+    expect(parseGoDuration(text)).toBeUndefined(),
+  );
+
+  it('parses Go booleans', () => {
+    expect(['1', 't', 'T', 'TRUE', 'true', 'True'].map(parseGoBool)).toEqual(Array(6).fill(true));
+    expect(['0', 'f', 'F', 'FALSE', 'false', 'False'].map(parseGoBool)).toEqual(Array(6).fill(false));
+    expect(parseGoBool('yes')).toBeUndefined();
+  });
+
+  it('rejects impossible RFC1123Z dates', () => {
+    expect(parseRfc1123z('Mon, 31 Feb 2024 10:00:00 +0000')).toBeUndefined();
+    expect(parseRfc1123z('Tue, 01 Jan 2030 00:00:00 -0130')?.toISOString()).toBe('2030-01-01T01:30:00.000Z');
+  });
+});
