@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './model/types.js';
 export * from './model/annotations.js';
 export * from './model/parse.js';
+export * from './model/conditions.js';
 export * from './scope/scope.js';
 export * from './crypto/hybrid.js';
 export * from './crypto/base64.js';
