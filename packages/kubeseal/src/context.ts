@@ -1,0 +1,92 @@
+import { assertCertificateNotExpired, parseCertificatePem, type ParsedCertificate } from '@ssts/core';
+import type { ControllerClient } from './cluster/controller-client.js';
+import type { Plan } from './dispatch.js';
+import { CliError } from './errors.js';
+import { resolveFormat, type OutputFormat } from './format/render.js';
+import { readCertFromSource } from './io/cert-source.js';
+import type { Io } from './io/io.js';
+import { resolveNamespace, type Env, type ResolvedNamespace } from './kubeconfig/kubeconfig.js';
+import type { CliOptions } from './program.js';
+
+/** Collects a command's output: straight to stdout, or held back for `-w` until the command has succeeded. */
+export class OutputSink {
+  readonly #io: Io;
+  readonly #path: string | undefined;
+  readonly #chunks: Buffer[] = [];
+  constructor(io: Io, path: string | undefined) {
+    this.#io = io;
+    this.#path = path;
+  }
+  get path(): string | undefined {
+    return this.#path;
+  }
+  write(chunk: string | Uint8Array): void {
+    if (this.#path === undefined) this.#io.stdout.write(chunk);
+    else this.#chunks.push(Buffer.from(chunk));
+  }
+  /** Writes the `-w` file atomically, only if the mode produced output. */
+  async commit(): Promise<void> {
+    if (this.#path === undefined || this.#chunks.length === 0) return;
+    try {
+      await this.#io.fs.writeFileAtomic(this.#path, Buffer.concat(this.#chunks));
+    } catch (error) {
+      throw new CliError('OUTPUT', `cannot write ${this.#path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/** Everything a mode needs; cluster access and the kubeconfig are loaded lazily and at most once. */
+export class RunContext {
+  readonly options: CliOptions;
+  readonly plan: Plan;
+  readonly io: Io;
+  readonly env: Env;
+  readonly output: OutputSink;
+  readonly #fileInput: Buffer | undefined;
+  #controller: Promise<ControllerClient> | undefined;
+  #namespace: Promise<ResolvedNamespace> | undefined;
+
+  constructor(args: { options: CliOptions; plan: Plan; io: Io; env: Env; fileInput: Buffer | undefined }) {
+    this.options = args.options;
+    this.plan = args.plan;
+    this.io = args.io;
+    this.env = args.env;
+    this.#fileInput = args.fileInput;
+    this.output = new OutputSink(args.io, args.plan.output.kind === 'file' ? args.plan.output.path : undefined);
+  }
+
+  /** The `-f` file's bytes (read up front), else all of stdin. */
+  async readInput(): Promise<Buffer> {
+    return this.#fileInput ?? this.io.stdin.readAll();
+  }
+
+  /** The output format, validated when first needed (upstream checks it only when printing). */
+  format(): OutputFormat {
+    return resolveFormat(this.options.format, this.output.path);
+  }
+
+  controller(): Promise<ControllerClient> {
+    this.#controller ??= import('./cluster/connect.js').then(({ connectController }) =>
+      connectController(this.io.fs, this.options, this.env),
+    );
+    return this.#controller;
+  }
+
+  namespace(): Promise<ResolvedNamespace> {
+    this.#namespace ??= resolveNamespace(this.io.fs, this.options, this.env);
+    return this.#namespace;
+  }
+
+  /** Compat §6.3 step 10: `--cert` if given, else the controller's `/v1/cert.pem`. */
+  async certificateBytes(): Promise<Buffer> {
+    if (this.options.cert !== '') return readCertFromSource(this.options.cert, this.io.fs);
+    return (await this.controller()).fetchCertificate();
+  }
+
+  /** Compat §6.3 step 11: first CERTIFICATE block, RSA, not expired. */
+  async certificate(): Promise<ParsedCertificate> {
+    const cert = parseCertificatePem((await this.certificateBytes()).toString('utf8'));
+    assertCertificateNotExpired(cert, this.io.now());
+    return cert;
+  }
+}

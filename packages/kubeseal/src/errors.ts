@@ -1,0 +1,42 @@
+/** Stable codes of the CLI's own errors (core errors keep their own `code`). */
+export type CliErrorCode =
+  | 'USAGE' // flag parsing failed: usage + message, exit code 2
+  | 'INPUT' // unreadable or malformed input
+  | 'OUTPUT' // cannot render or write the output
+  | 'CERT' // certificate could not be obtained
+  | 'KUBECONFIG' // kubeconfig could not be loaded or is unusable
+  | 'KUBECONFIG_EMPTY' // no kubeconfig at all (client-go's ErrEmptyConfig)
+  | 'CLUSTER' // the API server or the controller refused or failed
+  | 'INVALID_ARGUMENT'; // flags are well-formed but do not fit together
+
+/** An error whose message is printed as `error: <message>` (one line per message line), exit code 1. */
+export class CliError extends Error {
+  readonly code: CliErrorCode;
+  /** Extra lines printed after the error, e.g. `hint: ...`; never secret material. */
+  readonly hints: readonly string[];
+  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown; hints?: readonly string[] }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CliError';
+    this.code = code;
+    this.hints = options?.hints ?? [];
+  }
+}
+
+/** Go's `<op> <path>: <reason>` text for a failed file-system call, e.g. `open x: no such file or directory`. */
+export function describeFsError(op: string, path: string, error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'not a directory',
+    EPERM: 'operation not permitted',
+  };
+  const reason =
+    typeof code === 'string' && reasons[code] !== undefined
+      ? reasons[code]
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  return `${op} ${path}: ${reason}`;
+}

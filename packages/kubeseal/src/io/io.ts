@@ -1,0 +1,29 @@
+/** A readable standard input. */
+export interface InputStream {
+  readonly isTTY: boolean;
+  /** Reads everything until end of input. */
+  readAll(): Promise<Buffer>;
+}
+
+/** A writable standard stream. */
+export interface OutputStream {
+  readonly isTTY: boolean;
+  write(chunk: string | Uint8Array): void;
+}
+
+/** The file-system calls the CLI makes; errors carry Node's `code` (ENOENT, …). */
+export interface FileSystem {
+  readFile(path: string): Promise<Buffer>;
+  /** Replaces `path` atomically (temp file in the same directory + rename); a failure leaves `path` untouched. */
+  writeFileAtomic(path: string, data: string | Uint8Array): Promise<void>;
+}
+
+/** Every effect the CLI has, so tests can run it in memory. */
+export interface Io {
+  readonly stdin: InputStream;
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  readonly fs: FileSystem;
+  /** The clock, for certificate expiry. */
+  now(): Date;
+}

@@ -1,0 +1,89 @@
+import { SealedSecretsError } from '@ssts/core';
+import { RunContext } from './context.js';
+import { dispatch, type Mode } from './dispatch.js';
+import { CliError } from './errors.js';
+import { formatUsage } from './flags.js';
+import type { Io } from './io/io.js';
+import type { Env } from './kubeconfig/kubeconfig.js';
+import { parseCommandLine } from './program.js';
+import { VERSION } from './version.js';
+
+export type { Io } from './io/io.js';
+
+const PROGRAM = 'kubeseal';
+
+async function runMode(ctx: RunContext, mode: Mode): Promise<void> {
+  // Modes are imported on demand so a command loads only the code (and dependencies) it uses.
+  switch (mode.kind) {
+    case 'recovery-unseal':
+      return (await import('./modes/recovery-unseal.js')).runRecoveryUnseal(ctx, mode.keyFiles);
+    case 'validate':
+      return (await import('./modes/validate.js')).runValidate(ctx);
+    case 're-encrypt':
+      return (await import('./modes/re-encrypt.js')).runReEncrypt(ctx);
+    case 'fetch-cert':
+      return (await import('./modes/fetch-cert.js')).runFetchCert(ctx);
+    case 'merge-into':
+      return (await import('./modes/merge-into.js')).runMergeInto(ctx, mode.file);
+    case 'raw':
+      return (await import('./modes/raw.js')).runRaw(ctx);
+    case 'seal':
+      return (await import('./modes/seal.js')).runSeal(ctx);
+    case 'version':
+    case 'help':
+      return;
+  }
+}
+
+function reportError(io: Io, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  // Upstream prints multi-line errors (one line per distinct unseal failure); we prefix every line.
+  for (const line of message.split('\n')) io.stderr.write(`error: ${line}\n`);
+  if (error instanceof CliError) for (const hint of error.hints) io.stderr.write(`${hint}\n`);
+}
+
+/**
+ * Runs kubeseal with `argv` (without the program name) and returns the exit code: 0 success, 1 error (printed as
+ * `error: …` on stderr), 2 bad command line (usage on stdout). Never calls process.exit.
+ */
+export async function run(argv: readonly string[], io: Io, env: Env): Promise<number> {
+  const parsed = parseCommandLine(argv, env);
+  if (parsed.kind === 'usage-error') {
+    io.stdout.write(formatUsage(PROGRAM));
+    io.stderr.write(`${parsed.message}\n`);
+    return 2;
+  }
+  const { options } = parsed;
+  try {
+    const plan = dispatch(options, { stdinIsTTY: io.stdin.isTTY, stderrIsTTY: io.stderr.isTTY });
+    if (plan.mode.kind === 'version') {
+      io.stdout.write(`${PROGRAM} version: ${VERSION}\n`);
+      return 0;
+    }
+    if (plan.mode.kind === 'help') {
+      io.stdout.write(formatUsage(PROGRAM));
+      return 0;
+    }
+    let fileInput: Buffer | undefined;
+    if (plan.input.kind === 'file') {
+      try {
+        fileInput = await io.fs.readFile(plan.input.path);
+      } catch (error) {
+        throw new CliError('INPUT', 'Could not read file specified with --secret-file', { cause: error });
+      }
+    }
+    for (const notice of plan.notices) io.stderr.write(`${notice}\n`);
+    const ctx = new RunContext({ options, plan, io, env, fileInput });
+    await runMode(ctx, plan.mode);
+    await ctx.output.commit();
+    return 0;
+  } catch (error) {
+    if (!(error instanceof CliError) && !(error instanceof SealedSecretsError)) {
+      const message = error instanceof Error ? error.message : String(error);
+      reportError(io, new CliError('INPUT', `unexpected failure: ${message}`, { cause: error }));
+      return 1;
+    }
+    reportError(io, error);
+    return 1;
+  }
+}
