@@ -1,0 +1,299 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RENDER_CASES, testKeyPair } from './cases.js';
+import {
+  HELM_BUILD_TIMEOUT_MS,
+  chartDir,
+  controllerContainer,
+  findObject,
+  helmBin,
+  helmTemplate,
+  parseObjects,
+  runHelm,
+  type K8sObject,
+} from './helm.js';
+
+beforeAll(() => {
+  helmBin();
+}, HELM_BUILD_TIMEOUT_MS);
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  resourceNames?: string[];
+  verbs: string[];
+}
+
+const rules = (o: K8sObject): Rule[] => o['rules'] as Rule[];
+const render = (name: keyof typeof RENDER_CASES): K8sObject[] =>
+  parseObjects(helmTemplate(RENDER_CASES[name]));
+
+describe('helm lint', () => {
+  it('passes with the default values and with every optional resource enabled', () => {
+    const plain = runHelm(['lint', chartDir, '--strict']);
+    expect(plain.stderr).toBe('');
+    expect(plain.stdout).toContain('0 chart(s) failed');
+    const full = runHelm([
+      'lint',
+      chartDir,
+      '--strict',
+      ...['--set', 'metrics.serviceMonitor.enabled=true,metrics.dashboards.create=true,pdb.create=true'],
+      ...[
+        '--set',
+        'networkPolicy.enabled=true,ingress.enabled=true,ingress.tls=true,ingress.selfSigned=true',
+      ],
+    ]);
+    expect(full.status).toBe(0);
+    expect(full.stdout).toContain('0 chart(s) failed');
+  });
+});
+
+describe('helm template goldens', () => {
+  for (const name of Object.keys(RENDER_CASES)) {
+    // Without the CRD: it has an owner of its own, and deploy/controller.yaml's freshness test covers it.
+    it(`renders ${name} as in golden/${name}.yaml`, async () => {
+      const rendered = helmTemplate(RENDER_CASES[name]);
+      await expect(rendered).toMatchFileSnapshot(`golden/${name}.yaml`);
+    });
+  }
+});
+
+describe('values → controller flags', () => {
+  it('passes by default only --update-status, the key prefix and the listen addresses', () => {
+    const c = controllerContainer(render('default'));
+    expect(c.command).toEqual(['node', '/app/bin/sealed-secrets-controller.js']);
+    expect(c.args).toEqual([
+      '--update-status',
+      '--key-prefix',
+      'sealed-secrets-key',
+      '--listen-addr',
+      ':8080',
+      '--listen-metrics-addr',
+      ':8081',
+    ]);
+  });
+
+  it('maps every controller value, booleans only when true', () => {
+    const c = controllerContainer(render('controller-flags'));
+    expect(c.args).toEqual([
+      '--skip-recreate',
+      '--key-renew-period',
+      '0',
+      '--key-ttl',
+      '8760h',
+      '--key-cutoff-time',
+      'Mon, 14 Oct 2024 21:45:30 +0200',
+      '--rate-limit',
+      '5',
+      '--rate-limit-burst',
+      '10',
+      '--key-prefix',
+      'sealed-secrets-key',
+      '--privatekey-annotations',
+      'owner=ops',
+      '--privatekey-labels',
+      'env=prod,team=platform',
+      '--log-info-stdout',
+      '--log-level',
+      'DEBUG',
+      '--log-format',
+      'json',
+      '--max-unseal-retries',
+      '3',
+      '--watch-for-secrets',
+      '--kubeclient-qps',
+      '7.5',
+      '--kubeclient-burst',
+      '20',
+      '--listen-addr',
+      ':9090',
+      '--listen-metrics-addr',
+      ':9091',
+    ]);
+    expect(c.ports).toEqual([
+      { name: 'http', containerPort: 9090 },
+      { name: 'metrics', containerPort: 9091 },
+    ]);
+  });
+
+  it('joins additionalNamespaces with commas', () => {
+    const c = controllerContainer(render('namespaced-rbac'));
+    const i = c.args?.indexOf('--additional-namespaces') ?? -1;
+    expect(i).toBeGreaterThan(-1);
+    expect(c.args?.[i + 1]).toBe('team-a,team-b');
+  });
+
+  it('uses args and command verbatim when set', () => {
+    const c = controllerContainer(
+      parseObjects(
+        helmTemplate({
+          values: { command: ['/bin/ctl'], args: ['--update-status=false', '--all-namespaces=false'] },
+        }),
+      ),
+    );
+    expect(c.command).toEqual(['/bin/ctl']);
+    expect(c.args).toEqual(['--update-status=false', '--all-namespaces=false']);
+  });
+});
+
+describe('Deployment hardening', () => {
+  it('runs non-root with a read-only root filesystem, no privilege escalation, no capabilities', () => {
+    const objects = render('default');
+    const c = controllerContainer(objects);
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: 1001,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    const pod = (findObject(objects, 'Deployment')['spec'] as { template: { spec: Record<string, unknown> } })
+      .template.spec;
+    expect(pod['securityContext']).toEqual({ fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod['volumes']).toEqual([{ name: 'tmp', emptyDir: {} }]);
+    expect(c['volumeMounts']).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(c['livenessProbe']).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
+    expect(c['readinessProbe']).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
+  });
+});
+
+describe('Services', () => {
+  it('names the first port of <fullname> "http" so kubeseal\'s proxy path http:<name>:http resolves', () => {
+    const objects = render('kube-system');
+    const svc = findObject(objects, 'Service', 'sealed-secrets-controller');
+    const ports = (svc['spec'] as { ports: { name: string; port: number; targetPort: string }[] }).ports;
+    expect(ports[0]).toEqual({ name: 'http', port: 8080, targetPort: 'http' });
+    const metrics = findObject(objects, 'Service', 'sealed-secrets-controller-metrics');
+    expect(metrics.metadata.labels?.['app.kubernetes.io/component']).toBe('metrics');
+  });
+});
+
+describe('RBAC', () => {
+  it('grants cluster-wide unsealing through secrets-unsealer and key management in the controller namespace', () => {
+    const objects = render('default');
+    const cr = findObject(objects, 'ClusterRole', 'secrets-unsealer');
+    expect(rules(cr)).toContainEqual({
+      apiGroups: [''],
+      resources: ['secrets'],
+      verbs: ['get', 'list', 'create', 'update', 'delete', 'watch'],
+    });
+    expect(rules(cr).some((r) => r.resources.includes('namespaces'))).toBe(false);
+    const keyAdmin = findObject(objects, 'Role', 'sealed-secrets-key-admin');
+    expect(keyAdmin.metadata.namespace).toBe('sealed-secrets');
+    expect(rules(keyAdmin)).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['sealed-secrets-key'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'list'] },
+    ]);
+  });
+
+  it('lets every authenticated user reach the controller through the service proxy', () => {
+    const objects = render('kube-system');
+    const proxier = findObject(objects, 'Role', 'sealed-secrets-controller-service-proxier');
+    expect(rules(proxier)).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['services'],
+        resourceNames: ['sealed-secrets-controller'],
+        verbs: ['get'],
+      },
+      {
+        apiGroups: [''],
+        resources: ['services/proxy'],
+        resourceNames: [
+          'http:sealed-secrets-controller:',
+          'http:sealed-secrets-controller:http',
+          'sealed-secrets-controller',
+        ],
+        verbs: ['create', 'get'],
+      },
+    ]);
+    const binding = findObject(objects, 'RoleBinding', 'sealed-secrets-controller-service-proxier');
+    expect(binding['subjects']).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' },
+    ]);
+  });
+
+  it('namespaced mode: an unsealer Role + RoleBinding per watched namespace and no cluster-wide grant', () => {
+    const objects = render('namespaced-rbac');
+    expect(objects.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
+    const roles = objects.filter((o) => o.kind === 'Role' && o.metadata.name === 'secrets-unsealer');
+    expect(roles.map((r) => r.metadata.namespace)).toEqual(['ssts-controller', 'team-a', 'team-b']);
+    const teamA = roles[1] as K8sObject;
+    expect(rules(teamA).find((r) => r.resources.includes('namespaces'))?.resourceNames).toEqual(['team-a']);
+    const bindings = objects.filter((o) => o.kind === 'RoleBinding' && o.metadata.name === 'sealed-secrets');
+    expect(bindings.map((b) => b.metadata.namespace)).toEqual(['ssts-controller', 'team-a', 'team-b']);
+    expect(bindings[2]?.['subjects']).toEqual([
+      { kind: 'ServiceAccount', name: 'sealed-secrets', namespace: 'ssts-controller' },
+    ]);
+  });
+
+  it('restricts the namespaces rule of the ClusterRole to additionalNamespaces', () => {
+    const cr = findObject(
+      parseObjects(helmTemplate({ values: { additionalNamespaces: ['a', 'b'] } })),
+      'ClusterRole',
+      'secrets-unsealer',
+    );
+    expect(rules(cr).find((r) => r.resources.includes('namespaces'))).toEqual({
+      apiGroups: [''],
+      resources: ['namespaces'],
+      resourceNames: ['a', 'b'],
+      verbs: ['get'],
+    });
+  });
+
+  it('renders no RBAC at all with rbac.create=false', () => {
+    const objects = parseObjects(helmTemplate({ values: { 'rbac.create': false } }));
+    expect(objects.filter((o) => /Role/.test(o.kind))).toEqual([]);
+  });
+});
+
+describe('bring your own key', () => {
+  it('renders an active kubernetes.io/tls key Secret that survives helm uninstall', () => {
+    const secret = findObject(render('byo-key'), 'Secret', 'sealed-secrets-key-byo');
+    expect(secret['type']).toBe('kubernetes.io/tls');
+    expect(secret.metadata.labels?.['sealedsecrets.bitnami.com/sealed-secrets-key']).toBe('active');
+    expect(secret.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    const data = secret['data'] as Record<string, string>;
+    expect(Buffer.from(data['tls.crt'] ?? '', 'base64').toString()).toBe(testKeyPair.certificate);
+    expect(Buffer.from(data['tls.key'] ?? '', 'base64').toString()).toBe(testKeyPair.privateKey);
+  });
+
+  it('renders no key Secret by default', () => {
+    expect(render('default').filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+});
+
+describe('optional resources', () => {
+  it('renders ServiceMonitor, NetworkPolicy, PDB, Ingress and the dashboard ConfigMap when enabled', () => {
+    const objects = render('metrics-and-exposure');
+    const sm = findObject(objects, 'ServiceMonitor');
+    expect(sm['spec']).toMatchObject({
+      endpoints: [{ port: 'metrics', interval: '30s', honorLabels: true }],
+    });
+    const np = findObject(objects, 'NetworkPolicy');
+    expect(np['spec']).toMatchObject({ policyTypes: ['Ingress', 'Egress'] });
+    expect(findObject(objects, 'PodDisruptionBudget')['spec']).toMatchObject({ minAvailable: 1 });
+    const ing = findObject(objects, 'Ingress');
+    expect(ing['spec']).toMatchObject({
+      ingressClassName: 'nginx',
+      rules: [{ host: 'sealed-secrets.local', http: { paths: [{ path: '/v1/cert.pem' }] } }],
+      tls: [{ hosts: ['sealed-secrets.local'], secretName: 'sealed-secrets.local-tls' }],
+    });
+    const cm = findObject(objects, 'ConfigMap', 'sealed-secrets-dashboards');
+    const dashboard = JSON.parse(
+      (cm['data'] as Record<string, string>)['sealed-secrets-controller.json'] ?? '',
+    ) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    expect(dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n')).toContain(
+      'sealed_secrets_controller_unseal_errors_total',
+    );
+  });
+
+  it('renders none of them by default', () => {
+    const kinds = render('default').map((o) => o.kind);
+    for (const kind of ['ServiceMonitor', 'NetworkPolicy', 'PodDisruptionBudget', 'Ingress', 'ConfigMap']) {
+      expect(kinds).not.toContain(kind);
+    }
+  });
+});
