@@ -17,6 +17,17 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // Real etcd + kube-apiserver + kube-controller-manager, started once per run by the globalSetup.
+          name: 'e2e',
+          include: ['e2e/specs/**/*.e2e.test.ts'],
+          globalSetup: ['e2e/setup/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -1,4 +1,5 @@
 # Sourced by build.sh and gen-replaces.sh: sets GO to a Go toolchain >= 1.24.
+# Exit code 3 means "no suitable Go" so callers can say what to install.
 # An older distro Go earlier on PATH must not win, so every candidate is version-checked.
 go_ok() {
   local v
@@ -15,6 +16,6 @@ done
 if [ -z "$GO_FOUND" ]; then
   echo "controlplane: no Go >= 1.24 found (tried \$GO, go on PATH, /usr/local/go/bin/go)." >&2
   echo "controlplane: install Go >= 1.24 from the official Go distribution into /usr/local/go, or set GO=/path/to/go." >&2
-  exit 1
+  exit 3
 fi
 GO=$GO_FOUND
