@@ -11,6 +11,7 @@ export * from './keys/pem.js';
 export * from './keys/certificate.js';
 export * from './keys/generate.js';
 export * from './keys/key-ring.js';
+export * from './keys/key-secret.js';
 export * from './seal/seal.js';
 export * from './unseal/unseal.js';
 export * from './template/render.js';

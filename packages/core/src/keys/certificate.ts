@@ -1,5 +1,7 @@
-import type { KeyObject } from 'node:crypto';
-import { notImplemented } from '../errors.js';
+import { X509Certificate, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import forge from 'node-forge';
+import { SealedSecretsError } from '../errors.js';
+import { pemBlocks } from './pem-blocks.js';
 
 export interface ParsedCertificate {
   /** PEM of this one certificate. */
@@ -9,18 +11,91 @@ export interface ParsedCertificate {
   readonly notAfter: Date;
 }
 
+// Go prints the key's Go type in this error; these are the names users would see from upstream.
+const GO_KEY_TYPES: Readonly<Record<string, string>> = {
+  ec: '*ecdsa.PublicKey',
+  ed25519: 'ed25519.PublicKey',
+  dsa: '*dsa.PublicKey',
+};
+
 /**
  * The first `CERTIFICATE` block (compat §6.3 step 11). None → INVALID_CERT
  * `data does not contain any valid RSA or ECDSA certificates`; not RSA → INVALID_CERT
  * `expected RSA public key but found <type>`. Empty subject/issuer DNs are supported.
  */
 export function parseCertificatePem(pem: string): ParsedCertificate {
-  return notImplemented(`parseCertificatePem(${pem.length})`);
+  // Like client-go's ParseCertsPEM: every plain CERTIFICATE block must parse; the first one is used.
+  const certificates = pemBlocks(pem)
+    .filter((block) => block.type === 'CERTIFICATE' && !block.hasHeaders)
+    .map((block) => {
+      try {
+        return new X509Certificate(block.der);
+      } catch (cause) {
+        throw new SealedSecretsError('INVALID_CERT', 'x509: malformed certificate', { cause });
+      }
+    });
+  const first = certificates[0];
+  if (first === undefined) {
+    throw new SealedSecretsError('INVALID_CERT', 'data does not contain any valid RSA or ECDSA certificates');
+  }
+  const publicKey = first.publicKey;
+  const keyType = publicKey.asymmetricKeyType ?? 'unknown';
+  if (keyType !== 'rsa') {
+    throw new SealedSecretsError(
+      'INVALID_CERT',
+      `expected RSA public key but found ${GO_KEY_TYPES[keyType] ?? keyType}`,
+    );
+  }
+  return {
+    pem: first.toString(),
+    publicKey,
+    notBefore: parseOpenSslTime(first.validFrom),
+    notAfter: parseOpenSslTime(first.validTo),
+  };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** X509Certificate.validFrom/validTo text, e.g. `Nov  3 12:51:15 2026 GMT`. */
+function parseOpenSslTime(text: string): Date {
+  const match = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4}) GMT$/.exec(text);
+  const month = match ? MONTHS.indexOf(match[1] ?? '') : -1;
+  if (!match || month < 0)
+    throw new SealedSecretsError('INVALID_CERT', `unexpected certificate time ${text}`);
+  const [, , day, hours, minutes, seconds, year] = match.map(Number);
+  const date = new Date(0);
+  date.setUTCFullYear(year ?? 0, month, day);
+  date.setUTCHours(hours ?? 0, minutes, seconds, 0);
+  return date;
+}
+
+/** Go's `January 2, 2006` layout, in UTC. */
+export function formatGoDate(date: Date): string {
+  return `${MONTH_NAMES[date.getUTCMonth()] ?? ''} ${date.getUTCDate()}, ${date.getUTCFullYear()}`;
 }
 
 /** CERT_EXPIRED `failed to encrypt using an expired certificate on January 2, 2006` when `now > notAfter`. */
 export function assertCertificateNotExpired(cert: ParsedCertificate, now: Date): void {
-  notImplemented(`assertCertificateNotExpired(${cert.notAfter.toISOString()}, ${now.toISOString()})`);
+  if (now.getTime() > cert.notAfter.getTime()) {
+    throw new SealedSecretsError(
+      'CERT_EXPIRED',
+      `failed to encrypt using an expired certificate on ${formatGoDate(cert.notAfter)}`,
+    );
+  }
 }
 
 export interface CertificateOptions {
@@ -35,7 +110,49 @@ export interface CertificateOptions {
   serial: Uint8Array;
 }
 
-/** Self-signed X.509 v3 certificate shaped like upstream's (compat §4.2), as PEM. */
+// Public in node-forge (pki.getTBSCertificate) but missing from @types/node-forge.
+const forgeTbs = forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 };
+const SHA256_WITH_RSA = forge.pki.oids['sha256WithRSAEncryption'] ?? '1.2.840.113549.1.1.11';
+
+/**
+ * Self-signed X.509 v3 certificate shaped like upstream's (compat §4.2), as PEM. node-forge only assembles the
+ * TBSCertificate; the signature is made by node:crypto, so the private key never leaves its KeyObject.
+ */
 export function createSelfSignedCertificate(options: CertificateOptions): string {
-  return notImplemented(`createSelfSignedCertificate(${options.commonName ?? ''})`);
+  const publicKey =
+    options.publicKey.type === 'public' ? options.publicKey : createPublicKey(options.publicKey);
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicPem);
+  cert.serialNumber = serialHex(options.serial);
+  cert.validity.notBefore = truncateToSeconds(options.notBefore);
+  cert.validity.notAfter = truncateToSeconds(new Date(options.notBefore.getTime() + options.validityMs));
+  const dn = options.commonName ? [{ name: 'commonName', value: options.commonName }] : [];
+  cert.setSubject(dn);
+  cert.setIssuer(dn);
+  cert.setExtensions([
+    { name: 'keyUsage', critical: true, encipherOnly: true },
+    { name: 'basicConstraints', critical: true, cA: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  cert.siginfo.algorithmOid = SHA256_WITH_RSA;
+  cert.signatureOid = SHA256_WITH_RSA;
+  const tbsCertificate = forgeTbs.getTBSCertificate(cert);
+  cert.tbsCertificate = tbsCertificate;
+  const tbs = Buffer.from(forge.asn1.toDer(tbsCertificate).getBytes(), 'binary');
+  cert.signature = sign('sha256', tbs, options.privateKey).toString('binary');
+  return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
+}
+
+/** The serial as a positive DER INTEGER body (hex): unsigned big-endian, minimal, never zero. */
+function serialHex(bytes: Uint8Array): string {
+  let hex = Buffer.from(bytes)
+    .toString('hex')
+    .replace(/^(?:00)+/, '');
+  if (hex === '') hex = '01';
+  return parseInt(hex.slice(0, 2), 16) >= 0x80 ? `00${hex}` : hex;
+}
+
+function truncateToSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }
