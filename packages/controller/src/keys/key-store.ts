@@ -1,0 +1,230 @@
+import { randomBytes, type KeyObject } from 'node:crypto';
+import {
+  buildKeySecret,
+  createSelfSignedCertificate,
+  generateRsaKeyPair,
+  keyEntryFromSecret,
+  KeyRing,
+  LABEL_SEALED_SECRETS_KEY,
+  parseCertificatePem,
+  publicKeyFingerprint,
+  type KeyEntry,
+  type KeyOrderPriority,
+  type Secret,
+} from '@ssts/core';
+import type { Clock } from '../clock.js';
+import { ControllerError, errorMessage } from '../errors.js';
+import type { KubeGateway } from '../kube/kube-gateway.js';
+import type { Logger } from '../log.js';
+
+/** The key Secret selector of compat §4.3. */
+export const ACTIVE_KEY_SELECTOR = `${LABEL_SEALED_SECRETS_KEY}=active`;
+
+export interface GeneratedKey {
+  readonly privateKey: KeyObject;
+  readonly certificatePem: string;
+}
+
+/** Key generation and parsing, injectable so schedule tests need not make RSA-4096 keys. */
+export interface KeyMaterial {
+  generate(options: {
+    bits: number;
+    commonName: string;
+    notBefore: Date;
+    validityMs: number;
+  }): Promise<GeneratedKey>;
+  readSecret(secret: Secret, orderBy: KeyOrderPriority): KeyEntry;
+}
+
+export const coreKeyMaterial: KeyMaterial = {
+  async generate({ bits, commonName, notBefore, validityMs }) {
+    const { privateKey, publicKey } = await generateRsaKeyPair(bits);
+    const certificatePem = createSelfSignedCertificate({
+      privateKey,
+      publicKey,
+      commonName,
+      notBefore,
+      validityMs,
+      serial: randomBytes(16),
+    });
+    return { privateKey, certificatePem };
+  },
+  readSecret: (secret, orderBy) => keyEntryFromSecret(secret, { orderBy }),
+};
+
+export interface KeyStoreOptions {
+  readonly gateway: KubeGateway;
+  readonly namespace: string;
+  readonly keyPrefix: string;
+  readonly keySize: number;
+  readonly keyTtlMs: number;
+  readonly myCn: string;
+  readonly renewPeriodMs: number;
+  readonly cutoffTime: Date | undefined;
+  readonly orderBy: KeyOrderPriority;
+  readonly privateKeyLabels: Readonly<Record<string, string>>;
+  readonly privateKeyAnnotations: Readonly<Record<string, string>>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly material?: KeyMaterial;
+}
+
+/**
+ * Owns the sealing keys (compat §4): loads the key Secrets, generates the first key and renewals, and publishes
+ * immutable KeyRing snapshots. Readers call `current()`; nothing ever mutates a published ring.
+ */
+export class KeyStore {
+  readonly #options: KeyStoreOptions;
+  readonly #material: KeyMaterial;
+  readonly #listeners = new Set<(ring: KeyRing) => void>();
+  #ring = KeyRing.empty();
+  #timer: unknown;
+  #generating: Promise<unknown> = Promise.resolve();
+  #stopped = false;
+
+  constructor(options: KeyStoreOptions) {
+    this.#options = options;
+    this.#material = options.material ?? coreKeyMaterial;
+  }
+
+  current(): KeyRing {
+    return this.#ring;
+  }
+
+  /** Called with every new snapshot; returns an unsubscribe function. */
+  subscribe(listener: (ring: KeyRing) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Compat §4.3: the `active` key Secrets plus the legacy Secret named exactly like the prefix, registered in
+   * creationTimestamp order. Unusable Secrets are logged and skipped (upstream crashes).
+   */
+  async load(): Promise<void> {
+    const { gateway, namespace, keyPrefix } = this.#options;
+    const { items } = await gateway.list('secrets', { namespace, labelSelector: ACTIVE_KEY_SELECTOR });
+    const legacy = await gateway.getSecret(namespace, keyPrefix);
+    if (legacy !== undefined && !items.some((s) => s.metadata.name === legacy.metadata.name))
+      items.push(legacy);
+    const ordered = items
+      .map((secret, index) => ({
+        secret,
+        index,
+        time: Date.parse(secret.metadata.creationTimestamp ?? '') || 0,
+      }))
+      .sort((a, b) => a.time - b.time || a.index - b.index);
+    for (const { secret } of ordered) this.addSecret(secret);
+  }
+
+  /** Registers a key Secret (startup list or the live watch). Returns false when it was unusable. */
+  addSecret(secret: Secret): boolean {
+    let entry: KeyEntry;
+    try {
+      entry = this.#material.readSecret(secret, this.#options.orderBy);
+    } catch (error) {
+      this.#options.log.error(
+        { secret: secret.metadata.name, namespace: secret.metadata.namespace, error: errorMessage(error) },
+        'Skipping a key Secret that cannot be used',
+      );
+      return false;
+    }
+    this.#register(entry);
+    return true;
+  }
+
+  #register(entry: KeyEntry): void {
+    const next = this.#ring.with(entry);
+    if (next === this.#ring) return;
+    this.#ring = next;
+    this.#options.log.info(
+      { secret: entry.secretName, fingerprint: entry.fingerprint, keys: next.size },
+      'Registered a sealing key',
+    );
+    for (const listener of this.#listeners) listener(next);
+  }
+
+  /**
+   * Compat §4.5 startup: generate a key when there is none or the latest predates the cutoff (failure aborts
+   * startup), then arm the renewal schedule.
+   */
+  async start(): Promise<void> {
+    const latest = this.#ring.latest();
+    const cutoff = this.#options.cutoffTime;
+    if (latest === undefined || (cutoff !== undefined && latest.orderingTime.getTime() < cutoff.getTime())) {
+      try {
+        await this.generateKey();
+      } catch (error) {
+        throw new ControllerError('KEYS', `cannot create the first sealing key: ${errorMessage(error)}`, {
+          cause: error,
+        });
+      }
+    }
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    const period = this.#options.renewPeriodMs;
+    if (period <= 0 || this.#stopped) return;
+    const { clock } = this.#options;
+    const latest = this.#ring.latest();
+    const age = latest === undefined ? period : clock.now() - latest.orderingTime.getTime();
+    let next = clock.now() + Math.max(0, period - age);
+    const arm = (): void => {
+      this.#timer = clock.setTimeout(() => {
+        if (this.#stopped) return;
+        // Fixed cadence: the next renewal is one period after this one was due, not after the key was made.
+        next += period;
+        arm();
+        this.generateKey().catch((error: unknown) =>
+          this.#options.log.error({ error: errorMessage(error) }, 'Scheduled key renewal failed'),
+        );
+      }, next - clock.now());
+    };
+    arm();
+  }
+
+  /** Writes a new key Secret, then registers it with ordering time "now" (compat §4.4). Serialized. */
+  generateKey(): Promise<KeyEntry> {
+    const run = this.#generating.then(() => this.#generate());
+    this.#generating = run.catch(() => undefined);
+    return run;
+  }
+
+  async #generate(): Promise<KeyEntry> {
+    const o = this.#options;
+    const now = new Date(o.clock.now());
+    const key = await this.#material.generate({
+      bits: o.keySize,
+      commonName: o.myCn,
+      notBefore: now,
+      validityMs: o.keyTtlMs,
+    });
+    const secret = buildKeySecret({
+      prefix: o.keyPrefix,
+      namespace: o.namespace,
+      privateKey: key.privateKey,
+      certificatePem: key.certificatePem,
+      labels: o.privateKeyLabels,
+      annotations: o.privateKeyAnnotations,
+    });
+    const created = await o.gateway.createSecret(secret);
+    const entry: KeyEntry = {
+      fingerprint: publicKeyFingerprint(key.privateKey),
+      privateKey: key.privateKey,
+      certificate: parseCertificatePem(key.certificatePem),
+      orderingTime: now,
+      ...(created.metadata.name !== undefined && { secretName: created.metadata.name }),
+    };
+    this.#register(entry);
+    // Upstream logs the new certificate so users without cluster access can copy it; never the private key.
+    o.log.info({ secret: created.metadata.name, certificate: key.certificatePem }, 'Certificate generated');
+    return entry;
+  }
+
+  /** Stops the renewal schedule. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
+  }
+}

@@ -1,0 +1,74 @@
+import type { SealedSecret, Secret } from '@ssts/core';
+
+/** The two resources the controller lists and watches. */
+export type WatchedResource = 'sealedsecrets' | 'secrets';
+
+export interface ResourceOfKind {
+  sealedsecrets: SealedSecret;
+  secrets: Secret;
+}
+
+/** Which objects to list/watch: one namespace or all (`namespace` undefined), optionally by label selector. */
+export interface ListScope {
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+}
+
+export interface ListResult<T> {
+  readonly items: T[];
+  readonly resourceVersion: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+
+export interface WatchEvent<T> {
+  readonly type: WatchEventType;
+  readonly object: T;
+}
+
+/** A core/v1 Event, the fields we set (compat §3.7). */
+export interface KubeEvent {
+  readonly namespace: string;
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+  readonly involvedObject: {
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly namespace: string;
+    readonly name: string;
+    readonly uid: string;
+    readonly resourceVersion?: string;
+  };
+  readonly sourceComponent: string;
+  readonly time: Date;
+}
+
+/**
+ * Every Kubernetes API call the controller makes, in our own types. Failures throw KubeError. Objects returned are
+ * fresh copies the caller may keep.
+ */
+export interface KubeGateway {
+  list<R extends WatchedResource>(resource: R, scope: ListScope): Promise<ListResult<ResourceOfKind[R]>>;
+  /**
+   * Streams changes after `resourceVersion` until the server ends the watch (resolves) or it fails (rejects;
+   * KubeError `Gone` when the version is too old and a relist is needed). Aborting `signal` resolves.
+   */
+  watch<R extends WatchedResource>(
+    resource: R,
+    scope: ListScope,
+    resourceVersion: string,
+    onEvent: (event: WatchEvent<ResourceOfKind[R]>) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
+  getSealedSecret(namespace: string, name: string): Promise<SealedSecret | undefined>;
+  /** PUT to the `/status` subresource. */
+  updateSealedSecretStatus(sealedSecret: SealedSecret): Promise<SealedSecret>;
+  getSecret(namespace: string, name: string): Promise<Secret | undefined>;
+  createSecret(secret: Secret): Promise<Secret>;
+  updateSecret(secret: Secret): Promise<Secret>;
+  /** Resolves false when it did not exist. */
+  deleteSecret(namespace: string, name: string): Promise<boolean>;
+  createEvent(event: KubeEvent): Promise<void>;
+  namespaceExists(name: string): Promise<boolean>;
+}

@@ -1,0 +1,105 @@
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger } from 'pino';
+
+export interface LogOptions {
+  /** slog syntax, case-insensitive: DEBUG, INFO, WARN, ERROR, optionally `+N`/`-N`; invalid → INFO. */
+  readonly level: string;
+  /** `json` → JSON lines; anything else → slog-like `key=value` text (compat §3.10). */
+  readonly format: string;
+  /** true: info and below to stdout, warn and above to stderr; false: everything to stderr. */
+  readonly infoToStdout: boolean;
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+/** Never log secret material, even when a whole object slips into a log call (STYLE §3.14). */
+export const REDACT_PATHS = [
+  'data',
+  'stringData',
+  'encryptedData',
+  'privateKey',
+  '*.data',
+  '*.stringData',
+  '*.encryptedData',
+  '*.privateKey',
+  '*.*.data',
+  '*.*.stringData',
+  '*.*.encryptedData',
+  '*.*.privateKey',
+  'spec.template.data',
+  '*.spec.template.data',
+];
+
+const SLOG_LEVELS: Record<string, number> = { DEBUG: -4, INFO: 0, WARN: 4, ERROR: 8 };
+
+/** Maps an slog level expression to the nearest pino threshold. */
+export function pinoLevel(text: string): LevelWithSilent {
+  const match = /^(DEBUG|INFO|WARN|ERROR)([+-]\d+)?$/i.exec(text.trim());
+  const base = match === null ? 0 : (SLOG_LEVELS[(match[1] ?? 'INFO').toUpperCase()] ?? 0);
+  const threshold = base + (match?.[2] === undefined ? 0 : Number(match[2]));
+  if (threshold <= -4) return 'debug';
+  if (threshold <= 0) return 'info';
+  if (threshold <= 4) return 'warn';
+  if (threshold <= 8) return 'error';
+  return 'fatal';
+}
+
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'DEBUG',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'ERROR',
+};
+const WARN = 40;
+
+/** Formats one pino JSON record as an slog TextHandler line: `time=… level=INFO msg="…" key=value`. */
+export function toTextLine(record: Record<string, unknown>): string {
+  const { time, level, msg, pid: _pid, hostname: _hostname, ...rest } = record;
+  const parts = [
+    `time=${new Date(typeof time === 'number' ? time : Date.now()).toISOString()}`,
+    `level=${LEVEL_NAMES[typeof level === 'number' ? level : 30] ?? 'INFO'}`,
+    `msg=${quote(typeof msg === 'string' ? msg : '')}`,
+  ];
+  for (const [key, value] of Object.entries(rest)) {
+    parts.push(`${key}=${quote(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))}`);
+  }
+  return `${parts.join(' ')}\n`;
+}
+
+function quote(text: string): string {
+  return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text);
+}
+
+function splitDestination(options: LogOptions): DestinationStream {
+  const json = options.format === 'json';
+  return {
+    write(line: string): void {
+      let record: Record<string, unknown>;
+      try {
+        record = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        options.stderr.write(line);
+        return;
+      }
+      const level = typeof record['level'] === 'number' ? record['level'] : 30;
+      const out = options.infoToStdout && level < WARN ? options.stdout : options.stderr;
+      out.write(json ? line : toTextLine(record));
+    },
+  };
+}
+
+/** The controller's root logger (pino; also handed to fastify). */
+export function createLogger(options: LogOptions): Logger {
+  return pino(
+    {
+      level: pinoLevel(options.level),
+      base: null,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      formatters: { level: (_label, number) => ({ level: number }) },
+    },
+    splitDestination(options),
+  );
+}

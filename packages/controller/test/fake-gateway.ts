@@ -1,0 +1,243 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { SealedSecret, Secret } from '@ssts/core';
+import { KubeError } from '../src/kube/kube-errors.js';
+import type {
+  KubeEvent,
+  KubeGateway,
+  ListResult,
+  ListScope,
+  ResourceOfKind,
+  WatchEvent,
+  WatchedResource,
+} from '../src/kube/kube-gateway.js';
+
+type AnyObject = SealedSecret | Secret;
+
+interface Watcher {
+  readonly resource: WatchedResource;
+  readonly scope: ListScope;
+  readonly onEvent: (event: WatchEvent<AnyObject>) => void;
+  readonly end: (error?: Error) => void;
+}
+
+/** Simple equality/existence selectors (`a=b,c`), enough for the controller's own selectors. */
+function matches(
+  labels: Readonly<Record<string, string>> | undefined,
+  selector: string | undefined,
+): boolean {
+  if (selector === undefined || selector === '') return true;
+  return selector.split(',').every((term) => {
+    const [key = '', value] = term.split('=');
+    return value === undefined ? labels?.[key] !== undefined : labels?.[key] === value;
+  });
+}
+
+/**
+ * An in-memory API server for unit tests: resourceVersions, uids, generateName, generation bumps on SealedSecret
+ * spec changes, immutable Secrets, watches, events, and injectable failures per call.
+ */
+export class FakeGateway implements KubeGateway {
+  readonly objects = new Map<string, AnyObject>();
+  readonly events: KubeEvent[] = [];
+  readonly calls: string[] = [];
+  readonly namespaces = new Set<string>(['default']);
+  /** Next call of that name throws this error (once). */
+  readonly failures = new Map<string, Error>();
+  #rv = 100;
+  #uid = 0;
+  #watchers: Watcher[] = [];
+
+  #key(resource: WatchedResource, namespace: string, name: string): string {
+    return `${resource}/${namespace}/${name}`;
+  }
+
+  #fail(call: string): void {
+    this.calls.push(call);
+    const error = this.failures.get(call.split(' ')[0] ?? '');
+    if (error !== undefined) {
+      this.failures.delete(call.split(' ')[0] ?? '');
+      throw error;
+    }
+  }
+
+  /** Seeds or overwrites an object as if another client wrote it. */
+  put<R extends WatchedResource>(resource: R, object: ResourceOfKind[R]): ResourceOfKind[R] {
+    const copy = structuredClone(object);
+    const { namespace = 'default' } = copy.metadata;
+    if (copy.metadata.name === undefined) {
+      copy.metadata.name = `${copy.metadata.generateName ?? 'obj'}${String(++this.#uid).padStart(5, 'x')}`;
+    }
+    const key = this.#key(resource, namespace, copy.metadata.name);
+    const previous = this.objects.get(key);
+    copy.metadata.namespace = namespace;
+    copy.metadata.uid = previous?.metadata.uid ?? copy.metadata.uid ?? `uid-${++this.#uid}`;
+    copy.metadata.creationTimestamp =
+      previous?.metadata.creationTimestamp ?? copy.metadata.creationTimestamp ?? '2026-01-01T00:00:00Z';
+    copy.metadata.resourceVersion = String(++this.#rv);
+    if (resource === 'sealedsecrets') {
+      const prevGen = previous?.metadata.generation ?? 0;
+      const specChanged = !isDeepStrictEqual(
+        (previous as SealedSecret | undefined)?.spec,
+        (copy as SealedSecret).spec,
+      );
+      copy.metadata.generation = previous === undefined ? 1 : specChanged ? prevGen + 1 : prevGen;
+    }
+    if (resource === 'secrets' && (copy as Secret).type === undefined) (copy as Secret).type = 'Opaque';
+    if (resource === 'secrets' && (copy as Secret).type === '') (copy as Secret).type = 'Opaque';
+    this.objects.set(key, copy);
+    this.#notify(resource, previous === undefined ? 'ADDED' : 'MODIFIED', copy);
+    return structuredClone(copy) as ResourceOfKind[R];
+  }
+
+  remove(resource: WatchedResource, namespace: string, name: string): boolean {
+    const key = this.#key(resource, namespace, name);
+    const previous = this.objects.get(key);
+    if (previous === undefined) return false;
+    this.objects.delete(key);
+    this.#notify(resource, 'DELETED', previous);
+    return true;
+  }
+
+  get<R extends WatchedResource>(
+    resource: R,
+    namespace: string,
+    name: string,
+  ): ResourceOfKind[R] | undefined {
+    const object = this.objects.get(this.#key(resource, namespace, name));
+    return object === undefined ? undefined : (structuredClone(object) as ResourceOfKind[R]);
+  }
+
+  /** Ends every open watch, with an error when given (e.g. KubeError Gone). */
+  endWatches(error?: Error): void {
+    const watchers = this.#watchers;
+    this.#watchers = [];
+    for (const watcher of watchers) watcher.end(error);
+  }
+
+  get openWatches(): number {
+    return this.#watchers.length;
+  }
+
+  #notify(resource: WatchedResource, type: 'ADDED' | 'MODIFIED' | 'DELETED', object: AnyObject): void {
+    for (const watcher of this.#watchers) {
+      if (watcher.resource !== resource) continue;
+      if (watcher.scope.namespace !== undefined && watcher.scope.namespace !== object.metadata.namespace)
+        continue;
+      if (!matches(object.metadata.labels, watcher.scope.labelSelector)) continue;
+      watcher.onEvent({ type, object: structuredClone(object) });
+    }
+  }
+
+  async list<R extends WatchedResource>(
+    resource: R,
+    scope: ListScope,
+  ): Promise<ListResult<ResourceOfKind[R]>> {
+    this.#fail(`list ${resource}`);
+    const items = [...this.objects.entries()]
+      .filter(([key]) => key.startsWith(`${resource}/`))
+      .map(([, object]) => object)
+      .filter((o) => scope.namespace === undefined || o.metadata.namespace === scope.namespace)
+      .filter((o) => matches(o.metadata.labels, scope.labelSelector))
+      .map((o) => structuredClone(o) as ResourceOfKind[R]);
+    return Promise.resolve({ items, resourceVersion: String(this.#rv) });
+  }
+
+  watch<R extends WatchedResource>(
+    resource: R,
+    scope: ListScope,
+    _resourceVersion: string,
+    onEvent: (event: WatchEvent<ResourceOfKind[R]>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    this.#fail(`watch ${resource}`);
+    return new Promise((resolve, reject) => {
+      const watcher: Watcher = {
+        resource,
+        scope,
+        onEvent: onEvent as (event: WatchEvent<AnyObject>) => void,
+        end: (error) => (error === undefined ? resolve() : reject(error)),
+      };
+      this.#watchers.push(watcher);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.#watchers = this.#watchers.filter((w) => w !== watcher);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+
+  getSealedSecret(namespace: string, name: string): Promise<SealedSecret | undefined> {
+    this.#fail(`getSealedSecret ${namespace}/${name}`);
+    return Promise.resolve(this.get('sealedsecrets', namespace, name));
+  }
+
+  updateSealedSecretStatus(sealedSecret: SealedSecret): Promise<SealedSecret> {
+    const { namespace = '', name = '' } = sealedSecret.metadata;
+    this.#fail(`updateSealedSecretStatus ${namespace}/${name}`);
+    const current = this.get('sealedsecrets', namespace, name);
+    if (current === undefined)
+      throw new KubeError('NotFound', `sealedsecrets.bitnami.com "${name}" not found`);
+    if (sealedSecret.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      throw new KubeError('Conflict', `Operation cannot be fulfilled on sealedsecrets.bitnami.com "${name}"`);
+    }
+    const next = structuredClone(current);
+    if (sealedSecret.status === undefined) delete next.status;
+    else next.status = structuredClone(sealedSecret.status);
+    return Promise.resolve(this.put('sealedsecrets', next));
+  }
+
+  getSecret(namespace: string, name: string): Promise<Secret | undefined> {
+    this.#fail(`getSecret ${namespace}/${name}`);
+    return Promise.resolve(this.get('secrets', namespace, name));
+  }
+
+  createSecret(secret: Secret): Promise<Secret> {
+    const { namespace = '', name = secret.metadata.generateName ?? '' } = secret.metadata;
+    this.#fail(`createSecret ${namespace}/${name}`);
+    if (
+      secret.metadata.name !== undefined &&
+      this.get('secrets', namespace, secret.metadata.name) !== undefined
+    ) {
+      throw new KubeError('AlreadyExists', `secrets "${name}" already exists`, { status: 409 });
+    }
+    return Promise.resolve(this.put('secrets', secret));
+  }
+
+  updateSecret(secret: Secret): Promise<Secret> {
+    const { namespace = '', name = '' } = secret.metadata;
+    this.#fail(`updateSecret ${namespace}/${name}`);
+    const current = this.get('secrets', namespace, name);
+    if (current === undefined)
+      throw new KubeError('NotFound', `secrets "${name}" not found`, { status: 404 });
+    if (secret.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      throw new KubeError('Conflict', `Operation cannot be fulfilled on secrets "${name}"`, { status: 409 });
+    }
+    if (current.immutable === true && !isDeepStrictEqual(current.data ?? {}, secret.data ?? {})) {
+      throw new KubeError(
+        'Invalid',
+        `Secret "${name}" is invalid: data: Forbidden: field is immutable when \`immutable\` is set`,
+        { status: 422 },
+      );
+    }
+    return Promise.resolve(this.put('secrets', secret));
+  }
+
+  deleteSecret(namespace: string, name: string): Promise<boolean> {
+    this.#fail(`deleteSecret ${namespace}/${name}`);
+    return Promise.resolve(this.remove('secrets', namespace, name));
+  }
+
+  createEvent(event: KubeEvent): Promise<void> {
+    this.#fail(`createEvent ${event.reason}`);
+    this.events.push(event);
+    return Promise.resolve();
+  }
+
+  namespaceExists(name: string): Promise<boolean> {
+    this.#fail(`namespaceExists ${name}`);
+    return Promise.resolve(this.namespaces.has(name));
+  }
+}
