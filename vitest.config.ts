@@ -28,6 +28,16 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // Helm chart, static manifests and Dockerfiles without a cluster (Helm is built from its Go module once).
+          name: 'chart',
+          include: ['e2e/specs/chart/**/*.test.ts'],
+          exclude: ['**/*.e2e.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
     ],
   },
 });

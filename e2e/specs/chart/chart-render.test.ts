@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { RENDER_CASES, testKeyPair } from './cases.js';
 import {
   HELM_BUILD_TIMEOUT_MS,
@@ -297,3 +300,42 @@ describe('optional resources', () => {
     }
   });
 });
+
+describe('documentation and schema cover every value', () => {
+  const valuesText = readFileSync(join(chartDir, 'values.yaml'), 'utf8');
+  const params = [...valuesText.matchAll(/^\s*## @param (\S+) /gm)].map((m) => m[1] as string);
+  const defaults = parse(valuesText) as Record<string, unknown>;
+
+  const leaves = (value: unknown, prefix: string): string[] =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0
+      ? Object.entries(value).flatMap(([k, v]) => leaves(v, prefix === '' ? k : `${prefix}.${k}`))
+      : [prefix];
+
+  it('documents every leaf of values.yaml with an @param comment', () => {
+    expect(params.length).toBeGreaterThan(100);
+    const undocumented = leaves(defaults, '').filter(
+      (leaf) => !params.some((p) => leaf === p || leaf.startsWith(`${p}.`)),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it('lists every @param in the README values table', () => {
+    const readme = readFileSync(join(chartDir, 'README.md'), 'utf8');
+    const rows = new Set([...readme.matchAll(/^\|\s*`([^`]+)`\s*\|/gm)].map((m) => m[1]));
+    expect(params.filter((p) => !rows.has(p))).toEqual([]);
+  });
+
+  it('declares every @param in values.schema.json', () => {
+    const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as SchemaNode;
+    const missing = params.filter((p) => {
+      let node: SchemaNode | undefined = schema;
+      for (const part of p.split('.')) node = node?.properties?.[part];
+      return node === undefined;
+    });
+    expect(missing).toEqual([]);
+  });
+});
+
+interface SchemaNode {
+  properties?: Record<string, SchemaNode>;
+}
