@@ -1,11 +1,31 @@
 import type { KeyObject } from 'node:crypto';
-import { notImplemented } from '../errors.js';
-import type { ObjectMeta, SealedSecret, Secret } from '../model/types.js';
-import type { Scope } from '../scope/scope.js';
+import { decodeBase64Strict } from '../crypto/base64.js';
+import { hybridEncrypt } from '../crypto/hybrid.js';
+import { SealedSecretsError } from '../errors.js';
+import { LAST_APPLIED_ANNOTATIONS } from '../model/annotations.js';
+import { canonicalObjectMeta } from '../model/object-meta.js';
+import {
+  SEALED_SECRET_API_VERSION,
+  SEALED_SECRET_KIND,
+  type ObjectMeta,
+  type SealedSecret,
+  type SecretTemplateSpec,
+  type Secret,
+} from '../model/types.js';
+import { encryptionLabel, scopeFromAnnotations, withScopeAnnotations, type Scope } from '../scope/scope.js';
 
 export interface SealOptions {
   publicKey: KeyObject;
+  /**
+   * kubeseal's `--allow-empty-data`. Default true (what /v1/rotate needs); false → EMPTY_DATA with upstream's text
+   * when the Secret has neither `data` nor `stringData` items.
+   */
+  allowEmptyData?: boolean;
 }
+
+const EMPTY_DATA_MESSAGE =
+  'secret.data is empty in input Secret, assuming this is an error and aborting. To work with empty data, ' +
+  '--allow-empty-data can be used';
 
 /**
  * Compat §6.5 step 6 (shared with /v1/rotate): the scope comes from the Secret's annotations (apply
@@ -14,14 +34,95 @@ export interface SealOptions {
  * Top-level metadata = name, namespace, scope annotation; template metadata = the Secret's metadata minus the two
  * last-applied annotations and ownerReferences; `type`, `immutable` copied; `data` (base64-decoded) then
  * `stringData` items encrypted (stringData wins). Does not strip server-side fields (see stripServerSideFields).
+ *
+ * The result has Go's field order (kind, apiVersion, metadata, spec{template{metadata,type,immutable},
+ * encryptedData}) with map keys sorted, so `JSON.stringify(ss, null, 2)` matches kubeseal's JSON layout.
  */
 export function sealSecret(secret: Secret, options: SealOptions): SealedSecret {
-  return notImplemented(`sealSecret(${secret.metadata.name ?? ''}, ${options.publicKey.type})`);
+  const { name, namespace, annotations } = secret.metadata;
+  if (!name) throw new SealedSecretsError('MISSING_NAME', 'missing metadata.name in input Secret');
+  const scope = scopeFromAnnotations(annotations);
+  if (scope !== 'cluster-wide' && !namespace) {
+    throw new SealedSecretsError('MISSING_NAMESPACE', 'secret must declare a namespace');
+  }
+  const plaintexts = secretPlaintexts(secret);
+  if (options.allowEmptyData === false && plaintexts.size === 0) {
+    throw new SealedSecretsError('EMPTY_DATA', EMPTY_DATA_MESSAGE);
+  }
+
+  const label = encryptionLabel(namespace ?? '', name, scope);
+  const encryptedData = Object.fromEntries(
+    [...plaintexts.keys()]
+      .sort(byCodeUnits)
+      .map((key) => [
+        key,
+        hybridEncrypt(options.publicKey, plaintexts.get(key) ?? Buffer.alloc(0), label).toString('base64'),
+      ]),
+  );
+  const template: SecretTemplateSpec = { metadata: templateMetadata(secret.metadata) };
+  if (secret.type) template.type = secret.type;
+  if (secret.immutable !== undefined) template.immutable = secret.immutable;
+
+  const scopeAnnotations = scope === 'strict' ? {} : withScopeAnnotations({}, scope);
+  const metadata = canonicalObjectMeta({
+    name,
+    ...(namespace && { namespace }),
+    annotations: scopeAnnotations,
+  });
+  return {
+    kind: SEALED_SECRET_KIND,
+    apiVersion: SEALED_SECRET_API_VERSION,
+    metadata,
+    spec: { template, encryptedData },
+  };
 }
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Raw bytes of every item: `data` values base64-decoded, then `stringData` as UTF-8 (overriding `data`). */
+function secretPlaintexts(secret: Secret): Map<string, Buffer> {
+  const plaintexts = new Map<string, Buffer>();
+  for (const [key, value] of Object.entries(secret.data ?? {})) {
+    try {
+      plaintexts.set(key, decodeBase64Strict(value));
+    } catch (error) {
+      if (!(error instanceof SealedSecretsError)) throw error;
+      throw new SealedSecretsError('INVALID_BASE64', `${error.message} (${key})`, { cause: error });
+    }
+  }
+  for (const [key, value] of Object.entries(secret.stringData ?? {}))
+    plaintexts.set(key, Buffer.from(value, 'utf8'));
+  return plaintexts;
+}
+
+/** The Secret's metadata as the template: without the plaintext-bearing last-applied annotations and owner refs. */
+function templateMetadata(metadata: ObjectMeta): ObjectMeta {
+  const annotations = Object.fromEntries(
+    Object.entries(metadata.annotations ?? {}).filter(
+      ([key]) => !(LAST_APPLIED_ANNOTATIONS as readonly string[]).includes(key),
+    ),
+  );
+  const { ownerReferences: _dropped, ...rest } = metadata;
+  return canonicalObjectMeta({ ...rest, annotations });
+}
+
+const SERVER_SIDE_FIELDS = [
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+] as const;
 
 /** Compat §6.5 step 5: a copy without selfLink, uid, resourceVersion, generation, creation/deletion timestamps. */
 export function stripServerSideFields(metadata: ObjectMeta): ObjectMeta {
-  return notImplemented(`stripServerSideFields(${metadata.name ?? ''})`);
+  const copy = structuredClone(metadata);
+  for (const field of SERVER_SIDE_FIELDS) delete copy[field];
+  return copy;
 }
 
 /** Raw mode: base64 of hybridEncrypt with the label of (namespace, name, scope). */
@@ -30,5 +131,9 @@ export function sealRawValue(
   value: Uint8Array,
   target: { namespace: string; name: string; scope: Scope },
 ): string {
-  return notImplemented(`sealRawValue(${publicKey.type}, ${value.length}, ${target.scope})`);
+  return hybridEncrypt(
+    publicKey,
+    value,
+    encryptionLabel(target.namespace, target.name, target.scope),
+  ).toString('base64');
 }
