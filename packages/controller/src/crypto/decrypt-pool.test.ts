@@ -1,0 +1,86 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { hybridEncrypt, KeyRing, publicKeyFingerprint, type KeyEntry } from '@ssts/core';
+import { readJsonFixture, VECTOR_4096_DIR } from '@ssts/test-utils';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DecryptPool } from './decrypt-pool.js';
+
+interface KnownAnswer {
+  namespace: string;
+  name: string;
+  plaintext_base64: string;
+  private_key_pem: string;
+  values: { scope: string; label: string; ciphertext_base64: string }[];
+}
+
+function entry(privateKey: KeyObject, time: number, name: string): KeyEntry {
+  return {
+    fingerprint: publicKeyFingerprint(privateKey),
+    privateKey,
+    certificate: { pem: '', publicKey: createPublicKey(privateKey), notBefore: new Date(time), notAfter: new Date(time + 1) },
+    orderingTime: new Date(time),
+    secretName: name,
+  };
+}
+
+const vectors = readJsonFixture<KnownAnswer>('vectors', 'known-answer-2048.json');
+const vectorKey = createPrivateKey(vectors.private_key_pem);
+const otherKey = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+const pool = new DecryptPool(2);
+afterAll(() => pool.close());
+
+describe('DecryptPool', () => {
+  it('decrypts the independent known-answer vectors with their labels, whatever other keys are loaded', async () => {
+    pool.setKeyRing(KeyRing.of([entry(otherKey, 2, 'other'), entry(vectorKey, 1, 'vector')]));
+    for (const value of vectors.values) {
+      const plaintext = await pool.decryptorFor(`v/${value.scope}`)(
+        Buffer.from(value.ciphertext_base64, 'base64'),
+        Buffer.from(value.label),
+      );
+      expect(Buffer.from(plaintext).toString('base64')).toBe(vectors.plaintext_base64);
+    }
+  });
+
+  it('fails with exactly "no key could decrypt secret" for a wrong label, truncation, tampering or no keys', async () => {
+    pool.setKeyRing(KeyRing.of([entry(vectorKey, 1, 'vector')]));
+    const strict = Buffer.from(vectors.values.find((v) => v.scope === 'strict')?.ciphertext_base64 ?? '', 'base64');
+    const decrypt = pool.decryptorFor('x/y');
+    await expect(decrypt(strict, Buffer.from('myns/other'))).rejects.toThrow(/^no key could decrypt secret$/);
+    await expect(decrypt(strict.subarray(0, 100), Buffer.from('myns/myname'))).rejects.toThrow('no key could decrypt secret');
+    await expect(decrypt(Buffer.from([1]), Buffer.from(''))).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    const tampered = Buffer.from(strict);
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 1;
+    await expect(decrypt(tampered, Buffer.from('myns/myname'))).rejects.toThrow('no key could decrypt secret');
+    pool.setKeyRing(KeyRing.empty());
+    await expect(decrypt(strict, Buffer.from('myns/myname'))).rejects.toThrow('no key could decrypt secret');
+  });
+
+  it('decrypts the RSA-4096 vector key (PKCS#1 tls.key) values', async () => {
+    const key = createPrivateKey(readFileSync(join(VECTOR_4096_DIR, 'tls.key'), 'utf8'));
+    pool.setKeyRing(KeyRing.of([entry(key, 1, 'k4096')]));
+    const sealed = readJsonFixture<{ spec: { encryptedData: Record<string, string> } }>(
+      'vectors',
+      'sealedsecret-4096',
+      'sealed-cluster-wide.json',
+    );
+    const expected = readJsonFixture<Record<string, string>>('vectors', 'sealedsecret-4096', 'expected-data.json');
+    for (const [item, value] of Object.entries(sealed.spec.encryptedData)) {
+      const plaintext = await pool.decryptorFor('web/app-credentials')(Buffer.from(value, 'base64'), new Uint8Array());
+      expect(Buffer.from(plaintext).toString('base64')).toBe(expected[item]);
+    }
+  });
+
+  it('spreads concurrent work over all workers', async () => {
+    const keys = [1, 2, 3].map((i) => entry(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, i, `k${i}`));
+    pool.setKeyRing(KeyRing.of(keys));
+    const before = pool.handledPerWorker();
+    const label = Buffer.from('ns/name');
+    const values = keys.flatMap((k) => Array.from({ length: 8 }, () => hybridEncrypt(createPublicKey(k.privateKey), Buffer.from('v'), label)));
+    const results = await Promise.all(values.map((v, i) => pool.decryptorFor(`ns/o${i}`)(v, label)));
+    expect(results.every((r) => Buffer.from(r).toString() === 'v')).toBe(true);
+    const after = pool.handledPerWorker();
+    expect(pool.size).toBe(2);
+    expect(after.every((count, i) => count > (before[i] ?? 0))).toBe(true);
+  });
+});
