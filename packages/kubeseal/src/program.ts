@@ -20,6 +20,8 @@ export interface CliOptions {
   fromFile: string[];
   kubeconfig: string;
   scope: string;
+  /** Whether `--scope` came from the command line or the environment. */
+  scopeExplicit: boolean;
   reEncrypt: boolean;
   recoveryUnseal: boolean;
   recoveryPrivateKey: string[];
@@ -199,6 +201,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
       fromFile: list('from-file'),
       kubeconfig: str('kubeconfig'),
       scope: str('scope'),
+      scopeExplicit: values.has('scope'),
       reEncrypt: bool('re-encrypt') || bool('rotate'),
       recoveryUnseal: bool('recovery-unseal'),
       recoveryPrivateKey: list('recovery-private-key'),

@@ -1,3 +1,4 @@
+import { parseScope, scopeFromAnnotations } from '@ssts/core';
 import type { RunContext } from '../context.js';
 import { CliError, describeFsError } from '../errors.js';
 import { orderSealedSecret } from '../format/go-order.js';
@@ -24,9 +25,23 @@ export async function runMergeInto(ctx: RunContext, file: string): Promise<void>
 
   const [input] = await parseDocuments(await ctx.readInput());
   if (input === undefined) throw new CliError('INPUT', 'no secrets found. Ensure the input is valid and UTF-8 encoded');
-  const sealed = await sealOne(ctx, secretFromDocument(input), cert.publicKey, {
+  const secret = secretFromDocument(input);
+  // Fixed quirk: the items must use FILE's scope (its label is what the controller will use), so a conflicting
+  // request is an error instead of silently producing undecryptable items.
+  const fileScope = scopeFromAnnotations(original.metadata.annotations);
+  const inputScope = scopeFromAnnotations(secret.metadata.annotations);
+  const hasScopeAnnotation = inputScope !== 'strict' || ctx.options.scopeExplicit;
+  const requested = ctx.options.scopeExplicit ? parseScope(ctx.options.scope) : inputScope;
+  if (hasScopeAnnotation && requested !== fileScope) {
+    throw new CliError(
+      'INVALID_ARGUMENT',
+      `cannot merge a secret sealed with scope ${requested} into ${file}, which is sealed with scope ${fileScope}`,
+    );
+  }
+  const sealed = await sealOne(ctx, secret, cert.publicKey, {
     name: original.metadata.name ?? '',
     namespace: original.metadata.namespace ?? '',
+    scope: fileScope,
   });
 
   // Upstream panics on missing maps here; we create them.

@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { SealedSecretsError, parsePrivateKeyPem, publicKeyFingerprint } from '@ssts/core';
+import { SealedSecretsError, parsePrivateKeyPem, parseSecret, privateKeyFromSecret, publicKeyFingerprint } from '@ssts/core';
 import { CliError, describeFsError } from '../errors.js';
 import { parseDocuments } from '../io/documents.js';
 import type { FileSystem } from '../io/io.js';
@@ -21,14 +21,10 @@ function tryPem(text: string): KeyObject | undefined {
 }
 
 function keyFromSecret(value: unknown, where: string): KeyObject {
-  const data = (value as { data?: unknown }).data;
-  const encoded = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['tls.key'] : undefined;
-  // Upstream's (misspelled) text, kept for scripts that match it.
-  if (typeof encoded !== 'string') throw new CliError('INPUT', `${where}: secret must contain a 'tls.data' key`);
   try {
-    return parsePrivateKeyPem(Buffer.from(encoded, 'base64').toString('utf8'));
+    return privateKeyFromSecret(parseSecret(value));
   } catch (error) {
-    const reason = error instanceof SealedSecretsError ? error.message : 'cannot parse tls.key';
+    const reason = error instanceof SealedSecretsError ? error.message : 'cannot read the private key';
     throw new CliError('INPUT', `${where}: ${reason}`, { cause: error });
   }
 }

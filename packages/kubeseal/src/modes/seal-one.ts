@@ -8,6 +8,7 @@ import {
   stripServerSideFields,
   withScopeAnnotations,
   type SealedSecret,
+  type Scope,
   type Secret,
 } from '@ssts/core';
 import type { RunContext } from '../context.js';
@@ -33,10 +34,11 @@ function isEmptyMap(map: Readonly<Record<string, string>> | undefined): boolean 
   return map === undefined || Object.keys(map).length === 0;
 }
 
-/** Name and namespace imposed by `--merge-into` (compat §6.7 step 2). */
+/** Name, namespace and scope imposed by `--merge-into` (compat §6.7 step 2). */
 export interface ForcedIdentity {
   readonly name: string;
   readonly namespace: string;
+  readonly scope: Scope;
 }
 
 /** Compat §6.5 steps 1–6 for one Secret. */
@@ -58,16 +60,20 @@ export async function sealOne(
   if (metadata.name === undefined || metadata.name === '') {
     throw new CliError('INPUT', 'missing metadata.name in input Secret');
   }
-  const requested = parseScope(options.scope);
+  const requested = forced?.scope ?? parseScope(options.scope);
   // Upstream only rewrites the annotations for a non-strict --scope, so `--scope strict` keeps input annotations.
-  if (requested !== 'strict') metadata.annotations = withScopeAnnotations(metadata.annotations, requested);
+  if (requested !== 'strict' || forced !== undefined) {
+    metadata.annotations = withScopeAnnotations(metadata.annotations, requested);
+  }
+  let kubeconfigProblem: string | undefined;
   if (scopeFromAnnotations(metadata.annotations) !== 'cluster-wide') {
     let ns = '';
     let explicit = false;
     try {
       ({ namespace: ns, explicit } = await ctx.namespace());
-    } catch {
+    } catch (error) {
       // Upstream ignores kubeconfig errors here; a Secret without namespace then fails in sealSecret.
+      kubeconfigProblem = error instanceof Error ? error.message : String(error);
     }
     const own = metadata.namespace ?? '';
     if (explicit && own !== '' && own !== ns) {
@@ -79,5 +85,15 @@ export async function sealOne(
     if (own === '') metadata.namespace = ns;
   }
   const secret: Secret = { ...input, metadata: stripServerSideFields(metadata) };
-  return sealSecret(secret, { publicKey });
+  try {
+    return sealSecret(secret, { publicKey });
+  } catch (error) {
+    if (error instanceof SealedSecretsError && error.code === 'MISSING_NAMESPACE' && kubeconfigProblem !== undefined) {
+      throw new CliError('INPUT', error.message, {
+        cause: error,
+        hints: [`hint: no namespace from the kubeconfig (${kubeconfigProblem}); pass -n or set metadata.namespace`],
+      });
+    }
+    throw error;
+  }
 }

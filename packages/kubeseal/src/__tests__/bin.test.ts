@@ -1,0 +1,130 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VECTOR_4096_DIR } from '@ssts/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubeconfigFor, startFakeApiServer, type FakeApiServer } from '../test-helpers/fake-apiserver.js';
+
+// These tests run the built CLI (bin/kubeseal.js → dist/) as a child process; the package is built first.
+
+const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(PACKAGE_DIR, 'bin', 'kubeseal.js');
+const TSC = fileURLToPath(new URL('../../../../node_modules/typescript/bin/tsc', import.meta.url));
+const CERT = join(VECTOR_4096_DIR, 'tls.crt');
+
+/** A module hook that appends every resolved URL containing @kubernetes/client-node to the file in its data. */
+const HOOKS = `
+import { appendFileSync } from 'node:fs';
+let log;
+export function initialize(data) { log = data.log; }
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  if (result.url.includes('@kubernetes/client-node') || specifier.includes('@kubernetes/client-node')) {
+    appendFileSync(log, result.url + '\\n');
+  }
+  return result;
+}
+`;
+const REGISTER = (hooksUrl: string, log: string) => `
+import { register } from 'node:module';
+register(${JSON.stringify(hooksUrl)}, { data: { log: ${JSON.stringify(log)} } });
+`;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('bin/kubeseal.js', () => {
+  let dir = '';
+  let server: FakeApiServer;
+  let counter = 0;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [TSC, '-b', join(PACKAGE_DIR, 'tsconfig.json')], { stdio: 'inherit' });
+    dir = await mkdtemp(join(tmpdir(), 'kubeseal-bin-'));
+    await writeFile(join(dir, 'hooks.mjs'), HOOKS);
+    server = await startFakeApiServer({ certificate: await readFile(CERT, 'utf8') });
+    await writeFile(join(dir, 'kubeconfig'), kubeconfigFor(server.url));
+  }, 120_000);
+  afterAll(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Runs the CLI with the tracking hook; returns its output and the client-node URLs it resolved. */
+  async function kubeseal(args: string[], stdin = ''): Promise<Result & { clientNode: string[] }> {
+    const log = join(dir, `modules-${++counter}.log`);
+    await writeFile(log, '');
+    const register = join(dir, `register-${counter}.mjs`);
+    await writeFile(register, REGISTER(new URL(`file://${join(dir, 'hooks.mjs')}`).href, log));
+    const result = await new Promise<Result>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', register, BIN, ...args], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', HOME: dir, KUBECONFIG: join(dir, 'kubeconfig') },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(stdin);
+    });
+    const clientNode = (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '');
+    return { ...result, clientNode };
+  }
+
+  const secretYaml = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\nstringData:\n  a: b\n';
+
+  it('prints the version and exits 0', async () => {
+    const r = await kubeseal(['--version']);
+    expect(r).toMatchObject({ code: 0, stdout: 'kubeseal version: v0.1.0\n', stderr: '' });
+  });
+
+  it('exits 2 with the usage on an unknown flag', async () => {
+    const r = await kubeseal(['--nope']);
+    expect(r.code).toBe(2);
+    expect(r.stdout.startsWith('Usage of kubeseal:\n')).toBe(true);
+    expect(r.stderr).toBe('unknown flag: --nope\n');
+  });
+
+  it.each([
+    ['--help', ['--help'], ''],
+    ['--version', ['--version'], ''],
+    ['--cert sealing', ['--cert', CERT, '-o', 'yaml'], secretYaml],
+    ['--raw', ['--cert', CERT, '--raw', '--scope', 'cluster-wide'], 'value'],
+    [
+      '--recovery-unseal',
+      ['--recovery-unseal', '--recovery-private-key', join(VECTOR_4096_DIR, 'tls.key'), '-f', join(VECTOR_4096_DIR, 'sealed-strict.json')],
+      '',
+    ],
+  ])('never loads @kubernetes/client-node for %s', async (_name, args, stdin) => {
+    const r = await kubeseal(args, stdin);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.clientNode).toEqual([]);
+  });
+
+  it('loads @kubernetes/client-node when the cluster is needed (the check above can fail)', async () => {
+    const r = await kubeseal(['--fetch-cert']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(await readFile(CERT, 'utf8'));
+    expect(r.clientNode.length).toBeGreaterThan(0);
+  });
+
+  it('writes -w files only when the command succeeds', async () => {
+    const out = join(dir, 'sealed.yaml');
+    const ok = await kubeseal(['--cert', CERT, '-w', out], secretYaml);
+    expect(ok).toMatchObject({ code: 0, stdout: '' });
+    const written = await readFile(out, 'utf8');
+    expect(written.startsWith('---\napiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\n')).toBe(true);
+    const failed = await kubeseal(['--cert', CERT, '-w', out], `${secretYaml}---\nkind: Secret\nmetadata: {name: empty}\n`);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('error: secret.data is empty in input Secret');
+    expect(await readFile(out, 'utf8')).toBe(written);
+  });
+});

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubeconfigFor, startFakeApiServer, type FakeApiServer } from '../test-helpers/fake-apiserver.js';
+import { memoryIo } from '../test-helpers/memory-io.js';
+import { connectController } from './connect.js';
+import { parseRequestTimeout, type ClusterFlags } from './controller-client.js';
+
+const base: ClusterFlags = {
+  kubeconfig: '/kubeconfig',
+  context: '',
+  cluster: '',
+  user: '',
+  namespace: '',
+  server: '',
+  token: '',
+  as: '',
+  asUid: '',
+  asGroup: [],
+  username: '',
+  password: '',
+  clientCertificate: '',
+  clientKey: '',
+  certificateAuthority: '',
+  insecureSkipTlsVerify: false,
+  tlsServerName: '',
+  proxyUrl: '',
+  requestTimeout: '0',
+  controllerNamespace: 'kube-system',
+  controllerName: 'sealed-secrets-controller',
+};
+
+describe('connectController (compat §5.4)', () => {
+  let server: FakeApiServer;
+  beforeAll(async () => {
+    server = await startFakeApiServer({ certificate: 'PEM', verify: () => 409 });
+  });
+  afterAll(() => server.close());
+
+  const fsWith = () => memoryIo({ files: { '/kubeconfig': kubeconfigFor(server.url) } }).io.fs;
+
+  it('looks the Service up, then uses the proxy path with its first port name and the bearer token', async () => {
+    server.requests.length = 0;
+    const client = await connectController(fsWith(), base, {});
+    expect((await client.fetchCertificate()).toString()).toBe('PEM');
+    expect((await client.verify('{"a":1}')).status).toBe(409);
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /api/v1/namespaces/kube-system/services/sealed-secrets-controller',
+      'GET /api/v1/namespaces/kube-system/services/http:sealed-secrets-controller:http/proxy/v1/cert.pem',
+      'POST /api/v1/namespaces/kube-system/services/http:sealed-secrets-controller:http/proxy/v1/verify',
+    ]);
+    expect(server.requests.every((r) => r.headers.authorization === 'Bearer test-token')).toBe(true);
+    expect(server.requests[1]?.headers.accept).toBe('application/x-pem-file, */*');
+    expect(server.requests[2]?.headers['content-type']).toBe('application/json');
+    expect(server.requests[2]?.body).toBe('{"a":1}');
+  });
+
+  it('keeps the trailing colon when the first port is unnamed', async () => {
+    server.requests.length = 0;
+    const client = await connectController(fsWith(), { ...base, controllerName: 'unnamed-port' }, {});
+    await client.fetchCertificate();
+    expect(server.requests[1]?.path).toBe('/api/v1/namespaces/kube-system/services/http:unnamed-port:/proxy/v1/cert.pem');
+  });
+
+  it('applies --token and impersonation overrides', async () => {
+    server.requests.length = 0;
+    await connectController(fsWith(), { ...base, token: 'override', as: 'jane', asGroup: ['g1', 'g2'], asUid: '42' }, {});
+    const headers = server.requests[0]?.headers ?? {};
+    expect(headers.authorization).toBe('Bearer override');
+    expect(headers['impersonate-user']).toBe('jane');
+    expect(headers['impersonate-uid']).toBe('42');
+    expect(headers['impersonate-group']).toBe('g1, g2');
+  });
+
+  it('reports a missing Service with the upstream text and hint', async () => {
+    const attempt = connectController(fsWith(), { ...base, controllerNamespace: 'other' }, {});
+    await expect(attempt).rejects.toMatchObject({
+      message: 'cannot get sealed secret service: services "sealed-secrets-controller" not found.',
+      hints: [
+        'Please, use the flag --controller-name and --controller-namespace to set up the name and namespace of the sealed secrets controller',
+      ],
+    });
+  });
+});
+
+describe('parseRequestTimeout', () => {
+  it.each([
+    ['0', 0],
+    ['5', 5000],
+    ['1m30s', 90_000],
+    ['250ms', 250],
+    ['1h', 3_600_000],
+  ])('%s → %d ms', (text, ms) => {
+    expect(parseRequestTimeout(text)).toBe(ms);
+  });
+  it('rejects junk', () => {
+    expect(() => parseRequestTimeout('soon')).toThrow('invalid request timeout "soon"');
+  });
+});
