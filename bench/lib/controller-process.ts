@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { RssSampler } from './rss.js';
+import { builtFile, CONTROLLER_BIN } from './workspace.js';
+
+export interface ControllerStartOptions {
+  kubeconfigPath: string;
+  /** The controller's own namespace (POD_NAMESPACE); with --all-namespaces=false it watches only this one. */
+  namespace: string;
+  logDir: string;
+  apiPort: number;
+  metricsPort: number;
+  /** Address the HTTP API listens on (default 127.0.0.1). */
+  listenHost?: string;
+  /** Write a V8 CPU profile of every thread into this directory on exit (`node --cpu-prof`). */
+  cpuProfileDir?: string;
+  extraArgs?: readonly string[];
+}
+
+export interface RunningController {
+  readonly pid: number;
+  readonly logPath: string;
+  /** performance.now() when spawned. */
+  readonly spawnedAt: number;
+  readonly rss: RssSampler;
+  readonly apiUrl: string;
+  readonly args: readonly string[];
+  waitHealthy(timeoutMs: number): Promise<number>;
+  /** SIGTERM, SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+  logTail(lines?: number): string;
+}
+
+/** The flags every benchmark run uses; recorded in RESULTS.md. */
+export function controllerFlags(options: ControllerStartOptions): string[] {
+  const host = options.listenHost ?? '127.0.0.1';
+  return [
+    `--kubeconfig=${options.kubeconfigPath}`,
+    '--key-size=4096',
+    '--all-namespaces=false',
+    `--listen-addr=${host}:${options.apiPort}`,
+    `--listen-metrics-addr=127.0.0.1:${options.metricsPort}`,
+    // Go's default client limit (5 qps / burst 10) would cap every run at 2.5 objects/s (a Secret write and a
+    // status write per object); the benchmark measures the controller, not that limiter.
+    '--kubeclient-qps=-1',
+    '--log-level=WARN',
+    ...(options.extraArgs ?? []),
+  ];
+}
+
+export function startController(options: ControllerStartOptions): RunningController {
+  const bin = builtFile(CONTROLLER_BIN);
+  const logPath = join(options.logDir, `controller-${options.namespace}.log`);
+  const nodeArgs =
+    options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
+  const args = controllerFlags(options);
+  const fd = openSync(logPath, 'a');
+  let child;
+  try {
+    child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, POD_NAMESPACE: options.namespace },
+    });
+  } finally {
+    closeSync(fd);
+  }
+  const spawnedAt = performance.now();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${bin}`);
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve(code);
+    });
+    child.once('error', () => {
+      exitCode = null;
+      resolve(null);
+    });
+  });
+  const rss = new RssSampler(pid);
+  rss.start();
+  const apiUrl = `http://${options.listenHost ?? '127.0.0.1'}:${options.apiPort}`;
+  const logTail = (lines = 30): string => {
+    try {
+      return readFileSync(logPath, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  };
+  return {
+    pid,
+    logPath,
+    spawnedAt,
+    rss,
+    apiUrl,
+    args,
+    logTail,
+    async waitHealthy(timeoutMs) {
+      const deadline = performance.now() + timeoutMs;
+      while (performance.now() < deadline) {
+        if (exitCode !== undefined) throw new Error(`controller exited with ${exitCode}: ${logTail(10)}`);
+        if (await healthy(`${apiUrl}/healthz`)) return performance.now() - spawnedAt;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`controller not healthy after ${timeoutMs} ms: ${logTail(10)}`);
+    },
+    async stop(graceMs = 10_000) {
+      rss.stop();
+      if (exitCode !== undefined) return exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+function healthy(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(url, { timeout: 1_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}

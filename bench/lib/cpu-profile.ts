@@ -1,0 +1,93 @@
+/** The parts of a V8 `.cpuprofile` (node --cpu-prof) the summary reads. */
+export interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string }; hitCount?: number }[];
+  samples?: number[];
+  timeDeltas?: number[];
+  startTime: number;
+  endTime: number;
+}
+
+export const CATEGORIES = [
+  'crypto (RSA, AES, core unseal)',
+  'API client (HTTP, TLS, sockets, streams)',
+  'JSON / YAML',
+  'controller (queue, reconcile, informers)',
+  'worker-thread messaging',
+  'garbage collection',
+  'other JavaScript',
+  'V8 / native (program)',
+  'idle',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** Which bucket a frame's self time belongs to, from its URL and function name. */
+export function categorize(functionName: string, url: string): Category {
+  if (functionName === '(idle)') return 'idle';
+  if (functionName === '(garbage collector)') return 'garbage collection';
+  if (functionName === '(program)' || functionName === '(root)') return 'V8 / native (program)';
+  if (
+    /node:internal\/crypto|\/packages\/core\/dist\/(crypto|unseal)\//.test(url) ||
+    /^(privateDecrypt|publicEncrypt|rsaFunctionFor|createCipheriv|createDecipheriv)$/.test(functionName)
+  ) {
+    return 'crypto (RSA, AES, core unseal)';
+  }
+  if (
+    /node:internal\/worker|node:worker_threads|MessagePort/.test(url) ||
+    /^(postMessage|receiveMessageOnPort)$/.test(functionName)
+  ) {
+    return 'worker-thread messaging';
+  }
+  if (
+    /[/\\]yaml[/\\]|node:internal\/(json|util\/inspect)/.test(url) ||
+    (url === '' && /^(parse|stringify)$/.test(functionName))
+  ) {
+    return 'JSON / YAML';
+  }
+  if (
+    /node:(_?http|https|_?tls|net|stream|zlib|dns|internal\/(http|tls|net|streams|stream_base|dns|url|fetch))|undici|client-node|node-fetch|form-data|[/\\]ws[/\\]/.test(
+      url,
+    )
+  ) {
+    return 'API client (HTTP, TLS, sockets, streams)';
+  }
+  if (/\/packages\/controller\//.test(url)) return 'controller (queue, reconcile, informers)';
+  return 'other JavaScript';
+}
+
+/** Self time (ms) per category; samples are weighted by their time delta. */
+export function summarizeProfile(profile: CpuProfile): Map<Category, number> {
+  const byId = new Map(
+    profile.nodes.map((n) => [n.id, categorize(n.callFrame.functionName, n.callFrame.url)]),
+  );
+  const totals = new Map<Category, number>(CATEGORIES.map((c) => [c, 0]));
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  if (samples.length > 0 && deltas.length === samples.length) {
+    for (let i = 0; i < samples.length; i++) {
+      const category = byId.get(samples[i] as number) ?? 'other JavaScript';
+      // timeDeltas[i] is the time since the previous sample; the next delta is this sample's duration.
+      const us = deltas[i + 1] ?? 0;
+      totals.set(category, (totals.get(category) ?? 0) + Math.max(0, us) / 1000);
+    }
+  } else {
+    const hits = profile.nodes.reduce((a, n) => a + (n.hitCount ?? 0), 0);
+    const perHit = hits > 0 ? (profile.endTime - profile.startTime) / 1000 / hits : 0;
+    for (const n of profile.nodes) {
+      const category = byId.get(n.id) ?? 'other JavaScript';
+      totals.set(category, (totals.get(category) ?? 0) + (n.hitCount ?? 0) * perHit);
+    }
+  }
+  return totals;
+}
+
+/** Adds `b` into `a`. */
+export function addTotals(a: Map<Category, number>, b: Map<Category, number>): Map<Category, number> {
+  for (const [k, v] of b) a.set(k, (a.get(k) ?? 0) + v);
+  return a;
+}
+
+/** Node names profiles `CPU.<date>.<time>.<pid>.<threadId>.<seq>.cpuprofile`; thread 0 is the main thread. */
+export function isMainThreadProfile(fileName: string): boolean {
+  const parts = fileName.split('.');
+  return parts.length >= 6 && parts[parts.length - 3] === '0';
+}

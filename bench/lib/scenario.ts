@@ -1,0 +1,155 @@
+import type { BenchCluster } from './cluster.js';
+import type { ControllerRun } from './context.js';
+import { startController, type RunningController } from './controller-process.js';
+import { keySecretManifest, type BenchKey } from './keys.js';
+import { createObjects, objectNames, sealObjects } from './sealed-objects.js';
+import { NamespaceTracker } from './tracker.js';
+import type { Core } from './workspace.js';
+
+export interface ScenarioOptions {
+  readonly core: Core;
+  readonly cluster: BenchCluster;
+  readonly namespace: string;
+  readonly scenario: ControllerRun['scenario'];
+  readonly objects: number;
+  readonly valuesPerObject: number;
+  /** Key Secrets the controller loads; the objects are sealed with `sealingKey`. */
+  readonly registry: readonly BenchKey[];
+  readonly sealingKey: BenchKey;
+  readonly logDir: string;
+  /** How long to wait after the sync before the "steady" RSS reading. */
+  readonly settleMs: number;
+  readonly cpuProfileDir?: string;
+  readonly log: (message: string) => void;
+}
+
+/** A fresh controller in a fresh namespace, started and stopped by the caller-supplied body. */
+export async function withController<T>(
+  cluster: BenchCluster,
+  namespace: string,
+  logDir: string,
+  body: (controller: RunningController) => Promise<T>,
+  cpuProfileDir?: string,
+): Promise<T> {
+  const [apiPort, metricsPort] = (await cluster.harness.freePorts(2)) as [number, number];
+  const controller = startController({
+    kubeconfigPath: cluster.kubeconfigPath,
+    namespace,
+    logDir,
+    apiPort,
+    metricsPort,
+    ...(cpuProfileDir === undefined ? {} : { cpuProfileDir }),
+  });
+  let result: T;
+  try {
+    result = await body(controller);
+  } catch (error) {
+    await controller.stop();
+    throw error;
+  }
+  const code = await controller.stop();
+  // 0 for a clean SIGTERM shutdown; null when the signal itself ended it.
+  if (code !== 0 && code !== null)
+    throw new Error(`controller exited with ${code} on SIGTERM: ${controller.logTail(10)}`);
+  return result;
+}
+
+export async function prepareNamespace(
+  cluster: BenchCluster,
+  namespace: string,
+  registry: readonly BenchKey[],
+): Promise<void> {
+  await cluster.createNamespace(namespace);
+  for (const [index, key] of registry.entries()) {
+    await cluster.client.json(
+      'POST',
+      `/api/v1/namespaces/${namespace}/secrets`,
+      keySecretManifest(key, index),
+    );
+  }
+}
+
+/**
+ * "apply": the controller is running and idle, then N SealedSecrets are created; the clock runs from the first
+ * create to the last Secret with Synced=True. "startup": the N SealedSecrets exist first, then the controller
+ * starts; the clock runs from its spawn.
+ */
+export async function runScenario(options: ScenarioOptions): Promise<ControllerRun & { healthyMs: number }> {
+  const { cluster, namespace, objects } = options;
+  await prepareNamespace(cluster, namespace, options.registry);
+  const names = objectNames('ss', objects);
+  const sealed = sealObjects(
+    options.core,
+    options.sealingKey.publicKey,
+    namespace,
+    names,
+    options.valuesPerObject,
+  );
+  const tracker = await NamespaceTracker.start(cluster.client, namespace);
+  // Bounded: generous for a loaded 2-core machine (about 40 objects/s at worst) plus start-up.
+  const timeoutMs = 60_000 + objects * 25 * Math.max(1, options.registry.length / 2);
+  try {
+    if (options.scenario === 'startup') {
+      options.log(`  creating ${objects} SealedSecrets (controller not running)`);
+      const createMs = await createObjects(cluster.client, namespace, sealed);
+      options.log(`  starting the controller`);
+      return await withController(
+        cluster,
+        namespace,
+        options.logDir,
+        async (controller) => {
+          const healthyMs = await controller.waitHealthy(60_000);
+          const done = await tracker.waitForAll(names, timeoutMs);
+          const syncMs = done - controller.spawnedAt;
+          return { ...(await finish(options, controller, objects, syncMs, createMs)), healthyMs };
+        },
+        options.cpuProfileDir,
+      );
+    }
+    return await withController(
+      cluster,
+      namespace,
+      options.logDir,
+      async (controller) => {
+        const healthyMs = await controller.waitHealthy(60_000);
+        // Let start-up work (informer lists, key loading, JIT) finish before the idle reading and the clock.
+        await new Promise((r) => setTimeout(r, options.settleMs));
+        const idleRssBytes = controller.rss.sample()?.rssBytes;
+        controller.rss.start();
+        options.log(`  applying ${objects} SealedSecrets`);
+        const started = performance.now();
+        const allDone = tracker.waitForAll(names, timeoutMs);
+        const createMs = await createObjects(cluster.client, namespace, sealed);
+        const syncMs = (await allDone) - started;
+        const run = await finish(options, controller, objects, syncMs, createMs);
+        return { ...run, ...(idleRssBytes === undefined ? {} : { idleRssBytes }), healthyMs };
+      },
+      options.cpuProfileDir,
+    );
+  } finally {
+    tracker.stop();
+  }
+}
+
+async function finish(
+  options: ScenarioOptions,
+  controller: RunningController,
+  objects: number,
+  syncMs: number,
+  createMs: number,
+): Promise<ControllerRun> {
+  const peakRssBytes = controller.rss.peakBytes;
+  await new Promise((r) => setTimeout(r, options.settleMs));
+  const steadyRssBytes = controller.rss.sample()?.rssBytes;
+  return {
+    scenario: options.scenario,
+    objects,
+    valuesPerObject: options.valuesPerObject,
+    registryKeys: options.registry.length,
+    syncMs,
+    objectsPerSec: (objects * 1000) / syncMs,
+    createMs,
+    peakRssBytes,
+    ...(steadyRssBytes === undefined ? {} : { steadyRssBytes }),
+  };
+}

@@ -1,0 +1,154 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startBenchCluster, type BenchCluster } from './lib/cluster.js';
+import type { BenchContext } from './lib/context.js';
+import { collectMachineInfo } from './lib/machine.js';
+import { renderReport, SECTION_IDS, type SectionId, type SectionResult } from './lib/report.js';
+import { loadHarness, repoRoot } from './lib/workspace.js';
+import { cliSection } from './sections/cli.js';
+import { controllerSection } from './sections/controller.js';
+import { cryptoSection } from './sections/crypto.js';
+import { memorySection } from './sections/memory.js';
+import { scalingSection } from './sections/scaling.js';
+
+const SECTIONS: Record<
+  SectionId,
+  { title: string; run: (ctx: BenchContext) => Promise<Omit<SectionResult, 'durationMs'>> }
+> = {
+  crypto: { title: '1. Crypto ceiling', run: cryptoSection },
+  cli: { title: '2. CLI latency', run: cliSection },
+  controller: { title: '3. Controller throughput and latency', run: controllerSection },
+  memory: { title: '4. Memory', run: memorySection },
+  scaling: { title: '5. Scaling and where the time goes', run: scalingSection },
+};
+
+const USAGE = `usage: pnpm bench [--quick] [--only <${SECTION_IDS.join('|')}>[,...]] [--out <file>]
+  --quick   small sizes and few runs (CI: checks the benchmark still works; timings are not asserted)
+  --only    run only these sections (the control plane starts only if one of them needs it)
+  --out     where to write the report (default bench/RESULTS.md; bench/out/RESULTS.quick.md with --quick)`;
+
+function parseFlags(argv: string[]): { quick: boolean; only: SectionId[]; out?: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const requested = (values.only ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  for (const id of requested) {
+    if (!(SECTION_IDS as readonly string[]).includes(id))
+      throw new Error(`unknown section "${id}"; one of ${SECTION_IDS.join(', ')}`);
+  }
+  return {
+    quick: values.quick,
+    only: requested.length === 0 ? [...SECTION_IDS] : SECTION_IDS.filter((id) => requested.includes(id)),
+    ...(values.out === undefined ? {} : { out: values.out }),
+  };
+}
+
+async function main(): Promise<number> {
+  const flags = parseFlags(process.argv.slice(2));
+  const root = repoRoot();
+  const started = performance.now();
+  const machine = await collectMachineInfo(root, new Date());
+  const outDir = join(root, 'bench', 'out');
+  mkdirSync(outDir, { recursive: true });
+  const workDir = mkdtempSync(join(tmpdir(), 'ssts-bench-'));
+  const log = (message: string): void => {
+    const seconds = ((performance.now() - started) / 1000).toFixed(1).padStart(6);
+    process.stderr.write(`[bench ${seconds}s] ${message}\n`);
+  };
+  let cluster: Promise<BenchCluster> | undefined;
+  const ctx: BenchContext = {
+    quick: flags.quick,
+    root,
+    cores: availableParallelism(),
+    workDir,
+    outDir,
+    log,
+    controllerRuns: [],
+    versions: {},
+    cluster: () => {
+      cluster ??= (async () => {
+        log('starting the local control plane (etcd + kube-apiserver)');
+        const c = await startBenchCluster(await loadHarness(), log);
+        ctx.versions['kube-apiserver'] = c.kubeVersion;
+        log(`control plane up (${c.kubeVersion})`);
+        return c;
+      })();
+      return cluster;
+    },
+  };
+  log(
+    `machine: ${machine.cpuModel}, ${machine.cores} cores, load ${machine.loadAverage.join(' ')}; sections: ${flags.only.join(', ')}${flags.quick ? ' (quick)' : ''}`,
+  );
+
+  const sections: SectionResult[] = [];
+  let failed = 0;
+  try {
+    for (const id of flags.only) {
+      const t0 = performance.now();
+      log(`section ${id}`);
+      try {
+        const result = await SECTIONS[id].run(ctx);
+        sections.push({ ...result, durationMs: performance.now() - t0 });
+        if (result.error !== undefined) failed++;
+      } catch (error) {
+        failed++;
+        const message = error instanceof Error ? error.message : String(error);
+        log(`section ${id} failed: ${message}`);
+        sections.push({
+          id,
+          title: SECTIONS[id].title,
+          tables: [],
+          notes: [],
+          targets: [],
+          error: message,
+          durationMs: performance.now() - t0,
+        });
+      }
+    }
+  } finally {
+    if (cluster !== undefined) {
+      log('stopping the control plane');
+      await (await cluster.catch(() => undefined))?.stop();
+    }
+    rmSync(workDir, { recursive: true, force: true });
+  }
+
+  const command = `pnpm bench${flags.quick ? ' --quick' : ''}${flags.only.length < SECTION_IDS.length ? ` --only ${flags.only.join(',')}` : ''}`;
+  const markdown = renderReport({
+    machine,
+    quick: flags.quick,
+    command,
+    sections,
+    totalMs: performance.now() - started,
+    versions: ctx.versions,
+  });
+  const out =
+    flags.out ?? (flags.quick ? join(outDir, 'RESULTS.quick.md') : join(root, 'bench', 'RESULTS.md'));
+  writeFileSync(out, markdown);
+  log(`wrote ${out}${failed > 0 ? ` (${failed} section(s) failed)` : ''}`);
+  return failed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);

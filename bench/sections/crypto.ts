@@ -1,0 +1,201 @@
+import { generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { BenchContext } from '../lib/context.js';
+import { runCryptoLoad, type CryptoJob, type CryptoLoadResult, type CryptoMode } from '../lib/crypto-load.js';
+import { runOpensslSpeedRsa, type OpensslRsaSpeed } from '../lib/openssl.js';
+import { targetStatus, type SectionResult, type Table, type TargetResult } from '../lib/report.js';
+import { fmt } from '../lib/stats.js';
+import { builtFile, loadCore } from '../lib/workspace.js';
+
+const BITS = 4096;
+
+/** Section 1: RSA-4096 unseal and seal ops/s on one core and all cores, next to openssl speed in the same run. */
+export async function cryptoSection(ctx: BenchContext): Promise<Omit<SectionResult, 'durationMs'>> {
+  const seconds = ctx.quick ? 1 : 5;
+  const cores = ctx.cores;
+  const core = await loadCore();
+  ctx.log(`crypto: generating an RSA-${BITS} key`);
+  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', {
+    modulusLength: BITS,
+    publicExponent: 65537,
+  });
+  const label = 'bench-ns/bench-secret';
+  const plaintext = Buffer.from('correct horse battery staple 1234', 'utf8');
+  const ciphertext = core.hybridEncrypt(publicKey, plaintext, Buffer.from(label, 'utf8'));
+  const notes: string[] = [];
+  let sealedSecretJson: string | undefined;
+  try {
+    const sealed = core.sealSecret(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'bench-secret', namespace: 'bench-ns' },
+        stringData: { username: 'admin', password: 'correct horse battery staple', token: 'x'.repeat(40) },
+      },
+      { publicKey },
+    );
+    sealedSecretJson = JSON.stringify(sealed);
+  } catch (error) {
+    notes.push(
+      `The 3-value SealedSecret row was not measured: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const base: Omit<CryptoJob, 'mode'> = {
+    corePath: builtFile('packages/core/dist/index.js'),
+    privateKeyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    ciphertext,
+    plaintext,
+    label,
+    sealedSecretJson: sealedSecretJson ?? '{}',
+    durationMs: seconds * 1000,
+  };
+  const measure = async (mode: CryptoMode, threads: number): Promise<CryptoLoadResult> => {
+    ctx.log(`crypto: ${mode} on ${threads} thread(s) for ${seconds} s`);
+    return runCryptoLoad({ ...base, mode }, threads);
+  };
+  const openssl = async (processes: number): Promise<OpensslRsaSpeed | undefined> => {
+    ctx.log(
+      `crypto: openssl speed rsa${BITS}${processes > 1 ? ` -multi ${processes}` : ''} (${seconds} s per operation)`,
+    );
+    try {
+      return await runOpensslSpeedRsa({ bits: BITS, seconds, processes });
+    } catch (error) {
+      notes.push(`openssl speed failed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  };
+
+  // Single-core and all-core runs alternate with their openssl counterparts so slow drift in machine load
+  // affects both sides of each ratio alike.
+  const ssl1 = await openssl(1);
+  const unseal1 = await measure('unseal', 1);
+  const node1 = await measure('node-oaep', 1);
+  const seal1 = await measure('seal', 1);
+  const object1 =
+    sealedSecretJson === undefined
+      ? undefined
+      : await measure('unseal-object', 1).catch((error: unknown) => {
+          notes.push(`unsealSealedSecret failed: ${error instanceof Error ? error.message : String(error)}`);
+          return undefined;
+        });
+  // Bracketed by two -multi runs in full mode: background load on a shared machine drifts within seconds.
+  const sslMulti: OpensslRsaSpeed[] = [];
+  const firstMulti = await openssl(cores);
+  if (firstMulti !== undefined) sslMulti.push(firstMulti);
+  const unsealN = await measure('unseal', cores);
+  if (!ctx.quick) {
+    const second = await openssl(cores);
+    if (second !== undefined) sslMulti.push(second);
+  }
+  const sslN = meanSpeed(sslMulti);
+  const nodeN = await measure('node-oaep', cores);
+  const sealN = await measure('seal', cores);
+
+  ctx.ceiling = {
+    unsealOneCoreOpsPerSec: unseal1.opsPerSec,
+    unsealAllCoresOpsPerSec: unsealN.opsPerSec,
+    ...(sslN === undefined ? {} : { opensslMultiPrivateOpsPerSec: sslN.privateOpsPerSec }),
+  };
+
+  const ratio = (ours: number | undefined, ref: number | undefined): string =>
+    ref === undefined || ours === undefined ? 'n/a' : `${fmt((100 * ours) / ref)}%`;
+  const row = (
+    label: string,
+    one: CryptoLoadResult | undefined,
+    all: CryptoLoadResult | undefined,
+    ref: 'private' | 'public',
+  ): string[] => {
+    const r1 = ref === 'private' ? ssl1?.privateOpsPerSec : ssl1?.publicOpsPerSec;
+    const rN = ref === 'private' ? sslN?.privateOpsPerSec : sslN?.publicOpsPerSec;
+    return [
+      label,
+      one === undefined ? 'n/a' : fmt(one.opsPerSec),
+      one === undefined ? 'n/a' : fmt(one.cpuOpsPerSec),
+      all === undefined ? '' : fmt(all.opsPerSec),
+      all === undefined ? '' : fmt(all.cpuOpsPerSec),
+      ratio(one?.cpuOpsPerSec, r1),
+      all === undefined ? '' : ratio(all.opsPerSec, rN),
+    ];
+  };
+  const sslRow = (label: string, pick: (s: OpensslRsaSpeed) => number): string[] => [
+    label,
+    '',
+    ssl1 ? fmt(pick(ssl1)) : 'n/a',
+    sslN ? fmt(pick(sslN)) : 'n/a',
+    '',
+    '100%',
+    '100%',
+  ];
+  const table: Table = {
+    caption: `RSA-${BITS} operations per second (${seconds} s per measurement; ${cores} cores)`,
+    header: [
+      'operation',
+      '1 thread, wall',
+      '1 thread, per CPU-s',
+      `${cores} threads, wall`,
+      `${cores} threads, per CPU-s`,
+      'vs openssl (1 thread, per CPU-s)',
+      `vs openssl -multi ${cores} (wall)`,
+    ],
+    rows: [
+      sslRow('`openssl speed`: private (sign)', (s) => s.privateOpsPerSec),
+      sslRow('`openssl speed`: public (verify)', (s) => s.publicOpsPerSec),
+      row('unseal one value (core hybridDecrypt: RSA-OAEP-SHA256 + AES-GCM)', unseal1, unsealN, 'private'),
+      row('Node privateDecrypt OAEP only (no AES, no core)', node1, nodeN, 'private'),
+      row('seal one value (core hybridEncrypt)', seal1, sealN, 'public'),
+      row('unseal a 3-value SealedSecret (unsealSealedSecret), objects/s', object1, undefined, 'private').map(
+        (c, i) => (i >= 5 ? '' : c),
+      ),
+    ],
+  };
+  notes.push(
+    `"${cores} threads" runs ${cores} worker threads, each repeating the operation, and sums their rates, as ` +
+      "`openssl speed -multi` sums its processes. This is the ceiling for the controller's decrypt worker pool; " +
+      'the pool itself is measured end to end in the controller section.',
+    '`openssl speed` without `-multi` divides by the user CPU time it got, so on a busy machine it still reports ' +
+      'what one core does; its 1-thread figure is shown in the "per CPU-s" column and compared with Node\'s ' +
+      'operations ÷ process CPU time. With `-multi` openssl divides by wall time, so the all-core comparison (and ' +
+      "the target) uses Node's wall-clock rate, measured right after it" +
+      (sslMulti.length > 1
+        ? " (the openssl figure is the mean of one run before and one after Node's)."
+        : '.') +
+      ' The all-core "wall" unseal rate is the ceiling the controller section compares against.',
+    "Unseal is compared with openssl's RSA sign (both are one RSA private-key operation with CRT and blinding); " +
+      "seal with openssl's verify (one public-key operation). Node uses its bundled OpenSSL " +
+      `${process.versions.openssl ?? ''}, the openssl CLI its system library.`,
+  );
+
+  const targets: TargetResult[] = [
+    {
+      name: 'Unseal on all cores',
+      target: `≥ 90% of \`openssl speed -multi ${cores} rsa${BITS}\` private ops/s`,
+      measured: sslN
+        ? `${fmt(unsealN.opsPerSec)} vs ${fmt(sslN.privateOpsPerSec)} ops/s (${ratio(unsealN.opsPerSec, sslN.privateOpsPerSec)})`
+        : fmt(unsealN.opsPerSec),
+      status: targetStatus(unsealN.opsPerSec, sslN?.privateOpsPerSec, (m, l) => m >= 0.9 * l),
+      ...(sslN === undefined
+        ? { note: 'openssl speed did not run; install the openssl CLI.' }
+        : unsealN.opsPerSec >= 0.9 * sslN.privateOpsPerSec
+          ? {}
+          : {
+              note:
+                'Node calls the same OpenSSL RSA code; the gap is per-call overhead (key handle, buffer copies, ' +
+                'AES-GCM) or a different OpenSSL build. Compare the "Node privateDecrypt OAEP only" row: if it ' +
+                'is also below 90%, the gap is in Node/OpenSSL, not in our code.',
+            }),
+    },
+  ];
+  return { id: 'crypto', title: '1. Crypto ceiling', tables: [table], notes, targets };
+}
+
+function meanSpeed(runs: readonly OpensslRsaSpeed[]): OpensslRsaSpeed | undefined {
+  const first = runs[0];
+  if (first === undefined) return undefined;
+  const mean = (pick: (s: OpensslRsaSpeed) => number) => runs.reduce((a, s) => a + pick(s), 0) / runs.length;
+  return {
+    ...first,
+    privateOpsPerSec: mean((s) => s.privateOpsPerSec),
+    publicOpsPerSec: mean((s) => s.publicOpsPerSec),
+  };
+}
