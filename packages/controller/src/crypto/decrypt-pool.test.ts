@@ -18,7 +18,12 @@ function entry(privateKey: KeyObject, time: number, name: string): KeyEntry {
   return {
     fingerprint: publicKeyFingerprint(privateKey),
     privateKey,
-    certificate: { pem: '', publicKey: createPublicKey(privateKey), notBefore: new Date(time), notAfter: new Date(time + 1) },
+    certificate: {
+      pem: '',
+      publicKey: createPublicKey(privateKey),
+      notBefore: new Date(time),
+      notAfter: new Date(time + 1),
+    },
     orderingTime: new Date(time),
     secretName: name,
   };
@@ -44,14 +49,23 @@ describe('DecryptPool', () => {
 
   it('fails with exactly "no key could decrypt secret" for a wrong label, truncation, tampering or no keys', async () => {
     pool.setKeyRing(KeyRing.of([entry(vectorKey, 1, 'vector')]));
-    const strict = Buffer.from(vectors.values.find((v) => v.scope === 'strict')?.ciphertext_base64 ?? '', 'base64');
+    const strict = Buffer.from(
+      vectors.values.find((v) => v.scope === 'strict')?.ciphertext_base64 ?? '',
+      'base64',
+    );
     const decrypt = pool.decryptorFor('x/y');
     await expect(decrypt(strict, Buffer.from('myns/other'))).rejects.toThrow(/^no key could decrypt secret$/);
-    await expect(decrypt(strict.subarray(0, 100), Buffer.from('myns/myname'))).rejects.toThrow('no key could decrypt secret');
-    await expect(decrypt(Buffer.from([1]), Buffer.from(''))).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    await expect(decrypt(strict.subarray(0, 100), Buffer.from('myns/myname'))).rejects.toThrow(
+      'no key could decrypt secret',
+    );
+    await expect(decrypt(Buffer.from([1]), Buffer.from(''))).rejects.toMatchObject({
+      code: 'DECRYPT_FAILED',
+    });
     const tampered = Buffer.from(strict);
     tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 1;
-    await expect(decrypt(tampered, Buffer.from('myns/myname'))).rejects.toThrow('no key could decrypt secret');
+    await expect(decrypt(tampered, Buffer.from('myns/myname'))).rejects.toThrow(
+      'no key could decrypt secret',
+    );
     pool.setKeyRing(KeyRing.empty());
     await expect(decrypt(strict, Buffer.from('myns/myname'))).rejects.toThrow('no key could decrypt secret');
   });
@@ -64,19 +78,30 @@ describe('DecryptPool', () => {
       'sealedsecret-4096',
       'sealed-cluster-wide.json',
     );
-    const expected = readJsonFixture<Record<string, string>>('vectors', 'sealedsecret-4096', 'expected-data.json');
+    const expected = readJsonFixture<Record<string, string>>(
+      'vectors',
+      'sealedsecret-4096',
+      'expected-data.json',
+    );
     for (const [item, value] of Object.entries(sealed.spec.encryptedData)) {
-      const plaintext = await pool.decryptorFor('web/app-credentials')(Buffer.from(value, 'base64'), new Uint8Array());
+      const plaintext = await pool.decryptorFor('web/app-credentials')(
+        Buffer.from(value, 'base64'),
+        new Uint8Array(),
+      );
       expect(Buffer.from(plaintext).toString('base64')).toBe(expected[item]);
     }
   });
 
   it('spreads concurrent work over all workers', async () => {
-    const keys = [1, 2, 3].map((i) => entry(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, i, `k${i}`));
+    const keys = [1, 2, 3].map((i) =>
+      entry(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, i, `k${i}`),
+    );
     pool.setKeyRing(KeyRing.of(keys));
     const before = pool.handledPerWorker();
     const label = Buffer.from('ns/name');
-    const values = keys.flatMap((k) => Array.from({ length: 8 }, () => hybridEncrypt(createPublicKey(k.privateKey), Buffer.from('v'), label)));
+    const values = keys.flatMap((k) =>
+      Array.from({ length: 8 }, () => hybridEncrypt(createPublicKey(k.privateKey), Buffer.from('v'), label)),
+    );
     const results = await Promise.all(values.map((v, i) => pool.decryptorFor(`ns/o${i}`)(v, label)));
     expect(results.every((r) => Buffer.from(r).toString() === 'v')).toBe(true);
     const after = pool.handledPerWorker();

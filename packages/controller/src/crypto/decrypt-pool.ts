@@ -179,12 +179,17 @@ export class DecryptPool {
 
 /** AES-GCM open with the zero nonce (compat §1.1); undefined on a tag mismatch or a bad session key size. */
 function gcmOpen(sessionKey: Buffer, sealed: Buffer): Buffer | undefined {
-  const algorithm = ({ 16: 'aes-128-gcm', 24: 'aes-192-gcm', 32: 'aes-256-gcm' } as const)[sessionKey.length as 16 | 24 | 32];
+  const algorithm = ({ 16: 'aes-128-gcm', 24: 'aes-192-gcm', 32: 'aes-256-gcm' } as const)[
+    sessionKey.length as 16 | 24 | 32
+  ];
   try {
     if (algorithm === undefined || sealed.length < GCM_TAG_BYTES) return undefined;
     const decipher = createDecipheriv(algorithm, sessionKey, ZERO_NONCE, { authTagLength: GCM_TAG_BYTES });
     decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
-    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - GCM_TAG_BYTES)), decipher.final()]);
+    return Buffer.concat([
+      decipher.update(sealed.subarray(0, sealed.length - GCM_TAG_BYTES)),
+      decipher.final(),
+    ]);
   } catch {
     return undefined;
   } finally {

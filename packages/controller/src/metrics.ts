@@ -1,0 +1,90 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SealedSecret } from '@ssts/core';
+import type { ErrorReason } from './reconcile/decide.js';
+
+const PREFIX = 'sealed_secrets_controller';
+const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+
+type ConditionLabels = Record<'namespace' | 'name' | 'condition' | 'ss_app_kubernetes_io_instance', string>;
+
+/** The metrics of compat §8, names and labels exactly as upstream, on their own registry. */
+export class ControllerMetrics {
+  readonly registry = new Registry();
+  readonly buildInfo: Gauge<'revision'>;
+  readonly unsealRequests: Counter;
+  readonly unsealErrors: Counter<'reason' | 'namespace'>;
+  readonly conditionInfo: Gauge<'namespace' | 'name' | 'condition' | 'ss_app_kubernetes_io_instance'>;
+  readonly httpRequests: Counter<'path' | 'code' | 'method'>;
+  readonly httpDuration: Histogram<'path' | 'method'>;
+  readonly #conditionSeries = new Map<string, Map<string, ConditionLabels>>();
+
+  constructor(version: string, options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    // Registered with its revision label but never set, so it reads 0 (upstream quirk kept for dashboards).
+    this.buildInfo = new Gauge({
+      name: `${PREFIX}_build_info`,
+      help: 'Build information.',
+      labelNames: ['revision'],
+      registers,
+    });
+    this.buildInfo.labels({ revision: version });
+    this.unsealRequests = new Counter({
+      name: `${PREFIX}_unseal_requests_total`,
+      help: 'Total number of sealed secret unseal requests',
+      registers,
+    });
+    this.unsealErrors = new Counter({
+      name: `${PREFIX}_unseal_errors_total`,
+      help: 'Total number of sealed secret unseal errors by reason',
+      labelNames: ['reason', 'namespace'],
+      registers,
+    });
+    this.conditionInfo = new Gauge({
+      name: `${PREFIX}_condition_info`,
+      help: 'Current SealedSecret condition status. Values are -1 (false), 0 (unknown or absent), 1 (true)',
+      labelNames: ['namespace', 'name', 'condition', 'ss_app_kubernetes_io_instance'],
+      registers,
+    });
+    this.httpRequests = new Counter({
+      name: `${PREFIX}_http_requests_total`,
+      help: 'Total number of HTTP requests by status code, method and path',
+      labelNames: ['path', 'code', 'method'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: `${PREFIX}_http_request_duration_seconds`,
+      help: 'HTTP request latencies in seconds',
+      labelNames: ['path', 'method'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  unsealError(reason: ErrorReason, namespace: string): void {
+    this.unsealErrors.inc({ reason, namespace });
+  }
+
+  /** Refreshes `condition_info` from an SS status (compat §8): -1 False, 1 True, 0 otherwise. */
+  observeConditions(ss: SealedSecret): void {
+    const namespace = ss.metadata.namespace ?? '';
+    const name = ss.metadata.name ?? '';
+    const instance = ss.metadata.labels?.[INSTANCE_LABEL] ?? '';
+    for (const condition of ss.status?.conditions ?? []) {
+      const value = condition.status === 'True' ? 1 : condition.status === 'False' ? -1 : 0;
+      const labels = { namespace, name, condition: condition.type, ss_app_kubernetes_io_instance: instance };
+      this.conditionInfo.set(labels, value);
+      const key = `${namespace}/${name}`;
+      const series = this.#conditionSeries.get(key) ?? new Map<string, ConditionLabels>();
+      series.set(JSON.stringify(labels), labels);
+      this.#conditionSeries.set(key, series);
+    }
+  }
+
+  /** Drops every `condition_info` series of a deleted SealedSecret. */
+  forgetConditions(namespace: string, name: string): void {
+    const key = `${namespace}/${name}`;
+    for (const labels of this.#conditionSeries.get(key)?.values() ?? []) this.conditionInfo.remove(labels);
+    this.#conditionSeries.delete(key);
+  }
+}

@@ -1,0 +1,271 @@
+import { ownerReference, SealedSecretsError, type SealedSecret, type Secret } from '@ssts/core';
+import { pino } from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { FakeGateway } from '../../test/fake-gateway.js';
+import { ManualClock } from '../../test/manual-clock.js';
+import { KubeError } from '../kube/kube-errors.js';
+import type { Logger } from '../log.js';
+import { ControllerMetrics } from '../metrics.js';
+import { reconcile, type ReconcileDeps } from './reconcile.js';
+
+const NS = 'ns';
+const NAME = 'mysecret';
+const KEY = `${NS}/${NAME}`;
+
+let gateway: FakeGateway;
+let clock: ManualClock;
+let metrics: ControllerMetrics;
+let unsealResult: (ss: SealedSecret) => Secret;
+
+function ssObject(spec: SealedSecret['spec'] = { encryptedData: { foo: 'AgA=' } }): SealedSecret {
+  return { metadata: { name: NAME, namespace: NS, labels: { 'app.kubernetes.io/instance': 'inst' } }, spec };
+}
+
+function okUnseal(ss: SealedSecret): Secret {
+  return {
+    metadata: { name: NAME, namespace: NS, labels: { app: 'x' }, ownerReferences: [ownerReference(ss)] },
+    data: { foo: 'YmFy' },
+  };
+}
+
+function deps(overrides: Partial<ReconcileDeps> = {}): ReconcileDeps {
+  return {
+    gateway,
+    getCached: (namespace, name) => gateway.get('sealedsecrets', namespace, name),
+    unseal: (ss) => Promise.resolve().then(() => unsealResult(ss)),
+    clock,
+    log: pino({ level: 'silent' }) as Logger,
+    metrics,
+    updateStatus: true,
+    oldGcBehavior: false,
+    ...overrides,
+  };
+}
+
+async function metricValue(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values =
+    (metric as { values?: { value: number; labels: Record<string, string> }[] } | undefined)?.values ?? [];
+  return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+}
+
+beforeEach(() => {
+  gateway = new FakeGateway();
+  clock = new ManualClock(Date.UTC(2026, 3, 22, 10));
+  metrics = new ControllerMetrics('test', { defaultMetrics: false });
+  unsealResult = okUnseal;
+});
+
+describe('reconcile', () => {
+  it('creates the Secret, records Unsealed, writes Synced=True once', async () => {
+    const ss = gateway.put('sealedsecrets', ssObject());
+    expect(await reconcile(KEY, deps())).toEqual({ kind: 'done' });
+    const secret = gateway.get('secrets', NS, NAME);
+    expect(secret?.data).toEqual({ foo: 'YmFy' });
+    expect(secret?.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: 'bitnami.com/v1alpha1',
+        kind: 'SealedSecret',
+        name: NAME,
+        uid: ss.metadata.uid,
+        controller: true,
+      },
+    ]);
+    expect(gateway.events).toHaveLength(1);
+    expect(gateway.events[0]).toMatchObject({
+      type: 'Normal',
+      reason: 'Unsealed',
+      message: 'SealedSecret unsealed successfully',
+      sourceComponent: 'sealed-secrets',
+      involvedObject: {
+        kind: 'SealedSecret',
+        apiVersion: 'bitnami.com/v1alpha1',
+        name: NAME,
+        namespace: NS,
+        uid: ss.metadata.uid,
+      },
+    });
+    const status = gateway.get('sealedsecrets', NS, NAME)?.status;
+    expect(status).toEqual({
+      observedGeneration: 1,
+      conditions: [
+        {
+          type: 'Synced',
+          status: 'True',
+          lastUpdateTime: '2026-04-22T10:00:00Z',
+          lastTransitionTime: '2026-04-22T10:00:00Z',
+        },
+      ],
+    });
+    expect(gateway.calls.filter((c) => c.startsWith('updateSecret'))).toEqual([]);
+    expect(await metricValue('sealed_secrets_controller_unseal_requests_total')).toBe(1);
+    expect(
+      await metricValue('sealed_secrets_controller_condition_info', {
+        name: NAME,
+        ss_app_kubernetes_io_instance: 'inst',
+      }),
+    ).toBe(1);
+  });
+
+  it('re-processing an unchanged object writes nothing but still emits Unsealed', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    await reconcile(KEY, deps());
+    gateway.calls.length = 0;
+    clock.advance(60_000);
+    expect(await reconcile(KEY, deps())).toEqual({ kind: 'done' });
+    expect(gateway.calls.filter((c) => /^(update|create)/.test(c) && !c.startsWith('createEvent'))).toEqual(
+      [],
+    );
+    expect(gateway.events.map((e) => e.reason)).toEqual(['Unsealed', 'Unsealed']);
+  });
+
+  it('updates data on a spec change; observedGeneration 2 and the two times differ', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    await reconcile(KEY, deps());
+    const current = gateway.get('sealedsecrets', NS, NAME);
+    gateway.put('sealedsecrets', {
+      ...ssObject({ encryptedData: { foo: 'AgB=' } }),
+      status: current?.status ?? {},
+    });
+    unsealResult = (ss) => ({ ...okUnseal(ss), data: { foo: 'YmF6' } });
+    clock.advance(5_000);
+    await reconcile(KEY, deps());
+    expect(gateway.get('secrets', NS, NAME)?.data).toEqual({ foo: 'YmF6' });
+    const status = gateway.get('sealedsecrets', NS, NAME)?.status;
+    expect(status?.observedGeneration).toBe(2);
+    expect(status?.conditions?.[0]?.lastUpdateTime).toBe('2026-04-22T10:00:05Z');
+    expect(status?.conditions?.[0]?.lastTransitionTime).toBe('2026-04-22T10:00:00Z');
+  });
+
+  it('an unseal failure → ErrUnsealFailed event, Synced=False with the error text, retry, metric reason unseal', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    unsealResult = () => {
+      throw new SealedSecretsError('UNSEAL_FAILED', 'no key could decrypt secret (foo)');
+    };
+    expect(await reconcile(KEY, deps())).toEqual({
+      kind: 'retry',
+      error: 'no key could decrypt secret (foo)',
+    });
+    expect(gateway.get('secrets', NS, NAME)).toBeUndefined();
+    expect(gateway.events[0]).toMatchObject({
+      type: 'Warning',
+      reason: 'ErrUnsealFailed',
+      message: 'Failed to unseal: no key could decrypt secret (foo)',
+    });
+    expect(gateway.get('sealedsecrets', NS, NAME)?.status?.conditions?.[0]).toMatchObject({
+      status: 'False',
+      message: 'no key could decrypt secret (foo)',
+    });
+    expect(
+      await metricValue('sealed_secrets_controller_unseal_errors_total', { reason: 'unseal', namespace: NS }),
+    ).toBe(1);
+    expect(await metricValue('sealed_secrets_controller_condition_info', { name: NAME })).toBe(-1);
+  });
+
+  it('status: False + another error → no write; False → True writes with both times', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    unsealResult = () => {
+      throw new Error('first');
+    };
+    await reconcile(KEY, deps());
+    const rv = gateway.get('sealedsecrets', NS, NAME)?.metadata.resourceVersion;
+    unsealResult = () => {
+      throw new Error('second');
+    };
+    clock.advance(1000);
+    await reconcile(KEY, deps());
+    expect(gateway.get('sealedsecrets', NS, NAME)?.metadata.resourceVersion).toBe(rv);
+    unsealResult = okUnseal;
+    clock.advance(1000);
+    await reconcile(KEY, deps());
+    expect(gateway.get('sealedsecrets', NS, NAME)?.status?.conditions?.[0]).toEqual({
+      type: 'Synced',
+      status: 'True',
+      lastUpdateTime: '2026-04-22T10:00:02Z',
+      lastTransitionTime: '2026-04-22T10:00:02Z',
+    });
+  });
+
+  it('refuses an existing unmanaged Secret', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    gateway.put('secrets', { metadata: { name: NAME, namespace: NS }, data: { mine: 'eA==' } });
+    const outcome = await reconcile(KEY, deps());
+    expect(outcome).toEqual({
+      kind: 'retry',
+      error: 'failed update: Resource "mysecret" already exists and is not managed by SealedSecret',
+    });
+    expect(gateway.get('secrets', NS, NAME)?.data).toEqual({ mine: 'eA==' });
+    expect(gateway.events[0]).toMatchObject({
+      reason: 'ErrUpdateFailed',
+      message: 'Resource "mysecret" already exists and is not managed by SealedSecret',
+    });
+    expect(await metricValue('sealed_secrets_controller_unseal_errors_total', { reason: 'unmanaged' })).toBe(
+      1,
+    );
+  });
+
+  it('an immutable target Secret is terminal, with the friendly event and the raw API status message', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    await reconcile(KEY, deps());
+    const secret = gateway.get('secrets', NS, NAME);
+    gateway.put('secrets', { ...(secret as Secret), immutable: true });
+    unsealResult = (ss) => ({ ...okUnseal(ss), data: { foo: 'bmV3' } });
+    const outcome = await reconcile(KEY, deps());
+    expect(outcome.kind).toBe('terminal');
+    expect(gateway.events.at(-1)?.message).toContain('the target Secret is immutable');
+    expect(gateway.get('sealedsecrets', NS, NAME)?.status?.conditions?.[0]?.message).toMatch(
+      /field is immutable when `immutable` is set$/,
+    );
+  });
+
+  it('a failed status write is counted and retried by the next pass (cache is never mutated)', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    gateway.failures.set('updateSealedSecretStatus', new KubeError('ServerError', 'etcd down'));
+    await reconcile(KEY, deps());
+    expect(gateway.get('sealedsecrets', NS, NAME)?.status).toBeUndefined();
+    expect(await metricValue('sealed_secrets_controller_unseal_errors_total', { reason: 'status' })).toBe(1);
+    await reconcile(KEY, deps());
+    expect(gateway.get('sealedsecrets', NS, NAME)?.status?.conditions?.[0]?.status).toBe('True');
+  });
+
+  it('retries a status write once on a conflict with a fresh object', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    const stale = gateway.get('sealedsecrets', NS, NAME);
+    gateway.put('sealedsecrets', {
+      ...ssObject(),
+      metadata: { ...ssObject().metadata, annotations: { touched: 'yes' } },
+    });
+    await reconcile(KEY, deps({ getCached: () => stale }));
+    const fresh = gateway.get('sealedsecrets', NS, NAME);
+    expect(fresh?.status?.conditions?.[0]?.status).toBe('True');
+    expect(fresh?.metadata.annotations).toEqual({ touched: 'yes' });
+  });
+
+  it('never writes status with --update-status=false', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    await reconcile(KEY, deps({ updateStatus: false }));
+    expect(gateway.get('sealedsecrets', NS, NAME)?.status).toBeUndefined();
+    expect(gateway.get('secrets', NS, NAME)).toBeDefined();
+  });
+
+  it('a deleted SealedSecret: nothing by default, Secret deleted with --old-gc-behavior', async () => {
+    gateway.put('secrets', { metadata: { name: NAME, namespace: NS } });
+    expect(await reconcile(KEY, deps())).toEqual({ kind: 'done' });
+    expect(gateway.get('secrets', NS, NAME)).toBeDefined();
+    expect(gateway.events).toEqual([]);
+    await reconcile(KEY, deps({ oldGcBehavior: true }));
+    expect(gateway.get('secrets', NS, NAME)).toBeUndefined();
+    expect(await reconcile(KEY, deps({ oldGcBehavior: true }))).toEqual({ kind: 'done' });
+  });
+
+  it('API errors while fetching or creating the Secret become ErrUpdateFailed with the raw text', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    gateway.failures.set('getSecret', new KubeError('Forbidden', 'secrets "mysecret" is forbidden'));
+    const outcome = await reconcile(KEY, deps());
+    expect(outcome).toEqual({ kind: 'retry', error: 'secrets "mysecret" is forbidden' });
+    expect(gateway.events[0]).toMatchObject({
+      reason: 'ErrUpdateFailed',
+      message: 'secrets "mysecret" is forbidden',
+    });
+  });
+});

@@ -1,0 +1,210 @@
+import { updateSyncedCondition, type SealedSecret, type Secret } from '@ssts/core';
+import type { Clock } from '../clock.js';
+import { errorMessage } from '../errors.js';
+import { isKubeError } from '../kube/kube-errors.js';
+import type { KubeGateway } from '../kube/kube-gateway.js';
+import type { Logger } from '../log.js';
+import type { ControllerMetrics } from '../metrics.js';
+import {
+  EVENT_UNSEALED,
+  EVENT_UNSEAL_FAILED,
+  EVENT_UPDATE_FAILED,
+  immutableMessage,
+  MESSAGE_UNSEALED,
+  planSecretUpdate,
+  secretToCreate,
+  withTypeMeta,
+  type ErrorReason,
+} from './decide.js';
+
+/** Event source component (compat §3.7). */
+export const EVENT_SOURCE = 'sealed-secrets';
+
+/** How a reconcile ended, for the work queue (STYLE §2: retry, terminal, or done). */
+export type Outcome =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'retry'; readonly error: string }
+  | { readonly kind: 'terminal'; readonly error: string };
+
+export interface ReconcileDeps {
+  readonly gateway: KubeGateway;
+  /** The informer's cached SealedSecret; never mutated here. */
+  readonly getCached: (namespace: string, name: string) => SealedSecret | undefined;
+  /** Unseals with the current keys (core unsealSealedSecret + the decrypt pool). */
+  readonly unseal: (ss: SealedSecret) => Promise<Secret>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: ControllerMetrics;
+  readonly updateStatus: boolean;
+  readonly oldGcBehavior: boolean;
+}
+
+type SyncResult =
+  { readonly ok: true } | { readonly ok: false; readonly message: string; readonly terminal: boolean };
+
+/**
+ * One level-based pass for `namespace/name` (compat §3.5–3.7): unseal, create or update the Secret, emit events,
+ * then write the Synced status when it changed. Reads the SealedSecret from the cache, writes through the gateway.
+ */
+export async function reconcile(key: string, deps: ReconcileDeps): Promise<Outcome> {
+  const slash = key.indexOf('/');
+  const namespace = key.slice(0, slash);
+  const name = key.slice(slash + 1);
+  deps.metrics.unsealRequests.inc();
+  const cached = deps.getCached(namespace, name);
+  if (cached === undefined) {
+    if (deps.oldGcBehavior) {
+      try {
+        if (await deps.gateway.deleteSecret(namespace, name))
+          deps.log.info({ namespace, name }, 'Deleted the Secret of a deleted SealedSecret');
+      } catch (error) {
+        return { kind: 'retry', error: errorMessage(error) };
+      }
+    }
+    return { kind: 'done' };
+  }
+  const ss = withTypeMeta(cached);
+  const log = deps.log.child({ namespace, sealedSecret: name });
+  const result = await syncSecret(ss, deps, log);
+  if (deps.updateStatus) await writeStatus(ss, result, deps, log);
+  if (result.ok) return { kind: 'done' };
+  return result.terminal
+    ? { kind: 'terminal', error: result.message }
+    : { kind: 'retry', error: result.message };
+}
+
+async function syncSecret(ss: SealedSecret, deps: ReconcileDeps, log: Logger): Promise<SyncResult> {
+  const namespace = ss.metadata.namespace ?? '';
+  const name = ss.metadata.name ?? '';
+  const fail = async (
+    reason: ErrorReason,
+    event: { reason: string; message: string },
+    message: string,
+    terminal = false,
+  ): Promise<SyncResult> => {
+    deps.metrics.unsealError(reason, namespace);
+    log.warn({ reason: event.reason, error: event.message }, 'Reconcile failed');
+    await emit(ss, 'Warning', event.reason, event.message, deps, log);
+    return { ok: false, message, terminal };
+  };
+
+  let unsealed: Secret;
+  try {
+    unsealed = await deps.unseal(ss);
+  } catch (error) {
+    const message = errorMessage(error);
+    return fail('unseal', { reason: EVENT_UNSEAL_FAILED, message: `Failed to unseal: ${message}` }, message);
+  }
+
+  let existing: Secret;
+  try {
+    const found = await deps.gateway.getSecret(namespace, name);
+    existing = found ?? (await deps.gateway.createSecret(secretToCreate(unsealed)));
+    if (found === undefined) log.info({ secret: name }, 'Created the Secret');
+  } catch (error) {
+    const message = errorMessage(error);
+    return fail('update', { reason: EVENT_UPDATE_FAILED, message }, message);
+  }
+
+  const plan = planSecretUpdate(ss, unsealed, existing);
+  if (plan.action === 'reject') {
+    return fail('unmanaged', { reason: EVENT_UPDATE_FAILED, message: plan.eventMessage }, plan.statusMessage);
+  }
+  if (plan.action === 'update') {
+    try {
+      await deps.gateway.updateSecret(plan.secret);
+      log.info({ secret: name }, 'Updated the Secret');
+    } catch (error) {
+      const message = errorMessage(error);
+      // Classified by what we know (the fetched Secret is immutable and the server refused the write as
+      // Invalid), not by matching the error text as upstream does.
+      if (existing.immutable === true && isKubeError(error, 'Invalid')) {
+        return fail(
+          'update',
+          { reason: EVENT_UPDATE_FAILED, message: immutableMessage(namespace, name) },
+          message,
+          true,
+        );
+      }
+      return fail('update', { reason: EVENT_UPDATE_FAILED, message }, message);
+    }
+  }
+  await emit(ss, 'Normal', EVENT_UNSEALED, MESSAGE_UNSEALED, deps, log);
+  return { ok: true };
+}
+
+async function emit(
+  ss: SealedSecret,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+  deps: ReconcileDeps,
+  log: Logger,
+): Promise<void> {
+  const namespace = ss.metadata.namespace ?? '';
+  try {
+    await deps.gateway.createEvent({
+      namespace,
+      type,
+      reason,
+      message,
+      involvedObject: {
+        apiVersion: ss.apiVersion ?? '',
+        kind: ss.kind ?? '',
+        namespace,
+        name: ss.metadata.name ?? '',
+        uid: ss.metadata.uid ?? '',
+        ...(ss.metadata.resourceVersion !== undefined && { resourceVersion: ss.metadata.resourceVersion }),
+      },
+      sourceComponent: EVENT_SOURCE,
+      time: new Date(deps.clock.now()),
+    });
+  } catch (error) {
+    log.warn({ reason, error: errorMessage(error) }, 'Cannot record an event');
+  }
+}
+
+/**
+ * Compat §3.6. Works on a copy, so a failed write is retried by the next pass instead of being hidden by a
+ * mutated cache (upstream quirk fixed). A write that conflicts with a newer object is retried once on a fresh GET.
+ */
+async function writeStatus(
+  ss: SealedSecret,
+  result: SyncResult,
+  deps: ReconcileDeps,
+  log: Logger,
+): Promise<void> {
+  const outcome = {
+    ok: result.ok,
+    ...(!result.ok && { message: result.message }),
+    generation: ss.metadata.generation,
+    now: new Date(deps.clock.now()),
+  };
+  let target = ss;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const { status, changed } = updateSyncedCondition(target.status, outcome);
+    const next: SealedSecret = { ...target, status };
+    if (!changed) {
+      deps.metrics.observeConditions(next);
+      return;
+    }
+    try {
+      await deps.gateway.updateSealedSecretStatus(next);
+      deps.metrics.observeConditions(next);
+      return;
+    } catch (error) {
+      if (attempt === 0 && isKubeError(error, 'Conflict')) {
+        const fresh = await deps.gateway
+          .getSealedSecret(ss.metadata.namespace ?? '', ss.metadata.name ?? '')
+          .catch(() => undefined);
+        if (fresh !== undefined && fresh.metadata.uid === ss.metadata.uid) {
+          target = withTypeMeta(fresh);
+          continue;
+        }
+      }
+      deps.metrics.unsealError('status', ss.metadata.namespace ?? '');
+      log.error({ error: errorMessage(error) }, 'Cannot update the SealedSecret status');
+      return;
+    }
+  }
+}
