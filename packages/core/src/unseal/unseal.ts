@@ -1,7 +1,22 @@
-import type { KeyObject } from 'node:crypto';
-import { notImplemented } from '../errors.js';
+import { KeyObject } from 'node:crypto';
+import { decodeBase64Strict } from '../crypto/base64.js';
+import { hybridDecrypt } from '../crypto/hybrid.js';
+import { SealedSecretsError, UnsealError, type ItemFailure, type UnsealDiagnostics } from '../errors.js';
 import type { KeyEntry } from '../keys/key-ring.js';
-import type { SealedSecret, Secret } from '../model/types.js';
+import { ANNOTATION_SKIP_SET_OWNER_REFERENCES } from '../model/annotations.js';
+import { canonicalObjectMeta } from '../model/object-meta.js';
+import { parseSecret } from '../model/parse.js';
+import {
+  SEALED_SECRET_API_VERSION,
+  SEALED_SECRET_KIND,
+  type ObjectMeta,
+  type OwnerReference,
+  type SealedSecret,
+  type Secret,
+} from '../model/types.js';
+import { encryptionLabelText, scopeFromAnnotations } from '../scope/scope.js';
+import { renderTemplate } from '../template/render.js';
+import { groupFailures } from './failures.js';
 
 /**
  * Decrypts one value with the OAEP label. Must throw SealedSecretsError DECRYPT_FAILED (message
@@ -17,18 +32,212 @@ export interface UnsealOptions {
   acceptDeprecatedV1Data?: boolean;
 }
 
+export const NO_KEY_COULD_DECRYPT = 'no key could decrypt secret';
+
+interface UnsealContext {
+  readonly ss: SealedSecret;
+  readonly label: Uint8Array;
+  readonly diagnostics: UnsealDiagnostics;
+  readonly options: UnsealOptions;
+}
+
 /**
  * Compat §2.6: builds the Secret (data as base64 strings, metadata from the template, name/namespace forced, owner
  * reference unless skip-set-owner-references). Throws UnsealError whose message is the Go controller's text.
+ *
+ * Failures are grouped by message with their keys sorted (Go's order is random), encryptedData groups first; a
+ * decryptor error other than DECRYPT_FAILED is not an item failure and is rethrown as is. The result has Go's field
+ * order (kind, apiVersion, metadata, immutable, data, type) with sorted `data` keys.
  */
-export function unsealSealedSecret(ss: SealedSecret, options: UnsealOptions): Promise<Secret> {
-  return Promise.resolve(notImplemented(`unsealSealedSecret(${ss.metadata.name ?? ''}, ${typeof options}) `));
+export async function unsealSealedSecret(ss: SealedSecret, options: UnsealOptions): Promise<Secret> {
+  const scope = scopeFromAnnotations(ss.metadata.annotations);
+  const labelText = encryptionLabelText(ss.metadata.namespace ?? '', ss.metadata.name ?? '', scope);
+  const context: UnsealContext = {
+    ss,
+    label: Buffer.from(labelText, 'utf8'),
+    diagnostics: { scope, label: labelText, keysTried: options.keyCount ?? 0 },
+    options,
+  };
+  if (ss.spec.data !== undefined && ss.spec.data !== null) return unsealLegacy(ss.spec.data, context);
+  return unsealEncryptedData(context);
 }
 
-/** A synchronous decryptor trying each key in order (first success wins); reports which key worked. */
+async function unsealEncryptedData(context: UnsealContext): Promise<Secret> {
+  const { ss } = context;
+  const encrypted = Object.entries(ss.spec.encryptedData).sort(([a], [b]) => byCodeUnits(a, b));
+  const results = await Promise.all(encrypted.map(([key, value]) => decryptItem(key, value, context)));
+
+  const failures: ItemFailure[] = [];
+  const plaintexts = new Map<string, Uint8Array>();
+  for (const result of results) {
+    if ('failure' in result) failures.push(result.failure);
+    else plaintexts.set(result.key, result.plaintext);
+  }
+  const data = new Map<string, Uint8Array>(plaintexts);
+  const templates = Object.entries(ss.spec.template?.data ?? {}).sort(([a], [b]) => byCodeUnits(a, b));
+  for (const [key, source] of templates) {
+    try {
+      data.set(key, renderTemplate(key, source, plaintexts));
+    } catch (error) {
+      if (!(error instanceof SealedSecretsError)) throw error;
+      failures.push({ key, source: 'template', code: error.code, message: error.message });
+    }
+  }
+  if (failures.length > 0) throw new UnsealError(groupFailures(failures), failures, context.diagnostics);
+
+  const template = ss.spec.template;
+  return buildSecret(context, {
+    metadata: template?.metadata ?? {},
+    immutable: template?.immutable,
+    data: Object.fromEntries(
+      [...data.keys()]
+        .sort(byCodeUnits)
+        .map((key) => [key, Buffer.from(data.get(key) ?? []).toString('base64')]),
+    ),
+    type: template?.type,
+  });
+}
+
+type ItemResult = { key: string; plaintext: Uint8Array } | { failure: ItemFailure };
+
+async function decryptItem(key: string, value: string, context: UnsealContext): Promise<ItemResult> {
+  let ciphertext: Buffer;
+  try {
+    ciphertext = decodeBase64Strict(value);
+  } catch (error) {
+    if (!(error instanceof SealedSecretsError)) throw error;
+    // Bad base64 is reported as such and decryption is not attempted (compat §1.3).
+    return { failure: { key, source: 'encryptedData', code: error.code, message: error.message } };
+  }
+  try {
+    return { key, plaintext: await context.options.decrypt(ciphertext, context.label) };
+  } catch (error) {
+    if (!(error instanceof SealedSecretsError) || error.code !== 'DECRYPT_FAILED') throw error;
+    return {
+      failure: { key, source: 'encryptedData', code: 'DECRYPT_FAILED', message: NO_KEY_COULD_DECRYPT },
+    };
+  }
+}
+
+/** Compat §1.4: `spec.data` holds one blob whose plaintext is a whole v1 Secret as JSON. */
+async function unsealLegacy(blob: string, context: UnsealContext): Promise<Secret> {
+  const { ss, options, diagnostics } = context;
+  const fail = (message: string) => new UnsealError(message, [], diagnostics);
+  if (options.acceptDeprecatedV1Data === false) {
+    throw fail(`using deprecated 'data' field, use 'encryptedData' or flip the feature flag`);
+  }
+  if (Object.keys(ss.spec.encryptedData).length > 0) {
+    throw fail(`cannot use the field 'encryptedData' and the deprecated field 'data' at the same time`);
+  }
+  let ciphertext: Buffer;
+  try {
+    ciphertext = decodeBase64Strict(blob);
+  } catch (error) {
+    if (!(error instanceof SealedSecretsError)) throw error;
+    throw fail(`${error.message} (data)`);
+  }
+  let plaintext: Uint8Array;
+  try {
+    plaintext = await options.decrypt(ciphertext, context.label);
+  } catch (error) {
+    if (!(error instanceof SealedSecretsError) || error.code !== 'DECRYPT_FAILED') throw error;
+    throw fail(NO_KEY_COULD_DECRYPT);
+  }
+  const inner = decodeLegacySecret(plaintext, fail);
+  const data: Record<string, string> = { ...inner.data };
+  // The API server folds stringData into data on write; we do it here so the result only has `data`.
+  for (const [key, value] of Object.entries(inner.stringData ?? {})) {
+    data[key] = Buffer.from(value, 'utf8').toString('base64');
+  }
+  return buildSecret(context, {
+    metadata: inner.metadata,
+    immutable: inner.immutable,
+    data: Object.fromEntries(
+      Object.keys(data)
+        .sort(byCodeUnits)
+        .map((key) => [key, data[key] ?? '']),
+    ),
+    type: inner.type,
+  });
+}
+
+function decodeLegacySecret(plaintext: Uint8Array, fail: (message: string) => UnsealError): Secret {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(plaintext).toString('utf8'));
+  } catch {
+    // JSON.parse messages quote the input, which is decrypted material: say only what failed.
+    throw fail(`the deprecated 'data' field does not hold a JSON Secret`);
+  }
+  try {
+    return parseSecret(json);
+  } catch (error) {
+    if (!(error instanceof SealedSecretsError)) throw error;
+    throw fail(`the deprecated 'data' field does not hold a valid Secret: ${error.message}`);
+  }
+}
+
+interface SecretParts {
+  metadata: ObjectMeta;
+  immutable: boolean | undefined;
+  data: Record<string, string>;
+  type: string | undefined;
+}
+
+function buildSecret(context: UnsealContext, parts: SecretParts): Secret {
+  const { ss } = context;
+  // The skip annotation is read from the template even on the legacy path (compat §1.4).
+  const skipOwner =
+    ss.spec.template?.metadata?.annotations?.[ANNOTATION_SKIP_SET_OWNER_REFERENCES] === 'true';
+  const metadata = canonicalObjectMeta({
+    ...parts.metadata,
+    name: ss.metadata.name ?? '',
+    namespace: ss.metadata.namespace ?? '',
+    ...(!skipOwner && { ownerReferences: [ownerReference(ss)] }),
+  });
+  const secret: Secret = { kind: 'Secret', apiVersion: 'v1', metadata };
+  if (parts.immutable !== undefined) secret.immutable = parts.immutable;
+  secret.data = parts.data;
+  if (parts.type) secret.type = parts.type;
+  return secret;
+}
+
+/** Compat §2.5: exactly one controller reference, without blockOwnerDeletion. */
+export function ownerReference(ss: SealedSecret): OwnerReference {
+  return {
+    apiVersion: ss.apiVersion || SEALED_SECRET_API_VERSION,
+    kind: ss.kind || SEALED_SECRET_KIND,
+    name: ss.metadata.name ?? '',
+    uid: ss.metadata.uid ?? '',
+    controller: true,
+  };
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A synchronous decryptor trying each key in order (first success wins); reports which key worked. Per-key
+ * failures (too short, OAEP, GCM) are never reported individually: all become `no key could decrypt secret`.
+ */
 export function keysDecryptor(
   keys: readonly (KeyObject | KeyEntry)[],
   onSuccess?: (index: number) => void,
 ): ValueDecryptor {
-  return notImplemented(`keysDecryptor(${keys.length}, ${typeof onSuccess})`);
+  const privateKeys = keys.map((key) => (key instanceof KeyObject ? key : key.privateKey));
+  return (ciphertext, label) => {
+    for (const [index, key] of privateKeys.entries()) {
+      let plaintext: Buffer;
+      try {
+        plaintext = hybridDecrypt(key, ciphertext, label);
+      } catch (error) {
+        if (error instanceof SealedSecretsError && error.code === 'DECRYPT_FAILED') continue;
+        throw error;
+      }
+      onSuccess?.(index);
+      return plaintext;
+    }
+    throw new SealedSecretsError('DECRYPT_FAILED', NO_KEY_COULD_DECRYPT);
+  };
 }
