@@ -3,6 +3,7 @@ export * from './model/types.js';
 export * from './model/annotations.js';
 export * from './model/parse.js';
 export * from './model/conditions.js';
+export { canonicalObjectMeta, OBJECT_META_FIELDS } from './model/object-meta.js';
 export * from './scope/scope.js';
 export * from './crypto/hybrid.js';
 export * from './crypto/base64.js';
