@@ -30,7 +30,9 @@ export class OutputSink {
     try {
       await this.#io.fs.writeFileAtomic(this.#path, Buffer.concat(this.#chunks));
     } catch (error) {
-      throw new CliError('OUTPUT', `cannot write ${this.#path}: ${(error as Error).message}`, { cause: error });
+      throw new CliError('OUTPUT', `cannot write ${this.#path}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 }
@@ -52,7 +54,10 @@ export class RunContext {
     this.io = args.io;
     this.env = args.env;
     this.#fileInput = args.fileInput;
-    this.output = new OutputSink(args.io, args.plan.output.kind === 'file' ? args.plan.output.path : undefined);
+    this.output = new OutputSink(
+      args.io,
+      args.plan.output.kind === 'file' ? args.plan.output.path : undefined,
+    );
   }
 
   /** The `-f` file's bytes (read up front), else all of stdin. */

@@ -30,7 +30,10 @@ describe('dispatch (compat §6.3 order)', () => {
 
   it('re-encrypts in place when -f is given without -w', () => {
     expect(plan(['--re-encrypt', '-f', 'ss.yaml']).output).toEqual({ kind: 'file', path: 'ss.yaml' });
-    expect(plan(['--re-encrypt', '-f', 'ss.yaml', '-w', 'o.yaml']).output).toEqual({ kind: 'file', path: 'o.yaml' });
+    expect(plan(['--re-encrypt', '-f', 'ss.yaml', '-w', 'o.yaml']).output).toEqual({
+      kind: 'file',
+      path: 'o.yaml',
+    });
     expect(plan(['-f', 'in.yaml']).output).toEqual({ kind: 'stdout' });
   });
 
@@ -45,7 +48,9 @@ describe('dispatch (compat §6.3 order)', () => {
   });
 
   it('warns about --recovery-private-key without --recovery-unseal only on a terminal', () => {
-    expect(plan(['--recovery-private-key', 'k'], { stdinIsTTY: false, stderrIsTTY: true }).notices).toHaveLength(1);
+    expect(
+      plan(['--recovery-private-key', 'k'], { stdinIsTTY: false, stderrIsTTY: true }).notices,
+    ).toHaveLength(1);
     expect(plan(['--recovery-private-key', 'k']).notices).toHaveLength(0);
   });
 });

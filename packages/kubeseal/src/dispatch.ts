@@ -43,7 +43,8 @@ export function dispatch(options: CliOptions, terminal: Terminal): Plan {
   if (options.fromFile.length > 0 && !options.raw) {
     throw new CliError('INVALID_ARGUMENT', '--from-file requires --raw');
   }
-  const input: InputSource = options.secretFile === '' ? { kind: 'stdin' } : { kind: 'file', path: options.secretFile };
+  const input: InputSource =
+    options.secretFile === '' ? { kind: 'stdin' } : { kind: 'file', path: options.secretFile };
   const notices: string[] = [];
   if (input.kind === 'stdin' && terminal.stdinIsTTY && !options.raw && !options.fetchCert) {
     notices.push(TTY_NOTICE_RESOURCE);

@@ -43,14 +43,27 @@ const KUBESEAL_FLAGS: readonly FlagSpec[] = [
   { name: 'secret-file', short: 'f', kind: 'string', usage: 'File to read the input from (default stdin)' },
   { name: 'fetch-cert', kind: 'bool', usage: "Print the controller's certificate and exit" },
   { name: 'allow-empty-data', kind: 'bool', usage: 'Allow input Secrets without data' },
-  { name: 'validate', kind: 'bool', usage: 'Check with the controller that the input SealedSecret can be decrypted' },
-  { name: 'merge-into', kind: 'string', usage: 'Seal the input Secret and merge its items into this SealedSecret file' },
+  {
+    name: 'validate',
+    kind: 'bool',
+    usage: 'Check with the controller that the input SealedSecret can be decrypted',
+  },
+  {
+    name: 'merge-into',
+    kind: 'string',
+    usage: 'Seal the input Secret and merge its items into this SealedSecret file',
+  },
   {
     name: 'raw',
     kind: 'bool',
-    usage: 'Encrypt one value (stdin or --from-file) and print only the ciphertext; needs --name in strict scope',
+    usage:
+      'Encrypt one value (stdin or --from-file) and print only the ciphertext; needs --name in strict scope',
   },
-  { name: 'name', kind: 'string', usage: 'Name of the sealed secret (required with --raw and the strict scope)' },
+  {
+    name: 'name',
+    kind: 'string',
+    usage: 'Name of the sealed secret (required with --raw and the strict scope)',
+  },
   { name: 'from-file', kind: 'stringSlice', usage: '(only with --raw) File holding the value to encrypt' },
   { name: 'kubeconfig', kind: 'string', usage: 'Path to the kubeconfig file' },
   {
@@ -59,9 +72,17 @@ const KUBESEAL_FLAGS: readonly FlagSpec[] = [
     defaultValue: 'strict',
     usage: 'Scope the secret is sealed for: strict, namespace-wide or cluster-wide',
   },
-  { name: 're-encrypt', kind: 'bool', usage: "Re-encrypt the input SealedSecret with the controller's latest key" },
+  {
+    name: 're-encrypt',
+    kind: 'bool',
+    usage: "Re-encrypt the input SealedSecret with the controller's latest key",
+  },
   { name: 'rotate', kind: 'bool', usage: 'Deprecated alias of --re-encrypt' },
-  { name: 'recovery-unseal', kind: 'bool', usage: 'Decrypt a SealedSecret offline with backed-up private keys' },
+  {
+    name: 'recovery-unseal',
+    kind: 'bool',
+    usage: 'Decrypt a SealedSecret offline with backed-up private keys',
+  },
   {
     name: 'recovery-private-key',
     kind: 'stringSlice',
@@ -73,7 +94,12 @@ const KUBESEAL_FLAGS: readonly FlagSpec[] = [
 
 /** client-go's standard override flags (compat §6.1). */
 const KUBECTL_FLAGS: readonly FlagSpec[] = [
-  { name: 'namespace', short: 'n', kind: 'string', usage: 'If present, the namespace scope for this CLI request' },
+  {
+    name: 'namespace',
+    short: 'n',
+    kind: 'string',
+    usage: 'If present, the namespace scope for this CLI request',
+  },
   { name: 'context', kind: 'string', usage: 'The name of the kubeconfig context to use' },
   { name: 'cluster', kind: 'string', usage: 'The name of the kubeconfig cluster to use' },
   { name: 'user', kind: 'string', usage: 'The name of the kubeconfig user to use' },
@@ -86,7 +112,11 @@ const KUBECTL_FLAGS: readonly FlagSpec[] = [
   { name: 'password', kind: 'string', usage: 'Password for basic authentication to the API server' },
   { name: 'client-certificate', kind: 'string', usage: 'Path to a client certificate file for TLS' },
   { name: 'client-key', kind: 'string', usage: 'Path to a client key file for TLS' },
-  { name: 'certificate-authority', kind: 'string', usage: 'Path to a cert file for the certificate authority' },
+  {
+    name: 'certificate-authority',
+    kind: 'string',
+    usage: 'Path to a cert file for the certificate authority',
+  },
   {
     name: 'insecure-skip-tls-verify',
     kind: 'bool',
@@ -94,7 +124,11 @@ const KUBECTL_FLAGS: readonly FlagSpec[] = [
   },
   { name: 'tls-server-name', kind: 'string', usage: 'Server name to use for server certificate validation' },
   { name: 'proxy-url', kind: 'string', usage: 'If provided, this URL will be used to connect via proxy' },
-  { name: 'disable-compression', kind: 'bool', usage: 'If true, opt-out of response compression (no effect here)' },
+  {
+    name: 'disable-compression',
+    kind: 'bool',
+    usage: 'If true, opt-out of response compression (no effect here)',
+  },
   {
     name: 'request-timeout',
     kind: 'string',
@@ -132,7 +166,12 @@ export function envVariableName(flag: FlagSpec): string {
 /** pflag's FlagUsages layout: sorted by name, `-x, --name type`, usage column aligned. */
 export function formatUsage(argv0: string): string {
   const visible = FLAGS.filter((f) => f.ignored !== true).sort((a, b) => a.name.localeCompare(b.name));
-  const typeName: Record<FlagKind, string> = { bool: '', string: 'string', stringSlice: 'strings', stringArray: 'stringArray' };
+  const typeName: Record<FlagKind, string> = {
+    bool: '',
+    string: 'string',
+    stringSlice: 'strings',
+    stringArray: 'stringArray',
+  };
   const lefts = visible.map((f) => {
     const type = typeName[f.kind];
     const head = f.short === undefined ? `      --${f.name}` : `  -${f.short}, --${f.name}`;

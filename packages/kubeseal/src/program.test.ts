@@ -40,7 +40,10 @@ describe('parseCommandLine', () => {
     expect(parse(['-o', 'yaml']).format).toBe('yaml');
     expect(parse(['-oyaml']).format).toBe('yaml');
     expect(parse(['-o=yaml']).format).toBe('yaml');
-    expect(parse(['-w', 'out.json', '-f', 'in.json'])).toMatchObject({ sealedSecretFile: 'out.json', secretFile: 'in.json' });
+    expect(parse(['-w', 'out.json', '-f', 'in.json'])).toMatchObject({
+      sealedSecretFile: 'out.json',
+      secretFile: 'in.json',
+    });
   });
 
   it.each([
@@ -85,17 +88,18 @@ describe('parseCommandLine', () => {
   });
 
   it('splits string slices on commas and accumulates repeats; stringArray does not split', () => {
-    expect(parse(['--recovery-private-key', 'a,b', '--recovery-private-key', 'c']).recoveryPrivateKey).toEqual([
-      'a',
-      'b',
-      'c',
-    ]);
+    expect(
+      parse(['--recovery-private-key', 'a,b', '--recovery-private-key', 'c']).recoveryPrivateKey,
+    ).toEqual(['a', 'b', 'c']);
     expect(parse(['--as-group', 'a,b', '--as-group', 'c']).asGroup).toEqual(['a,b', 'c']);
   });
 
-  it.each(['ns/', 'namespace/', 'namespaces/', 'NS/', 'Namespaces/'])('strips the %s prefix of -n', (prefix) => {
-    expect(parse(['-n', `${prefix}team`]).namespace).toBe('team');
-  });
+  it.each(['ns/', 'namespace/', 'namespaces/', 'NS/', 'Namespaces/'])(
+    'strips the %s prefix of -n',
+    (prefix) => {
+      expect(parse(['-n', `${prefix}team`]).namespace).toBe('team');
+    },
+  );
 
   it('treats --rotate as --re-encrypt, and -h as --help', () => {
     expect(parse(['--rotate']).reEncrypt).toBe(true);
@@ -163,7 +167,9 @@ describe('formatUsage', () => {
 
 describe('VERSION', () => {
   it('is the package version with a v prefix', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(VERSION).toBe(`v${pkg.version}`);
   });
 });

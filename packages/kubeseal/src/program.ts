@@ -113,7 +113,9 @@ function pflagMessage(error: CommanderError): string {
   const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
   const flag = quoted.split(/[ ,]/)[0] ?? quoted;
   if (error.code === 'commander.unknownOption') {
-    return flag.startsWith('--') ? `unknown flag: ${flag}` : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`;
+    return flag.startsWith('--')
+      ? `unknown flag: ${flag}`
+      : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`;
   }
   if (error.code === 'commander.optionMissingArgument') {
     const longName = /--([^\s,]+)/.exec(quoted)?.[1];
@@ -135,7 +137,12 @@ function buildCommand(): { command: Command; options: Map<string, Option> } {
       flag.kind === 'bool'
         ? new Option(names)
         : new Option(`${names} <value>`).argParser((value: string, previous: unknown) =>
-            flag.kind === 'string' ? value : [...(Array.isArray(previous) ? (previous as string[]) : []), ...(valueFromText(flag, value) as string[])],
+            flag.kind === 'string'
+              ? value
+              : [
+                  ...(Array.isArray(previous) ? (previous as string[]) : []),
+                  ...(valueFromText(flag, value) as string[]),
+                ],
           );
     command.addOption(option);
     options.set(flag.name, option);
@@ -147,7 +154,10 @@ function buildCommand(): { command: Command; options: Map<string, Option> } {
 }
 
 /** Parses the command line the way kubeseal's pflag set does, with `SEALED_SECRETS_*` defaults (compat §6.1–6.2). */
-export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
+export function parseCommandLine(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ParseResult {
   const values = new Map<string, FlagValue>();
   try {
     for (const flag of ENV_FLAGS) {

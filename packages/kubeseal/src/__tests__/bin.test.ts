@@ -7,7 +7,8 @@ import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeconfigFor, startFakeApiServer, type FakeApiServer } from '../test-helpers/fake-apiserver.js';
 
-// These tests run the built CLI (bin/kubeseal.js → dist/) as a child process; the package is built first.
+// These tests run the built CLI (bin/kubeseal.js → dist/) as a child process. This package is compiled first; the
+// core is used as last built (`pnpm build`), so a core mid-edit elsewhere in the tree does not break these tests.
 
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(PACKAGE_DIR, 'bin', 'kubeseal.js');
@@ -40,18 +41,18 @@ interface Result {
 
 describe('bin/kubeseal.js', () => {
   let dir = '';
-  let server: FakeApiServer;
+  let server: FakeApiServer | undefined;
   let counter = 0;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [TSC, '-b', join(PACKAGE_DIR, 'tsconfig.json')], { stdio: 'inherit' });
+    execFileSync(process.execPath, [TSC, '-p', join(PACKAGE_DIR, 'tsconfig.json')], { stdio: 'inherit' });
     dir = await mkdtemp(join(tmpdir(), 'kubeseal-bin-'));
     await writeFile(join(dir, 'hooks.mjs'), HOOKS);
     server = await startFakeApiServer({ certificate: await readFile(CERT, 'utf8') });
     await writeFile(join(dir, 'kubeconfig'), kubeconfigFor(server.url));
   }, 120_000);
   afterAll(async () => {
-    await server.close();
+    await server?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -78,7 +79,8 @@ describe('bin/kubeseal.js', () => {
     return { ...result, clientNode };
   }
 
-  const secretYaml = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\nstringData:\n  a: b\n';
+  const secretYaml =
+    'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\nstringData:\n  a: b\n';
 
   it('prints the version and exits 0', async () => {
     const r = await kubeseal(['--version']);
@@ -99,7 +101,13 @@ describe('bin/kubeseal.js', () => {
     ['--raw', ['--cert', CERT, '--raw', '--scope', 'cluster-wide'], 'value'],
     [
       '--recovery-unseal',
-      ['--recovery-unseal', '--recovery-private-key', join(VECTOR_4096_DIR, 'tls.key'), '-f', join(VECTOR_4096_DIR, 'sealed-strict.json')],
+      [
+        '--recovery-unseal',
+        '--recovery-private-key',
+        join(VECTOR_4096_DIR, 'tls.key'),
+        '-f',
+        join(VECTOR_4096_DIR, 'sealed-strict.json'),
+      ],
       '',
     ],
   ])('never loads @kubernetes/client-node for %s', async (_name, args, stdin) => {
@@ -122,7 +130,10 @@ describe('bin/kubeseal.js', () => {
     expect(ok).toMatchObject({ code: 0, stdout: '' });
     const written = await readFile(out, 'utf8');
     expect(written.startsWith('---\napiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\n')).toBe(true);
-    const failed = await kubeseal(['--cert', CERT, '-w', out], `${secretYaml}---\nkind: Secret\nmetadata: {name: empty}\n`);
+    const failed = await kubeseal(
+      ['--cert', CERT, '-w', out],
+      `${secretYaml}---\nkind: Secret\nmetadata: {name: empty}\n`,
+    );
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('error: secret.data is empty in input Secret');
     expect(await readFile(out, 'utf8')).toBe(written);

@@ -26,7 +26,8 @@ function mountFiles(dir: string, prefix: string, into: Record<string, Buffer>, s
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) mountFiles(path, `${prefix}/${entry}`, into, server);
-    else into[`${prefix}/${entry}`] = Buffer.from(readFileSync(path, 'utf8').replaceAll('{{SERVER}}', server));
+    else
+      into[`${prefix}/${entry}`] = Buffer.from(readFileSync(path, 'utf8').replaceAll('{{SERVER}}', server));
   }
 }
 
@@ -56,7 +57,8 @@ function verifies(body: string): number {
 function rotates(body: string): { status: number; body: string } {
   const ss = JSON.parse(body) as { apiVersion?: string; kind?: string; metadata: Record<string, unknown> };
   if (ss.metadata.name === 'conflict') return { status: 409, body: '' };
-  if (ss.metadata.name === 'boom') return { status: 500, body: 'error decrypting secret. no key could decrypt secret\n' };
+  if (ss.metadata.name === 'boom')
+    return { status: 500, body: 'error decrypting secret. no key could decrypt secret\n' };
   const { apiVersion: _a, kind: _k, ...rest } = ss;
   const metadata = { ...rest.metadata, creationTimestamp: '2026-01-01T00:00:00Z', generation: 3 };
   return { status: 200, body: JSON.stringify({ ...rest, metadata }) };

@@ -57,12 +57,18 @@ describe('connectController (compat §5.4)', () => {
     server.requests.length = 0;
     const client = await connectController(fsWith(), { ...base, controllerName: 'unnamed-port' }, {});
     await client.fetchCertificate();
-    expect(server.requests[1]?.path).toBe('/api/v1/namespaces/kube-system/services/http:unnamed-port:/proxy/v1/cert.pem');
+    expect(server.requests[1]?.path).toBe(
+      '/api/v1/namespaces/kube-system/services/http:unnamed-port:/proxy/v1/cert.pem',
+    );
   });
 
   it('applies --token and impersonation overrides', async () => {
     server.requests.length = 0;
-    await connectController(fsWith(), { ...base, token: 'override', as: 'jane', asGroup: ['g1', 'g2'], asUid: '42' }, {});
+    await connectController(
+      fsWith(),
+      { ...base, token: 'override', as: 'jane', asGroup: ['g1', 'g2'], asUid: '42' },
+      {},
+    );
     const headers = server.requests[0]?.headers ?? {};
     expect(headers.authorization).toBe('Bearer override');
     expect(headers['impersonate-user']).toBe('jane');

@@ -42,7 +42,8 @@ async function buildKubeConfig(fs: FileSystem, flags: ClusterFlags, env: Env): P
   );
   if (flags.insecureSkipTlsVerify) cluster['insecure-skip-tls-verify'] = true;
   // client-node refuses plain-http servers unless TLS verification is "skipped"; there is no TLS to verify there.
-  if (typeof cluster.server === 'string' && cluster.server.startsWith('http:')) cluster['insecure-skip-tls-verify'] = true;
+  if (typeof cluster.server === 'string' && cluster.server.startsWith('http:'))
+    cluster['insecure-skip-tls-verify'] = true;
   Object.assign(
     user,
     withoutEmpty({
@@ -64,9 +65,13 @@ async function buildKubeConfig(fs: FileSystem, flags: ClusterFlags, env: Env): P
   try {
     kc.loadFromString(JSON.stringify(doc));
   } catch (error) {
-    throw new CliError('KUBECONFIG', `invalid configuration: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new CliError(
+      'KUBECONFIG',
+      `invalid configuration: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return kc;
 }
@@ -124,14 +129,20 @@ const SERVICE_HINT =
  * Loads the kubeconfig (with the client-go override flags), looks up the controller Service and returns a client
  * that talks to the controller through `/api/v1/namespaces/<ns>/services/http:<name>:<port>/proxy/` (compat §5.4).
  */
-export async function connectController(fs: FileSystem, flags: ClusterFlags, env: Env): Promise<ControllerClient> {
+export async function connectController(
+  fs: FileSystem,
+  flags: ClusterFlags,
+  env: Env,
+): Promise<ControllerClient> {
   const kc = await buildKubeConfig(fs, flags, env);
   const request = makeRequester(kc, flags);
   const ns = encodeURIComponent(flags.controllerNamespace);
   const name = encodeURIComponent(flags.controllerName);
   let portName = '';
   try {
-    const res = await request('GET', `/api/v1/namespaces/${ns}/services/${name}`, { Accept: 'application/json' });
+    const res = await request('GET', `/api/v1/namespaces/${ns}/services/${name}`, {
+      Accept: 'application/json',
+    });
     if (res.status < 200 || res.status > 299) throw new TransportError(describeHttpFailure(res));
     const service = JSON.parse(res.body.toString('utf8')) as { spec?: { ports?: { name?: unknown }[] } };
     const first = service.spec?.ports?.[0]?.name;
@@ -145,7 +156,12 @@ export async function connectController(fs: FileSystem, flags: ClusterFlags, env
   }
   const proxy = `/api/v1/namespaces/${ns}/services/http:${name}:${encodeURIComponent(portName)}/proxy`;
   const post = (path: string, json: string) =>
-    request('POST', `${proxy}${path}`, { 'Content-Type': 'application/json', Accept: 'application/json, */*' }, json);
+    request(
+      'POST',
+      `${proxy}${path}`,
+      { 'Content-Type': 'application/json', Accept: 'application/json, */*' },
+      json,
+    );
   return {
     async fetchCertificate() {
       try {

@@ -44,7 +44,8 @@ export function describeHttpFailure(response: ProxyResponse): string {
   const text = response.body.toString('utf8');
   try {
     const status = JSON.parse(text) as { kind?: unknown; message?: unknown };
-    if (status.kind === 'Status' && typeof status.message === 'string' && status.message !== '') return status.message;
+    if (status.kind === 'Status' && typeof status.message === 'string' && status.message !== '')
+      return status.message;
   } catch {
     // not a Status object: describe by code below
   }
@@ -55,7 +56,15 @@ export function describeHttpFailure(response: ProxyResponse): string {
 /** Go duration text (`0`, `30s`, `1m30s`, `500ms`, or a bare number of seconds) in milliseconds. */
 export function parseRequestTimeout(text: string): number {
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const units: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    µs: 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+  };
   let total = 0;
   const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
   let consumed = 0;

@@ -78,7 +78,8 @@ export function orderSealedSecret(ss: SealedSecret): { [key: string]: Ordered } 
   const t: { [key: string]: Ordered } = { metadata: orderMeta(template?.metadata) };
   if (template?.type !== undefined && template.type !== '') t.type = template.type;
   if (template?.immutable !== undefined) t.immutable = template.immutable;
-  if (template?.data !== undefined && template.data !== null && !isEmpty(template.data)) t.data = sortedMap(template.data);
+  if (template?.data !== undefined && template.data !== null && !isEmpty(template.data))
+    t.data = sortedMap(template.data);
   const spec: { [key: string]: Ordered } = { template: t };
   if (ss.spec.data !== undefined && ss.spec.data !== null && ss.spec.data !== '') spec.data = ss.spec.data;
   spec.encryptedData = sortedMap(ss.spec.encryptedData);

@@ -39,7 +39,9 @@ describe('Go field order', () => {
       immutable: true,
       metadata: {
         name: 'n',
-        ownerReferences: [{ uid: 'u', name: 'n', kind: 'SealedSecret', apiVersion: 'bitnami.com/v1alpha1', controller: true }],
+        ownerReferences: [
+          { uid: 'u', name: 'n', kind: 'SealedSecret', apiVersion: 'bitnami.com/v1alpha1', controller: true },
+        ],
       },
       apiVersion: 'v1',
       kind: 'Secret',
@@ -56,16 +58,25 @@ describe('rendering', () => {
     expect(json.endsWith('}\n')).toBe(true);
     expect(json).toContain('\n  "kind": "SealedSecret",\n');
     expect(json).toContain('"x": "\\u003c\\u0026\\u003e"');
-    expect((JSON.parse(json) as { spec: { template: { metadata: { annotations: { x: string } } } } }).spec.template.metadata.annotations.x).toBe('<&>');
+    expect(
+      (JSON.parse(json) as { spec: { template: { metadata: { annotations: { x: string } } } } }).spec.template
+        .metadata.annotations.x,
+    ).toBe('<&>');
   });
 
   it('writes YAML with a leading ---, sorted keys, no trailing --- and unfolded long strings', async () => {
     const long = 'A'.repeat(500);
-    const yaml = await renderYaml(orderSealedSecret({ ...ss, spec: { ...ss.spec, encryptedData: { k: long } } }));
-    expect(yaml.startsWith('---\napiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n')).toBe(true);
+    const yaml = await renderYaml(
+      orderSealedSecret({ ...ss, spec: { ...ss.spec, encryptedData: { k: long } } }),
+    );
+    expect(yaml.startsWith('---\napiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n')).toBe(
+      true,
+    );
     expect(yaml.endsWith('---\n')).toBe(false);
     expect(yaml).toContain(`k: ${long}\n`);
-    expect(parse(yaml)).toEqual(JSON.parse(renderJson(orderSealedSecret({ ...ss, spec: { ...ss.spec, encryptedData: { k: long } } }))));
+    expect(parse(yaml)).toEqual(
+      JSON.parse(renderJson(orderSealedSecret({ ...ss, spec: { ...ss.spec, encryptedData: { k: long } } }))),
+    );
   });
 
   it('resolves formats case-insensitively; .yaml/.yml output files force YAML', () => {

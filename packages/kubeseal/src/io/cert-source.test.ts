@@ -40,12 +40,16 @@ describe('readCertFromSource (compat §9.3 item 2)', () => {
 
   it('reports a non-200 answer with the URL and status', async () => {
     const { io } = memoryIo();
-    await expect(readCertFromSource(`${url}/missing`, io.fs)).rejects.toThrow(`cannot fetch "${url}/missing": 404 Not Found`);
+    await expect(readCertFromSource(`${url}/missing`, io.fs)).rejects.toThrow(
+      `cannot fetch "${url}/missing": 404 Not Found`,
+    );
   });
 
   it('reports a missing file like Go', async () => {
     const { io } = memoryIo();
-    await expect(readCertFromSource('/no/such.pem', io.fs)).rejects.toThrow('open /no/such.pem: no such file or directory');
+    await expect(readCertFromSource('/no/such.pem', io.fs)).rejects.toThrow(
+      'open /no/such.pem: no such file or directory',
+    );
   });
 
   it('treats Windows drive letters and scheme-less text as paths', () => {

@@ -15,10 +15,16 @@ export function locateCert(cert: string): CertLocation {
   }
 }
 
-export type Fetch = (url: string) => Promise<{ status: number; statusText: string; arrayBuffer(): Promise<ArrayBuffer> }>;
+export type Fetch = (
+  url: string,
+) => Promise<{ status: number; statusText: string; arrayBuffer(): Promise<ArrayBuffer> }>;
 
 /** Reads the certificate bytes from a path, a `file://` URL or an `http(s)://` URL (compat §6.1 `--cert`). */
-export async function readCertFromSource(cert: string, fs: FileSystem, fetchUrl: Fetch = fetch): Promise<Buffer> {
+export async function readCertFromSource(
+  cert: string,
+  fs: FileSystem,
+  fetchUrl: Fetch = fetch,
+): Promise<Buffer> {
   const location = locateCert(cert);
   let path: string;
   if (location.kind === 'path') path = location.path;
@@ -32,11 +38,17 @@ export async function readCertFromSource(cert: string, fs: FileSystem, fetchUrl:
       throw new CliError('CERT', `Get "${cert}": ${String(reason)}`, { cause: error });
     }
     if (response.status !== 200) {
-      throw new CliError('CERT', `cannot fetch "${cert}": ${response.status} ${response.statusText}`.trimEnd());
+      throw new CliError(
+        'CERT',
+        `cannot fetch "${cert}": ${response.status} ${response.statusText}`.trimEnd(),
+      );
     }
     return Buffer.from(await response.arrayBuffer());
   } else {
-    throw new CliError('CERT', `Get "${cert}": unsupported protocol scheme "${location.url.protocol.slice(0, -1)}"`);
+    throw new CliError(
+      'CERT',
+      `Get "${cert}": unsupported protocol scheme "${location.url.protocol.slice(0, -1)}"`,
+    );
   }
   try {
     return await fs.readFile(path);

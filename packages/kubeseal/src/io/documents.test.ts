@@ -22,8 +22,12 @@ describe('parseDocuments', () => {
   it('names the malformed document', async () => {
     await expect(parseDocuments('{"a":1}{"b":')).rejects.toThrow(/^document 2: invalid JSON: /);
     await expect(parseDocuments('a: 1\n---\nb: [x\n')).rejects.toThrow(/^document 2: invalid YAML: /);
-    await expect(parseDocuments('a: 1\n---\n- x\n')).rejects.toThrow('document 2: expected an object, found a list');
-    await expect(parseDocuments('just text')).rejects.toThrow('document 1: expected an object, found a string');
+    await expect(parseDocuments('a: 1\n---\n- x\n')).rejects.toThrow(
+      'document 2: expected an object, found a list',
+    );
+    await expect(parseDocuments('just text')).rejects.toThrow(
+      'document 1: expected an object, found a string',
+    );
   });
 
   it('returns nothing for empty input', async () => {

@@ -26,6 +26,7 @@ export function nodeIo(): Io {
 
 /** Resolves once everything written so far to stdout and stderr has been handed to the OS. */
 export function flushStdio(): Promise<void> {
-  const drain = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+  const drain = (stream: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => stream.write('', () => resolve()));
   return Promise.all([drain(process.stdout), drain(process.stderr)]).then(() => undefined);
 }

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { memoryIo } from '../test-helpers/memory-io.js';
 import { loadKubeconfig, resolveNamespace, type KubeconfigFlags } from './kubeconfig.js';
 
-const flags: KubeconfigFlags = { kubeconfig: '', context: '', cluster: '', user: '', namespace: '', server: '' };
+const flags: KubeconfigFlags = {
+  kubeconfig: '',
+  context: '',
+  cluster: '',
+  user: '',
+  namespace: '',
+  server: '',
+};
 
 const config = (ns: string, current = 'a', server = 'https://k') => `
 current-context: ${current}
@@ -15,14 +22,23 @@ describe('resolveNamespace (compat §6.5 precedence)', () => {
   it('prefers -n, then the context namespace, then default', async () => {
     const { io } = memoryIo({ files: { '/h/.kube/config': config('team') } });
     const env = { HOME: '/h' };
-    expect(await resolveNamespace(io.fs, { ...flags, namespace: 'x' }, env)).toEqual({ namespace: 'x', explicit: true });
+    expect(await resolveNamespace(io.fs, { ...flags, namespace: 'x' }, env)).toEqual({
+      namespace: 'x',
+      explicit: true,
+    });
     expect(await resolveNamespace(io.fs, flags, env)).toEqual({ namespace: 'team', explicit: false });
-    expect(await resolveNamespace(io.fs, { ...flags, context: 'b' }, env)).toEqual({ namespace: 'default', explicit: false });
+    expect(await resolveNamespace(io.fs, { ...flags, context: 'b' }, env)).toEqual({
+      namespace: 'default',
+      explicit: false,
+    });
   });
 
   it('merges KUBECONFIG files: the first file to set a value wins', async () => {
     const { io } = memoryIo({
-      files: { '/one': 'contexts: [{name: a, context: {cluster: c, namespace: first}}]\n', '/two': config('second') },
+      files: {
+        '/one': 'contexts: [{name: a, context: {cluster: c, namespace: first}}]\n',
+        '/two': config('second'),
+      },
     });
     expect(await resolveNamespace(io.fs, flags, { KUBECONFIG: '/missing:/one:/two' })).toEqual({
       namespace: 'first',
@@ -47,11 +63,17 @@ describe('resolveNamespace (compat §6.5 precedence)', () => {
     const token = '/var/run/secrets/kubernetes.io/serviceaccount/token';
     const nsFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
     const pod = { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443', HOME: '/nowhere' };
-    const { io } = memoryIo({ files: { [token]: 't', [nsFile]: 'sa-ns\n', '/h/.kube/config': config('team') } });
+    const { io } = memoryIo({
+      files: { [token]: 't', [nsFile]: 'sa-ns\n', '/h/.kube/config': config('team') },
+    });
     expect((await resolveNamespace(io.fs, flags, pod)).namespace).toBe('sa-ns');
-    expect((await resolveNamespace(io.fs, flags, { ...pod, POD_NAMESPACE: 'pod-ns' })).namespace).toBe('pod-ns');
+    expect((await resolveNamespace(io.fs, flags, { ...pod, POD_NAMESPACE: 'pod-ns' })).namespace).toBe(
+      'pod-ns',
+    );
     expect((await resolveNamespace(io.fs, flags, { ...pod, HOME: '/h' })).namespace).toBe('team');
-    expect((await resolveNamespace(io.fs, { ...flags, context: 'b' }, { ...pod, HOME: '/h' })).namespace).toBe('sa-ns');
+    expect(
+      (await resolveNamespace(io.fs, { ...flags, context: 'b' }, { ...pod, HOME: '/h' })).namespace,
+    ).toBe('sa-ns');
   });
 
   it('makes relative paths absolute against the kubeconfig directory', async () => {

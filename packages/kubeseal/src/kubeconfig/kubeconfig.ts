@@ -57,7 +57,8 @@ function entries(doc: Record<string, unknown>, list: string, inner: string, base
     const { name } = item as { name?: unknown };
     const body = (item as Record<string, unknown>)[inner];
     if (typeof name !== 'string') continue;
-    const copy: Record<string, unknown> = typeof body === 'object' && body !== null ? { ...(body as object) } : {};
+    const copy: Record<string, unknown> =
+      typeof body === 'object' && body !== null ? { ...(body as object) } : {};
     for (const field of PATH_FIELDS[list] ?? []) {
       const value = copy[field];
       if (typeof value === 'string' && value !== '' && !isAbsolute(value)) copy[field] = join(baseDir, value);
@@ -68,11 +69,19 @@ function entries(doc: Record<string, unknown>, list: string, inner: string, base
 }
 
 /** Reads and merges the kubeconfig files named by `--kubeconfig`, `KUBECONFIG` or `~/.kube/config`. */
-export async function loadKubeconfig(fs: FileSystem, flags: KubeconfigFlags, env: Env): Promise<RawKubeconfig> {
+export async function loadKubeconfig(
+  fs: FileSystem,
+  flags: KubeconfigFlags,
+  env: Env,
+): Promise<RawKubeconfig> {
   const { paths, explicit } = kubeconfigPaths(flags, env);
   let currentContext = '';
   let empty = true;
-  const lists: Record<'clusters' | 'contexts' | 'users', NamedEntry[]> = { clusters: [], contexts: [], users: [] };
+  const lists: Record<'clusters' | 'contexts' | 'users', NamedEntry[]> = {
+    clusters: [],
+    contexts: [],
+    users: [],
+  };
   for (const path of paths) {
     let text: string;
     try {
@@ -126,13 +135,17 @@ export function effectiveConfig(raw: RawKubeconfig, flags: KubeconfigFlags): Eff
   const contextName = flags.context !== '' ? flags.context : raw.currentContext;
   const context = raw.contexts.find((c) => c.name === contextName)?.body;
   if (contextName !== '' && context === undefined) {
-    throw new CliError('KUBECONFIG', `invalid configuration: context was not found for specified context: ${contextName}`);
+    throw new CliError(
+      'KUBECONFIG',
+      `invalid configuration: context was not found for specified context: ${contextName}`,
+    );
   }
   const clusterName = flags.cluster !== '' ? flags.cluster : str(context?.cluster);
   const cluster = raw.clusters.find((c) => c.name === clusterName)?.body;
   const userName = flags.user !== '' ? flags.user : str(context?.user);
   const user = raw.users.find((u) => u.name === userName)?.body;
-  if (flags.server === '' && str(cluster?.server) === '') throw new CliError('KUBECONFIG_EMPTY', EMPTY_CONFIG);
+  if (flags.server === '' && str(cluster?.server) === '')
+    throw new CliError('KUBECONFIG_EMPTY', EMPTY_CONFIG);
   return { contextName, context, clusterName, cluster, userName, user };
 }
 
@@ -168,7 +181,11 @@ export interface ResolvedNamespace {
  * Compat §6.5 "Namespace precedence" minus the input Secret: `-n`, the context's namespace, the in-cluster
  * namespace (inside a pod, without a kubeconfig), else `default`. Throws CliError KUBECONFIG like client-go.
  */
-export async function resolveNamespace(fs: FileSystem, flags: KubeconfigFlags, env: Env): Promise<ResolvedNamespace> {
+export async function resolveNamespace(
+  fs: FileSystem,
+  flags: KubeconfigFlags,
+  env: Env,
+): Promise<ResolvedNamespace> {
   if (flags.namespace !== '') return { namespace: flags.namespace, explicit: true };
   const raw = await loadKubeconfig(fs, flags, env);
   let contextNamespace = '';

@@ -24,7 +24,8 @@ export async function runMergeInto(ctx: RunContext, file: string): Promise<void>
   const original = sealedSecretFromDocument(target, file);
 
   const [input] = await parseDocuments(await ctx.readInput());
-  if (input === undefined) throw new CliError('INPUT', 'no secrets found. Ensure the input is valid and UTF-8 encoded');
+  if (input === undefined)
+    throw new CliError('INPUT', 'no secrets found. Ensure the input is valid and UTF-8 encoded');
   const secret = secretFromDocument(input);
   // Fixed quirk: the items must use FILE's scope (its label is what the controller will use), so a conflicting
   // request is an error instead of silently producing undecryptable items.
@@ -48,7 +49,8 @@ export async function runMergeInto(ctx: RunContext, file: string): Promise<void>
   const template = { ...original.spec.template };
   const metadata = { ...template.metadata };
   const added = sealed.spec.template?.metadata;
-  if (added?.annotations !== undefined) metadata.annotations = { ...metadata.annotations, ...added.annotations };
+  if (added?.annotations !== undefined)
+    metadata.annotations = { ...metadata.annotations, ...added.annotations };
   if (added?.labels !== undefined) metadata.labels = { ...metadata.labels, ...added.labels };
   template.metadata = metadata;
   const merged = {

@@ -30,7 +30,10 @@ export async function runRaw(ctx: RunContext): Promise<void> {
   if (scope !== 'cluster-wide') {
     namespace = (await ctx.namespace()).namespace;
     if (namespace === '') {
-      throw new CliError('INVALID_ARGUMENT', `must provide the --namespace flag with --raw and --scope ${scope}`);
+      throw new CliError(
+        'INVALID_ARGUMENT',
+        `must provide the --namespace flag with --raw and --scope ${scope}`,
+      );
     }
     if (scope === 'strict' && ctx.options.name === '') {
       throw new CliError('INVALID_ARGUMENT', 'must provide the --name flag with --raw and --scope strict');

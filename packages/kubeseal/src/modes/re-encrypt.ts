@@ -21,7 +21,9 @@ export async function runReEncrypt(ctx: RunContext): Promise<void> {
     try {
       response = await controller.rotate(renderJson(orderSealedSecret(ss)));
     } catch (error) {
-      throw new CliError('CLUSTER', `cannot re-encrypt secret: ${(error as Error).message}`, { cause: error });
+      throw new CliError('CLUSTER', `cannot re-encrypt secret: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     if (response.status === 409) throw new CliError('CLUSTER', 'unable to rotate secret');
     if (response.status < 200 || response.status > 299) {
@@ -31,7 +33,9 @@ export async function runReEncrypt(ctx: RunContext): Promise<void> {
     try {
       body = JSON.parse(response.body.toString('utf8'));
     } catch (error) {
-      throw new CliError('CLUSTER', `cannot re-encrypt secret: the controller's answer is not JSON`, { cause: error });
+      throw new CliError('CLUSTER', `cannot re-encrypt secret: the controller's answer is not JSON`, {
+        cause: error,
+      });
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new CliError('CLUSTER', `cannot re-encrypt secret: the controller's answer is not an object`);

@@ -1,5 +1,11 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { SealedSecretsError, parsePrivateKeyPem, parseSecret, privateKeyFromSecret, publicKeyFingerprint } from '@ssts/core';
+import {
+  SealedSecretsError,
+  parsePrivateKeyPem,
+  parseSecret,
+  privateKeyFromSecret,
+  publicKeyFingerprint,
+} from '@ssts/core';
 import { CliError, describeFsError } from '../errors.js';
 import { parseDocuments } from '../io/documents.js';
 import type { FileSystem } from '../io/io.js';
@@ -66,10 +72,14 @@ export async function readRecoveryKeys(fs: FileSystem, paths: readonly string[])
   for (const path of paths) {
     for (const privateKey of await keysInFile(fs, path)) {
       if (privateKey.asymmetricKeyType !== 'rsa') {
-        throw new CliError('INPUT', `${path}: unexpected private key type ${privateKey.asymmetricKeyType ?? 'unknown'}`);
+        throw new CliError(
+          'INPUT',
+          `${path}: unexpected private key type ${privateKey.asymmetricKeyType ?? 'unknown'}`,
+        );
       }
       const fingerprint = publicKeyFingerprint(createPublicKey(privateKey));
-      if (!keys.some((k) => k.fingerprint === fingerprint)) keys.push({ fingerprint, privateKey, source: path });
+      if (!keys.some((k) => k.fingerprint === fingerprint))
+        keys.push({ fingerprint, privateKey, source: path });
     }
   }
   return keys;

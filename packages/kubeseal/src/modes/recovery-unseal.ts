@@ -11,8 +11,11 @@ import { sealedSecretFromDocument } from './sealed-input.js';
 export function unsealHint(error: UnsealError, itemCount: number): string | undefined {
   const d: UnsealDiagnostics | undefined = error.diagnostics;
   if (d === undefined) return undefined;
-  if (d.keysTried === 0) return 'hint: no private key was given; pass the backed-up keys with --recovery-private-key';
-  const undecryptable = error.failures.filter((f) => f.source === 'encryptedData' && f.code === 'DECRYPT_FAILED');
+  if (d.keysTried === 0)
+    return 'hint: no private key was given; pass the backed-up keys with --recovery-private-key';
+  const undecryptable = error.failures.filter(
+    (f) => f.source === 'encryptedData' && f.code === 'DECRYPT_FAILED',
+  );
   if (undecryptable.length === 0) return undefined;
   const keys = `${d.keysTried} key${d.keysTried === 1 ? '' : 's'}`;
   const what =
@@ -48,5 +51,7 @@ export async function runRecoveryUnseal(ctx: RunContext, keyFiles: readonly stri
     throw error;
   }
   const format = ctx.format();
-  ctx.output.write(await renderDocument(orderSecret({ ...secret, apiVersion: 'v1', kind: 'Secret' }), format));
+  ctx.output.write(
+    await renderDocument(orderSecret({ ...secret, apiVersion: 'v1', kind: 'Secret' }), format),
+  );
 }

@@ -88,10 +88,16 @@ export async function sealOne(
   try {
     return sealSecret(secret, { publicKey });
   } catch (error) {
-    if (error instanceof SealedSecretsError && error.code === 'MISSING_NAMESPACE' && kubeconfigProblem !== undefined) {
+    if (
+      error instanceof SealedSecretsError &&
+      error.code === 'MISSING_NAMESPACE' &&
+      kubeconfigProblem !== undefined
+    ) {
       throw new CliError('INPUT', error.message, {
         cause: error,
-        hints: [`hint: no namespace from the kubeconfig (${kubeconfigProblem}); pass -n or set metadata.namespace`],
+        hints: [
+          `hint: no namespace from the kubeconfig (${kubeconfigProblem}); pass -n or set metadata.namespace`,
+        ],
       });
     }
     throw error;

@@ -15,11 +15,18 @@ import type { InputDocument } from '../io/documents.js';
 export function sealedSecretFromDocument(doc: InputDocument, where = `document ${doc.index}`): SealedSecret {
   const kind = (doc.value as { kind?: unknown }).kind;
   if (kind !== undefined && kind !== SEALED_SECRET_KIND) {
-    throw new CliError('INPUT', `${where}: expected kind ${SEALED_SECRET_KIND}, found ${JSON.stringify(kind)}`);
+    throw new CliError(
+      'INPUT',
+      `${where}: expected kind ${SEALED_SECRET_KIND}, found ${JSON.stringify(kind)}`,
+    );
   }
   try {
     const ss = parseSealedSecret(doc.value, { requireTypeMeta: false });
-    return { ...ss, apiVersion: ss.apiVersion ?? SEALED_SECRET_API_VERSION, kind: ss.kind ?? SEALED_SECRET_KIND };
+    return {
+      ...ss,
+      apiVersion: ss.apiVersion ?? SEALED_SECRET_API_VERSION,
+      kind: ss.kind ?? SEALED_SECRET_KIND,
+    };
   } catch (error) {
     if (error instanceof SealedSecretsError && error.code === 'INVALID_OBJECT') {
       throw new CliError('INPUT', `${where}: ${error.message}`, { cause: error });

@@ -22,11 +22,14 @@ export async function runValidate(ctx: RunContext): Promise<void> {
       status = response.status;
       failure = describeHttpFailure(response);
     } catch (error) {
-      throw new CliError('CLUSTER', `cannot validate sealed secret: ${(error as Error).message}`, { cause: error });
+      throw new CliError('CLUSTER', `cannot validate sealed secret: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     if (status === 409) {
       throw new CliError('CLUSTER', `unable to decrypt sealed secret: ${ss.metadata.name ?? ''}`);
     }
-    if (status < 200 || status > 299) throw new CliError('CLUSTER', `cannot validate sealed secret: ${failure}`);
+    if (status < 200 || status > 299)
+      throw new CliError('CLUSTER', `cannot validate sealed secret: ${failure}`);
   }
 }

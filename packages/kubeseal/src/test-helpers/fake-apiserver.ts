@@ -44,12 +44,20 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
     const svc = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)$/.exec(path);
     if (svc && req.method === 'GET') {
       const [, ns, name = ''] = svc;
-      if (ns !== 'kube-system' || !(name in SERVICES)) return status(res, 404, `services "${name}" not found`);
+      if (ns !== 'kube-system' || !(name in SERVICES))
+        return status(res, 404, `services "${name}" not found`);
       const port = SERVICES[name];
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      return res.end(JSON.stringify({ kind: 'Service', spec: { ports: [port === undefined ? { port: 8080 } : { name: port, port: 8080 }] } }));
+      return res.end(
+        JSON.stringify({
+          kind: 'Service',
+          spec: { ports: [port === undefined ? { port: 8080 } : { name: port, port: 8080 }] },
+        }),
+      );
     }
-    const proxy = /^\/api\/v1\/namespaces\/kube-system\/services\/http:([^:/]+):([^/]*)\/proxy(\/.*)$/.exec(path);
+    const proxy = /^\/api\/v1\/namespaces\/kube-system\/services\/http:([^:/]+):([^/]*)\/proxy(\/.*)$/.exec(
+      path,
+    );
     if (proxy) {
       const [, name, , endpoint] = proxy;
       if (name === 'broken-controller') {

@@ -1,0 +1,353 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VECTOR_4096_DIR } from '@ssts/test-utils';
+import { parse as parseYaml } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { run } from '../main.js';
+import { independentDecrypt } from '../test-helpers/independent-crypto.js';
+import { memoryIo, type MemoryIoOptions } from '../test-helpers/memory-io.js';
+
+// Behaviours of upstream's kubeseal unit tests (compat §9.3), run through run() with in-memory I/O.
+
+const TLS_CRT = readFileSync(join(VECTOR_4096_DIR, 'tls.crt'), 'utf8');
+const TLS_KEY = readFileSync(join(VECTOR_4096_DIR, 'tls.key'), 'utf8');
+const FIXTURES: Record<string, string> = {
+  '/tls.crt': TLS_CRT,
+  '/tls.key': TLS_KEY,
+  '/key-backup.json': readFileSync(join(VECTOR_4096_DIR, 'key-backup.json'), 'utf8'),
+  '/home/u/.kube/config':
+    'current-context: c\ncontexts: [{name: c, context: {cluster: k, namespace: kube-ns}}]\nclusters: [{name: k, cluster: {server: "https://127.0.0.1:1"}}]\n',
+};
+const ENV = { HOME: '/home/u' };
+
+interface SealedDoc {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  spec: {
+    template: {
+      metadata: {
+        name?: string;
+        namespace?: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+      };
+    };
+    encryptedData: Record<string, string>;
+  };
+}
+
+async function kubeseal(args: string[], options: MemoryIoOptions = {}) {
+  const mem = memoryIo({ ...options, files: { ...FIXTURES, ...options.files } });
+  const code = await run(args, mem.io, ENV);
+  return { code, stdout: mem.stdout(), stderr: mem.stderr(), files: mem.files, mem };
+}
+
+function jsonStream(text: string): SealedDoc[] {
+  return text
+    .split(/\n(?=\{)/)
+    .filter((t) => t.trim() !== '')
+    .map((t) => JSON.parse(t) as SealedDoc);
+}
+
+function labelOf(doc: SealedDoc): string {
+  const a = doc.metadata.annotations ?? {};
+  if (a['sealedsecrets.bitnami.com/cluster-wide'] === 'true') return '';
+  if (a['sealedsecrets.bitnami.com/namespace-wide'] === 'true') return doc.metadata.namespace ?? '';
+  return `${doc.metadata.namespace ?? ''}/${doc.metadata.name}`;
+}
+
+const secret = (name: string, namespace: string | undefined, data: Record<string, string>) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, ...(namespace === undefined ? {} : { namespace }) },
+    data,
+  });
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe('sealed output decrypts with an independent implementation (plain node:crypto)', () => {
+  it.each(['strict', 'namespace-wide', 'cluster-wide'])(
+    'scope %s, data and stringData (stringData wins)',
+    async (scope) => {
+      const input = JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'app', namespace: 'team' },
+        data: {
+          password: b64('hunter2'),
+          shared: b64('from-data'),
+          binary: Buffer.from([0, 255, 10]).toString('base64'),
+        },
+        stringData: { shared: 'from-stringData', note: 'ünïcode' },
+      });
+      const r = await kubeseal(['--cert', '/tls.crt', '--scope', scope], { stdin: input });
+      expect(r.stderr).toBe('');
+      const [doc] = jsonStream(r.stdout);
+      if (doc === undefined) throw new Error('no output');
+      const plain = Object.fromEntries(
+        Object.entries(doc.spec.encryptedData).map(([k, v]) => [
+          k,
+          independentDecrypt(TLS_KEY, v, labelOf(doc)),
+        ]),
+      );
+      expect(plain).toEqual({
+        password: Buffer.from('hunter2'),
+        shared: Buffer.from('from-stringData'),
+        binary: Buffer.from([0, 255, 10]),
+        note: Buffer.from('ünïcode'),
+      });
+      expect(labelOf(doc)).toBe({ strict: 'team/app', 'namespace-wide': 'team', 'cluster-wide': '' }[scope]);
+    },
+  );
+
+  it('raw output decrypts with the label of --namespace/--name/--scope', async () => {
+    const r = await kubeseal(['--cert', '/tls.crt', '--raw', '-n', 'team', '--name', 'app'], {
+      stdin: 's3cr3t',
+    });
+    expect(r.stdout).not.toContain('\n');
+    expect(independentDecrypt(TLS_KEY, r.stdout, 'team/app').toString()).toBe('s3cr3t');
+    expect(() => independentDecrypt(TLS_KEY, r.stdout, 'team/other')).toThrow();
+  });
+});
+
+describe('compat §9.3', () => {
+  it('1: uses the fixed 4096-bit certificate: its public key is the private key’s, exponent 65537', async () => {
+    const r = await kubeseal(['--cert', '/tls.crt', '--fetch-cert']);
+    expect(r.stdout).toBe(TLS_CRT);
+    const jwk = new X509Certificate(r.stdout).publicKey.export({ format: 'jwk' });
+    const keyJwk = createPrivateKey(TLS_KEY).export({ format: 'jwk' });
+    expect(jwk.e).toBe('AQAB');
+    expect(jwk.n).toBe(keyJwk.n);
+    expect(Buffer.from(jwk.n ?? '', 'base64url').length).toBe(512);
+  });
+
+  it('3: multi-document JSON and YAML give SealedSecrets in order; YAML starts with --- and does not end with it', async () => {
+    const json = await kubeseal(['--cert', '/tls.crt'], {
+      stdin: `${secret('one', 'a', { k: b64('1') })}\n${secret('two', 'b', { k: b64('2') })}`,
+    });
+    expect(jsonStream(json.stdout).map((d) => [d.metadata.name, d.metadata.namespace])).toEqual([
+      ['one', 'a'],
+      ['two', 'b'],
+    ]);
+    const yaml = await kubeseal(['--cert', '/tls.crt', '-o', 'yaml'], {
+      stdin:
+        'metadata: {name: one, namespace: a}\ndata: {k: MQ==}\n---\nmetadata: {name: two, namespace: b}\ndata: {k: Mg==}\n',
+    });
+    expect(yaml.stdout.startsWith('---\n')).toBe(true);
+    expect(yaml.stdout.endsWith('---\n')).toBe(false);
+    const docs = yaml.stdout
+      .split(/^---\n/m)
+      .filter((d) => d !== '')
+      .map((d) => parseYaml(d) as SealedDoc);
+    expect(docs.map((d) => [d.kind, d.metadata.name, d.metadata.namespace])).toEqual([
+      ['SealedSecret', 'one', 'a'],
+      ['SealedSecret', 'two', 'b'],
+    ]);
+  });
+
+  it.each([
+    ['cluster-wide', undefined, undefined, 'sealedsecrets.bitnami.com/cluster-wide'],
+    ['cluster-wide', 'given', 'given', 'sealedsecrets.bitnami.com/cluster-wide'],
+    ['namespace-wide', undefined, 'kube-ns', 'sealedsecrets.bitnami.com/namespace-wide'],
+    ['strict', undefined, 'kube-ns', undefined],
+  ])('4: scope %s with namespace %s → %s, annotation %s', async (scope, ns, expectedNs, annotation) => {
+    const r = await kubeseal(['--cert', '/tls.crt', '--scope', scope], {
+      stdin: secret('s', ns, { a: b64('x') }),
+    });
+    const [doc] = jsonStream(r.stdout);
+    expect(doc?.metadata.namespace).toBe(expectedNs);
+    expect(Object.keys(doc?.metadata.annotations ?? {})).toEqual(
+      annotation === undefined ? [] : [annotation],
+    );
+    expect(doc?.spec.template.metadata.annotations?.[annotation ?? ''] ?? 'none').toBe(
+      annotation === undefined ? 'none' : 'true',
+    );
+    for (const value of Object.values(doc?.spec.encryptedData ?? {}))
+      expect(value.length).toBeGreaterThan(100);
+  });
+
+  it.each([
+    [
+      ['-n', 'other'],
+      'myns',
+      'error: namespace mismatch: input secret is in namespace "myns" but "other" was specified\n',
+    ],
+    [['-n', 'myns'], 'myns', ''],
+    [[], 'myns', ''],
+    [['-n', 'myns'], undefined, ''],
+  ])('5: namespace flags %j with secret namespace %s', async (flags, ns, stderr) => {
+    const r = await kubeseal(['--cert', '/tls.crt', ...flags], { stdin: secret('s', ns, { a: b64('x') }) });
+    expect(r.stderr).toBe(stderr);
+    expect(r.code).toBe(stderr === '' ? 0 : 1);
+    if (stderr === '') expect(jsonStream(r.stdout)[0]?.metadata.namespace).toBe('myns');
+  });
+
+  it('7: merge-into adds new items, replaces existing ones, merges template labels/annotations, ignores input name/ns', async () => {
+    const first = await kubeseal(['--cert', '/tls.crt'], {
+      stdin: JSON.stringify({
+        metadata: { name: 'target', namespace: 'tns', labels: { keep: 'me', app: 'old' } },
+        data: { existing: b64('old'), untouched: b64('same') },
+      }),
+    });
+    const before = jsonStream(first.stdout)[0];
+    const merged = await kubeseal(['--cert', '/tls.crt', '--merge-into', '/target.json'], {
+      files: { '/target.json': first.stdout },
+      stdin: JSON.stringify({
+        metadata: {
+          name: 'bad-name',
+          namespace: 'bad-ns',
+          labels: { app: 'new' },
+          annotations: { note: 'n' },
+        },
+        data: { existing: b64('new'), added: b64('fresh') },
+      }),
+    });
+    expect(merged).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const after = JSON.parse(merged.files.get('/target.json')?.toString() ?? '') as SealedDoc;
+    expect(after.metadata).toEqual(before?.metadata);
+    expect(Object.keys(after.spec.encryptedData).sort()).toEqual(['added', 'existing', 'untouched']);
+    expect(after.spec.encryptedData.untouched).toBe(before?.spec.encryptedData.untouched);
+    expect(after.spec.encryptedData.existing).not.toBe(before?.spec.encryptedData.existing);
+    expect(after.spec.template.metadata.labels).toEqual({ keep: 'me', app: 'new' });
+    expect(after.spec.template.metadata.annotations).toEqual({ note: 'n' });
+    const plain = (k: string) =>
+      independentDecrypt(TLS_KEY, after.spec.encryptedData[k] ?? '', 'tns/target').toString();
+    expect([plain('existing'), plain('added'), plain('untouched')]).toEqual(['new', 'fresh', 'same']);
+  });
+
+  it.each([
+    ['strict', 'myns', 'mysecret', true],
+    ['strict', 'myns', 'othername', false],
+    ['strict', 'otherns', 'mysecret', false],
+    ['namespace-wide', 'myns', 'othername', true],
+    ['namespace-wide', 'otherns', 'mysecret', false],
+    ['cluster-wide', 'otherns', 'othername', true],
+  ])(
+    '8: raw value sealed with scope %s for %s/%s, placed in myns/mysecret → decrypts: %s',
+    async (scope, ns, name, ok) => {
+      const raw = await kubeseal(
+        ['--cert', '/tls.crt', '--raw', '--scope', scope, '-n', ns, '--name', name],
+        {
+          stdin: 'value',
+        },
+      );
+      expect(raw.code).toBe(0);
+      const annotations = scope === 'strict' ? {} : { [`sealedsecrets.bitnami.com/${scope}`]: 'true' };
+      const ss = JSON.stringify({
+        apiVersion: 'bitnami.com/v1alpha1',
+        kind: 'SealedSecret',
+        metadata: { name: 'mysecret', namespace: 'myns', annotations },
+        spec: {
+          template: { metadata: { name: 'mysecret', namespace: 'myns' } },
+          encryptedData: { foo: raw.stdout },
+        },
+      });
+      const unsealed = await kubeseal(['--recovery-unseal', '--recovery-private-key', '/tls.key'], {
+        stdin: ss,
+      });
+      if (ok) {
+        expect(unsealed.stderr).toBe('');
+        expect((JSON.parse(unsealed.stdout) as { data: Record<string, string> }).data).toEqual({
+          foo: b64('value'),
+        });
+      } else {
+        expect(unsealed.code).toBe(1);
+        expect(unsealed.stderr.startsWith('error: no key could decrypt secret')).toBe(true);
+      }
+    },
+  );
+
+  it.each([
+    [['--raw', '-n', 'ns'], 'error: must provide the --name flag with --raw and --scope strict\n'],
+    [
+      ['--raw', '-n', 'ns', '--name', 'n', '--from-file', '/a', '--from-file', '/b'],
+      'error: must provide only one --from-file when encrypting a single item with --raw\n',
+    ],
+    [['--from-file', '/a'], 'error: --from-file requires --raw\n'],
+  ])('9: raw argument error %j', async (args, stderr) => {
+    const r = await kubeseal(['--cert', '/tls.crt', ...args], { stdin: 'x' });
+    expect(r).toMatchObject({ code: 1, stdout: '', stderr });
+  });
+
+  it('9: --version, missing cert file, -w x.yaml, failing run keeps the existing file', async () => {
+    expect((await kubeseal(['--version'])).stdout).toBe('kubeseal version: v0.1.0\n');
+    const missing = await kubeseal(['--cert', '/nope.pem'], { stdin: secret('s', 'n', { a: 'YQ==' }) });
+    expect(missing.stderr).toMatch(/^error:.*no such file or directory\n$/);
+    const written = await kubeseal(['--cert', '/tls.crt', '-w', '/x.yaml'], {
+      stdin: secret('s', 'n', { a: 'YQ==' }),
+    });
+    expect(written.stdout).toBe('');
+    expect(written.files.get('/x.yaml')?.toString()).toMatch(
+      /^---\napiVersion: bitnami.com\/v1alpha1\nkind: SealedSecret\n/,
+    );
+    const failing = await kubeseal(['--cert', '/tls.crt', '-w', '/x.yaml'], {
+      files: { '/x.yaml': 'previous' },
+      stdin: secret('s', 'n', {}),
+    });
+    expect(failing.code).toBe(1);
+    expect(failing.files.get('/x.yaml')?.toString()).toBe('previous');
+    expect(failing.mem.written).toEqual([]);
+  });
+});
+
+describe('recovery-unseal (compat §6.10, 9.3 item 6)', () => {
+  const strict = readFileSync(join(VECTOR_4096_DIR, 'sealed-strict.json'), 'utf8');
+  const expected = JSON.parse(readFileSync(join(VECTOR_4096_DIR, 'expected-data.json'), 'utf8')) as Record<
+    string,
+    string
+  >;
+  const keySecret = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'k' },
+    data: { 'tls.key': b64(TLS_KEY) },
+  });
+
+  it.each([
+    ['a PEM key file', '/tls.key'],
+    ['a JSON v1 List backup', '/key-backup.json'],
+    ['a JSON key Secret', '/secret.json'],
+    ['a YAML stream of key Secrets', '/secrets.yaml'],
+  ])('prints the v1 Secret with keys from %s', async (_what, keyFile) => {
+    const r = await kubeseal(['--recovery-unseal', '--recovery-private-key', keyFile], {
+      stdin: strict,
+      files: { '/secret.json': keySecret, '/secrets.yaml': `---\n${keySecret}\n---\n${keySecret}\n` },
+    });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as {
+      apiVersion: string;
+      kind: string;
+      metadata: Record<string, unknown>;
+      data: Record<string, string>;
+      type: string;
+    };
+    expect(out).toMatchObject({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', data: expected });
+    expect(out.metadata).toMatchObject({ name: 'app-credentials', namespace: 'web', labels: { app: 'web' } });
+  });
+
+  it('fails with the Go error text and a hint naming the label, never a value', async () => {
+    const renamed = JSON.parse(strict) as SealedDoc;
+    renamed.metadata.name = 'renamed';
+    const r = await kubeseal(['--recovery-unseal', '--recovery-private-key', '/tls.key,/key-backup.json'], {
+      stdin: JSON.stringify(renamed),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'error: no key could decrypt secret (multi-line, password, username)\n' +
+        'hint: no key could decrypt any item; tried 1 key with scope strict (label "web/renamed"). ' +
+        'Was the SealedSecret renamed, moved to another namespace, or sealed for another cluster?\n',
+    );
+    for (const value of Object.values(expected)) {
+      expect(r.stderr).not.toContain(Buffer.from(value, 'base64').toString());
+    }
+  });
+
+  it('fails without keys with an error matching the upstream integration regex', async () => {
+    const r = await kubeseal(['--recovery-unseal'], { stdin: strict });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error:.*key could decrypt secret \(.*\)/);
+  });
+});
