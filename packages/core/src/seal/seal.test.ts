@@ -177,3 +177,53 @@ describe('sealRawValue', () => {
     expect(open(value, label)).toBe('raw');
   });
 });
+
+describe('JSON layout', () => {
+  it('matches kubeseal’s output of compat §2.3 once ciphertexts are scrubbed', () => {
+    const ss = sealSecret(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: 'mysecret',
+          namespace: 'myns',
+          labels: { app: 'x' },
+          annotations: { [ANNOTATION_NAMESPACE_WIDE]: 'true' },
+        },
+        type: 'Opaque',
+        data: { password: b64('pw') },
+      },
+      { publicKey },
+    );
+    const scrubbed = JSON.stringify(ss, (key, value: unknown) => (key === 'password' ? 'AgB3…==' : value), 2);
+    expect(scrubbed).toBe(`{
+  "kind": "SealedSecret",
+  "apiVersion": "bitnami.com/v1alpha1",
+  "metadata": {
+    "name": "mysecret",
+    "namespace": "myns",
+    "annotations": {
+      "sealedsecrets.bitnami.com/namespace-wide": "true"
+    }
+  },
+  "spec": {
+    "template": {
+      "metadata": {
+        "name": "mysecret",
+        "namespace": "myns",
+        "labels": {
+          "app": "x"
+        },
+        "annotations": {
+          "sealedsecrets.bitnami.com/namespace-wide": "true"
+        }
+      },
+      "type": "Opaque"
+    },
+    "encryptedData": {
+      "password": "AgB3…=="
+    }
+  }
+}`);
+  });
+});
