@@ -43,6 +43,8 @@ export class FakeGateway implements KubeGateway {
   readonly namespaces = new Set<string>(['default']);
   /** Next call of that name throws this error (once). */
   readonly failures = new Map<string, Error>();
+  /** Every call of that name throws this error until removed. */
+  readonly persistentFailures = new Map<string, Error>();
   #rv = 100;
   #uid = 0;
   #watchers: Watcher[] = [];
@@ -53,6 +55,8 @@ export class FakeGateway implements KubeGateway {
 
   #fail(call: string): void {
     this.calls.push(call);
+    const persistent = this.persistentFailures.get(call.split(' ')[0] ?? '');
+    if (persistent !== undefined) throw persistent;
     const error = this.failures.get(call.split(' ')[0] ?? '');
     if (error !== undefined) {
       this.failures.delete(call.split(' ')[0] ?? '');

@@ -1,0 +1,192 @@
+import type { SealedSecret } from '@ssts/core';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeGateway } from '../../test/fake-gateway.js';
+import { systemClock } from '../clock.js';
+import { KubeError } from '../kube/kube-errors.js';
+import type { Logger } from '../log.js';
+import type { Outcome } from '../reconcile/reconcile.js';
+import { Controller, needsReconcile, type ControllerOptions } from './controller.js';
+
+const log = pino({ level: 'silent' }) as Logger;
+const stops: AbortController[] = [];
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop.abort();
+});
+
+function ss(
+  name: string,
+  spec: SealedSecret['spec'] = { encryptedData: { a: 'x' } },
+  annotations?: Record<string, string>,
+): SealedSecret {
+  return { metadata: { name, namespace: 'ns', ...(annotations && { annotations }) }, spec };
+}
+
+function start(
+  gateway: FakeGateway,
+  overrides: Partial<ControllerOptions> = {},
+  outcome: (key: string) => Outcome = () => ({ kind: 'done' }),
+) {
+  const seen: string[] = [];
+  const controller = new Controller({
+    gateway,
+    namespaces: undefined,
+    labelSelector: '',
+    skipRecreate: false,
+    maxUnsealRetries: 5,
+    clock: systemClock,
+    log,
+    informerBackoffMs: 10,
+    reconcile: (key) => {
+      seen.push(key);
+      return Promise.resolve(outcome(key));
+    },
+    ...overrides,
+  });
+  const stop = new AbortController();
+  stops.push(stop);
+  const running = controller.start(stop.signal);
+  return { controller, seen, stop, running };
+}
+
+describe('needsReconcile', () => {
+  it('only for spec or scope-annotation changes', () => {
+    expect(needsReconcile(ss('a'), { ...ss('a'), status: { observedGeneration: 3 } })).toBe(false);
+    expect(needsReconcile(ss('a'), ss('a', undefined, { other: 'x' }))).toBe(false);
+    expect(needsReconcile(ss('a'), ss('a', { encryptedData: { a: 'y' } }))).toBe(true);
+    expect(
+      needsReconcile(ss('a'), ss('a', undefined, { 'sealedsecrets.bitnami.com/cluster-wide': 'true' })),
+    ).toBe(true);
+  });
+});
+
+describe('Controller', () => {
+  it('reconciles every existing SealedSecret after the initial list, then new and changed ones', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('sealedsecrets', ss('one'));
+    gateway.put('sealedsecrets', ss('two'));
+    const { seen, controller } = start(gateway);
+    await vi.waitFor(() => expect(seen.sort()).toEqual(['ns/one', 'ns/two']));
+    expect(controller.ready()).toBe(true);
+    gateway.put('sealedsecrets', { ...ss('one'), status: { observedGeneration: 1 } });
+    gateway.put('sealedsecrets', ss('three'));
+    await vi.waitFor(() => expect(seen).toContain('ns/three'));
+    expect(seen.filter((k) => k === 'ns/one')).toHaveLength(1);
+    gateway.put('sealedsecrets', ss('one', { encryptedData: { a: 'changed' } }));
+    await vi.waitFor(() => expect(seen.filter((k) => k === 'ns/one')).toHaveLength(2));
+    expect(controller.getSealedSecret('ns', 'one')?.spec.encryptedData).toEqual({ a: 'changed' });
+  });
+
+  it('enqueues a deleted SealedSecret and reports it', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('sealedsecrets', ss('one'));
+    const deleted: string[] = [];
+    const { seen } = start(gateway, { onSealedSecretDeleted: (ns, name) => deleted.push(`${ns}/${name}`) });
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    gateway.remove('sealedsecrets', 'ns', 'one');
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    expect(deleted).toEqual(['ns/one']);
+  });
+
+  it('has a Secret informer unless --skip-recreate (compat §9.2 #3)', () => {
+    expect(start(new FakeGateway()).controller.secretInformerCount).toBe(1);
+    expect(start(new FakeGateway(), { skipRecreate: true }).controller.secretInformerCount).toBe(0);
+  });
+
+  it('re-creates only owned or managed deleted Secrets', async () => {
+    const gateway = new FakeGateway();
+    const owner = gateway.put('sealedsecrets', ss('owned'));
+    gateway.put('sealedsecrets', ss('managed'));
+    gateway.put('sealedsecrets', ss('patchonly'));
+    const ref = {
+      apiVersion: 'bitnami.com/v1alpha1',
+      kind: 'SealedSecret',
+      name: 'owned',
+      uid: owner.metadata.uid ?? '',
+      controller: true,
+    };
+    gateway.put('secrets', { metadata: { name: 'owned', namespace: 'ns', ownerReferences: [ref] } });
+    gateway.put('secrets', {
+      metadata: {
+        name: 'managed',
+        namespace: 'ns',
+        annotations: { 'sealedsecrets.bitnami.com/managed': 'true' },
+      },
+    });
+    gateway.put('secrets', {
+      metadata: {
+        name: 'patchonly',
+        namespace: 'ns',
+        annotations: { 'sealedsecrets.bitnami.com/patch': 'true' },
+      },
+    });
+    const { seen } = start(gateway);
+    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    for (const name of ['owned', 'managed', 'patchonly']) gateway.remove('secrets', 'ns', name);
+    await vi.waitFor(() => expect(seen).toHaveLength(5));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.slice(3).sort()).toEqual(['ns/managed', 'ns/owned']);
+  });
+
+  it('retries a failing key --max-unseal-retries times, then gives up', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('sealedsecrets', ss('bad'));
+    const { seen } = start(gateway, { maxUnsealRetries: 3 }, () => ({ kind: 'retry', error: 'nope' }));
+    await vi.waitFor(() => expect(seen).toHaveLength(4));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen).toHaveLength(4);
+  });
+
+  it('does not retry terminal outcomes', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('sealedsecrets', ss('immutable'));
+    const { seen } = start(gateway, {}, () => ({ kind: 'terminal', error: 'immutable' }));
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toHaveLength(1);
+  });
+
+  it('is not ready while a watch is down, relists after a backoff and catches up', async () => {
+    const gateway = new FakeGateway();
+    const { controller, seen } = start(gateway, { skipRecreate: true });
+    await vi.waitFor(() => expect(controller.ready()).toBe(true));
+    gateway.persistentFailures.set('list', new KubeError('ServerError', 'apiserver restarting'));
+    gateway.endWatches(new KubeError('Network', 'connection reset'));
+    await vi.waitFor(() => expect(controller.notReadyReasons()).toEqual(['apiserver restarting']));
+    expect(controller.ready()).toBe(false);
+    gateway.put('sealedsecrets', ss('while-down'));
+    gateway.persistentFailures.delete('list');
+    await vi.waitFor(() => expect(controller.ready()).toBe(true));
+    await vi.waitFor(() => expect(seen).toEqual(['ns/while-down']));
+  });
+
+  it('relists at once on 410 Gone', async () => {
+    const gateway = new FakeGateway();
+    const { controller } = start(gateway, { skipRecreate: true });
+    await vi.waitFor(() => expect(gateway.openWatches).toBe(1));
+    const lists = () => gateway.calls.filter((c) => c === 'list sealedsecrets').length;
+    expect(lists()).toBe(1);
+    gateway.endWatches(new KubeError('Gone', 'too old resource version'));
+    await vi.waitFor(() => expect(lists()).toBe(2));
+    expect(controller.ready()).toBe(true);
+  });
+
+  it('finishes the reconcile in flight before start() resolves', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('sealedsecrets', ss('slow'));
+    let finished = false;
+    const { stop, running, seen } = start(gateway, {
+      reconcile: async () => {
+        seen.push('slow');
+        await new Promise((r) => setTimeout(r, 100));
+        finished = true;
+        return { kind: 'done' };
+      },
+    });
+    await vi.waitFor(() => expect(seen).toEqual(['slow']));
+    stop.abort();
+    await running;
+    expect(finished).toBe(true);
+    expect(gateway.openWatches).toBe(0);
+  });
+});

@@ -1,0 +1,210 @@
+import { isDeepStrictEqual } from 'node:util';
+import {
+  ANNOTATION_CLUSTER_WIDE,
+  ANNOTATION_MANAGED,
+  ANNOTATION_NAMESPACE_WIDE,
+  type SealedSecret,
+  type Secret,
+} from '@ssts/core';
+import type { Clock } from '../clock.js';
+import { errorMessage } from '../errors.js';
+import type { KubeGateway } from '../kube/kube-gateway.js';
+import type { Logger } from '../log.js';
+import { isControlledBy } from '../reconcile/decide.js';
+import type { Outcome } from '../reconcile/reconcile.js';
+import { Informer, objectKey } from './informers.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface ControllerOptions {
+  readonly gateway: KubeGateway;
+  /** Namespaces to watch; undefined → all namespaces (compat §3.2). */
+  readonly namespaces: readonly string[] | undefined;
+  readonly labelSelector: string;
+  readonly skipRecreate: boolean;
+  readonly maxUnsealRetries: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** One reconcile pass; gets the cache through `getSealedSecret`. */
+  readonly reconcile: (key: string) => Promise<Outcome>;
+  /** Called when a SealedSecret leaves the cache (metrics series, decrypt preferences). */
+  readonly onSealedSecretDeleted?: (namespace: string, name: string) => void;
+  readonly queue?: WorkQueue;
+  readonly informerBackoffMs?: number;
+}
+
+const SCOPE_ANNOTATIONS = [ANNOTATION_CLUSTER_WIDE, ANNOTATION_NAMESPACE_WIDE];
+
+/**
+ * Compat §3.3 plus one deliberate change: an update is reconciled when the spec changed (upstream) **or** a scope
+ * annotation changed, since the scope decides whether the object still decrypts (README: quirk decisions).
+ */
+export function needsReconcile(previous: SealedSecret, current: SealedSecret): boolean {
+  if (!isDeepStrictEqual(previous.spec, current.spec)) return true;
+  return SCOPE_ANNOTATIONS.some(
+    (key) => previous.metadata.annotations?.[key] !== current.metadata.annotations?.[key],
+  );
+}
+
+/**
+ * The control loop: SealedSecret (and, unless --skip-recreate, Secret) informers feed `ns/name` keys into one work
+ * queue; a single worker reconciles them with retries per compat §3.4. `start` resolves once stopped and drained.
+ */
+export class Controller {
+  readonly #options: ControllerOptions;
+  readonly #queue: WorkQueue;
+  readonly #sealedSecrets: Informer<'sealedsecrets'>[];
+  readonly #secrets: Informer<'secrets'>[];
+
+  constructor(options: ControllerOptions) {
+    this.#options = options;
+    this.#queue = options.queue ?? new WorkQueue({ clock: options.clock });
+    const scopes = options.namespaces === undefined ? [undefined] : options.namespaces;
+    const selector = options.labelSelector === '' ? {} : { labelSelector: options.labelSelector };
+    const common = {
+      gateway: options.gateway,
+      clock: options.clock,
+      log: options.log,
+      ...(options.informerBackoffMs !== undefined && { minBackoffMs: options.informerBackoffMs }),
+    };
+    this.#sealedSecrets = scopes.map(
+      (namespace) =>
+        new Informer({
+          ...common,
+          resource: 'sealedsecrets',
+          scope: { ...selector, ...(namespace !== undefined && { namespace }) },
+          handlers: {
+            onAdd: (ss) => this.#queue.add(objectKey(ss)),
+            onUpdate: (previous, current) => {
+              if (needsReconcile(previous, current)) this.#queue.add(objectKey(current));
+              else options.log.debug({ sealedSecret: objectKey(current) }, 'update suppressed');
+            },
+            onDelete: (ss) => {
+              options.onSealedSecretDeleted?.(ss.metadata.namespace ?? '', ss.metadata.name ?? '');
+              this.#queue.add(objectKey(ss));
+            },
+          },
+        }),
+    );
+    this.#secrets = options.skipRecreate
+      ? []
+      : scopes.map(
+          (namespace) =>
+            new Informer({
+              ...common,
+              resource: 'secrets',
+              scope: { ...selector, ...(namespace !== undefined && { namespace }) },
+              handlers: { onDelete: (secret) => this.#onSecretDeleted(secret) },
+            }),
+        );
+  }
+
+  /** Number of Secret informers (0 with --skip-recreate; compat §9.2 #3). */
+  get secretInformerCount(): number {
+    return this.#secrets.length;
+  }
+
+  /** The cached SealedSecret, shared with the informer: never mutate it. */
+  getSealedSecret(namespace: string, name: string): SealedSecret | undefined {
+    for (const informer of this.#sealedSecrets) {
+      const found = informer.get(namespace, name);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  /** True once every informer listed and while every watch is up. */
+  ready(): boolean {
+    return [...this.#sealedSecrets, ...this.#secrets].every((i) => i.synced && i.healthy);
+  }
+
+  /** Why the controller is not ready, for the readiness endpoint and logs. */
+  notReadyReasons(): string[] {
+    return [...this.#sealedSecrets, ...this.#secrets]
+      .filter((i) => !(i.synced && i.healthy))
+      .map((i) => i.lastError ?? 'waiting for the initial list');
+  }
+
+  /** Runs informers, waits for their caches, then the worker; resolves after `signal` aborts and work drains. */
+  async start(signal: AbortSignal): Promise<void> {
+    const informers = [...this.#sealedSecrets, ...this.#secrets];
+    const running = informers.map((informer) => informer.run(signal));
+    await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
+    if (!signal.aborted)
+      this.#options.log.info({ informers: informers.length }, 'Caches synced, starting the worker');
+    const worker = signal.aborted ? Promise.resolve() : this.#work();
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    this.#queue.shutDown();
+    // The worker exits after its in-flight reconcile: shutDown only makes the *next* get() return undefined.
+    await Promise.all([worker, ...running]);
+  }
+
+  async #work(): Promise<void> {
+    for (;;) {
+      const key = await this.#queue.get();
+      if (key === undefined) return;
+      try {
+        this.#handle(key, await this.#reconcileSafely(key));
+      } finally {
+        this.#queue.done(key);
+      }
+    }
+  }
+
+  async #reconcileSafely(key: string): Promise<Outcome> {
+    try {
+      return await this.#options.reconcile(key);
+    } catch (error) {
+      return { kind: 'retry', error: errorMessage(error) };
+    }
+  }
+
+  #handle(key: string, outcome: Outcome): void {
+    const { log, maxUnsealRetries } = this.#options;
+    if (outcome.kind === 'done') {
+      this.#queue.forget(key);
+      return;
+    }
+    if (outcome.kind === 'terminal') {
+      log.error(
+        { sealedSecret: key, error: outcome.error },
+        'Not retrying: the error cannot be fixed by retrying',
+      );
+      this.#queue.forget(key);
+      return;
+    }
+    if (this.#queue.numRequeues(key) < maxUnsealRetries) {
+      log.info(
+        { sealedSecret: key, error: outcome.error, retries: this.#queue.numRequeues(key) },
+        'Retrying',
+      );
+      this.#queue.addRateLimited(key);
+      return;
+    }
+    log.error({ sealedSecret: key, error: outcome.error }, 'giving up');
+    this.#queue.forget(key);
+  }
+
+  /** Compat §3.3: re-create a deleted Secret when its SealedSecret (live GET) controls it or it was `managed`. */
+  #onSecretDeleted(secret: Secret): void {
+    const namespace = secret.metadata.namespace ?? '';
+    const name = secret.metadata.name ?? '';
+    this.#options.gateway
+      .getSealedSecret(namespace, name)
+      .then((ss) => {
+        if (ss === undefined) return;
+        if (isControlledBy(secret, ss) || secret.metadata.annotations?.[ANNOTATION_MANAGED] === 'true') {
+          this.#options.log.info({ namespace, name }, 'Secret deleted, re-creating it');
+          this.#queue.add(`${namespace}/${name}`);
+        }
+      })
+      .catch((error: unknown) =>
+        this.#options.log.error(
+          { namespace, name, error: errorMessage(error) },
+          'Cannot check a deleted Secret',
+        ),
+      );
+  }
+}

@@ -1,0 +1,179 @@
+import type { Clock } from '../clock.js';
+import { errorMessage } from '../errors.js';
+import { isKubeError } from '../kube/kube-errors.js';
+import type {
+  KubeGateway,
+  ListScope,
+  ResourceOfKind,
+  WatchEvent,
+  WatchedResource,
+} from '../kube/kube-gateway.js';
+import type { Logger } from '../log.js';
+
+/** Synchronous callbacks: they only enqueue keys or register keys, never do I/O themselves. */
+export interface InformerHandlers<T> {
+  onAdd?(object: T): void;
+  onUpdate?(previous: T, current: T): void;
+  onDelete?(object: T): void;
+}
+
+export interface InformerOptions<R extends WatchedResource> {
+  readonly gateway: KubeGateway;
+  readonly resource: R;
+  readonly scope: ListScope;
+  readonly handlers: InformerHandlers<ResourceOfKind[R]>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Backoff after a failed list/watch: doubles from `minBackoffMs` up to `maxBackoffMs`, with jitter. */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+export function objectKey(object: { metadata: { namespace?: string; name?: string } }): string {
+  return `${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
+}
+
+/**
+ * List + watch with a local cache (a reflector). A watch that ends is resumed from the last resourceVersion; a
+ * `410 Gone` relists at once; any other failure relists after a jittered exponential backoff. While the watch is
+ * down `healthy` is false, so readiness reports it instead of the controller going silently deaf.
+ */
+export class Informer<R extends WatchedResource> {
+  readonly #options: InformerOptions<R>;
+  readonly #cache = new Map<string, ResourceOfKind[R]>();
+  #synced = false;
+  #healthy = false;
+  #lastError: string | undefined;
+  readonly #syncWaiters: (() => void)[] = [];
+
+  constructor(options: InformerOptions<R>) {
+    this.#options = options;
+  }
+
+  get synced(): boolean {
+    return this.#synced;
+  }
+  get healthy(): boolean {
+    return this.#healthy;
+  }
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+
+  /** The cached object (shared: callers must structuredClone before editing). */
+  get(namespace: string, name: string): ResourceOfKind[R] | undefined {
+    return this.#cache.get(`${namespace}/${name}`);
+  }
+
+  list(): ResourceOfKind[R][] {
+    return [...this.#cache.values()];
+  }
+
+  /** Resolves after the first successful list (or when `signal` aborts). */
+  waitForSync(signal: AbortSignal): Promise<void> {
+    if (this.#synced || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#syncWaiters.push(resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  /** Runs until `signal` aborts. Never rejects. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { minBackoffMs = 1000, maxBackoffMs = 30_000 } = this.#options;
+    let backoff = minBackoffMs;
+    while (!signal.aborted) {
+      try {
+        let resourceVersion = await this.#relist();
+        backoff = minBackoffMs;
+        while (!signal.aborted) {
+          this.#healthy = true;
+          const started = this.#options.clock.now();
+          await this.#options.gateway.watch(
+            this.#options.resource,
+            this.#options.scope,
+            resourceVersion,
+            (event) => {
+              resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
+              this.#apply(event);
+            },
+            signal,
+          );
+          // A server that keeps closing watches at once must not turn this into a tight loop.
+          if (this.#options.clock.now() - started < minBackoffMs) await this.#sleep(minBackoffMs, signal);
+        }
+      } catch (error) {
+        this.#healthy = false;
+        this.#lastError = errorMessage(error);
+        if (signal.aborted) break;
+        if (isKubeError(error, 'Gone')) {
+          this.#options.log.info({ resource: this.#options.resource }, 'Watch expired, relisting');
+          continue;
+        }
+        this.#options.log.error(
+          { resource: this.#options.resource, error: this.#lastError, retryInMs: backoff },
+          'List/watch failed, retrying',
+        );
+        await this.#sleep(backoff * (0.8 + Math.random() * 0.4), signal);
+        backoff = Math.min(maxBackoffMs, backoff * 2);
+      }
+    }
+    this.#healthy = false;
+  }
+
+  async #relist(): Promise<string> {
+    const { items, resourceVersion } = await this.#options.gateway.list(
+      this.#options.resource,
+      this.#options.scope,
+    );
+    const seen = new Set<string>();
+    for (const item of items) {
+      const key = objectKey(item);
+      seen.add(key);
+      const previous = this.#cache.get(key);
+      this.#cache.set(key, item);
+      if (previous === undefined) this.#options.handlers.onAdd?.(item);
+      else if (previous.metadata.resourceVersion !== item.metadata.resourceVersion) {
+        this.#options.handlers.onUpdate?.(previous, item);
+      }
+    }
+    for (const [key, object] of this.#cache) {
+      if (seen.has(key)) continue;
+      this.#cache.delete(key);
+      this.#options.handlers.onDelete?.(object);
+    }
+    if (!this.#synced) {
+      this.#synced = true;
+      for (const waiter of this.#syncWaiters.splice(0)) waiter();
+    }
+    return resourceVersion;
+  }
+
+  #apply(event: WatchEvent<ResourceOfKind[R]>): void {
+    if (event.type === 'BOOKMARK') return;
+    const key = objectKey(event.object);
+    const previous = this.#cache.get(key);
+    if (event.type === 'DELETED') {
+      this.#cache.delete(key);
+      this.#options.handlers.onDelete?.(event.object);
+      return;
+    }
+    this.#cache.set(key, event.object);
+    if (previous === undefined) this.#options.handlers.onAdd?.(event.object);
+    else this.#options.handlers.onUpdate?.(previous, event.object);
+  }
+
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const handle = this.#options.clock.setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        this.#options.clock.clearTimeout(handle);
+        resolve();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
