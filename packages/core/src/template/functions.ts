@@ -124,6 +124,19 @@ function basicKind(v: Value): Kind {
   return 'other';
 }
 
+/** spf13/cast's ToInt as sprig uses it: numbers truncate, numeric strings parse, anything else is 0. */
+function castInt(v: Value): number {
+  if (typeof v === 'bigint') return int(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : 0;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string' && /^[+-]?\d+$/.test(v)) return Number(v);
+  return 0;
+}
+
+function incompatible(a: Value, b: Value): FuncError {
+  return new FuncError(`incompatible types for comparison: ${typeName(a)} and ${typeName(b)}`);
+}
+
 function eq(a: Value, others: Value[]): boolean {
   if (others.length === 0) throw new FuncError('missing argument for comparison');
   const k1 = basicKind(a);
@@ -131,7 +144,7 @@ function eq(a: Value, others: Value[]): boolean {
     const k2 = basicKind(b);
     let truth = false;
     if (k1 !== k2) {
-      if (k1 !== 'invalid' && k2 !== 'invalid') throw new FuncError('incompatible types for comparison');
+      if (k1 !== 'invalid' && k2 !== 'invalid') throw incompatible(a, b);
     } else if (k1 === 'invalid') {
       truth = true;
     } else if (k1 === 'other') {
@@ -150,7 +163,7 @@ function lt(a: Value, b: Value): boolean {
   if (k1 === 'invalid' || k1 === 'other' || k2 === 'invalid' || k2 === 'other') {
     throw new FuncError('invalid type for comparison');
   }
-  if (k1 !== k2) throw new FuncError('incompatible types for comparison');
+  if (k1 !== k2) throw incompatible(a, b);
   if (k1 === 'bool') throw new FuncError('invalid type for comparison');
   return (a as string | number | bigint) < (b as string | number | bigint);
 }
@@ -293,7 +306,8 @@ const BUILTINS: Record<string, FuncDef> = {
   len: {
     params: ['value'],
     call: ([a]) => {
-      if (a === undefined || a === null) throw new FuncError('len of nil pointer');
+      if (a === undefined) throw new FuncError('reflect: call of reflect.Value.Type on zero Value');
+      if (a === null) throw new FuncError('len of nil pointer');
       if (typeof a === 'string') return BigInt(a.length);
       if (a instanceof GoList) return BigInt(a.items.length);
       if (a instanceof GoMap) return BigInt(a.entries.size);
@@ -326,29 +340,6 @@ const BUILTINS: Record<string, FuncDef> = {
         }
       }
       return cur;
-    },
-  },
-  slice: {
-    params: ['value'],
-    variadic: 'value',
-    call: ([item, ...indexes]) => {
-      if (item === null || item === undefined) throw new FuncError('slice of untyped nil');
-      if (indexes.length > 3) throw new FuncError('too many slice indexes');
-      let len: number;
-      if (typeof item === 'string') {
-        if (indexes.length === 3) throw new FuncError('cannot 3-index slice a string');
-        len = item.length;
-      } else if (item instanceof GoList) {
-        len = item.items.length;
-      } else {
-        throw new FuncError(`can't slice item of type ${typeName(item)}`);
-      }
-      const idx = [0, len, len];
-      indexes.forEach((ix, i) => (idx[i] = indexArg(ix, len)));
-      const [i = 0, j = len, k = len] = idx;
-      if (i > j) throw new FuncError('invalid slice index');
-      if (indexes.length === 3 && j > k) throw new FuncError('invalid slice index');
-      return typeof item === 'string' ? item.slice(i, j) : new GoList(item.items.slice(i, j), item.elem);
     },
   },
   print: { params: [], variadic: 'any', call: (args) => sprint(args) },
@@ -645,6 +636,23 @@ const SPRIG: Record<string, FuncDef> = {
     call: ([needle, haystack]) => {
       if (haystack === null || haystack === undefined) return false;
       return listArg(haystack, 'has').items.some((x) => deepEqual(x, needle));
+    },
+  },
+  slice: {
+    params: ['any'],
+    variadic: 'any',
+    call: ([v, ...indices], ctx) => {
+      if (!(v instanceof GoList)) {
+        throw new FuncError(`list should be type of slice or array but ${kindOf(v)}`);
+      }
+      if (v.items.length === 0) return null;
+      const start = indices.length > 0 ? castInt(indices[0] ?? null) : 0;
+      const end = indices.length < 2 ? v.items.length : castInt(indices[1] ?? null);
+      if (start < 0 || end < start || end > v.items.length) {
+        throw new FuncError('reflect.Value.Slice: slice index out of bounds');
+      }
+      ctx.charge(end - start);
+      return new GoList(v.items.slice(start, end), v.elem);
     },
   },
   without: {

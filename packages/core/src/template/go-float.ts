@@ -138,3 +138,34 @@ export function formatFloat(f: number, fmt: FloatFormat, prec: number): string {
     }
   }
 }
+
+/** strconv.FormatFloat(f, 'x' | 'X', -1, 64): shortest hexadecimal mantissa and binary exponent. */
+export function formatHexFloat(f: number, upper: boolean): string {
+  if (!Number.isFinite(f)) return formatFloat(f, 'g', -1);
+  const neg = f < 0 || Object.is(f, -0);
+  let mant = 0n;
+  let exp = 0;
+  if (f !== 0) {
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, Math.abs(f));
+    const bits = view.getBigUint64(0);
+    const biased = Number((bits >> 52n) & 0x7ffn);
+    mant = bits & ((1n << 52n) - 1n);
+    exp = biased - 1023;
+    if (biased === 0) {
+      // Subnormal: shift until the implicit leading 1 appears.
+      exp = -1022;
+      while ((mant & (1n << 52n)) === 0n) {
+        mant <<= 1n;
+        exp--;
+      }
+      mant &= (1n << 52n) - 1n;
+    }
+  }
+  const frac = mant.toString(16).padStart(13, '0').replace(/0+$/, '');
+  const lead = f === 0 ? '0' : '1';
+  const e = Math.abs(exp);
+  let s = `${neg ? '-' : ''}0x${lead}${frac === '' ? '' : '.' + frac}p${exp < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
+  if (upper) s = s.toUpperCase();
+  return s;
+}

@@ -1,5 +1,5 @@
 import { decodeRune, encodeRune, runeCount, runesOf } from './bytes.js';
-import { formatFloat, type FloatFormat } from './go-float.js';
+import { formatFloat, formatHexFloat, type FloatFormat } from './go-float.js';
 import { canBackquote, quoteBytes, quoteRune } from './go-quote.js';
 import { GoList, GoMap, typeName, type Value } from './values.js';
 
@@ -122,6 +122,10 @@ function fmtFloat(v: number, verb: string, f: Flags): string {
       fmt = verb;
       if (f.prec === undefined) prec = 6;
       break;
+    case 'x':
+    case 'X':
+      if (f.prec !== undefined) return badVerb(verb, v);
+      return pad(formatHexFloat(v, verb === 'X'), f, Number.isFinite(v));
     default:
       return badVerb(verb, v);
   }
@@ -207,8 +211,24 @@ export function sprintln(args: readonly Value[]): string {
 export function sprintf(format: string, args: readonly Value[]): string {
   let out = '';
   let argNum = 0;
+  let reordered = false;
+  let goodArgNum = true;
   let i = 0;
   const n = format.length;
+  // `[n]` explicit argument index (1-based), as in Go's argNumber.
+  const argIndex = (): void => {
+    if (format[i] !== '[') return;
+    reordered = true;
+    const close = format.indexOf(']', i);
+    const digits = close < 0 ? '' : format.slice(i + 1, close);
+    if (close < 0 || !/^\d+$/.test(digits) || Number(digits) < 1 || Number(digits) > args.length) {
+      goodArgNum = false;
+      i = close < 0 ? n : close + 1;
+      return;
+    }
+    argNum = Number(digits) - 1;
+    i = close + 1;
+  };
   while (i < n) {
     const pct = format.indexOf('%', i);
     if (pct < 0) {
@@ -217,6 +237,7 @@ export function sprintf(format: string, args: readonly Value[]): string {
     }
     out += format.slice(i, pct);
     i = pct + 1;
+    goodArgNum = true;
     const f: Flags = { ...NO_FLAGS };
     for (; i < n; i++) {
       const c = format[i];
@@ -234,6 +255,7 @@ export function sprintf(format: string, args: readonly Value[]): string {
       while (i < n && (format[i] ?? '') >= '0' && (format[i] ?? '') <= '9') i++;
       return i > start ? Math.min(Number(format.slice(start, i)), MAX_FMT_WIDTH) : undefined;
     };
+    argIndex();
     if (format[i] === '*') {
       i++;
       const w = args[argNum++];
@@ -251,6 +273,7 @@ export function sprintf(format: string, args: readonly Value[]): string {
     }
     if (format[i] === '.') {
       i++;
+      argIndex();
       if (format[i] === '*') {
         i++;
         const p = args[argNum++];
@@ -260,6 +283,7 @@ export function sprintf(format: string, args: readonly Value[]): string {
         f.prec = readNumber() ?? 0;
       }
     }
+    argIndex();
     if (i >= n) {
       out += '%!(NOVERB)';
       break;
@@ -271,13 +295,17 @@ export function sprintf(format: string, args: readonly Value[]): string {
       out += '%';
       continue;
     }
+    if (!goodArgNum) {
+      out += `%!${verb}(BADINDEX)`;
+      continue;
+    }
     if (argNum >= args.length) {
       out += `%!${verb}(MISSING)`;
       continue;
     }
     out += fmtValue(args[argNum++], verb, f);
   }
-  if (argNum < args.length) {
+  if (!reordered && argNum < args.length) {
     const extra = args
       .slice(argNum)
       .map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatV(a)}`));

@@ -406,6 +406,18 @@ const INT_SYNTAX =
   /^[+-]?(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|0(?:_?[0-7])*|[1-9](?:_?[0-9])*)$/;
 const FLOAT_SYNTAX = /^[+-]?(?:\d(?:_?\d)*\.?(?:\d(?:_?\d)*)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
 
+const HEX_FLOAT_SYNTAX =
+  /^[+-]?0[xX](?:_?[0-9a-fA-F])*\.?(?:[0-9a-fA-F](?:_?[0-9a-fA-F])*)?[pP][+-]?\d(?:_?\d)*$/;
+
+function parseHexFloat(text: string): number {
+  const m = /^([+-]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)[pP]([+-]?\d+)$/.exec(text);
+  if (m === null || (m[2] === '' && m[3] === '')) return NaN;
+  const mantissa = BigInt('0x' + (m[2] ?? '') + (m[3] ?? '') || '0x0');
+  const exp = Number(m[4]) - 4 * (m[3] ?? '').length;
+  const v = Number(mantissa) * 2 ** exp;
+  return m[1] === '-' ? -v : v;
+}
+
 /** Go's parse.newNumber: which of int/uint/float a literal is valid as. Returns an error text on failure. */
 export function parseNumber(text: string, isChar: boolean): NumberValue | string {
   const quoted = bytesToText(quoteBytes(text));
@@ -438,8 +450,10 @@ export function parseNumber(text: string, isChar: boolean): NumberValue | string
       float = Number(v);
     }
   }
-  if (!isInt && !isUint && FLOAT_SYNTAX.test(text)) {
-    const f = Number(text.replaceAll('_', ''));
+  if (!isInt && !isUint && (FLOAT_SYNTAX.test(text) || HEX_FLOAT_SYNTAX.test(text))) {
+    const f = HEX_FLOAT_SYNTAX.test(text)
+      ? parseHexFloat(text.replaceAll('_', ''))
+      : Number(text.replaceAll('_', ''));
     if (Number.isFinite(f)) {
       if (!/[.eEpP]/.test(text)) return `integer overflow: ${quoted}`;
       isFloat = true;

@@ -226,7 +226,7 @@ class Executor implements CallContext {
           return;
         }
       } else if (val !== undefined && val !== null) {
-        this.at(node);
+        // Go names the value itself here; we name only its type (it may be a secret).
         this.errorf(`range can't iterate over a value of type ${typeName(val)}`);
       }
       if (node.elseList !== undefined) this.walkList(dot, node.elseList);
@@ -490,7 +490,7 @@ class Executor implements CallContext {
 
   private evalArg(dot: Value, typ: ParamType, n: ArgNode, untyped = false): Value {
     this.at(n);
-    const check = (v: Value): Value => (untyped ? (v === undefined ? null : v) : this.validateType(v, typ));
+    const check = (v: Value): Value => (untyped ? v : this.validateType(v, typ));
     switch (n.kind) {
       case 'dot':
         return check(dot);
