@@ -1,5 +1,4 @@
-import { SealedSecretsError } from '@ssts/core';
-import { RunContext } from './context.js';
+import type { RunContext } from './context.js';
 import { dispatch, type Mode } from './dispatch.js';
 import { CliError } from './errors.js';
 import { formatUsage } from './flags.js';
@@ -73,16 +72,15 @@ export async function run(argv: readonly string[], io: Io, env: Env): Promise<nu
       }
     }
     for (const notice of plan.notices) io.stderr.write(`${notice}\n`);
+    // Loaded here, not at start-up, so --version/--help/usage errors do not load the core.
+    const { RunContext } = await import('./context.js');
     const ctx = new RunContext({ options, plan, io, env, fileInput });
     await runMode(ctx, plan.mode);
     await ctx.output.commit();
     return 0;
   } catch (error) {
-    if (!(error instanceof CliError) && !(error instanceof SealedSecretsError)) {
-      const message = error instanceof Error ? error.message : String(error);
-      reportError(io, new CliError('INPUT', `unexpected failure: ${message}`, { cause: error }));
-      return 1;
-    }
+    // CliError and the core's SealedSecretsError carry user-facing one-line messages; anything else is a bug or a
+    // foreign error, still reported as `error: <message>` like upstream does.
     reportError(io, error);
     return 1;
   }
