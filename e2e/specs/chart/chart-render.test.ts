@@ -339,3 +339,40 @@ describe('documentation and schema cover every value', () => {
 interface SchemaNode {
   properties?: Record<string, SchemaNode>;
 }
+
+describe('common values', () => {
+  it('adds commonLabels/commonAnnotations everywhere without overriding the standard labels', () => {
+    const objects = parseObjects(
+      helmTemplate({
+        values: {
+          commonLabels: { team: 'platform', 'app.kubernetes.io/name': 'hijack' },
+          commonAnnotations: { owner: 'ops' },
+        },
+      }),
+    );
+    for (const o of objects) {
+      expect(o.metadata.labels?.['team'], `${o.kind}/${o.metadata.name}`).toBe('platform');
+      expect(o.metadata.labels?.['app.kubernetes.io/name'], `${o.kind}/${o.metadata.name}`).toBe(
+        'sealed-secrets',
+      );
+      expect(o.metadata.annotations?.['owner'], `${o.kind}/${o.metadata.name}`).toBe('ops');
+    }
+  });
+
+  it('renders extraDeploy objects, templating strings', () => {
+    const objects = parseObjects(
+      helmTemplate({
+        values: {
+          extraDeploy: [
+            { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' } },
+            'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include "sealed-secrets.fullname" . }}-extra',
+          ],
+        },
+      }),
+    );
+    expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name)).toEqual([
+      'plain',
+      'sealed-secrets-extra',
+    ]);
+  });
+});
