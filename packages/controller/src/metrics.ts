@@ -27,7 +27,7 @@ export class ControllerMetrics {
       labelNames: ['revision'],
       registers,
     });
-    this.buildInfo.labels({ revision: version });
+    this.buildInfo.set({ revision: version }, 0);
     this.unsealRequests = new Counter({
       name: `${PREFIX}_unseal_requests_total`,
       help: 'Total number of sealed secret unseal requests',

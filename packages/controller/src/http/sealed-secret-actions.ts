@@ -1,0 +1,77 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { KeyObject } from 'node:crypto';
+import {
+  parseSealedSecret,
+  SEALED_SECRET_API_VERSION,
+  SEALED_SECRET_KIND,
+  sealSecret,
+  stripServerSideFields,
+  type SealedSecret,
+  type Secret,
+} from '@ssts/core';
+import { parseAllDocuments } from 'yaml';
+import { errorMessage } from '../errors.js';
+
+export const MULTISTREAM_MESSAGE =
+  'Multistream YAML not supported yet (see https://github.com/bitnami-labs/sealed-secrets/issues/114)';
+
+/** A request body that is not one usable SealedSecret. */
+export class BadSealedSecretError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BadSealedSecretError';
+  }
+}
+
+/**
+ * Decodes a posted SealedSecret (JSON or YAML; apiVersion and kind required, compat §5.2). With `singleDocument`,
+ * several documents are refused like upstream's /v1/verify; otherwise only the first is used (/v1/rotate).
+ */
+export function parsePostedSealedSecret(body: Buffer, options: { singleDocument: boolean }): SealedSecret {
+  const documents = parseAllDocuments(body.toString('utf8')).filter((doc) => doc.contents !== null);
+  if (options.singleDocument && documents.length > 1) throw new BadSealedSecretError(MULTISTREAM_MESSAGE);
+  const first = documents[0];
+  if (first === undefined) throw new BadSealedSecretError('the request body holds no object');
+  if (first.errors.length > 0) {
+    throw new BadSealedSecretError(`cannot parse the request body: ${first.errors[0]?.message ?? ''}`);
+  }
+  const value: unknown = first.toJS();
+  const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
+  if (kind !== undefined && kind !== SEALED_SECRET_KIND)
+    throw new BadSealedSecretError('unexpected resource type');
+  try {
+    return parseSealedSecret(value, { requireTypeMeta: true });
+  } catch (cause) {
+    throw new BadSealedSecretError(errorMessage(cause), { cause });
+  }
+}
+
+export interface RotateDeps {
+  readonly unseal: (ss: SealedSecret) => Promise<Secret>;
+  readonly latestPublicKey: () => KeyObject | undefined;
+  readonly onMetadataMismatch?: () => void;
+}
+
+/**
+ * Compat §5.2 /v1/rotate: align the template metadata with the top-level metadata when they differ (upstream
+ * quirk kept, but server-side fields such as uid/resourceVersion are not copied), unseal with every key, and seal
+ * the resulting Secret again with the latest key. The answer carries apiVersion/kind.
+ */
+export async function rotateSealedSecret(posted: SealedSecret, deps: RotateDeps): Promise<SealedSecret> {
+  const ss = structuredClone(posted);
+  const template = ss.spec.template ?? {};
+  if (!isDeepStrictEqual(ss.metadata, template.metadata)) {
+    deps.onMetadataMismatch?.();
+    ss.spec.template = { ...template, metadata: stripServerSideFields(ss.metadata) };
+  }
+  let secret: Secret;
+  try {
+    secret = await deps.unseal(ss);
+  } catch (error) {
+    throw new Error(`error decrypting secret. ${errorMessage(error)}`, { cause: error });
+  }
+  const publicKey = deps.latestPublicKey();
+  if (publicKey === undefined) throw new Error('no key to seal with');
+  const resealed = sealSecret(secret, { publicKey });
+  return { ...resealed, apiVersion: SEALED_SECRET_API_VERSION, kind: SEALED_SECRET_KIND };
+}
