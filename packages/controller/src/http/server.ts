@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { SealedSecret, Secret } from '@ssts/core';
-import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { fastify, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';
@@ -37,7 +37,7 @@ const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
  * The controller's HTTP API (compat §5): /healthz, /v1/cert.pem, /v1/verify (rate-limited), /v1/rotate, plus
  * /readyz. Like upstream, handlers accept any method. Not listening: the caller calls `listen`.
  */
-export function buildServer(deps: ServerDeps): FastifyInstance {
+export function buildServer(deps: ServerDeps) {
   const app = fastify({
     loggerInstance: deps.log,
     disableRequestLogging: true,
@@ -166,7 +166,7 @@ function bodyOf(request: FastifyRequest): Buffer {
 }
 
 /** The separate metrics server (compat §5.1): `/metrics` only. */
-export function buildMetricsServer(deps: Pick<ServerDeps, 'log' | 'metrics'>): FastifyInstance {
+export function buildMetricsServer(deps: Pick<ServerDeps, 'log' | 'metrics'>) {
   const app = fastify({ loggerInstance: deps.log, disableRequestLogging: true });
   app.get('/metrics', async (_request, reply) => {
     const body = await deps.metrics.registry.metrics();
