@@ -1,7 +1,7 @@
-import { generateKeyPair } from 'node:crypto';
-import { promisify } from 'node:util';
 import type { BenchContext } from '../lib/context.js';
 import { runCryptoLoad, type CryptoJob, type CryptoLoadResult, type CryptoMode } from '../lib/crypto-load.js';
+import { loadDecryptPool, measureDecryptPool, type PoolMeasurement } from '../lib/controller-pool.js';
+import { generateBenchKeys } from '../lib/keys.js';
 import { runOpensslSpeedRsa, type OpensslRsaSpeed } from '../lib/openssl.js';
 import { targetStatus, type SectionResult, type Table, type TargetResult } from '../lib/report.js';
 import { fmt } from '../lib/stats.js';
@@ -15,10 +15,9 @@ export async function cryptoSection(ctx: BenchContext): Promise<Omit<SectionResu
   const cores = ctx.cores;
   const core = await loadCore();
   ctx.log(`crypto: generating an RSA-${BITS} key`);
-  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', {
-    modulusLength: BITS,
-    publicExponent: 65537,
-  });
+  const [benchKey] = await generateBenchKeys(core, 1, BITS, new Date());
+  if (benchKey === undefined) throw new Error('no key generated');
+  const { privateKey, publicKey } = benchKey;
   const label = 'bench-ns/bench-secret';
   const plaintext = Buffer.from('correct horse battery staple 1234', 'utf8');
   const ciphertext = core.hybridEncrypt(publicKey, plaintext, Buffer.from(label, 'utf8'));
@@ -84,6 +83,27 @@ export async function cryptoSection(ctx: BenchContext): Promise<Omit<SectionResu
   const firstMulti = await openssl(cores);
   if (firstMulti !== undefined) sslMulti.push(firstMulti);
   const unsealN = await measure('unseal', cores);
+  let pool: PoolMeasurement | undefined;
+  try {
+    const Pool = await loadDecryptPool();
+    if (Pool === undefined) notes.push("The controller's DecryptPool is not built; its row is missing.");
+    else {
+      ctx.log(`crypto: controller DecryptPool (${cores} workers) for ${seconds} s`);
+      pool = await measureDecryptPool(
+        Pool,
+        core,
+        benchKey,
+        ciphertext,
+        Buffer.from(label, 'utf8'),
+        seconds * 1000,
+        cores,
+      );
+    }
+  } catch (error) {
+    notes.push(
+      `The controller's DecryptPool failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   if (!ctx.quick) {
     const second = await openssl(cores);
     if (second !== undefined) sslMulti.push(second);
@@ -94,7 +114,7 @@ export async function cryptoSection(ctx: BenchContext): Promise<Omit<SectionResu
 
   ctx.ceiling = {
     unsealOneCoreOpsPerSec: unseal1.opsPerSec,
-    unsealAllCoresOpsPerSec: unsealN.opsPerSec,
+    unsealAllCoresOpsPerSec: pool?.opsPerSec ?? unsealN.opsPerSec,
     ...(sslN === undefined ? {} : { opensslMultiPrivateOpsPerSec: sslN.privateOpsPerSec }),
   };
 
@@ -143,6 +163,15 @@ export async function cryptoSection(ctx: BenchContext): Promise<Omit<SectionResu
       sslRow('`openssl speed`: public (verify)', (s) => s.publicOpsPerSec),
       row('unseal one value (core hybridDecrypt: RSA-OAEP-SHA256 + AES-GCM)', unseal1, unsealN, 'private'),
       row('Node privateDecrypt OAEP only (no AES, no core)', node1, nodeN, 'private'),
+      [
+        `unseal one value through the controller's DecryptPool (${pool?.workers ?? cores} workers, wall)`,
+        '',
+        '',
+        pool === undefined ? 'n/a' : fmt(pool.opsPerSec),
+        '',
+        '',
+        pool === undefined ? '' : ratio(pool.opsPerSec, sslN?.privateOpsPerSec),
+      ],
       row('seal one value (core hybridEncrypt)', seal1, sealN, 'public'),
       row('unseal a 3-value SealedSecret (unsealSealedSecret), objects/s', object1, undefined, 'private').map(
         (c, i) => (i >= 5 ? '' : c),
@@ -150,9 +179,10 @@ export async function cryptoSection(ctx: BenchContext): Promise<Omit<SectionResu
     ],
   };
   notes.push(
-    `"${cores} threads" runs ${cores} worker threads, each repeating the operation, and sums their rates, as ` +
-      "`openssl speed -multi` sums its processes. This is the ceiling for the controller's decrypt worker pool; " +
-      'the pool itself is measured end to end in the controller section.',
+    `"${cores} threads" runs ${cores} benchmark worker threads, each repeating the operation, and sums their ` +
+      "rates, as `openssl speed -multi` sums its processes. The DecryptPool row drives the controller's own pool " +
+      '(RSA in its workers, AES-GCM on the main thread) with 4 requests per worker in flight; it is the "all cores" ' +
+      'figure of the target when it is available.',
     '`openssl speed` without `-multi` divides by the user CPU time it got, so on a busy machine it still reports ' +
       'what one core does; its 1-thread figure is shown in the "per CPU-s" column and compared with Node\'s ' +
       'operations ÷ process CPU time. With `-multi` openssl divides by wall time, so the all-core comparison (and ' +
@@ -166,23 +196,30 @@ export async function cryptoSection(ctx: BenchContext): Promise<Omit<SectionResu
       `${process.versions.openssl ?? ''}, the openssl CLI its system library.`,
   );
 
+  const allCores = pool?.opsPerSec ?? unsealN.opsPerSec;
+  const via =
+    pool === undefined
+      ? `${cores} benchmark threads (the controller's pool was not available)`
+      : `the controller's DecryptPool`;
+  const met = sslN !== undefined && allCores >= 0.9 * sslN.privateOpsPerSec;
   const targets: TargetResult[] = [
     {
       name: 'Unseal on all cores',
       target: `≥ 90% of \`openssl speed -multi ${cores} rsa${BITS}\` private ops/s`,
       measured: sslN
-        ? `${fmt(unsealN.opsPerSec)} vs ${fmt(sslN.privateOpsPerSec)} ops/s (${ratio(unsealN.opsPerSec, sslN.privateOpsPerSec)})`
-        : fmt(unsealN.opsPerSec),
-      status: targetStatus(unsealN.opsPerSec, sslN?.privateOpsPerSec, (m, l) => m >= 0.9 * l),
+        ? `${fmt(allCores)} vs ${fmt(sslN.privateOpsPerSec)} ops/s (${ratio(allCores, sslN.privateOpsPerSec)}), via ${via}`
+        : `${fmt(allCores)} ops/s via ${via}`,
+      status: targetStatus(allCores, sslN?.privateOpsPerSec, (m, l) => m >= 0.9 * l),
       ...(sslN === undefined
         ? { note: 'openssl speed did not run; install the openssl CLI.' }
-        : unsealN.opsPerSec >= 0.9 * sslN.privateOpsPerSec
+        : met
           ? {}
           : {
               note:
-                'Node calls the same OpenSSL RSA code; the gap is per-call overhead (key handle, buffer copies, ' +
-                'AES-GCM) or a different OpenSSL build. Compare the "Node privateDecrypt OAEP only" row: if it ' +
-                'is also below 90%, the gap is in Node/OpenSSL, not in our code.',
+                'Node calls the same OpenSSL RSA code, so the gap is per-call overhead (OAEP padding check, key ' +
+                'handle, message passing to the workers) or CPU stolen by other processes between the two ' +
+                'measurements. Compare the "Node privateDecrypt OAEP only" row: if it is also below 90%, the gap ' +
+                'is in Node/OpenSSL or the machine, not in our code.',
             }),
     },
   ];
