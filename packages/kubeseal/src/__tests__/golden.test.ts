@@ -9,8 +9,9 @@ import { independentDecrypt, scrubCiphertexts } from '../test-helpers/independen
 import { memoryIo } from '../test-helpers/memory-io.js';
 
 // Each folder under golden/ is one CLI run: args.txt (one argument per line), optional stdin, env.txt (KEY=VALUE),
-// tty.txt (`stdin`/`stderr`), now.txt (ISO date) and files/ (mounted at /case/). Expected: stdout.golden,
-// stderr.golden, exit-code and, when the run wrote files, files.golden. UPDATE_GOLDEN=1 rewrites the expectations.
+// tty.txt (`stdin`/`stderr`), now.txt (ISO date) and files/ (mounted at /case/); `{{SERVER}}` in args and files is
+// the fake API server's URL. Expected: stdout.golden, stderr.golden, exit-code and, when the run wrote files,
+// files.golden. UPDATE_GOLDEN=1 rewrites the expectations.
 
 const GOLDEN_DIR = fileURLToPath(new URL('./golden', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -81,7 +82,10 @@ describe('golden CLI runs', () => {
 
   it.each(cases)('%s', async (name) => {
     const dir = join(GOLDEN_DIR, name);
-    const args = (readOptional(dir, 'args.txt') ?? '').split('\n').filter((line) => line !== '');
+    const args = (readOptional(dir, 'args.txt') ?? '')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((arg) => arg.replaceAll('{{SERVER}}', server.url));
     const env: Record<string, string> = { HOME: '/home/test' };
     for (const line of (readOptional(dir, 'env.txt') ?? '').split('\n')) {
       const eq = line.indexOf('=');
