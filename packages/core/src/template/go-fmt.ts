@@ -1,7 +1,7 @@
 import { decodeRune, encodeRune, runeCount, runesOf } from './bytes.js';
 import { formatFloat, formatHexFloat, type FloatFormat } from './go-float.js';
 import { canBackquote, quoteBytes, quoteRune } from './go-quote.js';
-import { GoList, GoMap, typeName, type Value } from './values.js';
+import { GoList, typeName, type GoMap, type Value } from './values.js';
 
 /** A subset of Go's fmt over template values. All strings in and out are byte strings. */
 

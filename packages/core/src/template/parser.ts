@@ -213,7 +213,8 @@ class Parser {
     const varsBefore = this.vars.length;
     const pipe = this.pipeline(kind, 'rightDelim');
     if (kind === 'range') this.rangeDepth++;
-    let [list, next] = this.itemList();
+    const [list, firstNext] = this.itemList();
+    let next = firstNext;
     if (kind === 'range') this.rangeDepth--;
     let elseList: Node[] | undefined;
     if (next instanceof ElseNode) {

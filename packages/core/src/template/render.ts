@@ -1,4 +1,4 @@
-import { SealedSecretsError } from '../errors.js';
+import type { SealedSecretsError } from '../errors.js';
 import {
   nodeString,
   type ArgNode,

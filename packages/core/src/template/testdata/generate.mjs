@@ -1,6 +1,7 @@
 // Regenerates go-expected.json from cases.txt with the real Go text/template + sprig v3 (the Go controller's
 // engine). Needs Go: `node generate.mjs` from this directory. Never generate expectations with our own engine.
 import { execFileSync } from 'node:child_process';
+import { Buffer } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const data = {
