@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDocuments } from './documents.js';
 
@@ -33,5 +34,26 @@ describe('parseDocuments', () => {
   it('returns nothing for empty input', async () => {
     expect(await parseDocuments('')).toEqual([]);
     expect(await parseDocuments('\n---\n')).toEqual([]);
+  });
+});
+
+describe('parseDocuments properties', () => {
+  const object = fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 5 });
+
+  it('splits any concatenation of JSON objects back into the same objects', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(object, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('', '\n', ' \n\t'),
+        async (objects, sep) => {
+          const text = objects.map((o) => JSON.stringify(o)).join(sep);
+          const docs = await parseDocuments(text);
+          expect(docs.map((d) => d.value)).toEqual(
+            objects.map((o) => JSON.parse(JSON.stringify(o)) as unknown),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
