@@ -17,14 +17,15 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(path, 'two');
     expect(await readFile(path, 'utf8')).toBe('two');
     expect(await readdir(dir)).toEqual(['out.json']);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
   it('keeps the permission bits of an existing file', async () => {
     const path = join(dir, 'out.json');
     await writeFile(path, 'old');
-    await chmod(path, 0o600);
+    await chmod(path, 0o640);
     await writeFileAtomic(path, 'new');
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect((await stat(path)).mode & 0o777).toBe(0o640);
   });
 
   it('leaves an existing target untouched and no temp file when the rename fails', async () => {

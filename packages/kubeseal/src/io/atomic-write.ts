@@ -4,7 +4,8 @@ import { basename, dirname, join } from 'node:path';
 
 /**
  * Writes `data` to a temporary file next to `path`, then renames it over `path`, so readers never see a partial
- * file and a failure leaves an existing file untouched. An existing file keeps its permission bits.
+ * file and a failure leaves an existing file untouched. An existing file keeps its permission bits; a new one is
+ * created 0600 like upstream's temp-file-and-rename (`--recovery-unseal -w` writes plaintext).
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -15,8 +16,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     mode = undefined;
   }
   try {
-    await writeFile(temp, data, { flag: 'wx', mode: 0o644 });
-    if (mode !== undefined) await chmod(temp, mode);
+    await writeFile(temp, data, { flag: 'wx', mode: 0o600 });
+    await chmod(temp, mode ?? 0o600);
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
