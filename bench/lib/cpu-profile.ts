@@ -10,8 +10,9 @@ export interface CpuProfile {
 export const CATEGORIES = [
   'crypto (RSA, AES, core unseal)',
   'API client (HTTP, TLS, sockets, streams)',
-  'JSON / YAML',
+  'JSON / YAML / text decoding',
   'controller (queue, reconcile, informers)',
+  'start-up (module loading, file reads)',
   'worker-thread messaging',
   'garbage collection',
   'other JavaScript',
@@ -38,10 +39,26 @@ export function categorize(functionName: string, url: string): Category {
     return 'worker-thread messaging';
   }
   if (
-    /[/\\]yaml[/\\]|node:internal\/(json|util\/inspect)/.test(url) ||
+    /[/\\]yaml[/\\]|node:internal\/(json|util\/inspect|encoding)/.test(url) ||
     (url === '' && /^(parse|stringify)$/.test(functionName))
   ) {
-    return 'JSON / YAML';
+    return 'JSON / YAML / text decoding';
+  }
+  if (
+    /node:internal\/(modules|bootstrap|deps\/cjs-module-lexer|fs)|^node:fs$/.test(url) ||
+    (url === '' &&
+      /^(compileSourceTextModule|internalModuleStat|fstat|openFileHandle|close|read|readFileUtf8|open|lstat|stat)$/.test(
+        functionName,
+      ))
+  ) {
+    return 'start-up (module loading, file reads)';
+  }
+  // Native socket writes show up without a URL.
+  if (
+    url === '' &&
+    /^(writev|writeLatin1String|writeUtf8String|writeBuffer|writeAsciiString)$/.test(functionName)
+  ) {
+    return 'API client (HTTP, TLS, sockets, streams)';
   }
   if (
     /node:(_?http|https|_?tls|net|stream|zlib|dns|internal\/(http|tls|net|streams|stream_base|dns|url|fetch))|undici|client-node|node-fetch|form-data|[/\\]ws[/\\]/.test(

@@ -79,7 +79,12 @@ export class KubeClient {
 
   /** Parses the JSON answer; throws KubeClientError for non-2xx answers. */
   async json<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-    const res = await this.request(method, path, body, contentType);
+    let res = await this.request(method, path, body, contentType);
+    // 429 comes back e.g. while a fresh CRD's storage initialises; bounded retries honour Retry-After.
+    for (let attempt = 1; res.status === 429 && attempt <= 20; attempt++) {
+      await new Promise((r) => setTimeout(r, retryAfterMs(res.body)));
+      res = await this.request(method, path, body, contentType);
+    }
     if (res.status < 200 || res.status > 299) {
       throw new KubeClientError(
         `${method} ${path}: HTTP ${res.status} ${res.body.slice(0, 300)}`,
@@ -218,4 +223,14 @@ export async function mapBounded<T, R>(
   });
   await Promise.all(workers);
   return results;
+}
+
+function retryAfterMs(body: string): number {
+  try {
+    const seconds = (JSON.parse(body) as { details?: { retryAfterSeconds?: number } }).details
+      ?.retryAfterSeconds;
+    return typeof seconds === 'number' && seconds > 0 ? Math.min(seconds, 5) * 1000 : 250;
+  } catch {
+    return 250;
+  }
 }

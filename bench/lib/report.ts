@@ -1,5 +1,5 @@
 import type { MachineInfo } from './machine.js';
-import { fmt, fmtMiB } from './stats.js';
+import { fmt, fmtMiB, fmtMs } from './stats.js';
 
 export const SECTION_IDS = ['crypto', 'cli', 'controller', 'memory', 'scaling'] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
@@ -137,7 +137,7 @@ export function renderReport(report: Report): string {
     for (const table of section.tables) out.push(renderTable(table), '');
     for (const note of section.notes) out.push(`- ${note}`);
     if (section.notes.length > 0) out.push('');
-    out.push(`_Section time: ${fmt(section.durationMs / 1000)} s._`, '');
+    out.push(`_Section time: ${fmtMs(section.durationMs)}._`, '');
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

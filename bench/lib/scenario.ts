@@ -21,14 +21,17 @@ export interface ScenarioOptions {
   readonly settleMs: number;
   readonly cpuProfileDir?: string;
   readonly log: (message: string) => void;
+  /** Problems that do not invalidate the measurement (e.g. an unclean shutdown). */
+  readonly onProblem: (message: string) => void;
 }
 
-/** A fresh controller in a fresh namespace, started and stopped by the caller-supplied body. */
+/** A fresh controller in a fresh namespace, started and stopped around `body`. */
 export async function withController<T>(
   cluster: BenchCluster,
   namespace: string,
   logDir: string,
   body: (controller: RunningController) => Promise<T>,
+  onProblem: (message: string) => void,
   cpuProfileDir?: string,
 ): Promise<T> {
   const [apiPort, metricsPort] = (await cluster.harness.freePorts(2)) as [number, number];
@@ -48,10 +51,21 @@ export async function withController<T>(
     throw error;
   }
   const code = await controller.stop();
-  // 0 for a clean SIGTERM shutdown; null when the signal itself ended it.
+  // A failed shutdown does not invalidate what was measured before it; it is reported beside the numbers.
   if (code !== 0 && code !== null)
-    throw new Error(`controller exited with ${code} on SIGTERM: ${controller.logTail(10)}`);
+    onProblem(`the controller exited with ${code} on SIGTERM (${oneLine(controller.logTail(40))})`);
   return result;
+}
+
+/** The first error-looking line of a log tail, for a one-line report. */
+function oneLine(log: string): string {
+  const lines = log
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const error =
+    lines.find((l) => /error|Error|ERR/.test(l) && !l.startsWith('at ')) ?? lines[lines.length - 1] ?? '';
+  return error.length > 200 ? `${error.slice(0, 200)}…` : error;
 }
 
 export async function prepareNamespace(
@@ -103,6 +117,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ControllerR
           const syncMs = done - controller.spawnedAt;
           return { ...(await finish(options, controller, objects, syncMs, createMs)), healthyMs };
         },
+        options.onProblem,
         options.cpuProfileDir,
       );
     }
@@ -124,6 +139,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ControllerR
         const run = await finish(options, controller, objects, syncMs, createMs);
         return { ...run, ...(idleRssBytes === undefined ? {} : { idleRssBytes }), healthyMs };
       },
+      options.onProblem,
       options.cpuProfileDir,
     );
   } finally {
@@ -138,9 +154,10 @@ async function finish(
   syncMs: number,
   createMs: number,
 ): Promise<ControllerRun> {
-  const peakRssBytes = controller.rss.peakBytes;
   await new Promise((r) => setTimeout(r, options.settleMs));
   const steadyRssBytes = controller.rss.sample()?.rssBytes;
+  // The sampler kept running through the settle time, so the peak covers the sync and what followed it.
+  const peakRssBytes = controller.rss.peakBytes;
   return {
     scenario: options.scenario,
     objects,

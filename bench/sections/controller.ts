@@ -29,6 +29,10 @@ export async function controllerSection(ctx: BenchContext): Promise<Omit<Section
   const settleMs = ctx.quick ? 500 : 5_000;
   const sizes = controllerSizes(ctx.quick);
   const notes: string[] = [];
+  const problems = new Set<string>();
+  const onProblem = (message: string): void => {
+    problems.add(message);
+  };
   const runs: (ControllerRun & { healthyMs: number; label: string })[] = [];
   let failure: string | undefined;
 
@@ -50,6 +54,7 @@ export async function controllerSection(ctx: BenchContext): Promise<Omit<Section
       logDir: ctx.workDir,
       settleMs,
       log: ctx.log,
+      onProblem,
     });
     ctx.log(`controller: ${label}: ${fmt(run.objectsPerSec)} objects/s in ${fmtMs(run.syncMs)}`);
     runs.push({ ...run, label });
@@ -69,7 +74,7 @@ export async function controllerSection(ctx: BenchContext): Promise<Omit<Section
       objects: multiN,
       registry: keys,
     });
-    latency = await singleApplyLatency(ctx, core, oldest, ctx.quick ? 10 : 200);
+    latency = await singleApplyLatency(ctx, core, oldest, ctx.quick ? 10 : 200, onProblem);
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   }
@@ -136,6 +141,7 @@ export async function controllerSection(ctx: BenchContext): Promise<Omit<Section
       "kubectl's own start-up (about 100-200 ms) is left out so the number is the controller's.",
   );
   if (failure !== undefined) notes.push(`The section stopped early: ${failure}`);
+  for (const problem of problems) notes.push(`Problem seen (numbers above are still valid): ${problem}`);
 
   const startupFull = runs.find(
     (r) => r.scenario === 'startup' && r.registryKeys === 1 && r.objects === 5_000,
@@ -222,7 +228,13 @@ async function ensureCeiling(ctx: BenchContext): Promise<CryptoCeiling> {
   return ctx.ceiling;
 }
 
-async function singleApplyLatency(ctx: BenchContext, core: Core, key: BenchKey, count: number) {
+async function singleApplyLatency(
+  ctx: BenchContext,
+  core: Core,
+  key: BenchKey,
+  count: number,
+  onProblem: (message: string) => void,
+) {
   const cluster = await ctx.cluster();
   const namespace = 'bench-latency';
   ctx.log(`controller: ${count} single applies`);
@@ -231,26 +243,32 @@ async function singleApplyLatency(ctx: BenchContext, core: Core, key: BenchKey, 
   const sealed = sealObjects(core, key.publicKey, namespace, names, VALUES);
   const tracker = await NamespaceTracker.start(cluster.client, namespace);
   try {
-    return await withController(cluster, namespace, ctx.workDir, async (controller) => {
-      await controller.waitHealthy(60_000);
-      await new Promise((r) => setTimeout(r, ctx.quick ? 1_000 : 3_000));
-      const latencies: number[] = [];
-      for (const [i, object] of sealed.entries()) {
-        const name = names[i] as string;
-        const started = performance.now();
-        await cluster.client.json(
-          'POST',
-          `/apis/bitnami.com/v1alpha1/namespaces/${namespace}/sealedsecrets`,
-          object,
-        );
-        const seen = await tracker.waitForSecret(name, 30_000);
-        latencies.push(seen - started);
-        // Idle between applies: the status write of this one lands before the next create.
-        await tracker.waitForAll([name], 30_000);
-      }
-      const s = summarize(latencies);
-      return { p50: s.median, p99: s.p99, max: s.max, count };
-    });
+    return await withController(
+      cluster,
+      namespace,
+      ctx.workDir,
+      async (controller) => {
+        await controller.waitHealthy(60_000);
+        await new Promise((r) => setTimeout(r, ctx.quick ? 1_000 : 3_000));
+        const latencies: number[] = [];
+        for (const [i, object] of sealed.entries()) {
+          const name = names[i] as string;
+          const started = performance.now();
+          await cluster.client.json(
+            'POST',
+            `/apis/bitnami.com/v1alpha1/namespaces/${namespace}/sealedsecrets`,
+            object,
+          );
+          const seen = await tracker.waitForSecret(name, 30_000);
+          latencies.push(seen - started);
+          // Idle between applies: the status write of this one lands before the next create.
+          await tracker.waitForAll([name], 30_000);
+        }
+        const s = summarize(latencies);
+        return { p50: s.median, p99: s.p99, max: s.max, count };
+      },
+      onProblem,
+    );
   } finally {
     tracker.stop();
   }

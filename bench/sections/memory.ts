@@ -28,6 +28,7 @@ export async function memorySection(ctx: BenchContext): Promise<Omit<SectionResu
       logDir: ctx.workDir,
       settleMs: ctx.quick ? 1_000 : 5_000,
       log: ctx.log,
+      onProblem: (message) => notes.push(`Problem seen: ${message}`),
     });
     ctx.controllerRuns.push(run);
   }
@@ -39,7 +40,7 @@ export async function memorySection(ctx: BenchContext): Promise<Omit<SectionResu
   ]);
   const table: Table = {
     caption: 'Controller resident set size (whole process: main thread and decrypt workers)',
-    header: ['run', 'idle before applying', 'peak while syncing', 'steady after sync'],
+    header: ['run', 'idle before applying', 'peak (sync and settle)', 'steady after sync'],
     rows,
   };
   notes.push(

@@ -18,6 +18,7 @@ import { controllerSizes } from './controller.js';
 
 /** Section 5: objects/s as N grows, and a CPU profile of one start-up sync split by category. */
 export async function scalingSection(ctx: BenchContext): Promise<Omit<SectionResult, 'durationMs'>> {
+  const notes: string[] = [];
   const core = await loadCore();
   const [key] = await generateBenchKeys(core, 1, 4096, new Date());
   if (key === undefined) throw new Error('no key generated');
@@ -39,11 +40,11 @@ export async function scalingSection(ctx: BenchContext): Promise<Omit<SectionRes
           logDir: ctx.workDir,
           settleMs: 1_000,
           log: ctx.log,
+          onProblem: (message) => notes.push(`Problem seen: ${message}`),
         }),
       );
     }
   }
-  const notes: string[] = [];
   const lines: string[] = [];
   for (const scenario of ['apply', 'startup'] as const) {
     const runs = ctx.controllerRuns
@@ -77,6 +78,7 @@ export async function scalingSection(ctx: BenchContext): Promise<Omit<SectionRes
     settleMs: 500,
     cpuProfileDir: profileDir,
     log: ctx.log,
+    onProblem: (message) => notes.push(`Problem seen: ${message}`),
   });
   const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
   const main = new Map<Category, number>();
