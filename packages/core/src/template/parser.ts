@@ -14,7 +14,7 @@ import { quoteBytes } from './go-quote.js';
 import { lex, type Item } from './lexer.js';
 
 /** Nesting deeper than this (parentheses, control structures) is refused instead of exhausting the stack. */
-export const MAX_NESTING = 100;
+export const MAX_NESTING = 300;
 
 export interface ParseOptions {
   /** Whether a function of that name exists; unknown names are a parse error, as in Go. */

@@ -254,7 +254,25 @@ describe('limits', () => {
 
   it('refuses deep nesting at parse time', () => {
     const source = '{{ ' + '('.repeat(500) + '1' + ')'.repeat(500) + ' }}';
-    expect(renderError(source).message).toBe('template: key:1: template nesting exceeds the limit of 100');
+    expect(renderError(source).message).toBe('template: key:1: template nesting exceeds the limit of 300');
+  });
+
+  it('accepts long else-if chains', () => {
+    const source =
+      '{{ if eq 1 0 }}{{ ' +
+      Array.from({ length: 150 }, (_, i) => `else if eq 1 ${i + 1} }}${i}{{ `).join('') +
+      'end }}';
+    expect(render(source)).toBe('0');
+  });
+
+  it('refuses values whose printed form explodes through shared substructure', () => {
+    const build =
+      '{{ $s := repeat 1000000 "x" }}{{ $d := dict }}{{ range 2000 }}{{ $_ := set $d (print .) $s }}{{ end }}';
+    expect(renderError(build + '{{ toJson $d }}').message).toContain(
+      `error calling set: argument exceeds the limit of ${LIMITS.maxValueBytes} bytes`,
+    );
+    const doubling = '{{ $l := list "x" }}' + '{{ $l = list $l $l }}'.repeat(60) + '{{ len (toJson $l) }}';
+    expect(renderError(doubling).message).toContain('argument exceeds the limit');
   });
 
   it('caps printf widths', () => {

@@ -23,7 +23,7 @@ import { formatV } from './go-fmt.js';
 import { quoteBytes } from './go-quote.js';
 import { LIMITS } from './limits.js';
 import { parseTemplate } from './parser.js';
-import { GoList, GoMap, isTrue, typeName, type Value } from './values.js';
+import { exceedsSize, GoList, GoMap, isTrue, typeName, type Value } from './values.js';
 
 /**
  * Renders one `spec.template.data` entry: a documented subset of Go text/template + sprig (compat §2.7). The data
@@ -146,6 +146,9 @@ class Executor implements CallContext {
         const val = this.evalPipeline(dot, node.pipe);
         if (node.pipe.decl.length === 0) {
           this.at(node);
+          if ((val instanceof GoList || val instanceof GoMap) && exceedsSize(val, LIMITS.maxOutputBytes)) {
+            this.errorf(`rendered output exceeds the limit of ${LIMITS.maxOutputBytes} bytes`);
+          }
           this.write(val === undefined ? '<no value>' : formatV(val));
         }
         return;
@@ -435,6 +438,12 @@ class Executor implements CallContext {
       if (def.variadic === undefined) t = def.params[def.params.length - 1] ?? 'any';
       else t = numIn - 1 < numFixed ? (def.params[numIn - 1] ?? 'any') : def.variadic;
       argv.push(this.validateType(final, t));
+    }
+    if (
+      argv.some((a) => (a instanceof GoList || a instanceof GoMap) && exceedsSize(a, LIMITS.maxValueBytes))
+    ) {
+      this.at(node);
+      this.errorf(`error calling ${fname}: argument exceeds the limit of ${LIMITS.maxValueBytes} bytes`);
     }
     let result: Value;
     try {

@@ -72,3 +72,31 @@ export function isTrue(v: Value): boolean {
   }
   return v instanceof GoList ? v.items.length > 0 : v.entries.size > 0;
 }
+
+/**
+ * Whether a value's deep size (string bytes plus one unit per element) exceeds `limit`. Lists and maps may share
+ * substructure, so a small template can build a value whose printed form is astronomically large; the walk stops
+ * as soon as the limit is crossed and never expands more than that.
+ */
+export function exceedsSize(v: Value, limit: number): boolean {
+  let total = 0;
+  const stack: Value[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (typeof x === 'string') total += x.length;
+    else if (x instanceof GoList) {
+      total += 1 + x.items.length;
+      if (total > limit) return true;
+      stack.push(...x.items);
+    } else if (x instanceof GoMap) {
+      total += 1 + x.entries.size;
+      if (total > limit) return true;
+      for (const [k, item] of x.entries) {
+        total += k.length;
+        stack.push(item);
+      }
+    } else total += 1;
+    if (total > limit) return true;
+  }
+  return false;
+}
