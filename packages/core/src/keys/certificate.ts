@@ -1,5 +1,6 @@
 import { X509Certificate, createPublicKey, sign, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type forgeNamespace from 'node-forge';
 import { SealedSecretsError } from '../errors.js';
 import { pemBlocks } from './pem-blocks.js';
 
@@ -110,15 +111,29 @@ export interface CertificateOptions {
   serial: Uint8Array;
 }
 
-// Public in node-forge (pki.getTBSCertificate) but missing from @types/node-forge.
-const forgeTbs = forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 };
-const SHA256_WITH_RSA = forge.pki.oids['sha256WithRSAEncryption'] ?? '1.2.840.113549.1.1.11';
+type Forge = typeof forgeNamespace;
+let forgeModule: Forge | undefined;
+
+// node-forge is only needed to make certificates (the controller, rarely): loading it lazily keeps ~40 ms off
+// every kubeseal start-up.
+function loadForge(): Forge {
+  forgeModule ??= createRequire(import.meta.url)('node-forge') as Forge;
+  return forgeModule;
+}
+
+const SHA256_WITH_RSA_OID = '1.2.840.113549.1.1.11';
 
 /**
  * Self-signed X.509 v3 certificate shaped like upstream's (compat §4.2), as PEM. node-forge only assembles the
  * TBSCertificate; the signature is made by node:crypto, so the private key never leaves its KeyObject.
  */
 export function createSelfSignedCertificate(options: CertificateOptions): string {
+  const forge = loadForge();
+  // Public in node-forge (pki.getTBSCertificate) but missing from @types/node-forge.
+  const forgeTbs = forge.pki as unknown as {
+    getTBSCertificate(cert: forgeNamespace.pki.Certificate): forgeNamespace.asn1.Asn1;
+  };
+  const SHA256_WITH_RSA = forge.pki.oids['sha256WithRSAEncryption'] ?? SHA256_WITH_RSA_OID;
   const publicKey =
     options.publicKey.type === 'public' ? options.publicKey : createPublicKey(options.publicKey);
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
