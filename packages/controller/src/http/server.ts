@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { SealedSecret, Secret } from '@ssts/core';
-import { fastify, type FastifyReply, type FastifyRequest } from 'fastify';
+import { fastify, LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';
@@ -40,7 +40,7 @@ const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
 export function buildServer(deps: ServerDeps) {
   const app = fastify({
     loggerInstance: deps.log,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
     requestTimeout: deps.readTimeoutMs,
     connectionTimeout: Math.max(deps.readTimeoutMs, deps.writeTimeoutMs),
@@ -167,7 +167,10 @@ function bodyOf(request: FastifyRequest): Buffer {
 
 /** The separate metrics server (compat §5.1): `/metrics` only. */
 export function buildMetricsServer(deps: Pick<ServerDeps, 'log' | 'metrics'>) {
-  const app = fastify({ loggerInstance: deps.log, disableRequestLogging: true });
+  const app = fastify({
+    loggerInstance: deps.log,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   app.get('/metrics', async (_request, reply) => {
     const body = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);

@@ -156,6 +156,8 @@ export class ClientNodeGateway implements KubeGateway {
         else resolve();
       };
       response.once('error', finish);
+      // readline re-emits input errors (e.g. the socket closed by an abort); unhandled they would crash.
+      lines.once('error', finish);
       lines.once('close', () => finish());
     });
   }
