@@ -1,10 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { startControlPlane, type ControlPlane } from '../harness/control-plane.js';
 import { readClusterState } from '../harness/cluster-state.js';
 import { kubeRequest } from '../harness/kube-request.js';
 import { E2E_USERS } from '../harness/users.js';
 import type { E2eCluster } from './provided-context.js';
-import { readFileSync } from 'node:fs';
 import './provided-context.js';
 
 let controlPlane: ControlPlane | undefined;
@@ -23,23 +23,13 @@ export async function setup(project: TestProject): Promise<void> {
   if (process.env['SSTS_E2E_REUSE_CLUSTER'] === '1') cluster = await reusableCluster();
   if (cluster === undefined) {
     controlPlane = await startControlPlane({ users: E2E_USERS, log });
-    const pids = Object.values(controlPlane.pids);
-    // Last resort if vitest dies without running teardown: never leave the components running.
-    process.once('exit', () => {
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    });
     cluster = {
       kubeconfigPath: controlPlane.kubeconfigPath,
       server: controlPlane.server,
       token: controlPlane.token,
       caPath: controlPlane.caPath,
       tokens: { ...controlPlane.tokens },
+      dir: controlPlane.dir,
     };
     log(`control plane up in ${Date.now() - started} ms at ${cluster.server}`);
   } else {
@@ -69,5 +59,6 @@ async function reusableCluster(): Promise<E2eCluster | undefined> {
     token: state.token,
     caPath: state.caPath,
     tokens: state.tokens,
+    dir: state.dir,
   };
 }

@@ -6,6 +6,8 @@ export interface E2eCluster {
   caPath: string;
   /** Bearer tokens of the static users (see E2E_USERS), by user name. */
   tokens: Record<string, string>;
+  /** Working directory of the control plane; component logs are in run-<n>/<component>.log. */
+  dir: string;
 }
 
 declare module 'vitest' {

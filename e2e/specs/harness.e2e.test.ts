@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { startControlPlane } from '../harness/control-plane.js';
 import { pidAlive } from '../harness/processes.js';
 import { E2E_USERS } from '../harness/users.js';
-import { kubeEndpoint, kubeJson, kubeRequest } from '../helpers/index.js';
+import { e2eCluster, kubeEndpoint, kubeJson, kubeRequest } from '../helpers/index.js';
 
 function listen(): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
@@ -41,6 +41,16 @@ describe('startControlPlane', () => {
     expect(pidAlive(cp.pids.etcd)).toBe(false);
     expect(pidAlive(cp.pids.kubeApiserver)).toBe(false);
     expect(existsSync(cp.dir)).toBe(false);
+  });
+});
+
+describe('the e2e globalSetup', () => {
+  it('exposes the admin kubeconfig through inject() and KUBECONFIG', async () => {
+    const cluster = e2eCluster();
+    expect(process.env['KUBECONFIG']).toBe(cluster.kubeconfigPath);
+    expect(existsSync(cluster.kubeconfigPath)).toBe(true);
+    const version = await kubeJson<{ gitVersion: string }>(kubeEndpoint(), 'GET', '/version');
+    expect(version.gitVersion).toMatch(/^v1\.34\.\d+$/);
   });
 });
 

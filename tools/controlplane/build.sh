@@ -41,8 +41,11 @@ now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 ldflags="-s -w -X $V.gitVersion=v$KV -X $V.gitMajor=1 -X $V.gitMinor=$minor -X $V.gitTreeState=clean"
 ldflags+=" -X $V.buildDate=$now -X $CV.gitVersion=v$KV -X $CV.gitMajor=1 -X $CV.gitMinor=$minor"
 
+# Leftovers of a killed build are safe to remove: we hold the lock (or are the only builder).
+rm -rf "$OUT"/.build.*
 tmp=$(mktemp -d "$OUT/.build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
 echo "controlplane: building ${BINS[*]} v$KV with $("$GO" env GOVERSION) into $OUT (cold: 10-25 min on 2 cores)" >&2
 start=$(date +%s)
 # One go invocation for all three: shared packages are compiled once.
