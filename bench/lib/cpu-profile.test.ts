@@ -15,6 +15,7 @@ describe('categorize', () => {
     ['decode', 'node:internal/encoding', 'JSON / YAML / text decoding'],
     ['compileSourceTextModule', 'node:internal/modules/esm/utils', 'start-up (module loading, file reads)'],
     ['fstat', '', 'start-up (module loading, file reads)'],
+    ['resolve', 'node:path', 'start-up (module loading, file reads)'],
     ['writev', '', 'API client (HTTP, TLS, sockets, streams)'],
     ['', 'node:internal/crypto/cipher', 'crypto (RSA, AES, core unseal)'],
     ['postMessage', '', 'worker-thread messaging'],

@@ -45,7 +45,7 @@ export function categorize(functionName: string, url: string): Category {
     return 'JSON / YAML / text decoding';
   }
   if (
-    /node:internal\/(modules|bootstrap|deps\/cjs-module-lexer|fs)|^node:fs$/.test(url) ||
+    /node:internal\/(modules|bootstrap|deps\/cjs-module-lexer|fs)|^node:(fs|path)$/.test(url) ||
     (url === '' &&
       /^(compileSourceTextModule|internalModuleStat|fstat|openFileHandle|close|read|readFileUtf8|open|lstat|stat)$/.test(
         functionName,
@@ -53,7 +53,7 @@ export function categorize(functionName: string, url: string): Category {
   ) {
     return 'start-up (module loading, file reads)';
   }
-  // Native socket writes show up without a URL.
+  // Native socket writes show up without a URL. (node:path above is almost all module resolution.)
   if (
     url === '' &&
     /^(writev|writeLatin1String|writeUtf8String|writeBuffer|writeAsciiString)$/.test(functionName)
