@@ -26,6 +26,7 @@ export {
   type CreateNetnsOptions,
   type NetnsLink,
 } from './netns.js';
+export { forwardLoopbackPortIntoNetns, type NetnsForward } from './netns-forward.js';
 export { cacheRoot, repoRoot, CRD_FILES } from './paths.js';
 export { ADMIN_USER, generatePki, type Pki, type StaticUser } from './pki.js';
 export { freePort, freePorts } from './ports.js';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ControlPlaneError, KubeApiError } from './errors.js';
 import { kubeJson, kubeRequest, type KubeEndpoint } from './kube-request.js';
 import { createNetns, deleteNetns, type CreateNetnsOptions, type NetnsLink } from './netns.js';
+import { forwardLoopbackPortIntoNetns } from './netns-forward.js';
 import { startProcess, tailFile, type ManagedProcess } from './processes.js';
 import { waitFor } from './wait-for.js';
 
@@ -37,6 +38,11 @@ export interface ExposeViaServiceProxyOptions {
   env?: NodeJS.ProcessEnv;
   /** Alternative to `command`: start the server yourself with ctx.exec(...). */
   start?: (ctx: NetnsStartContext) => ManagedProcess | Promise<ManagedProcess>;
+  /**
+   * Make the API server reachable from inside the netns at the same URL as outside (https://127.0.0.1:<port>),
+   * so the process can use the tests' kubeconfig unchanged. Needed for a controller; default false.
+   */
+  apiServerAccess?: boolean;
   /** /30 to use (see createNetns); default: a random free one in 10.213.0.0/16. */
   subnet?: CreateNetnsOptions['subnet'];
   podName?: string;
@@ -94,6 +100,10 @@ export async function exposeViaServiceProxy(
     const netns = createNetns(options.subnet === undefined ? {} : { subnet: options.subnet });
     cleanups.push(() => deleteNetns(netns));
     const host = netns.netnsAddress;
+    if (options.apiServerAccess === true) {
+      const forward = await forwardLoopbackPortIntoNetns(netns, loopbackPort(endpoint.server), logDir);
+      cleanups.push(() => forward.stop());
+    }
     const exec = (command: string, args: readonly string[], env?: NodeJS.ProcessEnv): ManagedProcess =>
       startProcess({
         name: serviceName,
@@ -250,4 +260,15 @@ async function deleteIgnoringNotFound(endpoint: KubeEndpoint, path: string): Pro
   const res = await kubeRequest(endpoint, 'DELETE', path);
   if (res.status !== 404 && (res.status < 200 || res.status > 299))
     throw new KubeApiError('DELETE', path, res.status, res.body);
+}
+
+function loopbackPort(server: string): number {
+  const url = new URL(server);
+  if (url.hostname !== '127.0.0.1') {
+    throw new ControlPlaneError(
+      'NetnsFailed',
+      `apiServerAccess needs an API server on 127.0.0.1, not ${url.hostname}`,
+    );
+  }
+  return Number(url.port || 443);
 }

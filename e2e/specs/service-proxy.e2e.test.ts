@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { linkExists, netnsExists } from '../harness/netns.js';
-import { createTestNamespace, exposeViaServiceProxy, kubeEndpoint, kubeRequest } from '../helpers/index.js';
+import {
+  createTestNamespace,
+  e2eCluster,
+  exposeViaServiceProxy,
+  kubeEndpoint,
+  kubeRequest,
+} from '../helpers/index.js';
 
 // A tiny HTTP server that echoes method, URL and its own address, so the test can see where it was reached.
 const ECHO_SERVER = `
@@ -8,6 +14,20 @@ const http = require('node:http');
 http.createServer((req, res) => {
   res.setHeader('content-type', 'application/json');
   res.end(JSON.stringify({ method: req.method, url: req.url, local: req.socket.localAddress }));
+}).listen(Number(process.env.PORT), process.env.HOST);
+`;
+
+// Answers every request by asking the API server (same URL and CA as outside the netns) for /version.
+const API_CALLING_SERVER = `
+const http = require('node:http');
+const https = require('node:https');
+const fs = require('node:fs');
+http.createServer((req, res) => {
+  https.get(process.env.API_SERVER + '/version', { ca: fs.readFileSync(process.env.API_CA) }, (api) => {
+    let body = '';
+    api.on('data', (c) => (body += c));
+    api.on('end', () => res.end(body));
+  }).on('error', (e) => { res.statusCode = 502; res.end(String(e)); });
 }).listen(Number(process.env.PORT), process.env.HOST);
 `;
 
@@ -43,6 +63,27 @@ describe('exposeViaServiceProxy', () => {
     expect(netnsExists(exposure.netns.name)).toBe(false);
     expect(linkExists(exposure.netns.hostInterface)).toBe(false);
     expect(exposure.process.isRunning()).toBe(false);
+  });
+
+  it('with apiServerAccess, lets the process reach the API server at the unchanged URL', async () => {
+    const namespace = await createTestNamespace({ prefix: 'e2e-proxy-' });
+    const cluster = e2eCluster();
+    const exposure = await exposeViaServiceProxy({
+      endpoint: kubeEndpoint(),
+      namespace,
+      serviceName: 'api-caller',
+      command: process.execPath,
+      args: ['-e', API_CALLING_SERVER],
+      env: { API_SERVER: cluster.server, API_CA: cluster.caPath },
+      apiServerAccess: true,
+    });
+    try {
+      const res = await kubeRequest(kubeEndpoint(), 'GET', exposure.proxyPath('/'));
+      expect(res.status, `${res.body}\n${exposure.logsTail()}`).toBe(200);
+      expect(JSON.parse(res.body)).toMatchObject({ gitVersion: expect.stringMatching(/^v1\.34\./) });
+    } finally {
+      await exposure.stop();
+    }
   });
 
   it('is subject to RBAC: a plain authenticated user may not use the proxy', async () => {
