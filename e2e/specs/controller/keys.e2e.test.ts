@@ -61,7 +61,7 @@ describe('sealing keys', () => {
     await waitForSynced(ns, 'new', (c) => c.status === 'True');
   });
 
-  it('uses a bring-your-own key Secret (PKCS#8 tls.key) without generating one', async () => {
+  it('uses a bring-your-own key Secret (PKCS#8 tls.key) without generating one; SIGUSR1 adds a key', async () => {
     const ns = await createTestNamespace({ prefix: 'ctl-byo-' });
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const certPem = createSelfSignedCertificate({
@@ -89,6 +89,13 @@ describe('sealing keys', () => {
     expect(await listSecrets(ns, `${KEY_LABEL}=active`)).toHaveLength(1);
     await createSealedSecret(await sealWith(controller, plainSecret(ns, 'byo', { foo: 'bar' })));
     await waitForSynced(ns, 'byo', (c) => c.status === 'True');
+
+    // SIGUSR1 generates a key at once, even with renewal disabled (compat §4.5).
+    controller.process.kill('SIGUSR1');
+    await waitFor(async () => (await listSecrets(ns, `${KEY_LABEL}=active`)).length === 2, {
+      description: 'a key generated on SIGUSR1',
+    });
+    await waitFor(async () => (await (await fetch(`${controller.url}/v1/cert.pem`)).text()) !== certPem);
   });
 
   it('loads a key Secret added while running (--watch-for-secrets is on by default)', async () => {

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { createInterface } from 'node:readline';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { SealedSecret, Secret } from '@ssts/core';
+import { errorMessage } from '../errors.js';
 import { KubeError, kubeErrorFromResponse } from './kube-errors.js';
 import type {
   KubeEvent,
@@ -266,7 +267,13 @@ export class ClientNodeGateway implements KubeGateway {
     await this.#limiter?.take(options.signal);
     if (options.signal?.aborted) return undefined;
     const requestOptions: https.RequestOptions = {};
-    await this.#kc.applyToHTTPSOptions(requestOptions);
+    try {
+      await this.#kc.applyToHTTPSOptions(requestOptions);
+    } catch (cause) {
+      throw new KubeError('Unauthorized', `cannot prepare API credentials: ${errorMessage(cause)}`, {
+        cause,
+      });
+    }
     const url = new URL(this.#server.toString());
     url.pathname = `${url.pathname.replace(/\/$/, '')}${path}`;
     for (const [key, value] of Object.entries(options.query ?? {})) {

@@ -1,0 +1,156 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientNodeGateway } from './client-node-gateway.js';
+import { KubeError } from './kube-errors.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
+let handler: Handler = (_req, res) => res.end();
+const seen: { method: string; url: URL; auth: string | undefined; body: string }[] = [];
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://x');
+  let body = '';
+  req.on('data', (c: Buffer) => (body += c.toString()));
+  req.on('end', () => {
+    seen.push({ method: req.method ?? '', url, auth: req.headers.authorization, body });
+    handler(req, res, url);
+  });
+});
+let gateway: ClientNodeGateway;
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: 'c',
+        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        skipTLSVerify: true,
+      },
+    ],
+    users: [{ name: 'u', token: 'sekret-token' }],
+    contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
+    currentContext: 'ctx',
+  });
+  gateway = new ClientNodeGateway(kc, { qps: -1, burst: 1, userAgent: 'test' });
+});
+afterAll(() => {
+  gateway.close();
+  server.closeAllConnections();
+  server.close();
+});
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+describe('ClientNodeGateway', () => {
+  it('lists every page with the label selector and the bearer token', async () => {
+    seen.length = 0;
+    handler = (_req, res, url) =>
+      url.searchParams.get('continue') === null
+        ? json(res, 200, {
+            metadata: { continue: 'p2', resourceVersion: '5' },
+            items: [{ metadata: { name: 'a' } }],
+          })
+        : json(res, 200, { metadata: { resourceVersion: '6' }, items: [{ metadata: { name: 'b' } }] });
+    const result = await gateway.list('secrets', { namespace: 'ns', labelSelector: 'x=y' });
+    expect(result).toEqual({
+      items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }],
+      resourceVersion: '6',
+    });
+    expect(seen[0]?.url.pathname).toBe('/api/v1/namespaces/ns/secrets');
+    expect(seen[0]?.url.searchParams.get('labelSelector')).toBe('x=y');
+    expect(seen[0]?.auth).toBe('Bearer sekret-token');
+    await gateway.list('sealedsecrets', {});
+    expect(seen.at(-1)?.url.pathname).toBe('/apis/bitnami.com/v1alpha1/sealedsecrets');
+  });
+
+  it('maps API errors to KubeError by status and reason, keeping the server message', async () => {
+    handler = (_req, res) =>
+      json(res, 404, { kind: 'Status', reason: 'NotFound', message: 'secrets "x" not found' });
+    expect(await gateway.getSecret('ns', 'x')).toBeUndefined();
+    expect(await gateway.deleteSecret('ns', 'x')).toBe(false);
+    handler = (_req, res) =>
+      json(res, 409, { kind: 'Status', reason: 'AlreadyExists', message: 'secrets "x" already exists' });
+    const error = await gateway
+      .createSecret({ metadata: { name: 'x', namespace: 'ns' } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeError);
+    expect(error).toMatchObject({
+      code: 'AlreadyExists',
+      message: 'secrets "x" already exists',
+      status: 409,
+    });
+    expect(JSON.parse(seen.at(-1)?.body ?? '{}')).toMatchObject({ apiVersion: 'v1', kind: 'Secret' });
+  });
+
+  it('PUTs status to the subresource', async () => {
+    handler = (_req, res) => json(res, 200, { metadata: { name: 's' } });
+    await gateway.updateSealedSecretStatus({
+      metadata: { name: 's', namespace: 'ns' },
+      spec: { encryptedData: {} },
+    });
+    expect(seen.at(-1)?.method).toBe('PUT');
+    expect(seen.at(-1)?.url.pathname).toBe('/apis/bitnami.com/v1alpha1/namespaces/ns/sealedsecrets/s/status');
+  });
+
+  it('streams watch events and rejects with Gone on a 410 ERROR event', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(
+        `${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a', resourceVersion: '7' } } })}\n`,
+      );
+      res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '8' } } })}\n`);
+      res.end(
+        `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' } })}\n`,
+      );
+    };
+    const events: string[] = [];
+    const watching = gateway.watch(
+      'secrets',
+      {},
+      '5',
+      (e) => events.push(`${e.type}:${e.object.metadata.resourceVersion ?? ''}`),
+      new AbortController().signal,
+    );
+    await expect(watching).rejects.toMatchObject({ code: 'Gone', message: 'too old' });
+    expect(events).toEqual(['ADDED:7', 'BOOKMARK:8']);
+    const query = seen.at(-1)?.url.searchParams;
+    expect(query?.get('watch')).toBe('true');
+    expect(query?.get('resourceVersion')).toBe('5');
+    expect(query?.get('allowWatchBookmarks')).toBe('true');
+  });
+
+  it('resolves when the server ends a watch, and when the caller aborts one', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200);
+      res.end();
+    };
+    await expect(
+      gateway.watch('secrets', {}, '1', () => undefined, new AbortController().signal),
+    ).resolves.toBeUndefined();
+    handler = (_req, res) => {
+      res.writeHead(200);
+      res.write('\n');
+    };
+    const stop = new AbortController();
+    const watching = gateway.watch('secrets', {}, '1', () => undefined, stop.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    stop.abort();
+    await expect(watching).resolves.toBeUndefined();
+  });
+
+  it('rejects a watch the server refuses', async () => {
+    handler = (_req, res) =>
+      json(res, 403, { kind: 'Status', reason: 'Forbidden', message: 'no watch for you' });
+    await expect(
+      gateway.watch('secrets', {}, '1', () => undefined, new AbortController().signal),
+    ).rejects.toMatchObject({
+      code: 'Forbidden',
+    });
+  });
+});
