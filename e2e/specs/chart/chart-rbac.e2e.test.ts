@@ -105,11 +105,17 @@ async function serviceAccountToken(namespace: string, name: string): Promise<str
 }
 
 /** Starts the built controller with the chart's flags, as the ServiceAccount, on free loopback ports. */
+interface RunningController {
+  child: ChildProcess;
+  /** The last 20 kB of the controller's stdout and stderr. */
+  output: () => string;
+}
+
 async function startController(
   installed: Installed,
   namespace: string,
   token: string,
-): Promise<ChildProcess> {
+): Promise<RunningController> {
   if (!existsSync(CONTROLLER_BIN)) {
     throw new Error(`${CONTROLLER_BIN} does not exist: build the controller first (pnpm build)`);
   }
@@ -158,7 +164,7 @@ async function startController(
       });
     }
   });
-  return child;
+  return { child, output: () => output };
 }
 
 interface SecretObject {
@@ -399,7 +405,7 @@ describe('the built controller runs with only the rendered RBAC (ServiceAccount 
     });
     const token = await serviceAccountToken(ctl, installed.serviceAccount);
     await applyManifest(sealedSecretIn(app));
-    await startController(installed, ctl, token);
+    const controller = await startController(installed, ctl, token);
 
     const secret = await unsealedSecret(app);
     expect(secret.data).toEqual(expectedData);
@@ -407,6 +413,8 @@ describe('the built controller runs with only the rendered RBAC (ServiceAccount 
       `SealedSecret/${SS_NAME}`,
     ]);
     expect(await syncedCondition(app)).toBe('True');
+    // Nothing the controller tried was refused.
+    expect(controller.output()).not.toMatch(/forbidden/i);
   });
 
   it('namespaced RBAC: unseals in the granted namespace and cannot read Secrets anywhere else', async () => {
@@ -423,10 +431,11 @@ describe('the built controller runs with only the rendered RBAC (ServiceAccount 
     const token = await serviceAccountToken(ctl, installed.serviceAccount);
     await applyManifest(sealedSecretIn(granted));
     await applyManifest(sealedSecretIn(denied));
-    await startController(installed, ctl, token);
+    const controller = await startController(installed, ctl, token);
 
     expect((await unsealedSecret(granted)).data).toEqual(expectedData);
     expect(await syncedCondition(granted)).toBe('True');
+    expect(controller.output()).not.toMatch(/forbidden/i);
 
     // The ServiceAccount itself is refused in the namespace it was not granted, whatever the controller does.
     const asController = { ...kubeEndpoint(), token };
