@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { updateSyncedCondition, type SealedSecret, type Secret } from '@ssts/core';
 import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
@@ -64,7 +65,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Outco
     return { kind: 'done' };
   }
   const ss = withTypeMeta(cached);
-  const log = deps.log.child({ namespace, sealedSecret: name });
+  const log = deps.log.child({ namespace, sealedSecret: name, reconcileId: randomUUID().slice(0, 8) });
   const result = await syncSecret(ss, deps, log);
   if (deps.updateStatus) await writeStatus(ss, result, deps, log);
   if (result.ok) return { kind: 'done' };
