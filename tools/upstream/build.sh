@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds the upstream Go kubeseal and controller (github.com/bitnami-labs/sealed-secrets) from the Go module
+# proxy into a per-user cache outside the repository, for the interop e2e tests (an oracle: nothing of upstream
+# is copied into this repository). A second run is a no-op. The last stdout line is UPSTREAM_BIN=<dir>; progress
+# goes to stderr. Exit code 3: no Go >= 1.24 (from find-go.sh); the module itself asks for a newer toolchain,
+# which `go` downloads through the proxy unless GOTOOLCHAIN=local.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+SV=${SEALED_SECRETS_VERSION:-$(cat SEALED_SECRETS_VERSION)}
+CACHE_ROOT=${SSTS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sealed-secrets-ts}
+OUT=${UPSTREAM_BIN:-$CACHE_ROOT/upstream/v$SV}
+BINS=(kubeseal controller)
+M=github.com/bitnami-labs/sealed-secrets
+
+all_present() {
+  local b
+  for b in "${BINS[@]}"; do [ -f "$OUT/$b" ] && [ -x "$OUT/$b" ] || return 1; done
+}
+
+if all_present; then echo "UPSTREAM_BIN=$OUT"; exit 0; fi
+
+# shellcheck source=../controlplane/find-go.sh
+. ../controlplane/find-go.sh
+
+mkdir -p "$OUT"
+# Serialise concurrent builds (two test runs started together).
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$OUT/.build.lock"
+  flock 9
+  if all_present; then echo "UPSTREAM_BIN=$OUT"; exit 0; fi
+fi
+
+export GOWORK=off CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false"
+# Upstream's Makefile stamps the version into main.VERSION of both commands; without it they say UNKNOWN.
+ldflags="-s -w -X main.VERSION=v$SV"
+
+rm -rf "$OUT"/.build.*
+tmp=$(mktemp -d "$OUT/.build.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+echo "upstream: building sealed-secrets v$SV (kubeseal, controller) with $("$GO" env GOVERSION) into $OUT" >&2
+start=$(date +%s)
+# The module has no replace directives, so `go install pkg@version` builds it as released (its own go.sum).
+GOBIN=$tmp "$GO" install -p "${BUILD_PARALLELISM:-2}" -ldflags "$ldflags" \
+  "$M/cmd/kubeseal@v$SV" "$M/cmd/controller@v$SV" >&2
+
+"$tmp/kubeseal" --version | grep -q "v$SV" || { echo "upstream: kubeseal reports the wrong version" >&2; exit 1; }
+"$tmp/controller" --version 2>&1 | grep -q "v$SV" || { echo "upstream: controller reports the wrong version" >&2; exit 1; }
+# Rename only after both binaries work, so an interrupted build never looks complete.
+for b in "${BINS[@]}"; do mv -f "$tmp/$b" "$OUT/$b"; done
+echo "upstream: built in $(( $(date +%s) - start ))s" >&2
+echo "$(( $(date +%s) - start ))" > "$OUT/.cold-build-seconds"
+echo "UPSTREAM_BIN=$OUT"
