@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readJsonFixture } from '@ssts/test-utils';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createSelfSignedCertificate, privateKeyToPkcs1Pem } from '../../../packages/core/src/index.js';
+import { createSelfSignedCertificate, privateKeyToPkcs1Pem } from '@ssts/core';
 import { coreApi, createTestNamespace, kubeEndpoint, kubeRequest, waitFor } from '../../helpers/index.js';
 import {
   createSealedSecret,

@@ -8,7 +8,7 @@ import {
   sealSecret,
   type SealedSecret,
   type Secret,
-} from '../../../packages/core/src/index.js';
+} from '@ssts/core';
 import { freePorts } from '../../harness/ports.js';
 import { repoRoot } from '../../harness/paths.js';
 import { e2eCluster, kubeEndpoint, kubeJson, kubeRequest, waitFor } from '../../helpers/index.js';
