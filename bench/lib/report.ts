@@ -123,7 +123,7 @@ export function renderReport(report: Report): string {
       }),
       '',
     );
-    const open = targets.filter((t) => t.status !== 'met' && t.note !== undefined);
+    const open = targets.filter((t) => t.note !== undefined);
     for (const t of open) out.push(`- **${t.name}** (${t.status}): ${t.note ?? ''}`);
     if (open.length > 0) out.push('');
   }

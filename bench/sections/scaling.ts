@@ -113,7 +113,21 @@ export async function scalingSection(ctx: BenchContext): Promise<Omit<SectionRes
         `per SealedSecret (the Secret and the status), about ${fmtMs((2 * n * 1000) / apiRate)} of API-server work that shares the same cores.`,
     );
   }
+  const mainIdle = main.get('idle') ?? 0;
+  const workerIdle = workers.get('idle') ?? 0;
+  const share = (busyMs: number, idleMs: number) =>
+    busyMs + idleMs > 0 ? `${fmt((100 * busyMs) / (busyMs + idleMs))}%` : 'n/a';
+  const topMain = [...main]
+    .filter(([c]) => c !== 'idle')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([c, v]) => `${c} ${pct(v, mainBusy)}`)
+    .join(', ');
   notes.push(
+    `Where the time goes: the decrypt workers were busy ${share(workerBusy, workerIdle)} of their profiled time and ` +
+      `the main thread ${share(mainBusy, mainIdle)}; the main thread's busy time was mostly ${topMain}. ` +
+      'Idle workers while the main thread is mostly idle too means the sync is bound by waiting (API round trips ' +
+      'of one reconcile at a time, and CPU taken by the API server, etcd and other processes), not by crypto.',
     `Main thread busy ${fmtMs(mainBusy)}, worker threads busy ${fmtMs(workerBusy)} in total. Native work inside a ` +
       "JavaScript call (e.g. RSA inside privateDecrypt) counts as that function's self time. Profiles are kept in " +
       '`bench/out/profile/` (open them in Chrome DevTools).',
