@@ -126,8 +126,11 @@ export async function scalingSection(ctx: BenchContext): Promise<Omit<SectionRes
   notes.push(
     `Where the time goes: the decrypt workers were busy ${share(workerBusy, workerIdle)} of their profiled time and ` +
       `the main thread ${share(mainBusy, mainIdle)}; the main thread's busy time was mostly ${topMain}. ` +
-      'Idle workers while the main thread is mostly idle too means the sync is bound by waiting (API round trips ' +
-      'of one reconcile at a time, and CPU taken by the API server, etcd and other processes), not by crypto.',
+      (workerBusy < 0.7 * (workerBusy + workerIdle)
+        ? 'Workers idle most of the time while the main thread is not saturated either means the sync is bound by ' +
+          'waiting (API round trips of one reconcile at a time, and CPU taken by the API server, etcd and other ' +
+          'processes), not by crypto.'
+        : 'The workers are busy most of the time: the sync is bound by the RSA work itself.'),
     `Main thread busy ${fmtMs(mainBusy)}, worker threads busy ${fmtMs(workerBusy)} in total. Native work inside a ` +
       "JavaScript call (e.g. RSA inside privateDecrypt) counts as that function's self time. Profiles are kept in " +
       '`bench/out/profile/` (open them in Chrome DevTools).',
