@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreApi, createTestNamespace, waitFor } from '../../helpers/index.js';
+import {
+  coreApi,
+  createTestNamespace,
+  e2eCluster,
+  kubeEndpoint,
+  kubeJson,
+  waitFor,
+} from '../../helpers/index.js';
 import { getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
   applySealedSecret,
@@ -189,6 +196,44 @@ describe('upstream Go kubeseal against our controller', () => {
     expect(r.go.code).toBe(1);
     expect(r.go.stderr).toMatch(/^error: cannot get sealed secret service: services "missing" not found/);
     expect(r.ours).toEqual(r.go);
+  });
+
+  it('RBAC failures (no access to the Service, then none to services/proxy): the same errors as Go', async () => {
+    const token = e2eCluster().tokens['e2e-user'];
+    if (token === undefined) throw new Error('no e2e-user token');
+    const kcUser = writeKubeconfigFile(dir, 'kubeconfig-user', { token, namespace: ns });
+    const asUser = ['--kubeconfig', kcUser, '--controller-namespace', ns, '--fetch-cert'];
+    const noService = { go: await goKubeseal(asUser), ours: await kubeseal(asUser) };
+    expect(noService.go.code).toBe(1);
+    expect(noService.go.stderr).toContain(
+      `services "sealed-secrets-controller" is forbidden: User "e2e-user" cannot get resource "services"`,
+    );
+    expect(noService.ours).toEqual(noService.go);
+
+    const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}`;
+    await kubeJson(kubeEndpoint(), 'POST', `${rbac}/roles`, {
+      body: {
+        metadata: { name: 'service-reader' },
+        rules: [{ apiGroups: [''], resources: ['services'], verbs: ['get'] }],
+      },
+    });
+    await kubeJson(kubeEndpoint(), 'POST', `${rbac}/rolebindings`, {
+      body: {
+        metadata: { name: 'service-reader' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'service-reader' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'e2e-user' }],
+      },
+    });
+    const noProxy = await waitFor(
+      async () => {
+        const res = await goKubeseal(asUser);
+        return res.stderr.includes('services/proxy') ? res : undefined;
+      },
+      { description: 'the RoleBinding to take effect' },
+    );
+    expect(noProxy.code).toBe(1);
+    expect(noProxy.stderr).toMatch(/^error: cannot fetch certificate: /);
+    expect(await kubeseal(asUser)).toEqual(noProxy);
   });
 
   it('Go kubeseal --re-encrypt after our key renewal (SIGUSR1): the new key decrypts it, our controller unseals it', async () => {
