@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate } from '../../../packages/core/src/index.js';
+import { createSelfSignedCertificate } from '@ssts/core';
 import { kubeseal, type CliResult } from '../kubeseal/support.js';
 import { UPSTREAM_BUILD_TIMEOUT_MS, goKubeseal, upstreamBinaries } from './upstream.js';
 

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { privateDecrypt, constants, createDecipheriv } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onTestFinished } from 'vitest';
 import { renderKubeconfig } from '../../harness/kubeconfig.js';
 import { repoRoot } from '../../harness/paths.js';
 import type { ServiceProxyExposure } from '../../harness/service-proxy.js';
@@ -18,7 +17,7 @@ import {
 import { listSecrets, type SealedSecret, type Secret } from '../controller/support.js';
 
 export const KEY_LABEL = 'sealedsecrets.bitnami.com/sealed-secrets-key';
-export const KUBESEAL_BIN = join(repoRoot(), 'packages/kubeseal/bin/kubeseal.js');
+const KUBESEAL_BIN = join(repoRoot(), 'packages/kubeseal/bin/kubeseal.js');
 const CONTROLLER_BIN = join(repoRoot(), 'packages/controller/bin/sealed-secrets-controller.js');
 
 export interface CliResult {
@@ -72,18 +71,11 @@ export function kubeseal(args: readonly string[], options: CliOptions = {}): Pro
   return runCli(process.execPath, [KUBESEAL_BIN, ...args], options);
 }
 
-/** Like runCli but fails with both streams in the message unless the exit code is 0. */
+/** The stdout of a successful run; otherwise throws with the exit code and both streams. */
 export function expectOk(result: CliResult, what: string): string {
   if (result.code !== 0)
     throw new Error(`${what} exited with ${result.code}:\n${result.stderr}${result.stdout}`);
   return result.stdout;
-}
-
-/** A directory removed after the current test. */
-export function testDir(prefix = 'ssts-kubeseal-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 export interface KubeconfigFileOptions {
