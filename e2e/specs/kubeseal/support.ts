@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { privateDecrypt, constants, createDecipheriv } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderKubeconfig } from '../../harness/kubeconfig.js';
@@ -33,7 +33,9 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
-const emptyHome = mkdtempSync(join(tmpdir(), 'ssts-kubeseal-home-'));
+// One shared, always-empty directory (nothing writes to it), so repeated runs leave no temp directories behind.
+const emptyHome = join(tmpdir(), 'ssts-e2e-empty-home');
+mkdirSync(emptyHome, { recursive: true });
 
 /** Runs a command to completion with a clean environment; never rejects on a non-zero exit. */
 export function runCli(
