@@ -26,6 +26,8 @@ pnpm -s build
 # etcd, kube-apiserver and kube-controller-manager from Go modules: ~5 min once, then a no-op (cached outside the
 # repository, keyed by version).
 bash tools/controlplane/build.sh >/dev/null
-# helm from its Go module (~2 min once), for the chart tests.
+# helm from its Go module (~2 min once), for the chart tests; the upstream Go kubeseal and controller (~5 min once),
+# the oracles of the interop tests.
 bash tools/helm/build.sh >/dev/null
+bash tools/upstream/build.sh >/dev/null
 echo "setup: done (node $(node --version), pnpm $(pnpm --version))" >&2
