@@ -7,6 +7,7 @@ import { ControllerError, errorMessage } from './errors.js';
 import { buildMetricsServer, buildServer, parseListenAddress } from './http/server.js';
 import { ACTIVE_KEY_SELECTOR, KeyStore } from './keys/key-store.js';
 import { ClientNodeGateway, loadKubeConfig } from './kube/client-node-gateway.js';
+import { EventRecorder } from './kube/event-recorder.js';
 import { isKubeError } from './kube/kube-errors.js';
 import type { KubeGateway } from './kube/kube-gateway.js';
 import { createLogger, type Logger } from './log.js';
@@ -153,6 +154,7 @@ async function runWithConfig(
       });
 
     const namespaces = await watchedNamespaces(config, namespace, gateway, log);
+    const events = new EventRecorder({ gateway, clock });
     const controller: Controller = new Controller({
       gateway,
       namespaces,
@@ -170,6 +172,7 @@ async function runWithConfig(
           gateway,
           getCached: (ns, name) => controller.getSealedSecret(ns, name),
           unseal: unsealWith,
+          events,
           clock,
           log,
           metrics,

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { SealedSecret, Secret } from '@ssts/core';
 import { KubeError } from '../src/kube/kube-errors.js';
 import type {
+  EventRepeat,
   KubeEvent,
   KubeGateway,
   ListResult,
@@ -12,6 +13,9 @@ import type {
 } from '../src/kube/kube-gateway.js';
 
 type AnyObject = SealedSecret | Secret;
+
+/** An Event as stored by the fake API server: name, running count and last time. */
+export type StoredEvent = KubeEvent & { name: string; count: number; lastTime: Date };
 
 interface Watcher {
   readonly resource: WatchedResource;
@@ -38,7 +42,7 @@ function matches(
  */
 export class FakeGateway implements KubeGateway {
   readonly objects = new Map<string, AnyObject>();
-  readonly events: KubeEvent[] = [];
+  readonly events: StoredEvent[] = [];
   readonly calls: string[] = [];
   readonly namespaces = new Set<string>(['default']);
   /** Next call of that name throws this error (once). */
@@ -234,9 +238,19 @@ export class FakeGateway implements KubeGateway {
     return Promise.resolve(this.remove('secrets', namespace, name));
   }
 
-  createEvent(event: KubeEvent): Promise<void> {
+  createEvent(event: KubeEvent): Promise<string> {
     this.#fail(`createEvent ${event.reason}`);
-    this.events.push(event);
+    const name = `${event.involvedObject.name}.${String(++this.#uid).padStart(5, '0')}`;
+    this.events.push({ ...event, name, count: event.count ?? 1, lastTime: event.time });
+    return Promise.resolve(name);
+  }
+
+  patchEvent(namespace: string, name: string, repeat: EventRepeat): Promise<void> {
+    this.#fail(`patchEvent ${name}`);
+    const stored = this.events.find((e) => e.namespace === namespace && e.name === name);
+    if (stored === undefined) throw new KubeError('NotFound', `events "${name}" not found`, { status: 404 });
+    stored.count = repeat.count;
+    stored.lastTime = repeat.time;
     return Promise.resolve();
   }
 

@@ -98,6 +98,53 @@ describe('ClientNodeGateway', () => {
     expect(seen.at(-1)?.url.pathname).toBe('/apis/bitnami.com/v1alpha1/namespaces/ns/sealedsecrets/s/status');
   });
 
+  it('creates an Event (returning its name) and patches count/lastTimestamp of a repeat', async () => {
+    handler = (_req, res) => json(res, 201, { metadata: { name: 'ss.abcde' } });
+    const name = await gateway.createEvent({
+      namespace: 'ns',
+      type: 'Warning',
+      reason: 'ErrUnsealFailed',
+      message: 'Failed to unseal: x',
+      involvedObject: {
+        apiVersion: 'bitnami.com/v1alpha1',
+        kind: 'SealedSecret',
+        namespace: 'ns',
+        name: 'ss',
+        uid: 'u',
+      },
+      sourceComponent: 'sealed-secrets',
+      time: new Date('2026-04-22T10:00:05.678Z'),
+      count: 3,
+      firstTime: new Date('2026-04-22T09:59:00.000Z'),
+    });
+    expect(name).toBe('ss.abcde');
+    expect(seen.at(-1)?.url.pathname).toBe('/api/v1/namespaces/ns/events');
+    expect(JSON.parse(seen.at(-1)?.body ?? '{}')).toMatchObject({
+      metadata: { generateName: 'ss.', namespace: 'ns' },
+      count: 3,
+      firstTimestamp: '2026-04-22T09:59:00Z',
+      lastTimestamp: '2026-04-22T10:00:05Z',
+      source: { component: 'sealed-secrets' },
+    });
+    let contentType: string | undefined;
+    handler = (req, res) => {
+      contentType = req.headers['content-type'];
+      json(res, 200, {});
+    };
+    await gateway.patchEvent('ns', 'ss.abcde', { count: 4, time: new Date('2026-04-22T10:01:00.100Z') });
+    expect(seen.at(-1)?.method).toBe('PATCH');
+    expect(seen.at(-1)?.url.pathname).toBe('/api/v1/namespaces/ns/events/ss.abcde');
+    expect(JSON.parse(seen.at(-1)?.body ?? '{}')).toEqual({
+      count: 4,
+      lastTimestamp: '2026-04-22T10:01:00Z',
+    });
+    expect(contentType).toBe('application/strategic-merge-patch+json');
+    handler = (_req, res) => json(res, 404, { kind: 'Status', reason: 'NotFound', message: 'gone' });
+    await expect(gateway.patchEvent('ns', 'x', { count: 2, time: new Date() })).rejects.toMatchObject({
+      code: 'NotFound',
+    });
+  });
+
   it('streams watch events and rejects with Gone on a 410 ERROR event', async () => {
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -6,6 +6,7 @@ import type { SealedSecret, Secret } from '@ssts/core';
 import { errorMessage } from '../errors.js';
 import { KubeError, kubeErrorFromResponse } from './kube-errors.js';
 import type {
+  EventRepeat,
   KubeEvent,
   KubeGateway,
   ListResult,
@@ -203,24 +204,40 @@ export class ClientNodeGateway implements KubeGateway {
     }
   }
 
-  async createEvent(event: KubeEvent): Promise<void> {
-    const time = `${event.time.toISOString().slice(0, 19)}Z`;
-    await this.#json('POST', `${CORE_PATH}/namespaces/${encodeURIComponent(event.namespace)}/events`, {
-      body: {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { generateName: `${event.involvedObject.name}.`, namespace: event.namespace },
-        involvedObject: event.involvedObject,
-        reason: event.reason,
-        message: event.message,
-        type: event.type,
-        source: { component: event.sourceComponent },
-        firstTimestamp: time,
-        lastTimestamp: time,
-        count: 1,
-        reportingComponent: event.sourceComponent,
+  async createEvent(event: KubeEvent): Promise<string> {
+    const created = (await this.#json(
+      'POST',
+      `${CORE_PATH}/namespaces/${encodeURIComponent(event.namespace)}/events`,
+      {
+        body: {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: `${event.involvedObject.name}.`, namespace: event.namespace },
+          involvedObject: event.involvedObject,
+          reason: event.reason,
+          message: event.message,
+          type: event.type,
+          source: { component: event.sourceComponent },
+          firstTimestamp: eventTime(event.firstTime ?? event.time),
+          lastTimestamp: eventTime(event.time),
+          count: event.count ?? 1,
+          reportingComponent: event.sourceComponent,
+        },
       },
-    });
+    )) as { metadata?: { name?: string } };
+    return created.metadata?.name ?? '';
+  }
+
+  async patchEvent(namespace: string, name: string, repeat: EventRepeat): Promise<void> {
+    // The same strategic merge patch client-go's recorder sends for a repeated event.
+    await this.#json(
+      'PATCH',
+      `${CORE_PATH}/namespaces/${encodeURIComponent(namespace)}/events/${encodeURIComponent(name)}`,
+      {
+        body: { count: repeat.count, lastTimestamp: eventTime(repeat.time) },
+        contentType: 'application/strategic-merge-patch+json',
+      },
+    );
   }
 
   async namespaceExists(name: string): Promise<boolean> {
@@ -239,7 +256,7 @@ export class ClientNodeGateway implements KubeGateway {
   async #json(
     method: string,
     path: string,
-    options: { query?: Record<string, string | undefined>; body?: unknown },
+    options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string },
   ): Promise<unknown> {
     const response = await this.#send(method, path, options);
     if (response === undefined) throw new KubeError('Network', `${method} ${path} was aborted`);
@@ -260,6 +277,7 @@ export class ClientNodeGateway implements KubeGateway {
     options: {
       query?: Record<string, string | undefined>;
       body?: unknown;
+      contentType?: string;
       signal?: AbortSignal;
       idleTimeoutMs?: number;
     },
@@ -288,7 +306,7 @@ export class ClientNodeGateway implements KubeGateway {
     if (requestOptions.auth)
       headers['Authorization'] = `Basic ${Buffer.from(requestOptions.auth).toString('base64')}`;
     if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
+      headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = Buffer.byteLength(body);
     }
     const isHttps = url.protocol === 'https:';
@@ -330,6 +348,11 @@ export class ClientNodeGateway implements KubeGateway {
       request.end(body);
     });
   }
+}
+
+/** Event timestamps are RFC 3339 with whole seconds (metav1.Time). */
+function eventTime(time: Date): string {
+  return `${time.toISOString().slice(0, 19)}Z`;
 }
 
 async function readBody(response: http.IncomingMessage): Promise<string> {

@@ -41,6 +41,16 @@ export interface KubeEvent {
     readonly resourceVersion?: string;
   };
   readonly sourceComponent: string;
+  /** When it happened (`lastTimestamp`). */
+  readonly time: Date;
+  /** Occurrences so far (default 1) and the first one's time (default `time`), for an aggregated re-create. */
+  readonly count?: number;
+  readonly firstTime?: Date;
+}
+
+/** What changes when an identical event happens again (compat §3.7: Go's recorder aggregates repeats). */
+export interface EventRepeat {
+  readonly count: number;
   readonly time: Date;
 }
 
@@ -69,6 +79,9 @@ export interface KubeGateway {
   updateSecret(secret: Secret): Promise<Secret>;
   /** Resolves false when it did not exist. */
   deleteSecret(namespace: string, name: string): Promise<boolean>;
-  createEvent(event: KubeEvent): Promise<void>;
+  /** Resolves the created Event's name. */
+  createEvent(event: KubeEvent): Promise<string>;
+  /** PATCHes `count` and `lastTimestamp` of an existing Event (KubeError NotFound once it expired). */
+  patchEvent(namespace: string, name: string, repeat: EventRepeat): Promise<void>;
   namespaceExists(name: string): Promise<boolean>;
 }

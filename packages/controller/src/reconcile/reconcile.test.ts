@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeGateway } from '../../test/fake-gateway.js';
 import { ManualClock } from '../../test/manual-clock.js';
+import { EventRecorder } from '../kube/event-recorder.js';
 import { KubeError } from '../kube/kube-errors.js';
 import type { Logger } from '../log.js';
 import { ControllerMetrics } from '../metrics.js';
@@ -16,6 +17,7 @@ let gateway: FakeGateway;
 let clock: ManualClock;
 let metrics: ControllerMetrics;
 let unsealResult: (ss: SealedSecret) => Secret;
+let recorder: EventRecorder;
 
 function ssObject(spec: SealedSecret['spec'] = { encryptedData: { foo: 'AgA=' } }): SealedSecret {
   return { metadata: { name: NAME, namespace: NS, labels: { 'app.kubernetes.io/instance': 'inst' } }, spec };
@@ -33,6 +35,7 @@ function deps(overrides: Partial<ReconcileDeps> = {}): ReconcileDeps {
     gateway,
     getCached: (namespace, name) => gateway.get('sealedsecrets', namespace, name),
     unseal: (ss) => Promise.resolve().then(() => unsealResult(ss)),
+    events: recorder,
     clock,
     log: pino({ level: 'silent' }) as Logger,
     metrics,
@@ -54,6 +57,7 @@ beforeEach(() => {
   clock = new ManualClock(Date.UTC(2026, 3, 22, 10));
   metrics = new ControllerMetrics('test', { defaultMetrics: false });
   unsealResult = okUnseal;
+  recorder = new EventRecorder({ gateway, clock });
 });
 
 describe('reconcile', () => {
@@ -107,7 +111,7 @@ describe('reconcile', () => {
     ).toBe(1);
   });
 
-  it('re-processing an unchanged object writes nothing but still emits Unsealed', async () => {
+  it('re-processing an unchanged object writes nothing but still records Unsealed (aggregated: count 2)', async () => {
     gateway.put('sealedsecrets', ssObject());
     await reconcile(KEY, deps());
     gateway.calls.length = 0;
@@ -116,7 +120,9 @@ describe('reconcile', () => {
     expect(gateway.calls.filter((c) => /^(update|create)/.test(c) && !c.startsWith('createEvent'))).toEqual(
       [],
     );
-    expect(gateway.events.map((e) => e.reason)).toEqual(['Unsealed', 'Unsealed']);
+    expect(gateway.events.map((e) => [e.reason, e.count])).toEqual([['Unsealed', 2]]);
+    expect(gateway.events[0]?.lastTime).toEqual(new Date(Date.UTC(2026, 3, 22, 10, 1)));
+    expect(gateway.calls.filter((c) => c.startsWith('patchEvent'))).toHaveLength(1);
   });
 
   it('updates data on a spec change; observedGeneration 2 and the two times differ', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { updateSyncedCondition, type SealedSecret, type Secret } from '@ssts/core';
 import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
+import type { EventSink } from '../kube/event-recorder.js';
 import { isKubeError } from '../kube/kube-errors.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { Logger } from '../log.js';
@@ -33,6 +34,8 @@ export interface ReconcileDeps {
   readonly getCached: (namespace: string, name: string) => SealedSecret | undefined;
   /** Unseals with the current keys (core unsealSealedSecret + the decrypt pool). */
   readonly unseal: (ss: SealedSecret) => Promise<Secret>;
+  /** Events go through here so repeats are aggregated (EventRecorder). */
+  readonly events: EventSink;
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: ControllerMetrics;
@@ -144,7 +147,7 @@ async function emit(
 ): Promise<void> {
   const namespace = ss.metadata.namespace ?? '';
   try {
-    await deps.gateway.createEvent({
+    await deps.events.record({
       namespace,
       type,
       reason,

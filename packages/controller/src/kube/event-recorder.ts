@@ -1,0 +1,109 @@
+import type { Clock } from '../clock.js';
+import { isKubeError } from './kube-errors.js';
+import type { KubeEvent, KubeGateway } from './kube-gateway.js';
+
+/** Records events; `record` rejects when the API refused the write (callers log and carry on). */
+export interface EventSink {
+  record(event: KubeEvent): Promise<void>;
+}
+
+export interface EventRecorderOptions {
+  readonly gateway: Pick<KubeGateway, 'createEvent' | 'patchEvent'>;
+  readonly clock: Clock;
+  /** Distinct events remembered; the least recently seen is forgotten beyond this (client-go: 4096). */
+  readonly maxEntries?: number;
+  /** A repeat later than this after the previous one starts a new Event (client-go aggregates over 10 min). */
+  readonly windowMs?: number;
+}
+
+interface Seen {
+  readonly namespace: string;
+  readonly name: string;
+  readonly count: number;
+  readonly firstTime: Date;
+  readonly lastSeenMs: number;
+}
+
+/**
+ * Aggregates repeats like client-go's event recorder (compat §3.7): an event identical to one recorded within the
+ * window (same source, involved object, type, reason and message) PATCHes the existing Event's `count` and
+ * `lastTimestamp` instead of creating another one. If that Event is gone (events expire after an hour by default)
+ * it is created again with the running count. The cache is a bounded LRU.
+ */
+export class EventRecorder implements EventSink {
+  readonly #options: EventRecorderOptions;
+  readonly #maxEntries: number;
+  readonly #windowMs: number;
+  readonly #seen = new Map<string, Seen>();
+
+  constructor(options: EventRecorderOptions) {
+    this.#options = options;
+    this.#maxEntries = Math.max(1, options.maxEntries ?? 4096);
+    this.#windowMs = options.windowMs ?? 10 * 60_000;
+  }
+
+  /** Distinct events currently remembered. */
+  get size(): number {
+    return this.#seen.size;
+  }
+
+  async record(event: KubeEvent): Promise<void> {
+    const key = eventKey(event);
+    const now = this.#options.clock.now();
+    const previous = this.#seen.get(key);
+    if (previous !== undefined && now - previous.lastSeenMs <= this.#windowMs) {
+      const count = previous.count + 1;
+      try {
+        await this.#options.gateway.patchEvent(previous.namespace, previous.name, {
+          count,
+          time: event.time,
+        });
+        this.#remember(key, { ...previous, count, lastSeenMs: now });
+        return;
+      } catch (error) {
+        if (!isKubeError(error, 'NotFound')) throw error;
+      }
+      await this.#create(key, { ...event, count, firstTime: previous.firstTime }, now);
+      return;
+    }
+    await this.#create(key, event, now);
+  }
+
+  async #create(key: string, event: KubeEvent, now: number): Promise<void> {
+    const name = await this.#options.gateway.createEvent(event);
+    this.#remember(key, {
+      namespace: event.namespace,
+      name,
+      count: event.count ?? 1,
+      firstTime: event.firstTime ?? event.time,
+      lastSeenMs: now,
+    });
+  }
+
+  #remember(key: string, seen: Seen): void {
+    // Map iteration order is insertion order: re-inserting makes this the most recently used entry.
+    this.#seen.delete(key);
+    this.#seen.set(key, seen);
+    while (this.#seen.size > this.#maxEntries) {
+      const oldest = this.#seen.keys().next();
+      if (oldest.done === true) break;
+      this.#seen.delete(oldest.value);
+    }
+  }
+}
+
+/** client-go's getEventKey, minus the fields we never set (host, fieldPath). */
+function eventKey(event: KubeEvent): string {
+  const o = event.involvedObject;
+  return JSON.stringify([
+    event.sourceComponent,
+    o.apiVersion,
+    o.kind,
+    o.namespace,
+    o.name,
+    o.uid,
+    event.type,
+    event.reason,
+    event.message,
+  ]);
+}
