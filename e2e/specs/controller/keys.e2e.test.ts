@@ -11,6 +11,7 @@ import {
   getSecret,
   listSecrets,
   plainSecret,
+  rfc1123z,
   sealWith,
   startController,
   waitForSynced,
@@ -120,6 +121,83 @@ describe('sealing keys', () => {
         ).status === 200,
       { description: 'the new key to be loaded' },
     );
+  });
+});
+
+describe('key cutoff and ordering (compat §4.4, §4.5)', () => {
+  it('--key-cutoff-time of now: the restart generates a new latest key; old SealedSecrets still unseal', async () => {
+    const ns = await createTestNamespace({ prefix: 'ctl-cutoff-' });
+    const first = await startController(ns, ['--key-renew-period', '0']);
+    const oldCert = await (await fetch(`${first.url}/v1/cert.pem`)).text();
+    const old = await sealWith(first, plainSecret(ns, 'before-cutoff', { foo: 'old' }));
+    expect(await first.stop()).toBe(0);
+    // Certificates have whole-second NotBefore: make "now" strictly later than the first key.
+    await new Promise((r) => setTimeout(r, 1100));
+    const cutoff = rfc1123z(new Date());
+
+    const second = await startController(ns, ['--key-renew-period', '0', '--key-cutoff-time', cutoff]);
+    try {
+      expect(await listSecrets(ns, `${KEY_LABEL}=active`)).toHaveLength(2);
+      const newCert = await (await fetch(`${second.url}/v1/cert.pem`)).text();
+      expect(newCert).not.toBe(oldCert);
+      await createSealedSecret(old);
+      await waitForSynced(ns, 'before-cutoff', (c) => c.status === 'True');
+      expect(decode((await getSecret(ns, 'before-cutoff'))?.data)).toEqual({ foo: 'old' });
+      await createSealedSecret(await sealWith(second, plainSecret(ns, 'after-cutoff', { foo: 'new' })));
+      await waitForSynced(ns, 'after-cutoff', (c) => c.status === 'True');
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+
+    // The same cutoff again: the latest key is now newer than it, so no third key.
+    const third = await controllerIn(ns, ['--key-renew-period', '0', '--key-cutoff-time', cutoff]);
+    expect(await listSecrets(ns, `${KEY_LABEL}=active`)).toHaveLength(2);
+    expect(third.output()).not.toContain('Certificate generated');
+  });
+
+  it('--key-order-priority=SecretCreationTimestamp picks the newest Secret, the default the newest NotBefore', async () => {
+    const ns = await createTestNamespace({ prefix: 'ctl-order-' });
+    const keySecret = async (name: string, notBefore: Date): Promise<string> => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const certPem = createSelfSignedCertificate({
+        privateKey,
+        publicKey,
+        commonName: name,
+        notBefore,
+        validityMs: 10 * 86_400_000,
+        serial: new Uint8Array(16).fill(name.length),
+      });
+      await createSecret({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: { name, namespace: ns, labels: { [KEY_LABEL]: 'active' } },
+        data: {
+          'tls.crt': Buffer.from(certPem).toString('base64'),
+          'tls.key': Buffer.from(privateKeyToPkcs1Pem(privateKey)).toString('base64'),
+        },
+      });
+      return certPem;
+    };
+    const newerCert = await keySecret('newer-cert', new Date(Date.now() - 60_000));
+    // creationTimestamp has whole seconds: the second Secret must be created in a later second.
+    await new Promise((r) => setTimeout(r, 1100));
+    const newerSecret = await keySecret('newer-secret', new Date(Date.now() - 86_400_000));
+
+    const byCert = await startController(ns, ['--key-renew-period', '0']);
+    try {
+      expect(await (await fetch(`${byCert.url}/v1/cert.pem`)).text()).toBe(newerCert);
+    } finally {
+      expect(await byCert.stop()).toBe(0);
+    }
+    const bySecret = await controllerIn(ns, [
+      '--key-renew-period',
+      '0',
+      '--key-order-priority',
+      'SecretCreationTimestamp',
+    ]);
+    expect(await (await fetch(`${bySecret.url}/v1/cert.pem`)).text()).toBe(newerSecret);
+    expect(await listSecrets(ns, `${KEY_LABEL}=active`)).toHaveLength(2);
   });
 });
 

@@ -3,15 +3,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 // The e2e package does not depend on @ssts/core (its package.json is not ours to edit), so the specs import the
 // core's sources directly; vitest resolves the .js suffix to the .ts file.
-import {
-  parseCertificatePem,
-  sealSecret,
-  type SealedSecret,
-  type Secret,
-} from '@ssts/core';
+import { parseCertificatePem, sealSecret, type SealedSecret, type Secret } from '@ssts/core';
 import { freePorts } from '../../harness/ports.js';
 import { repoRoot } from '../../harness/paths.js';
+import type { KubeEndpoint } from '../../harness/kube-request.js';
 import { e2eCluster, kubeEndpoint, kubeJson, kubeRequest, waitFor } from '../../helpers/index.js';
+import { onTestFinished } from 'vitest';
 
 export type { SealedSecret, Secret };
 
@@ -99,6 +96,38 @@ export async function startController(
   };
 }
 
+/** startController, stopped when the current test finishes (its output printed if the test failed). */
+export async function controllerForTest(
+  namespace: string,
+  args: readonly string[] = [],
+): Promise<RunningController> {
+  const controller = await startController(namespace, args);
+  onTestFinished(async (ctx) => {
+    const code = await controller.stop();
+    if (ctx.task.result?.state === 'fail' || code !== 0) {
+      process.stderr.write(`--- controller output (exit ${code}) ---\n${controller.output()}\n`);
+    }
+  });
+  return controller;
+}
+
+/** The value of an unlabelled series on the controller's /metrics, undefined when absent. */
+export async function metricValue(controller: RunningController, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`${controller.metricsUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+/** Go's RFC1123Z (`date -R`), the format of --key-cutoff-time, in UTC. */
+export function rfc1123z(date: Date): string {
+  const [day, , month] = date.toUTCString().split(' ');
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${day ?? ''} ${pad(date.getUTCDate())} ${month ?? ''} ${date.getUTCFullYear()} ` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
+  );
+}
+
 /** Seals `secret` with the certificate the controller serves, the way kubeseal does. */
 export async function sealWith(controller: RunningController, secret: Secret): Promise<SealedSecret> {
   const pem = await (await fetch(`${controller.url}/v1/cert.pem`)).text();
@@ -128,8 +157,15 @@ const ssPath = (namespace: string, name?: string): string =>
 const secretPath = (namespace: string, name?: string): string =>
   `/api/v1/namespaces/${namespace}/secrets${name === undefined ? '' : `/${name}`}`;
 
-export function createSealedSecret(ss: SealedSecret): Promise<SealedSecret> {
-  return kubeJson<SealedSecret>(kubeEndpoint(), 'POST', ssPath(ss.metadata.namespace ?? ''), { body: ss });
+export function createSealedSecret(
+  ss: SealedSecret,
+  endpoint: KubeEndpoint = kubeEndpoint(),
+): Promise<SealedSecret> {
+  return kubeJson<SealedSecret>(endpoint, 'POST', ssPath(ss.metadata.namespace ?? ''), { body: ss });
+}
+
+export async function listSealedSecrets(namespace: string): Promise<SealedSecret[]> {
+  return (await kubeJson<{ items: SealedSecret[] }>(kubeEndpoint(), 'GET', ssPath(namespace))).items;
 }
 
 export function replaceSealedSecret(ss: SealedSecret): Promise<SealedSecret> {
@@ -154,8 +190,12 @@ export async function deleteSealedSecret(namespace: string, name: string): Promi
   });
 }
 
-export async function getSecret(namespace: string, name: string): Promise<Secret | undefined> {
-  const res = await kubeRequest(kubeEndpoint(), 'GET', secretPath(namespace, name));
+export async function getSecret(
+  namespace: string,
+  name: string,
+  endpoint: KubeEndpoint = kubeEndpoint(),
+): Promise<Secret | undefined> {
+  const res = await kubeRequest(endpoint, 'GET', secretPath(namespace, name));
   if (res.status === 404) return undefined;
   if (res.status !== 200) throw new Error(`GET secret ${namespace}/${name}: ${res.status} ${res.body}`);
   return JSON.parse(res.body) as Secret;
@@ -181,6 +221,10 @@ export async function listSecrets(namespace: string, labelSelector: string): Pro
 }
 
 export interface EventObject {
+  metadata: { name: string };
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
   type: string;
   reason: string;
   message: string;

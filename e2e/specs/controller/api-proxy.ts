@@ -1,0 +1,87 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+export interface ApiProxy {
+  /** http://127.0.0.1:<port>: put it in a kubeconfig as the server (the bearer token passes through). */
+  readonly url: string;
+  /** Requests seen, as `METHOD path?watch` strings (`GET /apis/.../sealedsecrets watch`). */
+  readonly requests: string[];
+  /** Ends every open watch of `resource` and answers the next watch of it with a 410 `Expired` ERROR event. */
+  expireWatches(resource: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A plain-HTTP forwarding proxy in front of the e2e API server, so a test can see the controller's requests and
+ * answer a watch the way kube-apiserver does when its resourceVersion is too old (compat §3: relist on 410).
+ */
+export async function startApiProxy(server: string, ca: string | Buffer): Promise<ApiProxy> {
+  const requests: string[] = [];
+  const openWatches = new Map<ServerResponse, { resource: string; end: () => void }>();
+  const expiring = new Set<string>();
+  const resourceOf = (url: URL): string => url.pathname.split('/').at(-1) ?? '';
+
+  const proxy = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const watch = url.searchParams.get('watch') === 'true';
+    requests.push(`${req.method ?? ''} ${url.pathname}${watch ? ' watch' : ''}`);
+    if (watch && expiring.delete(resourceOf(url))) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const status = {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        message: `too old resource version: ${url.searchParams.get('resourceVersion') ?? ''} (999999)`,
+        reason: 'Expired',
+        code: 410,
+      };
+      res.end(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+      return;
+    }
+    let endedByUs = false;
+    const upstream = httpsRequest(
+      new URL(`${url.pathname}${url.search}`, server),
+      { method: req.method, headers: { ...req.headers, host: new URL(server).host }, ca, agent: false },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.on('error', () => undefined);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      if (!endedByUs) res.destroy();
+    });
+    res.on('close', () => {
+      openWatches.delete(res);
+      upstream.destroy();
+    });
+    if (watch) {
+      openWatches.set(res, {
+        resource: resourceOf(url),
+        end: () => {
+          endedByUs = true;
+          upstream.destroy();
+          res.end();
+        },
+      });
+    }
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    requests,
+    expireWatches(resource) {
+      expiring.add(resource);
+      // A clean end of the stream, as when the server's watch timeout expires: the client re-watches at once.
+      for (const watch of [...openWatches.values()]) if (watch.resource === resource) watch.end();
+    },
+    async close() {
+      for (const res of openWatches.keys()) res.destroy();
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
