@@ -4,6 +4,8 @@ import type { BenchCluster } from './cluster.js';
 export interface CryptoCeiling {
   readonly unsealOneCoreOpsPerSec: number;
   readonly unsealAllCoresOpsPerSec: number;
+  /** What measured the all-core rate, for the reader. */
+  readonly allCoresSource: string;
   readonly opensslMultiPrivateOpsPerSec?: number;
 }
 

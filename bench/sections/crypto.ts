@@ -115,6 +115,10 @@ export async function cryptoSection(ctx: BenchContext): Promise<Omit<SectionResu
   ctx.ceiling = {
     unsealOneCoreOpsPerSec: unseal1.opsPerSec,
     unsealAllCoresOpsPerSec: pool?.opsPerSec ?? unsealN.opsPerSec,
+    allCoresSource:
+      pool === undefined
+        ? `section 1, ${cores} benchmark threads`
+        : `section 1, the controller's DecryptPool with ${pool.workers} workers`,
     ...(sslN === undefined ? {} : { opensslMultiPrivateOpsPerSec: sslN.privateOpsPerSec }),
   };
 
