@@ -1,6 +1,17 @@
 #!/usr/bin/env node
-import { run } from '../dist/main.js';
-import { flushStdio, nodeIo } from '../dist/io/node-io.js';
+import { statSync } from 'node:fs';
+
+// dist/bundle/ (scripts/bundle.mjs, made by `pnpm build`) starts much faster than dist/'s ~100 ES modules. A bare
+// `tsc -b` (as some workspace scripts run) does not refresh it, so the compiled modules are used when the bundle is
+// missing or older than the last compilation of this package or of the core, instead of running stale code.
+const mtime = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+const bundled = mtime('../dist/bundle/kubeseal.js');
+const fresh =
+  bundled > 0 && bundled >= Math.max(mtime('../dist/.tsbuildinfo'), mtime('../../core/dist/.tsbuildinfo'));
+
+const { run, flushStdio, nodeIo } = fresh
+  ? await import('../dist/bundle/kubeseal.js')
+  : { ...(await import('../dist/main.js')), ...(await import('../dist/io/node-io.js')) };
 
 const code = await run(process.argv.slice(2), nodeIo(), process.env);
 await flushStdio();

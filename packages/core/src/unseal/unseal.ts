@@ -15,7 +15,6 @@ import {
   type Secret,
 } from '../model/types.js';
 import { encryptionLabelText, scopeFromAnnotations } from '../scope/scope.js';
-import { renderTemplate } from '../template/render.js';
 import { groupFailures } from './failures.js';
 
 /**
@@ -75,12 +74,17 @@ async function unsealEncryptedData(context: UnsealContext): Promise<Secret> {
   }
   const data = new Map<string, Uint8Array>(plaintexts);
   const templates = Object.entries(ss.spec.template?.data ?? {}).sort(([a], [b]) => byCodeUnits(a, b));
-  for (const [key, source] of templates) {
-    try {
-      data.set(key, renderTemplate(key, source, plaintexts));
-    } catch (error) {
-      if (!(error instanceof SealedSecretsError)) throw error;
-      failures.push({ key, source: 'template', code: error.code, message: error.message });
+  if (templates.length > 0) {
+    // Loaded only when needed: most SealedSecrets have no templates, and bundles (kubeseal's) keep it out of the
+    // code every command loads.
+    const { renderTemplate } = await import('../template/render.js');
+    for (const [key, source] of templates) {
+      try {
+        data.set(key, renderTemplate(key, source, plaintexts));
+      } catch (error) {
+        if (!(error instanceof SealedSecretsError)) throw error;
+        failures.push({ key, source: 'template', code: error.code, message: error.message });
+      }
     }
   }
   if (failures.length > 0) throw new UnsealError(groupFailures(failures), failures, context.diagnostics);

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,22 +7,32 @@ import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeconfigFor, startFakeApiServer, type FakeApiServer } from '../test-helpers/fake-apiserver.js';
 
-// These tests run the built CLI (bin/kubeseal.js → dist/) as a child process. This package is compiled first; the
-// core is used as last built (`pnpm build`), so a core mid-edit elsewhere in the tree does not break these tests.
+// These tests run the built CLI (bin/kubeseal.js → dist/bundle/) as a child process. This package is compiled and
+// bundled first; the core is used as last built (`pnpm build`), so a core mid-edit elsewhere in the tree does not
+// break these tests.
 
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(PACKAGE_DIR, 'bin', 'kubeseal.js');
 const TSC = fileURLToPath(new URL('../../../../node_modules/typescript/bin/tsc', import.meta.url));
+const BUNDLE_SCRIPT = join(PACKAGE_DIR, 'scripts', 'bundle.mjs');
+const DIST_URL = new URL('../../dist/', import.meta.url).href;
 const CERT = join(VECTOR_4096_DIR, 'tls.crt');
 
-/** A module hook that appends every resolved URL containing @kubernetes/client-node to the file in its data. */
+/**
+ * A module hook that appends to the file in its data every resolved URL that contains @kubernetes/client-node or
+ * lies in a `dist/` folder of a kubeseal package (which bundle or compiled modules the bin ran).
+ */
 const HOOKS = `
 import { appendFileSync } from 'node:fs';
 let log;
 export function initialize(data) { log = data.log; }
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
-  if (result.url.includes('@kubernetes/client-node') || specifier.includes('@kubernetes/client-node')) {
+  if (
+    result.url.includes('@kubernetes/client-node') ||
+    specifier.includes('@kubernetes/client-node') ||
+    /\\/kubeseal[^/]*\\/dist\\//.test(result.url)
+  ) {
     appendFileSync(log, result.url + '\\n');
   }
   return result;
@@ -46,6 +56,7 @@ describe('bin/kubeseal.js', () => {
 
   beforeAll(async () => {
     execFileSync(process.execPath, [TSC, '-p', join(PACKAGE_DIR, 'tsconfig.json')], { stdio: 'inherit' });
+    execFileSync(process.execPath, [BUNDLE_SCRIPT], { stdio: 'inherit' });
     dir = await mkdtemp(join(tmpdir(), 'kubeseal-bin-'));
     await writeFile(join(dir, 'hooks.mjs'), HOOKS);
     server = await startFakeApiServer({ certificate: await readFile(CERT, 'utf8') });
@@ -56,14 +67,18 @@ describe('bin/kubeseal.js', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** Runs the CLI with the tracking hook; returns its output and the client-node URLs it resolved. */
-  async function kubeseal(args: string[], stdin = ''): Promise<Result & { clientNode: string[] }> {
+  /** Runs the CLI with the tracking hook; returns its output, the client-node URLs and the dist/ modules it resolved. */
+  async function kubeseal(
+    args: string[],
+    stdin = '',
+    bin = BIN,
+  ): Promise<Result & { clientNode: string[]; dist: string[] }> {
     const log = join(dir, `modules-${++counter}.log`);
     await writeFile(log, '');
     const register = join(dir, `register-${counter}.mjs`);
     await writeFile(register, REGISTER(new URL(`file://${join(dir, 'hooks.mjs')}`).href, log));
     const result = await new Promise<Result>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', register, BIN, ...args], {
+      const child = spawn(process.execPath, ['--import', register, bin, ...args], {
         cwd: dir,
         env: { PATH: process.env.PATH ?? '', HOME: dir, KUBECONFIG: join(dir, 'kubeconfig') },
       });
@@ -75,8 +90,10 @@ describe('bin/kubeseal.js', () => {
       child.on('close', (code) => resolve({ code, stdout, stderr }));
       child.stdin.end(stdin);
     });
-    const clientNode = (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '');
-    return { ...result, clientNode };
+    const resolved = (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '');
+    const clientNode = resolved.filter((url) => url.includes('@kubernetes/client-node'));
+    const dist = resolved.filter((url) => !url.includes('@kubernetes/client-node'));
+    return { ...result, clientNode, dist };
   }
 
   const secretYaml =
@@ -137,5 +154,38 @@ describe('bin/kubeseal.js', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('error: secret.data is empty in input Secret');
     expect(await readFile(out, 'utf8')).toBe(written);
+  });
+
+  it('runs from dist/bundle/ and loads no compiled module of dist/', async () => {
+    const r = await kubeseal(['--cert', CERT, '-o', 'yaml'], secretYaml);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('kind: SealedSecret');
+    expect(r.dist).toContain(`${DIST_URL}bundle/kubeseal.js`);
+    expect(r.dist.filter((url) => !url.startsWith(`${DIST_URL}bundle/`))).toEqual([]);
+  });
+
+  it('falls back to the compiled modules when the bundle is older than the compilation or missing', async () => {
+    // A copy of bin/ and dist/ whose timestamps can be changed without touching the package.
+    const copy = join(dir, 'kubeseal-copy');
+    await cp(join(PACKAGE_DIR, 'bin'), join(copy, 'bin'), { recursive: true });
+    await cp(join(PACKAGE_DIR, 'dist'), join(copy, 'dist'), { recursive: true, preserveTimestamps: true });
+    await symlink(join(PACKAGE_DIR, 'node_modules'), join(copy, 'node_modules'));
+    const bin = join(copy, 'bin', 'kubeseal.js');
+    const copyDist = new URL(`file://${join(copy, 'dist')}/`).href;
+    const sealWith = async () => {
+      const r = await kubeseal(['--cert', CERT, '-o', 'yaml'], secretYaml, bin);
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect(r.stdout).toContain('kind: SealedSecret');
+      return r.dist;
+    };
+
+    expect(await sealWith()).toContain(`${copyDist}bundle/kubeseal.js`);
+    const later = new Date(Date.now() + 60_000);
+    await utimes(join(copy, 'dist', '.tsbuildinfo'), later, later);
+    const stale = await sealWith();
+    expect(stale).toContain(`${copyDist}main.js`);
+    expect(stale.filter((url) => url.includes('/bundle/'))).toEqual([]);
+    await rm(join(copy, 'dist', 'bundle'), { recursive: true });
+    expect(await sealWith()).toContain(`${copyDist}main.js`);
   });
 });

@@ -23,7 +23,7 @@ export function renderJson(value: Ordered): string {
 
 /** YAML as Go's JSON→YAML path writes it: `---` first, keys sorted, unindented sequences, no line folding. */
 export async function renderYaml(value: Ordered): Promise<string> {
-  const { stringify } = await import('yaml');
+  const { stringify } = await import('../io/yaml.js');
   return `---\n${stringify(value, { sortMapEntries: true, lineWidth: 0, indentSeq: false, aliasDuplicateObjects: false })}`;
 }
 

@@ -54,7 +54,7 @@ function parseJsonStream(text: string): InputDocument[] {
 }
 
 async function parseYamlStream(text: string): Promise<InputDocument[]> {
-  const { parseAllDocuments } = await import('yaml');
+  const { parseAllDocuments } = await import('./yaml.js');
   const parsed = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false });
   const documents = Array.isArray(parsed) ? parsed : [parsed];
   return documents.map((doc, n) => {

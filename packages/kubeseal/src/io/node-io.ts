@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from './atomic-write.js';
 import type { Io, OutputStream } from './io.js';
 
 function outputStream(stream: NodeJS.WriteStream): OutputStream {
@@ -19,7 +18,11 @@ export function nodeIo(): Io {
     },
     stdout: outputStream(process.stdout),
     stderr: outputStream(process.stderr),
-    fs: { readFile: (path) => readFile(path), writeFileAtomic },
+    fs: {
+      readFile: (path) => readFile(path),
+      // Loaded on first use: it needs node:crypto, which commands that write no file would load for nothing.
+      writeFileAtomic: async (path, data) => (await import('./atomic-write.js')).writeFileAtomic(path, data),
+    },
     now: () => new Date(),
   };
 }

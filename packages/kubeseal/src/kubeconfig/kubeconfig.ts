@@ -90,7 +90,7 @@ export async function loadKubeconfig(
       if (explicit) throw new CliError('KUBECONFIG', describeFsError('stat', path, error), { cause: error });
       continue;
     }
-    const { parse } = await import('yaml');
+    const { parse } = await import('../io/yaml.js');
     let doc: unknown;
     try {
       doc = parse(text);

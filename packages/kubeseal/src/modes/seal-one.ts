@@ -66,7 +66,13 @@ export async function sealOne(
     metadata.annotations = withScopeAnnotations(metadata.annotations, requested);
   }
   let kubeconfigProblem: string | undefined;
-  if (scopeFromAnnotations(metadata.annotations) !== 'cluster-wide') {
+  const own = metadata.namespace ?? '';
+  // A Secret that names its namespace needs the resolved one only to compare with `-n`; skipping the kubeconfig
+  // then changes nothing (its errors are ignored here) and saves reading and parsing it.
+  if (
+    scopeFromAnnotations(metadata.annotations) !== 'cluster-wide' &&
+    (own === '' || options.namespace !== '')
+  ) {
     let ns = '';
     let explicit = false;
     try {
@@ -75,7 +81,6 @@ export async function sealOne(
       // Upstream ignores kubeconfig errors here; a Secret without namespace then fails in sealSecret.
       kubeconfigProblem = error instanceof Error ? error.message : String(error);
     }
-    const own = metadata.namespace ?? '';
     if (explicit && own !== '' && own !== ns) {
       throw new CliError(
         'INVALID_ARGUMENT',

@@ -18,6 +18,8 @@ export interface MemoryIo {
   files: Map<string, Buffer>;
   /** Paths written during the run, in order. */
   written: string[];
+  /** Paths read (readFile) during the run, in order, whether they existed or not. */
+  read: string[];
   stdinReads(): number;
 }
 
@@ -33,6 +35,7 @@ export function memoryIo(options: MemoryIoOptions = {}): MemoryIo {
     Object.entries(options.files ?? {}).map(([k, v]) => [k, Buffer.from(v)] as const),
   );
   const written: string[] = [];
+  const read: string[] = [];
   let reads = 0;
   const io: Io = {
     stdin: {
@@ -46,6 +49,7 @@ export function memoryIo(options: MemoryIoOptions = {}): MemoryIo {
     stderr: { isTTY: options.stderrIsTTY ?? false, write: (c) => void err.push(Buffer.from(c)) },
     fs: {
       readFile: (path) => {
+        read.push(path);
         const data = files.get(path);
         return data === undefined ? Promise.reject(enoent(path)) : Promise.resolve(Buffer.from(data));
       },
@@ -65,6 +69,7 @@ export function memoryIo(options: MemoryIoOptions = {}): MemoryIo {
     stderr: () => Buffer.concat(err).toString('utf8'),
     files,
     written,
+    read,
     stdinReads: () => reads,
   };
 }

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// Start-up wall time of the offline kubeseal commands next to `node -e ""`, medians of N runs each.
+//
+//   node packages/kubeseal/scripts/startup-time.mjs [--runs 20] [--bin path/to/kubeseal.js]
+//
+// Rounds are interleaved (every case once per round) so load drift on a shared machine spreads evenly over all
+// cases. The load average is printed before and after because the absolute numbers depend on it.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const VECTORS = fileURLToPath(
+  new URL('../../test-utils/fixtures/vectors/sealedsecret-4096/', import.meta.url),
+);
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '20' },
+    warmups: { type: 'string', default: '2' },
+    bin: { type: 'string', default: join(PACKAGE_DIR, 'bin', 'kubeseal.js') },
+  },
+});
+const runs = Number(values.runs);
+const warmups = Number(values.warmups);
+const bin = values.bin;
+
+const SECRET_YAML = `apiVersion: v1
+kind: Secret
+metadata:
+  name: bench-secret
+  namespace: bench-ns
+type: Opaque
+stringData:
+  username: admin
+  password: correct-horse-battery-staple
+  token: 0123456789abcdef0123456789abcdef
+`;
+
+const work = mkdtempSync(join(tmpdir(), 'kubeseal-startup-'));
+// A kubeconfig pointing nowhere, as a user's would be: offline modes must not need a cluster.
+const kubeconfig = join(work, 'kubeconfig');
+writeFileSync(
+  kubeconfig,
+  'apiVersion: v1\nkind: Config\nclusters:\n- name: none\n  cluster:\n    server: https://127.0.0.1:1\n' +
+    'users:\n- name: none\n  user: {}\ncontexts:\n- name: none\n  context: {cluster: none, user: none, namespace: bench-ns}\n' +
+    'current-context: none\n',
+);
+const env = { PATH: process.env.PATH ?? '', HOME: work, KUBECONFIG: kubeconfig };
+const cert = join(VECTORS, 'tls.crt');
+const key = join(VECTORS, 'tls.key');
+
+function exec(args, input) {
+  const start = performance.now();
+  const r = spawnSync(process.execPath, args, { input, env, cwd: work, encoding: 'utf8' });
+  const ms = performance.now() - start;
+  if (r.status !== 0)
+    throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.trim().slice(0, 300)}`);
+  return { ms, stdout: r.stdout };
+}
+
+const sealedPath = join(work, 'sealed.yaml');
+writeFileSync(sealedPath, exec([bin, '--cert', cert, '-o', 'yaml'], SECRET_YAML).stdout);
+
+const cases = [
+  { id: 'node -e ""', args: ['-e', ''], input: '' },
+  { id: '--version', args: [bin, '--version'], input: '' },
+  {
+    id: 'seal 3-key Secret (--cert, -o yaml)',
+    args: [bin, '--cert', cert, '-o', 'yaml'],
+    input: SECRET_YAML,
+  },
+  {
+    id: '--raw (strict)',
+    args: [bin, '--raw', '--cert', cert, '--namespace', 'bench-ns', '--name', 'bench-secret'],
+    input: 'correct-horse-battery-staple',
+  },
+  {
+    id: '--recovery-unseal (-o yaml)',
+    args: [bin, '--recovery-unseal', '--recovery-private-key', key, '-o', 'yaml', '-f', sealedPath],
+    input: '',
+  },
+];
+
+const before = loadavg();
+const samples = new Map(cases.map((c) => [c.id, []]));
+for (let round = 0; round < warmups + runs; round++) {
+  for (const c of cases) {
+    const { ms } = exec(c.args, c.input);
+    if (round >= warmups) samples.get(c.id).push(ms);
+  }
+}
+const after = loadavg();
+rmSync(work, { recursive: true, force: true });
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+const fmtLoad = (l) => l.map((x) => x.toFixed(2)).join(' ');
+const baseline = median(samples.get('node -e ""'));
+console.log(`bin: ${bin}`);
+console.log(`node ${process.version}, ${runs} runs each (+${warmups} warm-up rounds), interleaved`);
+console.log(`load average before: ${fmtLoad(before)}, after: ${fmtLoad(after)}`);
+console.log('| command | median ms | min ms | × node -e "" |');
+console.log('| --- | ---: | ---: | ---: |');
+for (const c of cases) {
+  const xs = samples.get(c.id);
+  const m = median(xs);
+  console.log(`| ${c.id} | ${m.toFixed(1)} | ${Math.min(...xs).toFixed(1)} | ${(m / baseline).toFixed(2)} |`);
+}
