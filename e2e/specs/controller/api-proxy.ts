@@ -42,9 +42,11 @@ export async function startApiProxy(server: string, ca: string | Buffer): Promis
     let endedByUs = false;
     const upstream = httpsRequest(
       new URL(`${url.pathname}${url.search}`, server),
-      { method: req.method, headers: { ...req.headers, host: new URL(server).host }, ca, agent: false },
+      { method: req.method, headers: forwardedHeaders(req, server), ca, agent: false },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // Node buffers headers until the first write; a quiet watch must still get its 200 at once.
+        res.flushHeaders();
         answer.on('error', () => undefined);
         answer.pipe(res);
       },
@@ -84,4 +86,16 @@ export async function startApiProxy(server: string, ca: string | Buffer): Promis
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
     },
   };
+}
+
+/** The client's headers minus hop-by-hop ones and compression (a gzipped watch would be buffered). */
+function forwardedHeaders(req: IncomingMessage, server: string): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || ['connection', 'keep-alive', 'accept-encoding', 'host'].includes(name))
+      continue;
+    headers[name] = value;
+  }
+  headers['host'] = new URL(server).host;
+  return headers;
 }

@@ -68,13 +68,14 @@ export async function startController(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${http}`;
   try {
-    await waitFor(
+    const state = await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`the controller exited with ${child.exitCode}`);
-        return (await fetch(`${url}/readyz`)).status === 200;
+        if (child.exitCode !== null) return 'exited' as const;
+        return (await fetch(`${url}/readyz`)).status === 200 && ('ready' as const);
       },
       { timeoutMs: 60_000, description: 'the controller to become ready' },
     );
+    if (state === 'exited') throw new Error(`the controller exited with ${child.exitCode}`);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(
