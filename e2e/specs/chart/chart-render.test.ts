@@ -156,7 +156,7 @@ describe('Deployment hardening', () => {
     expect(pod['volumes']).toEqual([{ name: 'tmp', emptyDir: {} }]);
     expect(c['volumeMounts']).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
     expect(c['livenessProbe']).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
-    expect(c['readinessProbe']).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
+    expect(c['readinessProbe']).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });
   });
 });
 
