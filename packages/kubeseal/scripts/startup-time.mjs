@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // Start-up wall time of the offline kubeseal commands next to `node -e ""`, medians of N runs each.
 //
-//   node packages/kubeseal/scripts/startup-time.mjs [--runs 20] [--bin path/to/kubeseal.js]
+//   node packages/kubeseal/scripts/startup-time.mjs [--runs 20] [--bin path/to/kubeseal.js]...
 //
 // Rounds are interleaved (every case once per round) so load drift on a shared machine spreads evenly over all
-// cases. The load average is printed before and after because the absolute numbers depend on it.
+// cases. The load average is printed before and after because the absolute numbers depend on it. With several
+// `--bin`s (e.g. an old build copied aside) every bin runs in the same rounds.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -20,12 +22,12 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '20' },
     warmups: { type: 'string', default: '2' },
-    bin: { type: 'string', default: join(PACKAGE_DIR, 'bin', 'kubeseal.js') },
+    bin: { type: 'string', multiple: true, default: [join(PACKAGE_DIR, 'bin', 'kubeseal.js')] },
   },
 });
 const runs = Number(values.runs);
 const warmups = Number(values.warmups);
-const bin = values.bin;
+const bins = values.bin.map((bin) => resolve(bin));
 
 const SECRET_YAML = `apiVersion: v1
 kind: Secret
@@ -48,7 +50,9 @@ writeFileSync(
     'users:\n- name: none\n  user: {}\ncontexts:\n- name: none\n  context: {cluster: none, user: none, namespace: bench-ns}\n' +
     'current-context: none\n',
 );
-const env = { PATH: process.env.PATH ?? '', HOME: work, KUBECONFIG: kubeconfig };
+// The caller's environment, as a user's shell would pass it: NODE_EXTRA_CA_CERTS, for one, costs every Node process
+// (the baseline too) tens of milliseconds. Run with `env -u NODE_EXTRA_CA_CERTS` to measure without it.
+const env = { ...process.env, HOME: work, KUBECONFIG: kubeconfig };
 const cert = join(VECTORS, 'tls.crt');
 const key = join(VECTORS, 'tls.key');
 
@@ -62,27 +66,30 @@ function exec(args, input) {
 }
 
 const sealedPath = join(work, 'sealed.yaml');
-writeFileSync(sealedPath, exec([bin, '--cert', cert, '-o', 'yaml'], SECRET_YAML).stdout);
+writeFileSync(sealedPath, exec([bins[0], '--cert', cert, '-o', 'yaml'], SECRET_YAML).stdout);
 
-const cases = [
-  { id: 'node -e ""', args: ['-e', ''], input: '' },
-  { id: '--version', args: [bin, '--version'], input: '' },
-  {
-    id: 'seal 3-key Secret (--cert, -o yaml)',
-    args: [bin, '--cert', cert, '-o', 'yaml'],
-    input: SECRET_YAML,
-  },
-  {
-    id: '--raw (strict)',
-    args: [bin, '--raw', '--cert', cert, '--namespace', 'bench-ns', '--name', 'bench-secret'],
-    input: 'correct-horse-battery-staple',
-  },
-  {
-    id: '--recovery-unseal (-o yaml)',
-    args: [bin, '--recovery-unseal', '--recovery-private-key', key, '-o', 'yaml', '-f', sealedPath],
-    input: '',
-  },
-];
+const cases = [{ id: 'node -e ""', args: ['-e', ''], input: '' }];
+bins.forEach((bin, n) => {
+  const tag = bins.length > 1 ? `[${n + 1}] ` : '';
+  cases.push(
+    { id: `${tag}--version`, args: [bin, '--version'], input: '' },
+    {
+      id: `${tag}seal 3-key Secret (--cert, -o yaml)`,
+      args: [bin, '--cert', cert, '-o', 'yaml'],
+      input: SECRET_YAML,
+    },
+    {
+      id: `${tag}--raw (strict)`,
+      args: [bin, '--raw', '--cert', cert, '--namespace', 'bench-ns', '--name', 'bench-secret'],
+      input: 'correct-horse-battery-staple',
+    },
+    {
+      id: `${tag}--recovery-unseal (-o yaml)`,
+      args: [bin, '--recovery-unseal', '--recovery-private-key', key, '-o', 'yaml', '-f', sealedPath],
+      input: '',
+    },
+  );
+});
 
 const before = loadavg();
 const samples = new Map(cases.map((c) => [c.id, []]));
@@ -102,9 +109,11 @@ function median(xs) {
 }
 const fmtLoad = (l) => l.map((x) => x.toFixed(2)).join(' ');
 const baseline = median(samples.get('node -e ""'));
-console.log(`bin: ${bin}`);
+bins.forEach((bin, n) => console.log(`bin${bins.length > 1 ? ` [${n + 1}]` : ''}: ${bin}`));
 console.log(`node ${process.version}, ${runs} runs each (+${warmups} warm-up rounds), interleaved`);
 console.log(`load average before: ${fmtLoad(before)}, after: ${fmtLoad(after)}`);
+const nodeEnv = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'].filter((name) => process.env[name] !== undefined);
+console.log(`Node environment variables set: ${nodeEnv.length === 0 ? 'none' : nodeEnv.join(', ')}`);
 console.log('| command | median ms | min ms | × node -e "" |');
 console.log('| --- | ---: | ---: | ---: |');
 for (const c of cases) {

@@ -1,5 +1,4 @@
-import type { RunContext } from './context.js';
-import { dispatch, type Mode } from './dispatch.js';
+import { dispatch } from './dispatch.js';
 import { CliError } from './errors.js';
 import { formatUsage } from './flags.js';
 import type { Io } from './io/io.js';
@@ -10,29 +9,6 @@ import { VERSION } from './version.js';
 export type { Io } from './io/io.js';
 
 const PROGRAM = 'kubeseal';
-
-async function runMode(ctx: RunContext, mode: Mode): Promise<void> {
-  // Modes are imported on demand so a command loads only the code (and dependencies) it uses.
-  switch (mode.kind) {
-    case 'recovery-unseal':
-      return (await import('./modes/recovery-unseal.js')).runRecoveryUnseal(ctx, mode.keyFiles);
-    case 'validate':
-      return (await import('./modes/validate.js')).runValidate(ctx);
-    case 're-encrypt':
-      return (await import('./modes/re-encrypt.js')).runReEncrypt(ctx);
-    case 'fetch-cert':
-      return (await import('./modes/fetch-cert.js')).runFetchCert(ctx);
-    case 'merge-into':
-      return (await import('./modes/merge-into.js')).runMergeInto(ctx, mode.file);
-    case 'raw':
-      return (await import('./modes/raw.js')).runRaw(ctx);
-    case 'seal':
-      return (await import('./modes/seal.js')).runSeal(ctx);
-    case 'version':
-    case 'help':
-      return;
-  }
-}
 
 function reportError(io: Io, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
@@ -72,8 +48,8 @@ export async function run(argv: readonly string[], io: Io, env: Env): Promise<nu
       }
     }
     for (const notice of plan.notices) io.stderr.write(`${notice}\n`);
-    // Loaded here, not at start-up, so --version/--help/usage errors do not load the core.
-    const { RunContext } = await import('./context.js');
+    // Loaded here, not at start-up, so --version/--help/usage errors do not load the modes and the core.
+    const { RunContext, runMode } = await import('./modes/run-mode.js');
     const ctx = new RunContext({ options, plan, io, env, fileInput });
     await runMode(ctx, plan.mode);
     await ctx.output.commit();
