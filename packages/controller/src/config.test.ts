@@ -48,6 +48,7 @@ describe('parseControllerConfig', () => {
       maxUnsealRetries: 5,
       kubeclientQps: 5,
       kubeclientBurst: 10,
+      workers: 0,
       listenAddr: ':8080',
       listenMetricsAddr: ':8081',
       readTimeoutMs: 120_000,
@@ -55,6 +56,12 @@ describe('parseControllerConfig', () => {
       kubeconfig: '',
       namespace: undefined,
     });
+  });
+
+  it('takes --workers (0 = automatic) and rejects a negative count', () => {
+    expect(run(['--workers=6']).workers).toBe(6);
+    expect(run([], { SEALED_SECRETS_WORKERS: '3' }).workers).toBe(3);
+    expect(() => run(['--workers=-1'])).toThrow('--workers must be 0 (automatic) or more, got -1');
   });
 
   it('accepts --flag=value, --flag value and bare booleans', () => {

@@ -33,6 +33,8 @@ export interface ControllerConfig {
   readonly maxUnsealRetries: number;
   readonly kubeclientQps: number;
   readonly kubeclientBurst: number;
+  /** Concurrent reconciles (`--workers`); 0 → automatic (main.ts: 4 × available CPUs). Upstream has one. */
+  readonly workers: number;
   readonly listenAddr: string;
   readonly listenMetricsAddr: string;
   readonly readTimeoutMs: number;
@@ -215,6 +217,12 @@ const FLAGS: readonly FlagSpec[] = [
     help: 'Watch for new active key Secrets and load them without a restart.',
   },
   {
+    name: 'workers',
+    kind: 'int',
+    default: '0',
+    help: 'SealedSecrets reconciled concurrently (0: 4 per available CPU; upstream reconciles one at a time).',
+  },
+  {
     name: 'write-timeout',
     kind: 'duration',
     default: '2m0s',
@@ -353,6 +361,9 @@ function buildConfig(values: RawValues, env: Readonly<Record<string, string | un
   if (keySize < 1024 || keySize > 16384) {
     throw new ControllerError('CONFIG', `--key-size must be between 1024 and 16384 bits, got ${keySize}`);
   }
+  const workers = num(values, 'workers');
+  if (workers < 0)
+    throw new ControllerError('CONFIG', `--workers must be 0 (automatic) or more, got ${workers}`);
   const namespaceFlag = str(values, 'namespace');
   const podNamespace = env['POD_NAMESPACE'];
   return {
@@ -384,6 +395,7 @@ function buildConfig(values: RawValues, env: Readonly<Record<string, string | un
     maxUnsealRetries: num(values, 'max-unseal-retries'),
     kubeclientQps: num(values, 'kubeclient-qps'),
     kubeclientBurst: num(values, 'kubeclient-burst'),
+    workers,
     listenAddr: str(values, 'listen-addr'),
     listenMetricsAddr: str(values, 'listen-metrics-addr'),
     readTimeoutMs: duration(values, 'read-timeout'),

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { unsealSealedSecret, type SealedSecret } from '@ssts/core';
 import { systemClock } from './clock.js';
 import { parseControllerConfig, type ControllerConfig } from './config.js';
@@ -161,6 +162,8 @@ async function runWithConfig(
       labelSelector: config.labelSelector,
       skipRecreate: config.skipRecreate,
       maxUnsealRetries: config.maxUnsealRetries,
+      // Enough reconciles in flight that the decrypt pool stays busy while others wait for the API server.
+      workers: config.workers > 0 ? config.workers : 4 * availableParallelism(),
       clock,
       log: log.child({ component: 'controller' }),
       onSealedSecretDeleted: (ns, name) => {

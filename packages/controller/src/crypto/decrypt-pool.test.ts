@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { hybridEncrypt, KeyRing, publicKeyFingerprint, type KeyEntry } from '@ssts/core';
 import { readJsonFixture, VECTOR_4096_DIR } from '@ssts/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DecryptPool } from './decrypt-pool.js';
+import { DecryptPool, keyTryOrder } from './decrypt-pool.js';
 
 interface KnownAnswer {
   namespace: string;
@@ -107,5 +107,49 @@ describe('DecryptPool', () => {
     const after = pool.handledPerWorker();
     expect(pool.size).toBe(2);
     expect(after.every((count, i) => count > (before[i] ?? 0))).toBe(true);
+  });
+
+  it('tries the sealing key first once it decrypted anything: 5 keys, sealing key oldest', async () => {
+    const own = new DecryptPool(2);
+    try {
+      const keys = [1, 2, 3, 4, 5].map((i) =>
+        entry(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, i, `k${i}`),
+      );
+      own.setKeyRing(KeyRing.of(keys));
+      const sealing = createPublicKey(keys[0]?.privateKey ?? otherKey);
+      const unsealObject = async (name: string): Promise<string[]> => {
+        const label = Buffer.from(`ns/${name}`);
+        const decrypt = own.decryptorFor(`ns/${name}`);
+        const values = ['a', 'b', 'c'].map((v) => hybridEncrypt(sealing, Buffer.from(v), label));
+        const plain = await Promise.all(values.map((v) => decrypt(v, label)));
+        return plain.map((p) => Buffer.from(p).toString());
+      };
+      // First object: its first value tries all 5 keys (newest first); the two others wait and take 1 each.
+      expect(await unsealObject('first')).toEqual(['a', 'b', 'c']);
+      expect(own.rsaOperations).toBe(5 + 1 + 1);
+      // A new object starts with the key that succeeded last anywhere: one operation per value.
+      expect(await unsealObject('second')).toEqual(['a', 'b', 'c']);
+      expect(own.rsaOperations).toBe(7 + 3);
+      // The first object again: its own key, three operations (upstream's order would take 15).
+      expect(await unsealObject('first')).toEqual(['a', 'b', 'c']);
+      expect(own.rsaOperations).toBe(10 + 3);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('keyTryOrder: the object\'s key, then most recent global successes, then newest first', () => {
+    const keys = [1, 2, 3, 4].map((i) => entry(otherKey, i, `k${i}`));
+    // Distinct fingerprints without generating keys: the order only looks at fingerprints and times.
+    const ring = KeyRing.of(keys.map((k, i) => ({ ...k, fingerprint: `f${i + 1}` })));
+    expect(keyTryOrder(ring, undefined, new Map())).toEqual(['f4', 'f3', 'f2', 'f1']);
+    const recent = new Map([
+      ['f1', 7],
+      ['f2', 9],
+      ['gone', 10],
+    ]);
+    expect(keyTryOrder(ring, undefined, recent)).toEqual(['f2', 'f1', 'f4', 'f3']);
+    expect(keyTryOrder(ring, 'f3', recent)).toEqual(['f3', 'f2', 'f1', 'f4']);
+    expect(keyTryOrder(ring, 'f1', recent)).toEqual(['f1', 'f2', 'f4', 'f3']);
   });
 });

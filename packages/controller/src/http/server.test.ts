@@ -131,6 +131,18 @@ describe('API server', () => {
     expect(bad.body).toMatch(/^error decrypting secret\. no key could decrypt secret/);
   });
 
+  it('/v1/rotate keeps the top-level scope of namespace-wide and cluster-wide input (compat §9.2 #5)', async () => {
+    for (const scope of ['namespace-wide', 'cluster-wide'] as const) {
+      const input = readJsonFixture<SealedSecret>('vectors', 'sealedsecret-4096', `sealed-${scope}.json`);
+      const response = await server().app.inject(post('/v1/rotate', input));
+      expect(response.statusCode).toBe(200);
+      const rotated = JSON.parse(response.body) as SealedSecret;
+      expect(rotated.metadata.annotations?.[`sealedsecrets.bitnami.com/${scope}`]).toBe('true');
+      expect(rotated.spec.encryptedData).not.toEqual(input.spec.encryptedData);
+      expect((await unseal(rotated)).data).toEqual(expected);
+    }
+  });
+
   it('refuses bodies over 1 MiB with 413', async () => {
     const response = await server().app.inject(post('/v1/rotate', 'x'.repeat(1024 * 1024 + 1)));
     expect(response.statusCode).toBe(413);

@@ -190,3 +190,99 @@ describe('Controller', () => {
     expect(gateway.openWatches).toBe(0);
   });
 });
+
+describe('Controller with several workers', () => {
+  /** A reconcile that records concurrency per key and overall, and is released by the test. */
+  function tracker() {
+    const inFlight = new Map<string, number>();
+    let running = 0;
+    let maxRunning = 0;
+    let overlapsOnOneKey = 0;
+    const done: string[] = [];
+    const releases: (() => void)[] = [];
+    const reconcile = async (key: string): Promise<Outcome> => {
+      const now = (inFlight.get(key) ?? 0) + 1;
+      inFlight.set(key, now);
+      if (now > 1) overlapsOnOneKey++;
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      running--;
+      inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
+      done.push(key);
+      return { kind: 'done' };
+    };
+    return {
+      reconcile,
+      releases,
+      done,
+      stats: () => ({ running, maxRunning, overlapsOnOneKey }),
+    };
+  }
+
+  it('runs up to `workers` reconciles at once and processes every key', async () => {
+    const gateway = new FakeGateway();
+    for (let i = 0; i < 10; i++) gateway.put('sealedsecrets', ss(`s${i}`));
+    const t = tracker();
+    const { controller } = start(gateway, { workers: 3, reconcile: t.reconcile });
+    expect(controller.workerCount).toBe(3);
+    await vi.waitFor(() => expect(t.stats().running).toBe(3));
+    while (t.done.length < 10) {
+      t.releases.shift()?.();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(t.stats().maxRunning).toBe(3);
+    expect(new Set(t.done)).toEqual(new Set(Array.from({ length: 10 }, (_, i) => `ns/s${i}`)));
+  });
+
+  it('never runs two reconciles of one key at once; a change during a reconcile is reconciled after it', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('sealedsecrets', ss('hot'));
+    const t = tracker();
+    start(gateway, { workers: 4, reconcile: t.reconcile });
+    await vi.waitFor(() => expect(t.stats().running).toBe(1));
+    gateway.put('sealedsecrets', ss('hot', { encryptedData: { a: 'v2' } }));
+    gateway.put('sealedsecrets', ss('hot', { encryptedData: { a: 'v3' } }));
+    await new Promise((r) => setTimeout(r, 20));
+    // Idle workers wait instead of taking the changed key while it is in flight.
+    expect(t.stats().running).toBe(1);
+    t.releases.shift()?.();
+    await vi.waitFor(() => expect([t.done.length, t.releases.length]).toEqual([1, 1]));
+    t.releases.shift()?.();
+    await vi.waitFor(() => expect(t.done).toEqual(['ns/hot', 'ns/hot']));
+    expect(t.stats().overlapsOnOneKey).toBe(0);
+  });
+
+  it('start() waits for every in-flight reconcile before resolving', async () => {
+    const gateway = new FakeGateway();
+    for (let i = 0; i < 5; i++) gateway.put('sealedsecrets', ss(`d${i}`));
+    const t = tracker();
+    const { stop, running } = start(gateway, { workers: 3, reconcile: t.reconcile });
+    await vi.waitFor(() => expect(t.stats().running).toBe(3));
+    stop.abort();
+    let resolved = false;
+    void running.then(() => (resolved = true));
+    t.releases.shift()?.();
+    t.releases.shift()?.();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(resolved).toBe(false);
+    t.releases.shift()?.();
+    await running;
+    // The three in flight finished; the two still queued were dropped by the shutdown.
+    expect(t.done).toHaveLength(3);
+    expect(t.releases).toHaveLength(0);
+  });
+
+  it('keeps the retry budget per key with several workers', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('sealedsecrets', ss('bad'));
+    gateway.put('sealedsecrets', ss('good'));
+    const { seen } = start(gateway, { workers: 4, maxUnsealRetries: 2 }, (key) =>
+      key === 'ns/bad' ? { kind: 'retry', error: 'nope' } : { kind: 'done' },
+    );
+    await vi.waitFor(() => expect(seen.filter((k) => k === 'ns/bad')).toHaveLength(3));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen.filter((k) => k === 'ns/bad')).toHaveLength(3);
+    expect(seen.filter((k) => k === 'ns/good')).toHaveLength(1);
+  });
+});

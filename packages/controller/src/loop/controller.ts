@@ -30,6 +30,11 @@ export interface ControllerOptions {
   readonly onSealedSecretDeleted?: (namespace: string, name: string) => void;
   readonly queue?: WorkQueue;
   readonly informerBackoffMs?: number;
+  /**
+   * Reconciles run concurrently on distinct keys (`--workers`; upstream has one). The queue never hands one key
+   * to two workers, so per-object ordering is unchanged. Default 1.
+   */
+  readonly workers?: number;
 }
 
 const SCOPE_ANNOTATIONS = [ANNOTATION_CLUSTER_WIDE, ANNOTATION_NAMESPACE_WIDE];
@@ -47,7 +52,8 @@ export function needsReconcile(previous: SealedSecret, current: SealedSecret): b
 
 /**
  * The control loop: SealedSecret (and, unless --skip-recreate, Secret) informers feed `ns/name` keys into one work
- * queue; a single worker reconciles them with retries per compat §3.4. `start` resolves once stopped and drained.
+ * queue; `workers` concurrent loops reconcile distinct keys with retries per compat §3.4. `start` resolves once
+ * stopped and every in-flight reconcile finished.
  */
 export class Controller {
   readonly #options: ControllerOptions;
@@ -98,6 +104,11 @@ export class Controller {
         );
   }
 
+  /** How many reconciles may run at once. */
+  get workerCount(): number {
+    return Math.max(1, Math.floor(this.#options.workers ?? 1));
+  }
+
   /** Number of Secret informers (0 with --skip-recreate; compat §9.2 #3). */
   get secretInformerCount(): number {
     return this.#secrets.length;
@@ -130,15 +141,18 @@ export class Controller {
     const running = informers.map((informer) => informer.run(signal));
     await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
     if (!signal.aborted)
-      this.#options.log.info({ informers: informers.length }, 'Caches synced, starting the worker');
-    const worker = signal.aborted ? Promise.resolve() : this.#work();
+      this.#options.log.info(
+        { informers: informers.length, workers: this.workerCount },
+        'Caches synced, starting the workers',
+      );
+    const workers = signal.aborted ? [] : Array.from({ length: this.workerCount }, () => this.#work());
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
     this.#queue.shutDown();
-    // The worker exits after its in-flight reconcile: shutDown only makes the *next* get() return undefined.
-    await Promise.all([worker, ...running]);
+    // Each worker exits after its in-flight reconcile: shutDown only makes the *next* get() return undefined.
+    await Promise.all([...workers, ...running]);
   }
 
   async #work(): Promise<void> {
