@@ -99,12 +99,10 @@ describe('controller flags', () => {
 });
 
 describe('scopes and templates', () => {
-  it('strict fails on rename; namespace-wide survives a rename; cluster-wide survives a namespace move', async () => {
+  it('strict fails on rename; namespace-wide survives a rename but not a namespace move; cluster-wide survives a namespace move', async () => {
     const ns = await createTestNamespace({ prefix: 'ctl-scope-' });
-    const controller = await controllerIn(ns, [
-      '--additional-namespaces',
-      await createTestNamespace({ prefix: 'ctl-scope2-' }),
-    ]);
+    const ns2 = await createTestNamespace({ prefix: 'ctl-scope2-' });
+    const controller = await controllerIn(ns, ['--additional-namespaces', ns2]);
     const strict = await sealWith(controller, plainSecret(ns, 'strict', { foo: 'bar' }));
     strict.metadata.name = 'strict-renamed';
     await createSealedSecret(strict);
@@ -121,6 +119,16 @@ describe('scopes and templates', () => {
     clusterWide.metadata = { ...clusterWide.metadata, name: 'cw-moved', namespace: ns };
     await createSealedSecret(clusterWide);
 
+    const nsWideMoved = await sealWith(
+      controller,
+      plainSecret(ns, 'nsw-moved', { foo: 'bar' }, { annotations: { [NAMESPACE_WIDE]: 'true' } }),
+    );
+    nsWideMoved.metadata.namespace = ns2;
+    await createSealedSecret(nsWideMoved);
+
+    const movedFailed = await waitForSynced(ns2, 'nsw-moved', (c) => c.status === 'False');
+    expect(movedFailed.status?.conditions?.[0]?.message).toBe('no key could decrypt secret (foo)');
+    expect(await getSecret(ns2, 'nsw-moved')).toBeUndefined();
     const failed = await waitForSynced(ns, 'strict-renamed', (c) => c.status === 'False');
     expect(failed.status?.conditions?.[0]?.message).toBe('no key could decrypt secret (foo)');
     await waitForSynced(ns, 'nsw-renamed', (c) => c.status === 'True');

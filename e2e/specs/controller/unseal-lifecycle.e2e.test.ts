@@ -159,6 +159,75 @@ describe('the controller against a real API server', () => {
     expect(patched?.metadata.ownerReferences ?? []).toHaveLength(0);
   });
 
+  it('managed + patch: adopted and merged; patch only on an empty Secret: merged, not adopted (compat §9.4 #5, #6)', async () => {
+    await createSecret(
+      plainSecret(
+        ns,
+        'managed-patched',
+        { foo: 'old', foo2: 'kept' },
+        { labels: { keep: 'l' }, annotations: { [MANAGED]: 'true', [PATCH]: 'true' } },
+      ),
+    );
+    await createSecret({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'patched-empty', namespace: ns, annotations: { [PATCH]: 'true' } },
+    });
+    await createSealedSecret(await seal('managed-patched', { foo: 'new' }, { labels: { app: 'new' } }));
+    await createSealedSecret(await seal('patched-empty', { foo: 'new' }, { labels: { app: 'new' } }));
+
+    await waitForSynced(ns, 'managed-patched', (c) => c.status === 'True');
+    const adopted = await getSecret(ns, 'managed-patched');
+    expect(decode(adopted?.data)).toEqual({ foo: 'new', foo2: 'kept' });
+    expect(adopted?.metadata.labels).toEqual({ keep: 'l', app: 'new' });
+    expect(adopted?.metadata.annotations).toEqual({ [MANAGED]: 'true', [PATCH]: 'true' });
+    expect(adopted?.metadata.ownerReferences).toHaveLength(1);
+
+    await waitForSynced(ns, 'patched-empty', (c) => c.status === 'True');
+    const merged = await getSecret(ns, 'patched-empty');
+    expect(decode(merged?.data)).toEqual({ foo: 'new' });
+    expect(merged?.metadata.labels).toEqual({ app: 'new' });
+    expect(merged?.metadata.ownerReferences ?? []).toHaveLength(0);
+  });
+
+  it('re-creation: an unowned managed Secret comes back; patch-only and unannotated ones stay deleted (compat §9.4 #7)', async () => {
+    const skipOwner = 'sealedsecrets.bitnami.com/skip-set-owner-references';
+    await createSealedSecret(
+      await seal(
+        'unowned-managed',
+        { foo: 'bar' },
+        { annotations: { [skipOwner]: 'true', [MANAGED]: 'true' } },
+      ),
+    );
+    const first = await waitFor(() => getSecret(ns, 'unowned-managed'));
+    expect(first.metadata.ownerReferences ?? []).toHaveLength(0);
+    await deleteSecret(ns, 'unowned-managed');
+    const again = await waitFor(async () => {
+      const s = await getSecret(ns, 'unowned-managed');
+      return s !== undefined && s.metadata.uid !== first.metadata.uid ? s : undefined;
+    });
+    expect(decode(again.data)).toEqual({ foo: 'bar' });
+
+    await createSecret(plainSecret(ns, 'patch-only', { mine: 'x' }, { annotations: { [PATCH]: 'true' } }));
+    await createSealedSecret(await seal('patch-only', { foo: 'bar' }));
+    await waitForSynced(ns, 'patch-only', (c) => c.status === 'True');
+    await createSecret(plainSecret(ns, 'plain', { mine: 'x' }));
+    await createSealedSecret(await seal('plain', { foo: 'bar' }));
+    await waitForSynced(ns, 'plain', (c) => c.status === 'False');
+    // Its retries would create the Secret once it is gone: wait until they are spent.
+    await waitFor(() =>
+      controller
+        .output()
+        .split('\n')
+        .some((line) => line.includes(`"${ns}/plain"`) && line.includes('giving up')),
+    );
+    await deleteSecret(ns, 'patch-only');
+    await deleteSecret(ns, 'plain');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await getSecret(ns, 'patch-only')).toBeUndefined();
+    expect(await getSecret(ns, 'plain')).toBeUndefined();
+  });
+
   it('makes a Secret immutable and reports a later data change as a terminal ErrUpdateFailed', async () => {
     const created = await createSealedSecret(
       await seal('immutable', { foo: 'bar' }, {}, { immutable: true }),
