@@ -7,7 +7,8 @@ import { DecryptPool } from './crypto/decrypt-pool.js';
 import { ControllerError, errorMessage } from './errors.js';
 import { buildMetricsServer, buildServer, parseListenAddress } from './http/server.js';
 import { ACTIVE_KEY_SELECTOR, KeyStore } from './keys/key-store.js';
-import { ClientNodeGateway, loadKubeConfig } from './kube/client-node-gateway.js';
+import { loadApiAccess } from './kube/api-access.js';
+import { ClientNodeGateway } from './kube/client-node-gateway.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { isKubeError } from './kube/kube-errors.js';
 import type { KubeGateway } from './kube/kube-gateway.js';
@@ -107,7 +108,7 @@ async function runWithConfig(
   const clock = systemClock;
   const namespace = ownNamespace(config);
   const metrics = new ControllerMetrics(io.version ?? 'UNKNOWN');
-  const kc = loadKubeConfig({ kubeconfig: config.kubeconfig, env });
+  const kc = await loadApiAccess({ kubeconfig: config.kubeconfig, env });
   const gateway = new ClientNodeGateway(kc, {
     qps: config.kubeclientQps,
     burst: config.kubeclientBurst,

@@ -138,7 +138,7 @@ describe('DecryptPool', () => {
     }
   });
 
-  it('keyTryOrder: the object\'s key, then most recent global successes, then newest first', () => {
+  it("keyTryOrder: the object's key, then most recent global successes, then newest first", () => {
     const keys = [1, 2, 3, 4].map((i) => entry(otherKey, i, `k${i}`));
     // Distinct fingerprints without generating keys: the order only looks at fingerprints and times.
     const ring = KeyRing.of(keys.map((k, i) => ({ ...k, fingerprint: `f${i + 1}` })));

@@ -191,11 +191,7 @@ export class DecryptPool {
     this.#lastKey.delete(objectKey);
   }
 
-  #request(
-    rsaBlock: Uint8Array,
-    label: Uint8Array,
-    order: readonly string[],
-  ): Promise<WorkerReply> {
+  #request(rsaBlock: Uint8Array, label: Uint8Array, order: readonly string[]): Promise<WorkerReply> {
     if (this.#closed) return Promise.reject(noKey());
     const worker = this.#workers.reduce((best, w) => (w.inFlight < best.inFlight ? w : best));
     const id = this.#nextId++;

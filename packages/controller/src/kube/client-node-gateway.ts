@@ -1,9 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { SealedSecret, Secret } from '@ssts/core';
 import { errorMessage } from '../errors.js';
+import type { ApiAccess } from './api-access.js';
 import { KubeError, kubeErrorFromResponse } from './kube-errors.js';
 import type {
   EventRepeat,
@@ -18,21 +19,9 @@ import type {
 import { TokenBucket } from './token-bucket.js';
 
 export interface ClientNodeGatewayOptions {
-  /** Explicit kubeconfig path; empty → in-cluster service account, else KUBECONFIG / ~/.kube/config. */
-  readonly kubeconfig: string;
   readonly qps: number;
   readonly burst: number;
   readonly userAgent: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
-
-/** Loads credentials the way upstream does (in-cluster first), or from `--kubeconfig` for out-of-cluster runs. */
-export function loadKubeConfig(options: Pick<ClientNodeGatewayOptions, 'kubeconfig' | 'env'>): KubeConfig {
-  const kc = new KubeConfig();
-  if (options.kubeconfig !== '') kc.loadFromFile(options.kubeconfig);
-  else if (options.env['KUBERNETES_SERVICE_HOST'] !== undefined) kc.loadFromCluster();
-  else kc.loadFromDefault();
-  return kc;
 }
 
 /** The namespace of the kubeconfig's current context, if it names one. */
@@ -56,18 +45,19 @@ function objectPath(resource: WatchedResource, namespace: string, name: string):
 }
 
 /**
- * KubeGateway over the API server's REST interface. client-node's KubeConfig supplies server, TLS material and
- * credentials (including exec/OIDC token refresh); requests are plain JSON so objects keep their wire shape (no
- * Date conversion, unknown fields preserved). Client-side rate limiting follows --kubeclient-qps/--kubeclient-burst.
+ * KubeGateway over the API server's REST interface. An ApiAccess (ours for static credentials, client-node's
+ * KubeConfig for plugins) supplies server, TLS material and credentials; requests are plain JSON so objects keep
+ * their wire shape (no Date conversion, unknown fields preserved). Client-side rate limiting follows
+ * --kubeclient-qps/--kubeclient-burst.
  */
 export class ClientNodeGateway implements KubeGateway {
-  readonly #kc: KubeConfig;
+  readonly #kc: ApiAccess;
   readonly #server: URL;
   readonly #limiter: TokenBucket | undefined;
   readonly #userAgent: string;
   #agent: http.Agent | undefined;
 
-  constructor(kc: KubeConfig, options: Pick<ClientNodeGatewayOptions, 'qps' | 'burst' | 'userAgent'>) {
+  constructor(kc: ApiAccess, options: ClientNodeGatewayOptions) {
     const cluster = kc.getCurrentCluster();
     if (cluster === null) throw new KubeError('Unknown', 'the kubeconfig has no current cluster');
     this.#kc = kc;

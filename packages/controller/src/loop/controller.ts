@@ -12,7 +12,7 @@ import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { Logger } from '../log.js';
 import { isControlledBy } from '../reconcile/decide.js';
 import type { Outcome } from '../reconcile/reconcile.js';
-import { Informer, objectKey } from './informers.js';
+import { Informer, objectKey, secretMetadataOnly, withoutBookkeeping } from './informers.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
@@ -78,6 +78,7 @@ export class Controller {
           ...common,
           resource: 'sealedsecrets',
           scope: { ...selector, ...(namespace !== undefined && { namespace }) },
+          transform: withoutBookkeeping,
           handlers: {
             onAdd: (ss) => this.#queue.add(objectKey(ss)),
             onUpdate: (previous, current) => {
@@ -99,6 +100,8 @@ export class Controller {
               ...common,
               resource: 'secrets',
               scope: { ...selector, ...(namespace !== undefined && { namespace }) },
+              // Only deletions are handled, and they need the metadata alone.
+              transform: secretMetadataOnly,
               handlers: { onDelete: (secret) => this.#onSecretDeleted(secret) },
             }),
         );

@@ -27,6 +27,35 @@ export interface InformerOptions<R extends WatchedResource> {
   /** Backoff after a failed list/watch: doubles from `minBackoffMs` up to `maxBackoffMs`, with jitter. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * Applied to every listed or watched object before it is cached or handed to a handler (client-go's
+   * SetTransform), so fields nobody reads (managedFields, Secret data) do not stay in memory.
+   */
+  readonly transform?: (object: ResourceOfKind[R]) => ResourceOfKind[R];
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * The informer transform for cached objects: drops `metadata.managedFields` and kubectl's last-applied annotation
+ * (often larger than the object itself). A status PUT without managedFields keeps the server's (the API server
+ * only replaces them when the field is sent), and the status subresource ignores metadata.
+ */
+export function withoutBookkeeping<T extends { metadata: object }>(object: T): T {
+  const metadata = object.metadata as { managedFields?: unknown; annotations?: Record<string, string> };
+  delete metadata.managedFields;
+  if (metadata.annotations !== undefined && LAST_APPLIED in metadata.annotations) {
+    delete metadata.annotations[LAST_APPLIED];
+  }
+  return object;
+}
+
+/** withoutBookkeeping and no `data`/`stringData`: for Secrets watched only to notice deletions. */
+export function secretMetadataOnly<T extends { metadata: object }>(object: T): T {
+  const secret = withoutBookkeeping(object) as { data?: unknown; stringData?: unknown };
+  delete secret.data;
+  delete secret.stringData;
+  return object;
 }
 
 export function objectKey(object: { metadata: { namespace?: string; name?: string } }): string {
@@ -127,7 +156,9 @@ export class Informer<R extends WatchedResource> {
       this.#options.scope,
     );
     const seen = new Set<string>();
-    for (const item of items) {
+    const transform = this.#options.transform;
+    for (const listed of items) {
+      const item = transform === undefined ? listed : transform(listed);
       const key = objectKey(item);
       seen.add(key);
       const previous = this.#cache.get(key);
@@ -149,8 +180,10 @@ export class Informer<R extends WatchedResource> {
     return resourceVersion;
   }
 
-  #apply(event: WatchEvent<ResourceOfKind[R]>): void {
-    if (event.type === 'BOOKMARK') return;
+  #apply(received: WatchEvent<ResourceOfKind[R]>): void {
+    if (received.type === 'BOOKMARK') return;
+    const transform = this.#options.transform;
+    const event = transform === undefined ? received : { ...received, object: transform(received.object) };
     const key = objectKey(event.object);
     const previous = this.#cache.get(key);
     if (event.type === 'DELETED') {
