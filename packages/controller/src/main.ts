@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { unsealSealedSecret, type SealedSecret } from '@ssts/core';
 import { systemClock } from './clock.js';
 import { parseControllerConfig, type ControllerConfig } from './config.js';
@@ -105,6 +106,9 @@ async function runWithConfig(
   io: ProcessIo,
   log: Logger,
 ): Promise<void> {
+  // Measured (README: Performance): V8 grows the heap less eagerly and the idle controller stays smaller. Of the
+  // heap flags only this one still works after start-up; --max-semi-space-size and friends need the command line.
+  setFlagsFromString('--optimize-for-size');
   const clock = systemClock;
   const namespace = ownNamespace(config);
   const metrics = new ControllerMetrics(io.version ?? 'UNKNOWN');

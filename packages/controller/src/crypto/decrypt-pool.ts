@@ -25,7 +25,8 @@ parentPort.on('message', (message) => {
         { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: Buffer.from(label) },
         rsaBlock,
       );
-      parentPort.postMessage({ id, index, sessionKey, attempts });
+      parentPort.postMessage({ id, index, sessionKey: new Uint8Array(sessionKey), attempts });
+      sessionKey.fill(0);
       return;
     } catch {
       // Wrong key or label: try the next one, like upstream's loop over all private keys.
@@ -175,7 +176,12 @@ export class DecryptPool {
       const result = await this.#request(rsaBlock, label, order);
       if (result.index < 0 || result.sessionKey === undefined) throw noKey();
       const fingerprint = order[result.index];
-      const plaintext = gcmOpen(Buffer.from(result.sessionKey), sealed);
+      const { sessionKey } = result;
+      // A view, not a copy, so gcmOpen's zeroing wipes the only copy on this thread.
+      const plaintext = gcmOpen(
+        Buffer.from(sessionKey.buffer, sessionKey.byteOffset, sessionKey.byteLength),
+        sealed,
+      );
       if (plaintext !== undefined && fingerprint !== undefined) {
         this.#lastKey.set(objectKey, fingerprint);
         this.#lastSuccess.set(fingerprint, ++this.#successes);
@@ -198,7 +204,15 @@ export class DecryptPool {
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.inFlight++;
-      worker.worker.postMessage({ type: 'decrypt', id, rsaBlock, label, order });
+      // Copies of exactly the bytes needed: posting a view serializes its whole ArrayBuffer, which for pooled
+      // Buffers (base64 decoding, short labels) is an 8 KiB slab per field.
+      worker.worker.postMessage({
+        type: 'decrypt',
+        id,
+        rsaBlock: new Uint8Array(rsaBlock),
+        label: new Uint8Array(label),
+        order,
+      });
     });
   }
 
