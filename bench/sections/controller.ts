@@ -199,12 +199,12 @@ function syncMissNote(
     `${fmt((100 * decrypts) / ceiling.unsealAllCoresOpsPerSec)}% of what the decrypt pool did on ${cores} cores in ` +
     `section 1 (${fmt(ceiling.unsealAllCoresOpsPerSec)}/s). It wrote about ${fmt(writes)} objects/s (the Secret and ` +
     `the status of each) to an API server that accepted ${fmt(apiRate)} creates/s from the benchmark. Neither the ` +
-    'crypto nor the API server was saturated: the controller reconciles one SealedSecret at a time (one worker, ' +
-    'like upstream), so each object waits for its decryptions and then for two API round trips before the next ' +
-    "one starts, and the pool sits idle during the round trips (section 5's profile shows how idle). Running " +
-    'a few reconciles concurrently (different objects; the queue already dedupes keys), or decrypting the next ' +
-    'objects while the current one is being written, would close most of it; on 2 shared cores the control ' +
-    "plane's own CPU use still sets a floor above the pure crypto time."
+    'crypto nor the API server was saturated. The controller runs several reconciles at once (`--workers`, 4 per ' +
+    'CPU by default), but every object still costs four API calls on its main thread (GET and create of the ' +
+    'Secret, the event, the status write, as upstream), and that thread shares the cores with kube-apiserver and ' +
+    "etcd (section 5's profile shows the split). Fewer calls per object (no GET before a create when the " +
+    'informer cache already says the Secret is absent, batched or skipped events for first-time successes) would ' +
+    "close part of it; on 2 shared cores the control plane's own CPU use sets a floor above the pure crypto time."
   );
 }
 
