@@ -1,25 +1,16 @@
-import type { ObjectMeta, OwnerReference, SealedSecret, Secret } from '@ssts/core';
+import {
+  OBJECT_META_FIELDS,
+  type ObjectMeta,
+  type OwnerReference,
+  type SealedSecret,
+  type Secret,
+} from '@ssts/core';
 
 /** A JSON value whose object keys are already in output order. */
 export type Ordered = string | number | boolean | null | Ordered[] | { [key: string]: Ordered };
 
-const META_ORDER = [
-  'name',
-  'generateName',
-  'namespace',
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-] as const;
+// ObjectMeta fields in Go's serialization order, shared with the core's parser.
+const META_ORDER = OBJECT_META_FIELDS;
 
 const OWNER_ORDER = ['apiVersion', 'kind', 'name', 'uid', 'controller', 'blockOwnerDeletion'] as const;
 
