@@ -8,9 +8,10 @@ process.once('SIGTERM', () => stop.abort());
 // Upstream only handles SIGTERM; SIGINT is handled too so Ctrl-C stops an out-of-cluster run gracefully.
 process.once('SIGINT', () => stop.abort());
 
+// Like a `go install` build of upstream, which reports its module version (`v0.36.6`), and like our kubeseal.
 const version =
   process.env['SEALED_SECRETS_VERSION_STAMP'] ||
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+  `v${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}`;
 
 try {
   const code = await runController(process.argv.slice(2), process.env, {
