@@ -178,7 +178,8 @@ export function lex(input: string): Item[] {
     return 'inside';
   };
 
-  const lexQuote = (): boolean => {
+  // A "..." string or a '...' character constant: backslash escapes, no newline before the closing quote.
+  const lexQuoted = (quote: '"' | "'", typ: 'string' | 'charConstant', unterminated: string): boolean => {
     for (;;) {
       const c = input[pos++];
       if (c === '\\') {
@@ -187,16 +188,16 @@ export function lex(input: string): Item[] {
           pos++;
           continue;
         }
-        error('unterminated quoted string');
+        error(unterminated);
         return false;
       }
       if (c === undefined || c === '\n') {
-        error('unterminated quoted string');
+        error(unterminated);
         return false;
       }
-      if (c === '"') break;
+      if (c === quote) break;
     }
-    emit('string');
+    emit(typ);
     return true;
   };
 
@@ -208,28 +209,6 @@ export function lex(input: string): Item[] {
     }
     pos = x + 1;
     emit('rawString');
-    return true;
-  };
-
-  const lexChar = (): boolean => {
-    for (;;) {
-      const c = input[pos++];
-      if (c === '\\') {
-        const n = input[pos];
-        if (n !== undefined && n !== '\n') {
-          pos++;
-          continue;
-        }
-        error('unterminated character constant');
-        return false;
-      }
-      if (c === undefined || c === '\n') {
-        error('unterminated character constant');
-        return false;
-      }
-      if (c === "'") break;
-    }
-    emit('charConstant');
     return true;
   };
 
@@ -370,7 +349,7 @@ export function lex(input: string): Item[] {
           emit('pipe');
           break;
         case '"':
-          ok = lexQuote();
+          ok = lexQuoted('"', 'string', 'unterminated quoted string');
           break;
         case '`':
           ok = lexRawQuote();
@@ -379,7 +358,7 @@ export function lex(input: string): Item[] {
           ok = lexWord('variable');
           break;
         case "'":
-          ok = lexChar();
+          ok = lexQuoted("'", 'charConstant', 'unterminated character constant');
           break;
         case '(':
           emit('leftParen');
