@@ -30,4 +30,6 @@ bash tools/controlplane/build.sh >/dev/null
 # the oracles of the interop tests.
 bash tools/helm/build.sh >/dev/null
 bash tools/upstream/build.sh >/dev/null
+# v0.36.6 too: the migration test starts from its controller and keys.
+bash tools/upstream/build.sh 0.36.6 >/dev/null
 echo "setup: done (node $(node --version), pnpm $(pnpm --version))" >&2

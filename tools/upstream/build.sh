@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Builds the upstream Go kubeseal and controller (github.com/bitnami-labs/sealed-secrets) from the Go module
+# Builds the upstream Go kubeseal and controller (module github.com/bitnami-labs/sealed-secrets) from the Go module
 # proxy into a per-user cache outside the repository, for the interop e2e tests (an oracle: nothing of upstream
 # is copied into this repository). A second run is a no-op. The last stdout line is UPSTREAM_BIN=<dir>; progress
 # goes to stderr. Exit code 3: no Go >= 1.24 (from find-go.sh); the module itself asks for a newer toolchain,
 # which `go` downloads through the proxy unless GOTOOLCHAIN=local.
+#
+# Usage: build.sh [VERSION]   (default: SEALED_SECRETS_VERSION from the environment, then the file of that name)
+#
+# Since v0.38.0 the module's go.mod declares github.com/bitnami/sealed-secrets, so `go install …@v0.40.0` refuses
+# the path mismatch (and the new path's @v/list answers 403 here). What works for every version: download the
+# module's source into the module cache, copy that read-only tree to a writable folder and `go build` inside it.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-SV=${SEALED_SECRETS_VERSION:-$(cat SEALED_SECRETS_VERSION)}
+SV=${1:-${SEALED_SECRETS_VERSION:-$(cat SEALED_SECRETS_VERSION)}}
+SV=${SV#v}
 CACHE_ROOT=${SSTS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sealed-secrets-ts}
 OUT=${UPSTREAM_BIN:-$CACHE_ROOT/upstream/v$SV}
 BINS=(kubeseal controller)
@@ -26,7 +33,7 @@ if all_present; then echo "UPSTREAM_BIN=$OUT"; exit 0; fi
 mkdir -p "$OUT"
 # Serialise concurrent builds (two test runs started together).
 if command -v flock >/dev/null 2>&1; then
-  exec 9>"$OUT/.build.lock"
+  exec 9>"$OUT/.lock"
   flock 9
   if all_present; then echo "UPSTREAM_BIN=$OUT"; exit 0; fi
 fi
@@ -37,13 +44,15 @@ ldflags="-s -w -X main.VERSION=v$SV"
 
 rm -rf "$OUT"/.build.*
 tmp=$(mktemp -d "$OUT/.build.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 echo "upstream: building sealed-secrets v$SV (kubeseal, controller) with $("$GO" env GOVERSION) into $OUT" >&2
 start=$(date +%s)
-# The module has no replace directives, so `go install pkg@version` builds it as released (its own go.sum).
-GOBIN=$tmp "$GO" install -p "${BUILD_PARALLELISM:-2}" -ldflags "$ldflags" \
-  "$M/cmd/kubeseal@v$SV" "$M/cmd/controller@v$SV" >&2
+dir=$(GOFLAGS=-mod=mod "$GO" mod download -json "$M@v$SV" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -n "$dir" ] && [ -d "$dir" ] || { echo "upstream: go mod download gave no source tree for $M@v$SV" >&2; exit 1; }
+cp -R "$dir" "$tmp/src"
+chmod -R u+w "$tmp/src"
+(cd "$tmp/src" && "$GO" build -p "${BUILD_PARALLELISM:-2}" -ldflags "$ldflags" -o "$tmp/" ./cmd/kubeseal ./cmd/controller) >&2
 
 "$tmp/kubeseal" --version | grep -q "v$SV" || { echo "upstream: kubeseal reports the wrong version" >&2; exit 1; }
 "$tmp/controller" --version 2>&1 | grep -q "v$SV" || { echo "upstream: controller reports the wrong version" >&2; exit 1; }
