@@ -13,6 +13,8 @@ export type CoreErrorCode =
   | 'INVALID_KEY' // private key PEM / key Secret cannot be used
   | 'INVALID_CERT' // certificate PEM cannot be used
   | 'CERT_EXPIRED'
+  | 'INVALID_DOCUMENT' // an input stream (YAML/JSON) is malformed
+  | 'DOCUMENT_LIMIT' // an input stream is over a size, depth, token or document bound
   | 'NOT_IMPLEMENTED';
 
 export class SealedSecretsError extends Error {

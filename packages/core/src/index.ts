@@ -16,3 +16,4 @@ export * from './keys/key-secret.js';
 export * from './seal/seal.js';
 export * from './unseal/unseal.js';
 export * from './template/render.js';
+export * from './documents/index.js';

@@ -38,10 +38,11 @@ const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
  * /readyz. Like upstream, handlers accept any method. Not listening: the caller calls `listen`.
  */
 export function buildServer(deps: ServerDeps) {
+  const bodyLimit = deps.bodyLimitBytes ?? 1024 * 1024;
   const app = fastify({
     loggerInstance: deps.log,
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
+    bodyLimit,
     requestTimeout: deps.readTimeoutMs,
     connectionTimeout: Math.max(deps.readTimeoutMs, deps.writeTimeoutMs),
     return503OnClosing: true,
@@ -118,7 +119,7 @@ export function buildServer(deps: ServerDeps) {
       }
       let ss: SealedSecret;
       try {
-        ss = parsePostedSealedSecret(bodyOf(request), { singleDocument: true });
+        ss = await parsePostedSealedSecret(bodyOf(request), { singleDocument: true, maxBytes: bodyLimit });
       } catch (error) {
         request.log.info({ error: errorMessage(error) }, 'Cannot decode the posted SealedSecret');
         return reply.code(500).send();
@@ -137,7 +138,10 @@ export function buildServer(deps: ServerDeps) {
     url: '/v1/rotate',
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       try {
-        const posted = parsePostedSealedSecret(bodyOf(request), { singleDocument: false });
+        const posted = await parsePostedSealedSecret(bodyOf(request), {
+          singleDocument: false,
+          maxBytes: bodyLimit,
+        });
         const rotated = await rotateSealedSecret(posted, {
           unseal: deps.unseal,
           latestPublicKey: deps.latestPublicKey,

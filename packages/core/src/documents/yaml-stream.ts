@@ -1,0 +1,114 @@
+import type { CST, Document } from 'yaml';
+import type * as YamlLib from './yaml-lib.js';
+import { DocumentError } from './document-error.js';
+import { tooDeep, tooManyDocuments } from './json-stream.js';
+import type { DocumentLimits } from './limits.js';
+
+type Yaml = typeof YamlLib;
+
+let yamlModule: Promise<Yaml> | undefined;
+/** Loaded on first use: a CLI that only reads JSON never pays for the YAML library. */
+function loadYaml(): Promise<Yaml> {
+  yamlModule ??= import('./yaml-lib.js');
+  return yamlModule;
+}
+
+const NOT_CONTENT = new Set(['doc-mode', 'space', 'newline', 'comment', 'byte-order-mark', 'directive-line']);
+const CONTENT = (type: string | null): boolean => type === null || !NOT_CONTENT.has(type);
+const BLOCK_INDICATORS = new Set(['seq-item-ind', 'explicit-key-ind', 'map-value-ind']);
+
+/**
+ * Depth of a CST token, walked with an explicit stack: the CST itself is built iteratively by the library's
+ * parser, but composing it into nodes recurses, so nothing deeper than the limit may reach the composer.
+ */
+function cstDepth(root: CST.Token, limit: number): number {
+  let max = 0;
+  const stack: [CST.Token, number][] = [[root, 0]];
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [token, depth] = entry;
+    let here = depth;
+    if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') here++;
+    if (here > max) {
+      max = here;
+      if (max > limit) return max;
+    }
+    if (token.type === 'document') {
+      for (const child of token.value === undefined ? [] : [token.value]) stack.push([child, here]);
+    } else if ('items' in token && Array.isArray(token.items)) {
+      for (const item of token.items as CST.CollectionItem[]) {
+        if (item.key) stack.push([item.key, here]);
+        if (item.value) stack.push([item.value, here]);
+      }
+    }
+  }
+  return max;
+}
+
+/**
+ * Reads a YAML stream within the limits: one lexer pass feeds the library's (iterative) parser token by token and
+ * stops at the first bound that is crossed (token count, flow nesting, block indicators on one line, document
+ * count); each document's CST depth is checked before the recursive composer sees it.
+ */
+export async function parseYamlStream(text: string, limits: DocumentLimits): Promise<unknown[]> {
+  const { Composer, CST: cst, Lexer, Parser } = await loadYaml();
+  const options = { prettyErrors: false, uniqueKeys: false } as const;
+  const parser = new Parser();
+  const composer = new Composer(options);
+  const documents: Document.Parsed[] = [];
+  const take = (token: CST.Token): void => {
+    if (token.type === 'document' && cstDepth(token, limits.maxDepth) > limits.maxDepth) {
+      throw tooDeep(documents.length + 1, limits);
+    }
+    for (const doc of composer.next(token)) documents.push(doc);
+  };
+
+  let tokens = 0;
+  let flowDepth = 0;
+  let lineIndicators = 0;
+  // The number of the document being read (for messages and the document bound), counted like the composer does.
+  let index = 1;
+  let docOpen = false;
+  let docEnded = false;
+  for (const lexeme of new Lexer().lex(text)) {
+    if (++tokens > limits.maxYamlTokens) {
+      throw new DocumentError(
+        'DOCUMENT_LIMIT',
+        `document ${index}: more than ${limits.maxYamlTokens} YAML tokens`,
+      );
+    }
+    const type = cst.tokenType(lexeme);
+    if (type === 'doc-start' || (docEnded && CONTENT(type))) {
+      if (docOpen || docEnded) index++;
+      if (index > limits.maxDocuments) throw tooManyDocuments(limits);
+      docOpen = true;
+      docEnded = false;
+    } else if (type === 'doc-end') {
+      docEnded = true;
+      docOpen = false;
+    } else if (CONTENT(type)) docOpen = true;
+    if (type === 'flow-map-start' || type === 'flow-seq-start') flowDepth++;
+    else if (type === 'flow-map-end' || type === 'flow-seq-end') flowDepth = Math.max(0, flowDepth - 1);
+    else if (type === 'newline') lineIndicators = 0;
+    else if (flowDepth === 0 && type !== null && BLOCK_INDICATORS.has(type)) lineIndicators++;
+    if (flowDepth + lineIndicators > limits.maxDepth) throw tooDeep(index, limits);
+    for (const token of parser.next(lexeme)) take(token);
+  }
+  for (const token of parser.end()) take(token);
+  for (const doc of composer.end(false, text.length)) documents.push(doc);
+
+  return documents.map((doc, n) => {
+    const problem = doc.errors[0];
+    if (problem !== undefined) {
+      const reason = problem.message.split('\n')[0] ?? problem.message;
+      throw new DocumentError('INVALID_DOCUMENT', `document ${n + 1}: invalid YAML: ${reason}`, {
+        cause: problem,
+      });
+    }
+    try {
+      return doc.toJS({ maxAliasCount: limits.maxAliasCount }) as unknown;
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+      throw new DocumentError('DOCUMENT_LIMIT', `document ${n + 1}: invalid YAML: ${reason}`, { cause });
+    }
+  });
+}
