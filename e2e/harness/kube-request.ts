@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { KubeApiError } from './errors.js';
 
@@ -13,6 +14,8 @@ export interface KubeEndpoint {
 export interface KubeResponse {
   status: number;
   body: string;
+  /** Response headers (lower-case names), e.g. `warning` for PodSecurity warnings. */
+  headers: IncomingHttpHeaders;
 }
 
 export interface KubeRequestOptions {
@@ -50,7 +53,11 @@ export function kubeRequest(
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
+          }),
         );
         res.on('error', reject);
       },
