@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest';
+import { createTestNamespace, kubeEndpoint, kubeJson, waitFor } from '../../helpers/index.js';
+import {
+  controllerForTest,
+  createSealedSecret,
+  deleteSealedSecret,
+  getSealedSecret,
+  plainSecret,
+  replaceSealedSecret,
+  sealWith,
+  waitForSynced,
+  type RunningController,
+  type SealedSecret,
+} from '../controller/support.js';
+import { argoCdSealedSecretHealth, WAITING_MESSAGE, type SealedSecretHealthInput } from './argocd-health.js';
+
+// docs/argocd.md: Argo CD's health assessment of SealedSecrets, held against statuses written by the real
+// controller on the local control plane.
+
+describe('the Argo CD rules themselves (docs/argocd.md)', () => {
+  const synced = (status: string, message?: string) => ({
+    type: 'Synced',
+    status,
+    ...(message === undefined ? {} : { message }),
+  });
+  const cases: [string, SealedSecretHealthInput, string, string][] = [
+    ['no status yet', { metadata: { generation: 1 } }, 'Progressing', WAITING_MESSAGE],
+    [
+      'Synced=True for the current generation',
+      { metadata: { generation: 1 }, status: { observedGeneration: 1, conditions: [synced('True')] } },
+      'Healthy',
+      '',
+    ],
+    [
+      'Synced=False for the current generation',
+      {
+        metadata: { generation: 3 },
+        status: { observedGeneration: 3, conditions: [synced('False', 'no key could decrypt secret (a)')] },
+      },
+      'Degraded',
+      'no key could decrypt secret (a)',
+    ],
+    [
+      'Synced=True for an older generation',
+      { metadata: { generation: 2 }, status: { observedGeneration: 1, conditions: [synced('True')] } },
+      'Progressing',
+      WAITING_MESSAGE,
+    ],
+    [
+      'Synced=False for an older generation',
+      { metadata: { generation: 2 }, status: { observedGeneration: 1, conditions: [synced('False', 'x')] } },
+      'Progressing',
+      WAITING_MESSAGE,
+    ],
+    [
+      'a condition without observedGeneration',
+      { metadata: { generation: 1 }, status: { conditions: [synced('True')] } },
+      'Progressing',
+      WAITING_MESSAGE,
+    ],
+    [
+      'Synced=Unknown',
+      { metadata: { generation: 1 }, status: { observedGeneration: 1, conditions: [synced('Unknown')] } },
+      'Progressing',
+      WAITING_MESSAGE,
+    ],
+    [
+      'being deleted, held by finalizers',
+      {
+        metadata: {
+          generation: 1,
+          deletionTimestamp: '2026-01-01T00:00:00Z',
+          finalizers: ['a.example/x', 'b'],
+        },
+        status: { observedGeneration: 1, conditions: [synced('True')] },
+      },
+      'Progressing',
+      'Pending deletion; blocked by finalizers: a.example/x, b',
+    ],
+    [
+      'being deleted, no finalizer left',
+      { metadata: { generation: 1, deletionTimestamp: '2026-01-01T00:00:00Z' } },
+      'Progressing',
+      'Pending deletion',
+    ],
+  ];
+  it.each(cases)('%s', (_name, input, status, message) => {
+    expect(argoCdSealedSecretHealth(input)).toStrictEqual({ status, message });
+  });
+});
+
+async function sealedFor(controller: RunningController, ns: string, name: string, value: string) {
+  return sealWith(controller, plainSecret(ns, name, { password: value }));
+}
+
+async function health(ns: string, name: string) {
+  const ss = await getSealedSecret(ns, name);
+  if (ss === undefined) throw new Error(`${ns}/${name} is gone`);
+  return { ss, health: argoCdSealedSecretHealth(ss) };
+}
+
+/** Waits until the controller has observed `generation` and written a Synced verdict for it. */
+function observed(ns: string, name: string, generation: number): Promise<SealedSecret> {
+  return waitForSynced(
+    ns,
+    name,
+    (c, ss) => c.status !== 'Unknown' && ss.status?.observedGeneration === generation,
+  );
+}
+
+describe('Argo CD health of statuses written by our controller', () => {
+  it('fresh (no status yet) is Progressing, then Healthy once the controller unsealed it', async () => {
+    const ns = await createTestNamespace({ prefix: 'argo-fresh-' });
+    const first = await controllerForTest(ns);
+    const sealed = await sealedFor(first, ns, 'db', 's3cret');
+    // The object reaches the API server while no controller runs, so it is truly fresh.
+    await first.stop();
+    await createSealedSecret(sealed);
+    const fresh = await health(ns, 'db');
+    expect(fresh.ss.status).toBeUndefined();
+    expect(fresh.ss.metadata.generation).toBe(1);
+    expect(fresh.health).toStrictEqual({ status: 'Progressing', message: WAITING_MESSAGE });
+
+    await controllerForTest(ns);
+    const done = await observed(ns, 'db', 1);
+    expect(done.status?.conditions).toMatchObject([{ type: 'Synced', status: 'True' }]);
+    expect(argoCdSealedSecretHealth(done)).toStrictEqual({ status: 'Healthy', message: '' });
+  });
+
+  it('failed (Synced=False) is Degraded with the controller message', async () => {
+    const ns = await createTestNamespace({ prefix: 'argo-failed-' });
+    const controller = await controllerForTest(ns);
+    // Sealed (strict scope) for another name: this controller's key cannot open it under the name `db`.
+    const other = await sealedFor(controller, ns, 'other', 's3cret');
+    await createSealedSecret({ ...other, metadata: { ...other.metadata, name: 'db' } });
+    const failed = await observed(ns, 'db', 1);
+    expect(failed.status?.conditions?.[0]?.status).toBe('False');
+    expect(argoCdSealedSecretHealth(failed)).toStrictEqual({
+      status: 'Degraded',
+      message: 'no key could decrypt secret (password)',
+    });
+  });
+
+  it('updated but not yet observed is Progressing, whatever the old verdict; observed, it is Healthy', async () => {
+    const ns = await createTestNamespace({ prefix: 'argo-stale-' });
+    let controller = await controllerForTest(ns);
+    const good = await sealedFor(controller, ns, 'db', 'v1');
+    const other = await sealedFor(controller, ns, 'other', 'v1');
+    await createSealedSecret(good);
+    expect(argoCdSealedSecretHealth(await observed(ns, 'db', 1)).status).toBe('Healthy');
+
+    // A stale Synced=True: the spec changes while the controller is down.
+    await controller.stop();
+    const stored = await getSealedSecret(ns, 'db');
+    if (stored === undefined) throw new Error('db is gone');
+    await replaceSealedSecret({ ...stored, spec: other.spec });
+    const staleTrue = await health(ns, 'db');
+    expect(staleTrue.ss.metadata.generation).toBe(2);
+    expect(staleTrue.ss.status).toMatchObject({ observedGeneration: 1, conditions: [{ status: 'True' }] });
+    expect(staleTrue.health).toStrictEqual({ status: 'Progressing', message: WAITING_MESSAGE });
+
+    // The controller observes generation 2, which cannot be opened under this name: Degraded.
+    controller = await controllerForTest(ns);
+    expect(argoCdSealedSecretHealth(await observed(ns, 'db', 2))).toStrictEqual({
+      status: 'Degraded',
+      message: 'no key could decrypt secret (password)',
+    });
+
+    // A stale Synced=False: fixed while the controller is down, it is Progressing, not Degraded.
+    await controller.stop();
+    const broken = await getSealedSecret(ns, 'db');
+    if (broken === undefined) throw new Error('db is gone');
+    await replaceSealedSecret({ ...broken, spec: good.spec });
+    const staleFalse = await health(ns, 'db');
+    expect(staleFalse.ss.status).toMatchObject({ observedGeneration: 2, conditions: [{ status: 'False' }] });
+    expect(staleFalse.health.status).toBe('Progressing');
+
+    await controllerForTest(ns);
+    expect(argoCdSealedSecretHealth(await observed(ns, 'db', 3))).toStrictEqual({
+      status: 'Healthy',
+      message: '',
+    });
+  });
+
+  it('being deleted while a finalizer holds it is Progressing and names the finalizer', async () => {
+    const ns = await createTestNamespace({ prefix: 'argo-deleting-' });
+    const controller = await controllerForTest(ns);
+    const sealed = await sealedFor(controller, ns, 'db', 's3cret');
+    await createSealedSecret({
+      ...sealed,
+      metadata: { ...sealed.metadata, finalizers: ['example.com/hold'] },
+    });
+    expect(argoCdSealedSecretHealth(await observed(ns, 'db', 1)).status).toBe('Healthy');
+    await deleteSealedSecret(ns, 'db');
+    const deleting = await waitFor(
+      async () => {
+        const ss = await getSealedSecret(ns, 'db');
+        return ss?.metadata.deletionTimestamp !== undefined ? ss : undefined;
+      },
+      { timeoutMs: 10_000, description: 'the deletionTimestamp' },
+    );
+    expect(argoCdSealedSecretHealth(deleting)).toStrictEqual({
+      status: 'Progressing',
+      message: 'Pending deletion; blocked by finalizers: example.com/hold',
+    });
+    // Release it so the namespace can go.
+    await kubeJson(kubeEndpoint(), 'PATCH', `/apis/bitnami.com/v1alpha1/namespaces/${ns}/sealedsecrets/db`, {
+      body: [{ op: 'remove', path: '/metadata/finalizers' }],
+      contentType: 'application/json-patch+json',
+    });
+    await waitFor(async () => (await getSealedSecret(ns, 'db')) === undefined, {
+      timeoutMs: 10_000,
+      description: 'the SealedSecret to go',
+    });
+  });
+});
