@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { parseCertificatePem, sealSecret } from '@ssts/core';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createTestNamespace, kubeEndpoint, kubeJson, waitFor } from '../../helpers/index.js';
 import {
   controllerForTest,
@@ -12,6 +13,7 @@ import {
   type RunningController,
   type SealedSecret,
 } from '../controller/support.js';
+import { startGoController, upstreamBinaries, UPSTREAM_BUILD_TIMEOUT_MS } from '../interop/upstream.js';
 import { argoCdSealedSecretHealth, WAITING_MESSAGE, type SealedSecretHealthInput } from './argocd-health.js';
 
 // docs/argocd.md: Argo CD's health assessment of SealedSecrets, held against statuses written by the real
@@ -125,6 +127,20 @@ describe('Argo CD health of statuses written by our controller', () => {
     const done = await observed(ns, 'db', 1);
     expect(done.status?.conditions).toMatchObject([{ type: 'Synced', status: 'True' }]);
     expect(argoCdSealedSecretHealth(done)).toStrictEqual({ status: 'Healthy', message: '' });
+
+    // docs/argocd.md names the field manager to ignore (managedFieldsManagers): the controller's, on the Secret
+    // it writes and on the status subresource.
+    type Managed = { metadata: { managedFields?: { manager?: string; subresource?: string }[] } };
+    const secret = await kubeJson<Managed>(kubeEndpoint(), 'GET', `/api/v1/namespaces/${ns}/secrets/db`);
+    expect(secret.metadata.managedFields?.map((f) => f.manager)).toStrictEqual(['sealed-secrets-controller']);
+    const ss = await kubeJson<Managed>(
+      kubeEndpoint(),
+      'GET',
+      `/apis/bitnami.com/v1alpha1/namespaces/${ns}/sealedsecrets/db`,
+    );
+    expect(ss.metadata.managedFields).toContainEqual(
+      expect.objectContaining({ manager: 'sealed-secrets-controller', subresource: 'status' }),
+    );
   });
 
   it('failed (Synced=False) is Degraded with the controller message', async () => {
@@ -213,4 +229,37 @@ describe('Argo CD health of statuses written by our controller', () => {
       description: 'the SealedSecret to go',
     });
   });
+});
+
+describe('the same verdicts for the Go controller (v0.40.0, the oracle of upstream behaviour)', () => {
+  it(
+    'synced is Healthy and failed is Degraded with the same message; its field manager is `controller`',
+    async () => {
+      await upstreamBinaries();
+      const ns = await createTestNamespace({ prefix: 'argo-go-' });
+      const go = await startGoController(ns, { args: ['--key-renew-period', '0'] });
+      onTestFinished(() => go.stop());
+      const publicKey = parseCertificatePem(await go.certPem()).publicKey;
+      const seal = (name: string): SealedSecret => ({
+        ...sealSecret(plainSecret(ns, name, { password: 's3cret' }), { publicKey }),
+        apiVersion: 'bitnami.com/v1alpha1',
+        kind: 'SealedSecret',
+      });
+      await createSealedSecret(seal('good'));
+      const other = seal('other');
+      await createSealedSecret({ ...other, metadata: { ...other.metadata, name: 'bad' } });
+      expect(argoCdSealedSecretHealth(await observed(ns, 'good', 1))).toStrictEqual({
+        status: 'Healthy',
+        message: '',
+      });
+      expect(argoCdSealedSecretHealth(await observed(ns, 'bad', 1))).toStrictEqual({
+        status: 'Degraded',
+        message: 'no key could decrypt secret (password)',
+      });
+      type Managed = { metadata: { managedFields?: { manager?: string }[] } };
+      const secret = await kubeJson<Managed>(kubeEndpoint(), 'GET', `/api/v1/namespaces/${ns}/secrets/good`);
+      expect(secret.metadata.managedFields?.map((f) => f.manager)).toStrictEqual(['controller']);
+    },
+    UPSTREAM_BUILD_TIMEOUT_MS,
+  );
 });
