@@ -1,5 +1,9 @@
 import { parseCertificatePem, sealSecret } from '@ssts/core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { parse } from 'yaml';
+import { repoRoot } from '../../harness/paths.js';
 import { createTestNamespace, kubeEndpoint, kubeJson, waitFor } from '../../helpers/index.js';
 import {
   controllerForTest,
@@ -8,16 +12,32 @@ import {
   getSealedSecret,
   plainSecret,
   replaceSealedSecret,
-  sealWith,
-  waitForSynced,
-  type RunningController,
   type SealedSecret,
 } from '../controller/support.js';
 import { startGoController, upstreamBinaries, UPSTREAM_BUILD_TIMEOUT_MS } from '../interop/upstream.js';
+import { observed, sealedFor, stored } from './support.js';
+import { scanMarkdown } from './doc-examples.js';
+import { fluxHealth, type HealthCheckExprs } from './flux-health.js';
 import { argoCdSealedSecretHealth, WAITING_MESSAGE, type SealedSecretHealthInput } from './argocd-health.js';
 
-// docs/argocd.md: Argo CD's health assessment of SealedSecrets, held against statuses written by the real
+// docs/argocd.md and docs/flux.md: what Argo CD's health assessment, and Flux's health check with the
+// healthCheckExprs of docs/flux.md, conclude about SealedSecrets, held against statuses written by the real
 // controller on the local control plane.
+
+/** The SealedSecret healthCheckExprs of docs/flux.md, read from the page itself. */
+const fluxExprs: HealthCheckExprs = (() => {
+  const page = scanMarkdown('docs/flux.md', readFileSync(join(repoRoot(), 'docs/flux.md'), 'utf8'));
+  const apps = page.examples.find((e) => e.path === 'clusters/prod/apps.yaml');
+  const spec = (
+    parse(apps?.code ?? '') as { spec?: { healthCheckExprs?: (HealthCheckExprs & { kind: string })[] } }
+  ).spec;
+  const exprs = spec?.healthCheckExprs?.find((e) => e.kind === 'SealedSecret');
+  if (exprs === undefined) throw new Error('docs/flux.md has no healthCheckExprs for SealedSecret');
+  return exprs;
+})();
+
+/** Flux's verdict on a SealedSecret, with the expressions of docs/flux.md. */
+const flux = (ss: SealedSecret) => fluxHealth(ss as unknown as Record<string, unknown>, fluxExprs).status;
 
 describe('the Argo CD rules themselves (docs/argocd.md)', () => {
   const synced = (status: string, message?: string) => ({
@@ -91,23 +111,48 @@ describe('the Argo CD rules themselves (docs/argocd.md)', () => {
   });
 });
 
-async function sealedFor(controller: RunningController, ns: string, name: string, value: string) {
-  return sealWith(controller, plainSecret(ns, name, { password: value }));
-}
+describe('the Flux rules with the expressions of docs/flux.md', () => {
+  const cond = (status: string) => ({ type: 'Synced', status });
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['no status yet (the expressions cannot be evaluated)', { metadata: { generation: 1 } }, 'InProgress'],
+    [
+      'Synced=True',
+      { metadata: { generation: 1 }, status: { observedGeneration: 1, conditions: [cond('True')] } },
+      'Current',
+    ],
+    [
+      'Synced=False',
+      { metadata: { generation: 1 }, status: { observedGeneration: 1, conditions: [cond('False')] } },
+      'Failed',
+    ],
+    [
+      'an older generation',
+      { metadata: { generation: 2 }, status: { observedGeneration: 1, conditions: [cond('False')] } },
+      'InProgress',
+    ],
+    [
+      'no Synced condition',
+      { metadata: { generation: 1 }, status: { observedGeneration: 1, conditions: [] } },
+      'InProgress',
+    ],
+  ];
+  it.each(cases)('%s', (_name, obj, expected) => {
+    expect(fluxHealth(obj, fluxExprs).status).toBe(expected);
+  });
+
+  it('avoid the filter().all() form, which calls a status without a Synced condition Failed', () => {
+    const allForm = {
+      failed: "status.conditions.filter(e, e.type == 'Synced').all(e, e.status == 'False')",
+      current: "status.conditions.filter(e, e.type == 'Synced').all(e, e.status == 'True')",
+    };
+    const empty = { metadata: { generation: 1 }, status: { observedGeneration: 1, conditions: [] } };
+    expect(fluxHealth(empty, allForm)).toStrictEqual({ status: 'Failed', reason: 'failed' });
+  });
+});
 
 async function health(ns: string, name: string) {
-  const ss = await getSealedSecret(ns, name);
-  if (ss === undefined) throw new Error(`${ns}/${name} is gone`);
+  const ss = await stored(ns, name);
   return { ss, health: argoCdSealedSecretHealth(ss) };
-}
-
-/** Waits until the controller has observed `generation` and written a Synced verdict for it. */
-function observed(ns: string, name: string, generation: number): Promise<SealedSecret> {
-  return waitForSynced(
-    ns,
-    name,
-    (c, ss) => c.status !== 'Unknown' && ss.status?.observedGeneration === generation,
-  );
 }
 
 describe('Argo CD health of statuses written by our controller', () => {
@@ -122,11 +167,13 @@ describe('Argo CD health of statuses written by our controller', () => {
     expect(fresh.ss.status).toBeUndefined();
     expect(fresh.ss.metadata.generation).toBe(1);
     expect(fresh.health).toStrictEqual({ status: 'Progressing', message: WAITING_MESSAGE });
+    expect(flux(fresh.ss)).toBe('InProgress');
 
     await controllerForTest(ns);
     const done = await observed(ns, 'db', 1);
     expect(done.status?.conditions).toMatchObject([{ type: 'Synced', status: 'True' }]);
     expect(argoCdSealedSecretHealth(done)).toStrictEqual({ status: 'Healthy', message: '' });
+    expect(flux(done)).toBe('Current');
 
     // docs/argocd.md names the field manager to ignore (managedFieldsManagers): the controller's, on the Secret
     // it writes and on the status subresource.
@@ -155,6 +202,7 @@ describe('Argo CD health of statuses written by our controller', () => {
       status: 'Degraded',
       message: 'no key could decrypt secret (password)',
     });
+    expect(flux(failed)).toBe('Failed');
   });
 
   it('updated but not yet observed is Progressing, whatever the old verdict; observed, it is Healthy', async () => {
@@ -167,35 +215,34 @@ describe('Argo CD health of statuses written by our controller', () => {
 
     // A stale Synced=True: the spec changes while the controller is down.
     await controller.stop();
-    const stored = await getSealedSecret(ns, 'db');
-    if (stored === undefined) throw new Error('db is gone');
-    await replaceSealedSecret({ ...stored, spec: other.spec });
+    await replaceSealedSecret({ ...(await stored(ns, 'db')), spec: other.spec });
     const staleTrue = await health(ns, 'db');
     expect(staleTrue.ss.metadata.generation).toBe(2);
     expect(staleTrue.ss.status).toMatchObject({ observedGeneration: 1, conditions: [{ status: 'True' }] });
     expect(staleTrue.health).toStrictEqual({ status: 'Progressing', message: WAITING_MESSAGE });
+    expect(flux(staleTrue.ss)).toBe('InProgress');
 
     // The controller observes generation 2, which cannot be opened under this name: Degraded.
     controller = await controllerForTest(ns);
-    expect(argoCdSealedSecretHealth(await observed(ns, 'db', 2))).toStrictEqual({
+    const second = await observed(ns, 'db', 2);
+    expect(argoCdSealedSecretHealth(second)).toStrictEqual({
       status: 'Degraded',
       message: 'no key could decrypt secret (password)',
     });
+    expect(flux(second)).toBe('Failed');
 
     // A stale Synced=False: fixed while the controller is down, it is Progressing, not Degraded.
     await controller.stop();
-    const broken = await getSealedSecret(ns, 'db');
-    if (broken === undefined) throw new Error('db is gone');
-    await replaceSealedSecret({ ...broken, spec: good.spec });
+    await replaceSealedSecret({ ...(await stored(ns, 'db')), spec: good.spec });
     const staleFalse = await health(ns, 'db');
     expect(staleFalse.ss.status).toMatchObject({ observedGeneration: 2, conditions: [{ status: 'False' }] });
     expect(staleFalse.health.status).toBe('Progressing');
+    expect(flux(staleFalse.ss)).toBe('InProgress');
 
     await controllerForTest(ns);
-    expect(argoCdSealedSecretHealth(await observed(ns, 'db', 3))).toStrictEqual({
-      status: 'Healthy',
-      message: '',
-    });
+    const third = await observed(ns, 'db', 3);
+    expect(argoCdSealedSecretHealth(third)).toStrictEqual({ status: 'Healthy', message: '' });
+    expect(flux(third)).toBe('Current');
   });
 
   it('being deleted while a finalizer holds it is Progressing and names the finalizer', async () => {
@@ -248,14 +295,14 @@ describe('the same verdicts for the Go controller (v0.40.0, the oracle of upstre
       await createSealedSecret(seal('good'));
       const other = seal('other');
       await createSealedSecret({ ...other, metadata: { ...other.metadata, name: 'bad' } });
-      expect(argoCdSealedSecretHealth(await observed(ns, 'good', 1))).toStrictEqual({
-        status: 'Healthy',
-        message: '',
-      });
-      expect(argoCdSealedSecretHealth(await observed(ns, 'bad', 1))).toStrictEqual({
+      const good = await observed(ns, 'good', 1);
+      const bad = await observed(ns, 'bad', 1);
+      expect(argoCdSealedSecretHealth(good)).toStrictEqual({ status: 'Healthy', message: '' });
+      expect(argoCdSealedSecretHealth(bad)).toStrictEqual({
         status: 'Degraded',
         message: 'no key could decrypt secret (password)',
       });
+      expect([flux(good), flux(bad)]).toStrictEqual(['Current', 'Failed']);
       type Managed = { metadata: { managedFields?: { manager?: string }[] } };
       const secret = await kubeJson<Managed>(kubeEndpoint(), 'GET', `/api/v1/namespaces/${ns}/secrets/good`);
       expect(secret.metadata.managedFields?.map((f) => f.manager)).toStrictEqual(['controller']);
