@@ -298,6 +298,11 @@ for (const page of pages) {
     let env: PageEnv;
     beforeAll(async () => {
       env = pageEnv(examples.some((e) => e.action === 'run' && e.code.includes('promtool')));
+      if (examples.some((e) => e.action === 'run' && e.code.includes('kubectl')))
+        expect(
+          runBash('command -v kubectl', env).status,
+          `docs/${page} runs kubectl: put a kubectl (1.33 or newer is best for API server 1.34) on PATH`,
+        ).toBe(0);
       await fixture.setup();
     }, 1_800_000);
     afterAll(async () => {
