@@ -29,6 +29,7 @@ bash tools/controlplane/build.sh >/dev/null
 # helm from its Go module (~2 min once), for the chart tests; the upstream Go kubeseal and controller v0.40.0
 # (~2.5 min once on 2 idle cores), the oracles of the interop tests.
 bash tools/helm/build.sh >/dev/null
+bash tools/promtool/build.sh >/dev/null # promtool (~9 CPU-min once), for the Prometheus rule tests
 bash tools/upstream/build.sh >/dev/null
 # v0.36.6 too (~2 min once): the migration test starts from its controller and keys.
 bash tools/upstream/build.sh 0.36.6 >/dev/null
