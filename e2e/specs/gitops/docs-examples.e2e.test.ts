@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBinaries } from '../../harness/binaries.js';
 import { repoRoot } from '../../harness/paths.js';
 import {
   applyManifest,
@@ -265,8 +266,10 @@ function pageEnv(needsPromtool: boolean): PageEnv {
   mkdirSync(bin);
   writeFileSync(join(bin, 'kubeseal'), `#!/bin/sh\nexec "${process.execPath}" "${KUBESEAL_BIN}" "$@"\n`);
   chmodSync(join(bin, 'kubeseal'), 0o755);
+  // kubectl of the control plane's own release (tools/controlplane/build.sh), never whatever the machine has.
   const path = [
     bin,
+    dirname(ensureBinaries().kubectl),
     ...(needsPromtool ? [dirname(promtoolBin())] : []),
     process.env['PATH'] ?? '/usr/bin:/bin',
   ];
@@ -301,7 +304,7 @@ for (const page of pages) {
       if (examples.some((e) => e.action === 'run' && e.code.includes('kubectl')))
         expect(
           runBash('command -v kubectl', env).status,
-          `docs/${page} runs kubectl: put a kubectl (1.33 or newer is best for API server 1.34) on PATH`,
+          `docs/${page} runs kubectl: tools/controlplane/build.sh builds it`,
         ).toBe(0);
       await fixture.setup();
     }, 1_800_000);
