@@ -204,6 +204,8 @@ async function runWithConfig(
       metrics,
       certificatePem: () => keyStore.current().latest()?.certificate.pem,
       latestPublicKey: () => keyStore.current().latest()?.certificate.publicKey,
+      decryptorFor: (objectKey) => pool.decryptorFor(objectKey),
+      acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
       unseal: unsealWith,
       readiness: () => {
         const reasons = [...controller.notReadyReasons()];
