@@ -46,6 +46,7 @@ describe('parseControllerConfig', () => {
       logLevel: 'INFO',
       logFormat: 'text',
       maxUnsealRetries: 5,
+      metricsOmitSecretLabels: false,
       kubeclientQps: 5,
       kubeclientBurst: 10,
       workers: 0,
@@ -89,6 +90,17 @@ describe('parseControllerConfig', () => {
     };
     expect(run([], env)).toMatchObject({ updateStatus: false, allNamespaces: false, keySize: 3072 });
     expect(run(['--key-size=2048'], env).keySize).toBe(2048);
+  });
+
+  it('--metrics-omit-secret-labels and SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS (addendum §1.4)', () => {
+    expect(run(['--metrics-omit-secret-labels']).metricsOmitSecretLabels).toBe(true);
+    expect(run([], { SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS: 'true' }).metricsOmitSecretLabels).toBe(true);
+    expect(run([], { SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS: '1' }).metricsOmitSecretLabels).toBe(true);
+    expect(
+      run(['--metrics-omit-secret-labels=false'], { SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS: 'true' })
+        .metricsOmitSecretLabels,
+    ).toBe(false);
+    expect(run([], { SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS: 'yes' }).metricsOmitSecretLabels).toBe(false);
   });
 
   it('silently ignores env values that do not parse', () => {

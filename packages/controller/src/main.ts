@@ -111,7 +111,9 @@ async function runWithConfig(
   setFlagsFromString('--optimize-for-size');
   const clock = systemClock;
   const namespace = ownNamespace(config);
-  const metrics = new ControllerMetrics(io.version ?? 'UNKNOWN');
+  const metrics = new ControllerMetrics(io.version ?? 'UNKNOWN', {
+    omitSecretLabels: config.metricsOmitSecretLabels,
+  });
   const kc = await loadApiAccess({ kubeconfig: config.kubeconfig, env });
   const gateway = new ClientNodeGateway(kc, {
     qps: config.kubeclientQps,
