@@ -134,6 +134,15 @@ describe('parseControllerConfig', () => {
     expect(usageError(['--privatekey-labels=novalue']).code).toBe('USAGE');
   });
 
+  it('--additional-namespaces: entries trimmed, empty ones skipped, duplicates dropped after trimming (addendum §3.1)', () => {
+    expect(
+      run(['--additional-namespaces', 'kube-public, default,,nonexistent-ns']).additionalNamespaces,
+    ).toEqual(['kube-public', 'default', 'nonexistent-ns']);
+    // Upstream drops duplicates before trimming and starts two instances for this; we start one.
+    expect(run(['--additional-namespaces', 'default, default']).additionalNamespaces).toEqual(['default']);
+    expect(run(['--additional-namespaces', ' , ,']).additionalNamespaces).toEqual([]);
+  });
+
   it('parses --key-cutoff-time as RFC1123Z and rejects other formats', () => {
     expect(run(['--key-cutoff-time', 'Mon, 14 Oct 2024 21:45:30 +0200']).keyCutoffTime?.toISOString()).toBe(
       '2024-10-14T19:45:30.000Z',
