@@ -1,5 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { createTestNamespace, waitFor } from '../../helpers/index.js';
+import { join } from 'node:path';
+import { parseCertificatePem, sealSecret } from '@ssts/core';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { repoRoot } from '../../harness/paths.js';
+import {
+  createTestNamespace,
+  e2eCluster,
+  exposeViaServiceProxy,
+  kubeEndpoint,
+  kubeRequest,
+  waitFor,
+} from '../../helpers/index.js';
 import {
   controllerForTest,
   createSealedSecret,
@@ -221,6 +231,64 @@ describe('--metrics-omit-secret-labels (addendum §1.4, §8 item 4)', () => {
       await waitFor(async () => (await metricsOf(plain)).includes(series), {
         description: 'the condition_info series without the flag',
       });
+    },
+  );
+});
+
+describe('the rate limit through the API server service proxy (ours, beyond upstream)', () => {
+  it(
+    'a forged X-Forwarded-For per request does not buy a fresh bucket: rotate answers 429 after its burst',
+    { timeout: 120_000 },
+    async () => {
+      const ns = await createTestNamespace({ prefix: 'ctl-proxy-xff-' });
+      const exposure = await exposeViaServiceProxy({
+        endpoint: kubeEndpoint(),
+        namespace: ns,
+        serviceName: 'sealed-secrets-controller',
+        portName: 'http',
+        apiServerAccess: true,
+        command: process.execPath,
+        args: [
+          join(repoRoot(), 'packages/controller/bin/sealed-secrets-controller.js'),
+          '--kubeconfig',
+          e2eCluster().kubeconfigPath,
+          '--listen-addr',
+          '{host}:{port}',
+          '--listen-metrics-addr',
+          '127.0.0.1:0',
+          '--all-namespaces=false',
+          '--key-size',
+          '2048',
+        ],
+        env: { POD_NAMESPACE: ns },
+        readyTimeoutMs: 60_000,
+      });
+      onTestFinished(() => exposure.stop());
+      const certPem = await waitFor(
+        async () => {
+          const res = await kubeRequest(kubeEndpoint(), 'GET', exposure.proxyPath('/v1/cert.pem'));
+          return res.status === 200 && res.body;
+        },
+        { timeoutMs: 60_000, description: 'the controller behind the service proxy' },
+      );
+      const ss = {
+        ...sealSecret(plainSecret(ns, 'db', { password: PASSWORD }), {
+          publicKey: parseCertificatePem(certPem).publicKey,
+        }),
+        apiVersion: 'bitnami.com/v1alpha1',
+        kind: 'SealedSecret',
+      };
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          kubeRequest(kubeEndpoint(), 'POST', exposure.proxyPath('/v1/rotate'), {
+            body: ss,
+            headers: { 'X-Forwarded-For': `203.0.113.${i}` },
+          }),
+        ),
+      );
+      const codes = answers.map((a) => a.status).sort();
+      // Upstream keys on the whole header, so six forged values would be six fresh buckets and six 200s.
+      expect(codes).toEqual([200, 200, 200, 429, 429, 429]);
     },
   );
 });
