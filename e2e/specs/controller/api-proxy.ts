@@ -1,6 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 
 export interface ApiProxy {
   /** http://127.0.0.1:<port>: put it in a kubeconfig as the server (the bearer token passes through). */
@@ -130,4 +132,29 @@ function forwardedHeaders(req: IncomingMessage, server: string): Record<string, 
   }
   headers['host'] = new URL(server).host;
   return headers;
+}
+
+/**
+ * Writes a kubeconfig that reaches the API server through `proxy` as the e2e admin and returns its path.
+ * client-node only allows a plain-HTTP server with TLS verification switched off.
+ */
+export function writeProxyKubeconfig(
+  proxy: ApiProxy,
+  cluster: { readonly dir: string; readonly token: string },
+  name: string,
+): string {
+  const path = join(cluster.dir, `kubeconfig-proxy-${name}`);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'proxy', cluster: { server: proxy.url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'admin', user: { token: cluster.token } }],
+      contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'admin' } }],
+      'current-context': 'proxy',
+    }),
+    { mode: 0o600 },
+  );
+  return path;
 }

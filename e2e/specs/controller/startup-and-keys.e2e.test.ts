@@ -1,9 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseCertificatePem } from '@ssts/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createTestNamespace, e2eCluster, waitFor } from '../../helpers/index.js';
-import { startApiProxy, type ApiProxy } from './api-proxy.js';
+import { startApiProxy, writeProxyKubeconfig } from './api-proxy.js';
 import {
   controllerForTest,
   createSealedSecret,
@@ -17,25 +16,6 @@ const get = async (url: string): Promise<{ status: number; text: string }> => {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
   return { status: response.status, text: await response.text() };
 };
-
-/** A kubeconfig that reaches the e2e API server through `proxy` (plain HTTP, the token passes through). */
-function proxiedKubeconfig(proxy: ApiProxy, name: string): string {
-  const cluster = e2eCluster();
-  const path = join(cluster.dir, `kubeconfig-proxy-${name}`);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'proxy', cluster: { server: proxy.url, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'admin', user: { token: cluster.token } }],
-      contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'admin' } }],
-      'current-context': 'proxy',
-    }),
-    { mode: 0o600 },
-  );
-  return path;
-}
 
 describe('start-up order and /readyz (addendum §3.1, §8 item 7)', () => {
   it(
@@ -55,7 +35,7 @@ describe('start-up order and /readyz (addendum §3.1, §8 item 7)', () => {
         own,
         [
           '--kubeconfig',
-          proxiedKubeconfig(proxy, own),
+          writeProxyKubeconfig(proxy, cluster, own),
           `--additional-namespaces= ${extra}, ,${missing},${extra} ,,${own}`,
         ],
         { waitFor: 'healthz' },
