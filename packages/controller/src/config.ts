@@ -31,6 +31,8 @@ export interface ControllerConfig {
   readonly logLevel: string;
   readonly logFormat: string;
   readonly maxUnsealRetries: number;
+  /** `--metrics-omit-secret-labels` (addendum §1.4): no condition_info family at all. */
+  readonly metricsOmitSecretLabels: boolean;
   readonly kubeclientQps: number;
   readonly kubeclientBurst: number;
   /** Concurrent reconciles (`--workers`); 0 → automatic (main.ts: 4 × available CPUs). Upstream has one. */
@@ -143,6 +145,12 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'log-level', kind: 'string', default: 'INFO', help: 'Log level (DEBUG,INFO,WARN,ERROR).' },
   { name: 'max-unseal-retries', kind: 'int', default: '5', help: 'Max unseal retries.' },
   {
+    name: 'metrics-omit-secret-labels',
+    kind: 'bool',
+    default: 'false',
+    help: 'Do not export metrics labelled with SealedSecret names (drops sealed_secrets_controller_condition_info).',
+  },
+  {
     name: 'my-cn',
     kind: 'string',
     default: '',
@@ -177,13 +185,13 @@ const FLAGS: readonly FlagSpec[] = [
     name: 'rate-limit',
     kind: 'int',
     default: '2',
-    help: 'Number of allowed sustained request per second for verify endpoint.',
+    help: 'Number of allowed sustained request per second for verify and rotate endpoints.',
   },
   {
     name: 'rate-limit-burst',
     kind: 'int',
     default: '2',
-    help: 'Number of requests allowed to exceed the rate limit per second for verify endpoint.',
+    help: 'Number of requests allowed to exceed the rate limit per second for verify and rotate endpoints.',
   },
   {
     name: 'read-timeout',
@@ -393,6 +401,7 @@ function buildConfig(values: RawValues, env: Readonly<Record<string, string | un
     logLevel: str(values, 'log-level'),
     logFormat: str(values, 'log-format'),
     maxUnsealRetries: num(values, 'max-unseal-retries'),
+    metricsOmitSecretLabels: bool(values, 'metrics-omit-secret-labels'),
     kubeclientQps: num(values, 'kubeclient-qps'),
     kubeclientBurst: num(values, 'kubeclient-burst'),
     workers,

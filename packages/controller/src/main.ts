@@ -12,8 +12,8 @@ import { loadApiAccess } from './kube/api-access.js';
 import { ClientNodeGateway } from './kube/client-node-gateway.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { isKubeError } from './kube/kube-errors.js';
-import type { KubeGateway } from './kube/kube-gateway.js';
 import { createLogger, type Logger } from './log.js';
+import { bootstrapAdditionalNamespaces } from './namespace-bootstrap.js';
 import { Controller } from './loop/controller.js';
 import { Informer } from './loop/informers.js';
 import { ControllerMetrics } from './metrics.js';
@@ -84,22 +84,6 @@ function ownNamespace(config: ControllerConfig): string {
   return 'default';
 }
 
-async function watchedNamespaces(
-  config: ControllerConfig,
-  namespace: string,
-  gateway: KubeGateway,
-  log: Logger,
-): Promise<string[] | undefined> {
-  if (config.allNamespaces && config.additionalNamespaces.length === 0) return undefined;
-  const result = [namespace];
-  for (const extra of config.additionalNamespaces) {
-    if (extra === namespace || result.includes(extra)) continue;
-    if (await gateway.namespaceExists(extra)) result.push(extra);
-    else log.warn({ namespace: extra }, 'Additional namespace not found, skipping it');
-  }
-  return result;
-}
-
 async function runWithConfig(
   config: ControllerConfig,
   env: Readonly<Record<string, string | undefined>>,
@@ -111,7 +95,9 @@ async function runWithConfig(
   setFlagsFromString('--optimize-for-size');
   const clock = systemClock;
   const namespace = ownNamespace(config);
-  const metrics = new ControllerMetrics(io.version ?? 'UNKNOWN');
+  const metrics = new ControllerMetrics(io.version ?? 'UNKNOWN', {
+    omitSecretLabels: config.metricsOmitSecretLabels,
+  });
   const kc = await loadApiAccess({ kubeconfig: config.kubeconfig, env });
   const gateway = new ClientNodeGateway(kc, {
     qps: config.kubeclientQps,
@@ -159,11 +145,14 @@ async function runWithConfig(
         acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
       });
 
-    const namespaces = await watchedNamespaces(config, namespace, gateway, log);
+    // Own-namespace mode with --all-namespaces=false or any additional namespace (compat §3.2); the additional
+    // ones are looked up only after the HTTP servers listen (addendum §3.1).
+    const ownNamespaceOnly = !config.allNamespaces || config.additionalNamespaces.length > 0;
+    let bootstrapping = ownNamespaceOnly && config.additionalNamespaces.length > 0;
     const events = new EventRecorder({ gateway, clock });
     const controller: Controller = new Controller({
       gateway,
-      namespaces,
+      namespaces: ownNamespaceOnly ? [namespace] : undefined,
       labelSelector: config.labelSelector,
       skipRecreate: config.skipRecreate,
       maxUnsealRetries: config.maxUnsealRetries,
@@ -204,8 +193,12 @@ async function runWithConfig(
       metrics,
       certificatePem: () => keyStore.current().latest()?.certificate.pem,
       latestPublicKey: () => keyStore.current().latest()?.certificate.publicKey,
+      decryptorFor: (objectKey) => pool.decryptorFor(objectKey),
+      acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
       unseal: unsealWith,
       readiness: () => {
+        // Upstream's /readyz: "not ready" without a reason while the additional namespaces are looked up.
+        if (bootstrapping) return { ready: false, reasons: [] };
         const reasons = [...controller.notReadyReasons()];
         if (keyWatch !== undefined && !(keyWatch.synced && keyWatch.healthy)) {
           reasons.push(`key watch: ${keyWatch.lastError ?? 'starting'}`);
@@ -230,6 +223,30 @@ async function runWithConfig(
       throw new ControllerError('STARTUP', `cannot start the HTTP servers: ${errorMessage(error)}`, {
         cause: error,
       });
+    }
+    if (bootstrapping) {
+      try {
+        await bootstrapAdditionalNamespaces({
+          namespaces: config.additionalNamespaces,
+          ownNamespace: namespace,
+          exists: (name) => gateway.namespaceExists(name),
+          watch: (name) => controller.watchNamespace(name),
+          log,
+        });
+      } catch (error) {
+        stop.abort();
+        await running;
+        await Promise.all([api.close(), metricsServer.close()]);
+        throw new ControllerError(
+          'STARTUP',
+          `cannot look up the additional namespaces: ${errorMessage(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      bootstrapping = false;
+      log.info({ namespaces: config.additionalNamespaces.length }, 'Additional namespaces bootstrapped');
     }
     await running;
     log.info('Stopping: watches closed and in-flight work finished, closing the HTTP servers');

@@ -17,3 +17,4 @@ export * from './seal/seal.js';
 export * from './unseal/unseal.js';
 export * from './template/render.js';
 export * from './documents/index.js';
+export * from './text/bounded-text.js';

@@ -1,3 +1,4 @@
+import { capMessage } from '@ssts/core';
 import type { Clock } from '../clock.js';
 import { isKubeError } from './kube-errors.js';
 import type { KubeEvent, KubeGateway } from './kube-gateway.js';
@@ -47,7 +48,9 @@ export class EventRecorder implements EventSink {
     return this.#seen.size;
   }
 
-  async record(event: KubeEvent): Promise<void> {
+  /** Records `event` with its message capped (capMessage): events are published, and user text may be in it. */
+  async record(uncapped: KubeEvent): Promise<void> {
+    const event = { ...uncapped, message: capMessage(uncapped.message) };
     const key = eventKey(event);
     const now = this.#options.clock.now();
     const previous = this.#seen.get(key);

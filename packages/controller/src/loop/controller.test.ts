@@ -77,6 +77,23 @@ describe('Controller', () => {
     expect(controller.getSealedSecret('ns', 'one')?.spec.encryptedData).toEqual({ a: 'changed' });
   });
 
+  it('watches a namespace added after start: not ready until it listed, then reconciles it (addendum §3.1)', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('sealedsecrets', ss('own'));
+    gateway.put('sealedsecrets', { ...ss('extra'), metadata: { name: 'extra', namespace: 'other' } });
+    const { seen, controller, stop, running } = start(gateway, { namespaces: ['ns'] });
+    await vi.waitFor(() => expect(seen).toEqual(['ns/own']));
+    expect(controller.ready()).toBe(true);
+    controller.watchNamespace('other');
+    expect(controller.ready()).toBe(false);
+    expect(controller.secretInformerCount).toBe(2);
+    await vi.waitFor(() => expect(seen).toContain('other/extra'));
+    await vi.waitFor(() => expect(controller.ready()).toBe(true));
+    expect(controller.getSealedSecret('other', 'extra')).toBeDefined();
+    stop.abort();
+    await running;
+  });
+
   it('enqueues a deleted SealedSecret and reports it', async () => {
     const gateway = new FakeGateway();
     gateway.put('sealedsecrets', ss('one'));
