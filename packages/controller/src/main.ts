@@ -124,6 +124,8 @@ async function runWithConfig(
   });
   const pool = new DecryptPool();
   keyStore.subscribe((ring) => pool.setKeyRing(ring));
+  keyStore.subscribe((ring) => metrics.observeKeys(ring));
+  metrics.keyRenewPeriod.set(Math.max(0, config.keyRenewPeriodMs) / 1000);
   const stop = new AbortController();
   const onStop = (): void => stop.abort();
   io.stopSignal.addEventListener('abort', onStop, { once: true });
