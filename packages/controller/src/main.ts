@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { unsealSealedSecret, type SealedSecret } from '@ssts/core';
+import { AuditLog } from './audit/audit-log.js';
 import { systemClock } from './clock.js';
 import { parseControllerConfig, type ControllerConfig } from './config.js';
 import { DecryptPool } from './crypto/decrypt-pool.js';
@@ -12,7 +13,7 @@ import { loadApiAccess } from './kube/api-access.js';
 import { ClientNodeGateway } from './kube/client-node-gateway.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { isKubeError } from './kube/kube-errors.js';
-import { createLogger, type Logger } from './log.js';
+import { createAuditLogger, createLogger, type Logger } from './log.js';
 import { bootstrapAdditionalNamespaces } from './namespace-bootstrap.js';
 import { Controller } from './loop/controller.js';
 import { Informer } from './loop/informers.js';
@@ -106,6 +107,12 @@ async function runWithConfig(
   });
   if (config.keyOrderPriorityWarning !== undefined) log.error(config.keyOrderPriorityWarning);
   log.info({ namespace, version: io.version ?? 'UNKNOWN' }, 'Starting the sealed-secrets controller');
+  // The audit trail (docs/audit.md): JSON lines at info whatever --log-level and --log-format say.
+  const audit = new AuditLog({
+    log: createAuditLogger({ infoToStdout: config.logInfoStdout, stdout: io.stdout, stderr: io.stderr }),
+    keyOf: (objectKey) => pool.keyOf(objectKey),
+    sealingKey: () => keyStore.current().latest()?.fingerprint,
+  });
 
   const keyStore = new KeyStore({
     gateway,
@@ -121,6 +128,7 @@ async function runWithConfig(
     privateKeyAnnotations: config.privateKeyAnnotations,
     clock,
     log: log.child({ component: 'keys' }),
+    audit: (event) => audit.key(event),
   });
   const pool = new DecryptPool();
   keyStore.subscribe((ring) => pool.setKeyRing(ring));
@@ -136,7 +144,7 @@ async function runWithConfig(
     io.onKeyRequest(() => {
       log.info('SIGUSR1 received, generating a new key');
       keyStore
-        .generateKey()
+        .generateKey('signal')
         .catch((error: unknown) => log.error({ error: errorMessage(error) }, 'Key generation failed'));
     });
 
@@ -177,6 +185,7 @@ async function runWithConfig(
           metrics,
           updateStatus: config.updateStatus,
           oldGcBehavior: config.oldGcBehavior,
+          audit: (ss, result) => audit.unseal(ss, result),
         }),
     });
     const keyWatch = config.watchForSecrets
@@ -207,6 +216,7 @@ async function runWithConfig(
         }
         return { ready: reasons.length === 0, reasons };
       },
+      audit,
       rateLimit: config.rateLimit,
       rateLimitBurst: config.rateLimitBurst,
       readTimeoutMs: config.readTimeoutMs,
