@@ -434,6 +434,24 @@ describe('audit line: key (generated and loaded)', () => {
     expect(out.join('')).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
   });
 
+  it('a key this process generates is reported once, as generated, even when the watch delivers it first', async () => {
+    const { gateway, store, records } = setup();
+    const create = gateway.createSecret.bind(gateway);
+    gateway.createSecret = async (secret) => {
+      const created = await create(secret);
+      store.addSecret(created); // the key watch's ADDED event, before the create call returned
+      return created;
+    };
+    await store.generateKey('signal');
+    await vi.waitFor(() => expect(records()).toHaveLength(1));
+    expect(records()[0]).toMatchObject({ action: 'generated', trigger: 'signal' });
+    store.addSecret(keySecret('k2'));
+    expect(records().map((r) => [r['action'], r['trigger']])).toEqual([
+      ['generated', 'signal'],
+      ['loaded', 'watch'],
+    ]);
+  });
+
   it('loaded: at start-up and from the key watch, once per new key; an unusable Secret as a failure', async () => {
     const { gateway, store, out, records } = setup();
     gateway.put('secrets', keySecret('k1'));

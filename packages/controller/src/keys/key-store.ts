@@ -97,6 +97,8 @@ export class KeyStore {
   #ring = KeyRing.empty();
   #timer: unknown;
   #generating: Promise<unknown> = Promise.resolve();
+  /** The key being written by #generate: the watch may deliver its Secret first; it is audited as generated. */
+  #ownKey: string | undefined;
   #stopped = false;
 
   constructor(options: KeyStoreOptions) {
@@ -154,7 +156,7 @@ export class KeyStore {
       });
       return false;
     }
-    if (this.#register(entry)) {
+    if (this.#register(entry) && entry.fingerprint !== this.#ownKey) {
       this.#options.audit?.({
         action: 'loaded',
         trigger: source,
@@ -266,15 +268,24 @@ export class KeyStore {
       labels: o.privateKeyLabels,
       annotations: o.privateKeyAnnotations,
     });
-    const created = await o.gateway.createSecret(secret);
+    const fingerprint = publicKeyFingerprint(key.privateKey);
+    this.#ownKey = fingerprint;
+    let created: Secret;
+    try {
+      created = await o.gateway.createSecret(secret);
+    } catch (error) {
+      this.#ownKey = undefined;
+      throw error;
+    }
     const entry: KeyEntry = {
-      fingerprint: publicKeyFingerprint(key.privateKey),
+      fingerprint,
       privateKey: key.privateKey,
       certificate: parseCertificatePem(key.certificatePem),
       orderingTime: now,
       ...(created.metadata.name !== undefined && { secretName: created.metadata.name }),
     };
     this.#register(entry, true);
+    this.#ownKey = undefined;
     // Upstream logs the new certificate so users without cluster access can copy it; never the private key.
     o.log.info({ secret: created.metadata.name, certificate: key.certificatePem }, 'Certificate generated');
     return entry;
