@@ -427,9 +427,9 @@ describe('optional resources', () => {
     const dashboard = JSON.parse(
       (cm['data'] as Record<string, string>)['sealed-secrets-controller.json'] ?? '',
     ) as {
-      panels: { targets: { expr: string }[] }[];
+      panels: { targets?: { expr: string }[] }[];
     };
-    expect(dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n')).toContain(
+    expect(dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).join('\n')).toContain(
       'sealed_secrets_controller_unseal_errors_total',
     );
   });
