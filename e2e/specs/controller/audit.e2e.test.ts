@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseCertificatePem, publicKeyFingerprint, sealSecret } from '@ssts/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { repoRoot } from '../../harness/paths.js';
+import { keySecrets, startOurController } from '../kubeseal/support.js';
 import {
   createTestNamespace,
-  e2eCluster,
   exposeViaServiceProxy,
   kubeEndpoint,
   kubeJson,
@@ -13,7 +11,7 @@ import {
   waitFor,
   type ServiceProxyExposure,
 } from '../../helpers/index.js';
-import { createSealedSecret, listSecrets, plainSecret, waitForSynced, type SealedSecret } from './support.js';
+import { createSealedSecret, plainSecret, waitForSynced, type SealedSecret } from './support.js';
 
 /**
  * Issue 18 part 3 against kube-apiserver v1.34.4: what its service proxy tells a backend about the caller, and the
@@ -22,7 +20,6 @@ import { createSealedSecret, listSecrets, plainSecret, waitForSynced, type Seale
  */
 
 const USER = 'e2e-user';
-const KEY_LABEL = 'sealedsecrets.bitnami.com/sealed-secrets-key';
 
 /** Lets `users` reach every Service of `namespace` through the API server's service proxy. */
 async function allowServiceProxy(namespace: string, users: readonly string[]): Promise<void> {
@@ -160,41 +157,17 @@ describe('the audit trail of the built controller behind the service proxy', () 
     { timeout: 180_000 },
     async () => {
       const ns = await createTestNamespace({ prefix: 'ctl-audit-' });
-      const exposure = await exposeViaServiceProxy({
-        endpoint: kubeEndpoint(),
-        namespace: ns,
-        serviceName: 'sealed-secrets-controller',
-        apiServerAccess: true,
-        command: process.execPath,
-        // Default log flags: text format at INFO; the audit lines are JSON among them.
-        args: [
-          join(repoRoot(), 'packages/controller/bin/sealed-secrets-controller.js'),
-          '--kubeconfig',
-          e2eCluster().kubeconfigPath,
-          '--listen-addr',
-          '{host}:{port}',
-          '--listen-metrics-addr',
-          '{host}:9091',
-          '--all-namespaces=false',
-          '--key-size',
-          '2048',
-          '--key-renew-period',
-          '0',
-        ],
-        env: { POD_NAMESPACE: ns },
-        readyTimeoutMs: 60_000,
+      // Default log flags (text at INFO): the audit lines are the JSON lines among them. Metrics on the pod
+      // address so the test can read them (the last --listen-metrics-addr wins).
+      const controller = await startOurController(ns, {
+        args: ['--key-renew-period', '0', '--listen-metrics-addr', '{host}:9091'],
       });
-      onTestFinished(() => exposure.stop());
+      onTestFinished(() => controller.stop());
+      const { exposure } = controller;
       await allowServiceProxy(ns, [USER, 'alice']);
-      const certPem = await waitFor(
-        async () => {
-          const res = await kubeRequest(kubeEndpoint(), 'GET', exposure.proxyPath('/v1/cert.pem'));
-          return res.status === 200 && res.body;
-        },
-        { timeoutMs: 60_000, description: 'the controller behind the service proxy' },
-      );
+      const certPem = await controller.certPem();
       const firstKey = publicKeyFingerprint(parseCertificatePem(certPem).publicKey);
-      const [keySecret] = await listSecrets(ns, `${KEY_LABEL}=active`);
+      const [keySecret] = await keySecrets(ns);
       const secretValues = { password: 'correct-horse-battery-staple', token: 's3cr3t-t0k3n-e2e-audit' };
       const sealed = (name: string): SealedSecret => ({
         ...sealSecret(plainSecret(ns, name, secretValues), {
@@ -221,7 +194,7 @@ describe('the audit trail of the built controller behind the service proxy', () 
       expect(foreign.status).toBe(409);
 
       // SIGUSR1: a new sealing key.
-      process.kill(exposure.process.pid, 'SIGUSR1');
+      process.kill(controller.pid, 'SIGUSR1');
       const secondKey = await waitFor(
         async () => {
           const res = await kubeRequest(kubeEndpoint(), 'GET', exposure.proxyPath('/v1/cert.pem'));
@@ -297,7 +270,7 @@ describe('the audit trail of the built controller behind the service proxy', () 
 
       // Nothing secret anywhere in the whole captured output: values, their base64, the private keys.
       const log = readFileSync(exposure.process.logPath, 'utf8');
-      const keys = await listSecrets(ns, `${KEY_LABEL}=active`);
+      const keys = await keySecrets(ns);
       expect(keys).toHaveLength(2);
       const forbidden = [
         ...Object.values(secretValues),
