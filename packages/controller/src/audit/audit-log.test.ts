@@ -1,9 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
 import {
-  createSelfSignedCertificate,
   LABEL_SEALED_SECRETS_KEY,
   ownerReference,
-  privateKeyToPkcs1Pem,
   publicKeyFingerprint,
   type SealedSecret,
   type Secret,
@@ -13,6 +10,7 @@ import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeGateway } from '../../test/fake-gateway.js';
 import { ManualClock } from '../../test/manual-clock.js';
+import { testKeySecret } from '../../test/key-secret.js';
 import { post, testKey, testServer } from '../http/test-helpers/api-server.js';
 import { KeyStore } from '../keys/key-store.js';
 import { EventRecorder } from '../kube/event-recorder.js';
@@ -352,24 +350,14 @@ describe('audit line: key (generated and loaded)', () => {
   const NS = 'ctrl';
   const HOUR = 3_600_000;
 
-  function keySecret(name: string): Secret {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
-    const cert = createSelfSignedCertificate({
-      privateKey,
-      publicKey,
-      notBefore: new Date(Date.UTC(2026, 4, 1)),
-      validityMs: 10 * HOUR,
-      serial: new Uint8Array(16).fill(1),
-    });
-    return {
-      metadata: { name, namespace: NS, labels: { [LABEL_SEALED_SECRETS_KEY]: 'active' } },
-      type: 'kubernetes.io/tls',
-      data: {
-        'tls.crt': Buffer.from(cert).toString('base64'),
-        'tls.key': Buffer.from(privateKeyToPkcs1Pem(privateKey)).toString('base64'),
-      },
-    };
-  }
+  const keySecret = (name: string): Secret =>
+    testKeySecret(
+      name,
+      NS,
+      new Date(Date.UTC(2026, 4, 1)),
+      { [LABEL_SEALED_SECRETS_KEY]: 'active' },
+      '2026-05-01T00:00:00Z',
+    );
 
   function setup() {
     const gateway = new FakeGateway();
