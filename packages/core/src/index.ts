@@ -14,5 +14,6 @@ export * from './keys/generate.js';
 export * from './keys/key-ring.js';
 export * from './keys/key-secret.js';
 export * from './seal/seal.js';
+export * from './seal/envelope.js';
 export * from './unseal/unseal.js';
 export * from './template/render.js';
