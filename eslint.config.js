@@ -58,7 +58,10 @@ export default tseslint.config(
     // The sealing page runs in browsers: DOM types (its own tsconfig), no Node built-ins.
     files: ['packages/web/src/**/*.ts'],
     languageOptions: {
-      parserOptions: { project: ['./packages/web/tsconfig.check.json'], tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        project: ['./packages/web/tsconfig.check.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
   },
   {
