@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';
 import { GcraLimiter } from './rate-limiter.js';
+import { registerWebUi, type WebUi } from './web-ui.js';
 import {
   BadSealedSecretError,
   parsePostedSealedSecret,
@@ -27,6 +28,8 @@ export interface ServerDeps {
   readonly writeTimeoutMs: number;
   readonly now?: () => number;
   readonly bodyLimitBytes?: number;
+  /** Our addition (`--web-ui`): the sealing page at `/`; undefined → no page, `/` stays 404 as upstream. */
+  readonly webUi?: WebUi;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -157,6 +160,8 @@ export function buildServer(deps: ServerDeps) {
       }
     },
   });
+
+  if (deps.webUi !== undefined) registerWebUi(app, deps.webUi);
 
   return app;
 }
