@@ -191,6 +191,7 @@ async function seal(): Promise<void> {
   const key = sealingKey;
   if (key === undefined || checkPin()) return;
   el.seal.disabled = true;
+  performance.mark('seal-start');
   try {
     assertNotExpired(key, new Date());
     const name = el.name.value;
