@@ -43,7 +43,7 @@ export interface ControllerConfig {
   readonly kubeconfig: string;
   /** `--namespace`, else `POD_NAMESPACE`; undefined → the service-account file, then `default` (main.ts). */
   readonly namespace: string | undefined;
-  /** Our addition: serve the browser sealing page at `/` of the API server (`--web-ui`). */
+  /** Our addition: serve the browser sealing page at `/` of the API server (`--web-ui`, default true). */
   readonly webUi: boolean;
 }
 
@@ -221,7 +221,7 @@ const FLAGS: readonly FlagSpec[] = [
   {
     name: 'web-ui',
     kind: 'bool',
-    default: 'false',
+    default: 'true',
     help: 'Serve the sealing page at / of the HTTP server (it seals in the browser; the controller never sees the values).',
   },
   {

@@ -28,7 +28,7 @@ export interface ServerDeps {
   readonly writeTimeoutMs: number;
   readonly now?: () => number;
   readonly bodyLimitBytes?: number;
-  /** Our addition (`--web-ui`): the sealing page at `/`; undefined → no page, `/` stays 404 as upstream. */
+  /** Our addition (`--web-ui`, on by default): the sealing page at `/`; undefined → `/` is 404 as upstream. */
   readonly webUi?: WebUi;
 }
 

@@ -39,18 +39,19 @@ function server(webUi: ServerDeps['webUi']) {
 }
 
 describe('--web-ui', () => {
-  it('is off by default (the chart turns it on) and takes Go bool syntax and SEALED_SECRETS_WEB_UI', () => {
+  it('is on by default, off with --web-ui=false or SEALED_SECRETS_WEB_UI=false (Go bool syntax)', () => {
     const webUi = (argv: string[], env: Record<string, string> = {}) => {
       const parsed = parseControllerConfig(argv, env);
       return parsed.kind === 'run' ? parsed.config.webUi : undefined;
     };
-    expect(webUi([])).toBe(false);
-    expect(webUi(['--web-ui'])).toBe(true);
+    expect(webUi([])).toBe(true);
+    expect(webUi(['--web-ui=false'])).toBe(false);
     expect(webUi(['--web-ui=false'], { SEALED_SECRETS_WEB_UI: 'true' })).toBe(false);
-    expect(webUi([], { SEALED_SECRETS_WEB_UI: '1' })).toBe(true);
+    expect(webUi([], { SEALED_SECRETS_WEB_UI: '0' })).toBe(false);
+    expect(webUi(['--web-ui'], { SEALED_SECRETS_WEB_UI: 'false' })).toBe(true);
   });
 
-  it('off (the default): / is 404 as upstream', async () => {
+  it('off (--web-ui=false): / is 404 as upstream', async () => {
     expect((await server(undefined).inject({ url: '/' })).statusCode).toBe(404);
   });
 
