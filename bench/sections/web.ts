@@ -72,16 +72,25 @@ export async function webSection(ctx: BenchContext): Promise<Omit<SectionResult,
     writeTimeoutMs: 60_000,
     webUi,
   });
+  // The baseline, loaded the same way in the same rounds: what any page costs this browser on this machine now.
+  app.get('/bench-empty', (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send('<!doctype html><title>empty</title>'),
+  );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/`;
   const samples: PageRun[] = [];
+  const baseline: number[] = [];
   try {
-    ctx.log(`web: ${runs} cold loads of ${url} in ${CHROMIUM}`);
-    for (let i = 0; i < runs; i++) samples.push(await onePageRun(ctx, url));
+    ctx.log(`web: ${runs} cold loads of ${url} (and of an empty page) in ${CHROMIUM}`);
+    for (let i = 0; i < runs; i++) {
+      baseline.push(await emptyPageRun(ctx, `${url}bench-empty`));
+      samples.push(await onePageRun(ctx, url));
+    }
   } finally {
     await app.close();
   }
 
+  const empty = summarize(baseline);
   const script = summarize(samples.map((s) => s.scriptMs));
   const ready = summarize(samples.map((s) => s.readyMs));
   const seal = summarize(samples.map((s) => s.sealMs));
@@ -103,6 +112,7 @@ export async function webSection(ctx: BenchContext): Promise<Omit<SectionResult,
     caption: `Headless Chromium, ${runs} cold loads (fresh profile each), RSA-4096 certificate, median (p90)`,
     header: ['step', 'median', 'p90'],
     rows: [
+      ['baseline: an empty page, load → DOMContentLoaded', fmtMs(empty.median), fmtMs(empty.p90)],
       [
         'load → DOMContentLoaded (page, style and script loaded, script run)',
         fmtMs(script.median),
@@ -137,7 +147,10 @@ export async function webSection(ctx: BenchContext): Promise<Omit<SectionResult,
   };
 }
 
-async function onePageRun(ctx: BenchContext, url: string): Promise<PageRun> {
+async function withFreshProfile<T>(
+  ctx: BenchContext,
+  use: (context: BrowserContext) => Promise<T>,
+): Promise<T> {
   const profile = mkdtempSync(join(ctx.workDir, 'chromium-'));
   let context: BrowserContext | undefined;
   try {
@@ -146,6 +159,23 @@ async function onePageRun(ctx: BenchContext, url: string): Promise<PageRun> {
       headless: true,
       args: CHROMIUM_FLAGS,
     });
+    return await use(context);
+  } finally {
+    await context?.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+async function emptyPageRun(ctx: BenchContext, url: string): Promise<number> {
+  return withFreshProfile(ctx, async (context) => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(url);
+    return page.evaluate<number>(`performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd`);
+  });
+}
+
+async function onePageRun(ctx: BenchContext, url: string): Promise<PageRun> {
+  return withFreshProfile(ctx, async (context) => {
     const page = context.pages()[0] ?? (await context.newPage());
     const finished: Promise<{ body: number; headers: number }>[] = [];
     page.on('requestfinished', (request) =>
@@ -181,8 +211,5 @@ async function onePageRun(ctx: BenchContext, url: string): Promise<PageRun> {
       readyMs,
       sealMs: sealed - start,
     };
-  } finally {
-    await context?.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
+  });
 }
