@@ -2,7 +2,12 @@
 // request this script makes is GET v1/cert.pem (relative to the page). The CSP enforces that for any script.
 import type { SealedSecret } from '@ssts/core';
 import { utf8 } from '../seal/bytes.js';
-import { assertNotExpired, importCertificate, type SealingKey } from '../seal/certificate.js';
+import {
+  MAX_CERTIFICATE_PEM_BYTES,
+  assertNotExpired,
+  importCertificate,
+  type SealingKey,
+} from '../seal/certificate.js';
 import { CertificateError, InputError } from '../seal/errors.js';
 import { CERTIFICATE_PATH, fetchCertificatePem } from '../seal/fetch-certificate.js';
 import {
@@ -353,8 +358,13 @@ function start(): void {
   el.certRefetch.addEventListener('click', fetchFromController);
   el.certUse.addEventListener('click', () => {
     const file = el.certFile.files?.[0];
-    if (file !== undefined) void loadCertificate(file.text(), `file ${file.name} (loaded by you)`);
-    else void loadCertificate(Promise.resolve(el.certPem.value), 'pasted by you');
+    if (file !== undefined) {
+      // Refused before reading: a wrong file chosen here may be huge.
+      const text = readFileBytes(file, MAX_CERTIFICATE_PEM_BYTES).then((bytes) =>
+        new TextDecoder().decode(bytes),
+      );
+      void loadCertificate(text, `file ${file.name} (loaded by you)`);
+    } else void loadCertificate(Promise.resolve(el.certPem.value), 'pasted by you');
   });
   // Leaving the page (closing the tab, navigating, or the browser putting it in the back/forward cache) clears the
   // plaintext, so it is not restored by "back" and does not linger in a hidden tab's memory.

@@ -196,6 +196,35 @@ describe('sealSecretForm', () => {
       expect(error.message).toContain(message);
       expect((error as InputError).field).toBe(field);
     }
+    const typed: [Partial<SecretForm>, string][] = [
+      [{ type: 'kubernetes.io/tls' }, 'a kubernetes.io/tls Secret needs the items "tls.crt" and "tls.key"'],
+      [{ type: 'kubernetes.io/ssh-auth' }, 'a kubernetes.io/ssh-auth Secret needs the item "ssh-privatekey"'],
+      [
+        { type: 'kubernetes.io/basic-auth', items: [{ key: 'user', value: utf8('x'), field: 'item-0' }] },
+        'a kubernetes.io/basic-auth Secret needs the item "username" or "password"',
+      ],
+      [
+        {
+          type: 'kubernetes.io/dockerconfigjson',
+          items: [{ key: '.dockerconfigjson', value: utf8('{"auths": not json'), field: 'item-0' }],
+        },
+        'the ".dockerconfigjson" item of a kubernetes.io/dockerconfigjson Secret must be JSON',
+      ],
+    ];
+    for (const [overrides, message] of typed) {
+      const error = await errorOf(sealSecretForm(form(overrides), key));
+      expect(error.message).toBe(message);
+      expect(error.message).not.toContain('not json');
+      expect((error as InputError).field).toBe('type');
+    }
+    const tls = form({
+      type: 'kubernetes.io/tls',
+      items: [
+        { key: 'tls.crt', value: utf8('c'), field: 'item-0' },
+        { key: 'tls.key', value: utf8('k'), field: 'item-1' },
+      ],
+    });
+    expect((await sealSecretForm(tls, key)).spec.template?.type).toBe('kubernetes.io/tls');
     // Cluster-wide needs no namespace (kubeseal keeps none).
     const ss = await sealSecretForm(form({ scope: 'cluster-wide', namespace: '' }), key);
     expect(ss.metadata).toEqual({
@@ -340,7 +369,7 @@ describe('the page’s output is kubeseal’s output', () => {
         fc.dictionary(fc.stringMatching(/^[a-z]([a-z0-9.-]{0,6}[a-z0-9])?$/), annotationValue, {
           maxKeys: 3,
         }),
-        fc.constantFrom('', 'Opaque', 'kubernetes.io/tls'),
+        fc.constantFrom('', 'Opaque', 'example.com/custom-type'),
         async (name, namespace, scope, keys, labels, annotations, type) => {
           const f = form({
             name,

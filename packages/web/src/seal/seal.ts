@@ -76,6 +76,49 @@ export function checkSecretForm(form: SecretForm): void {
   if (total > MAX_SECRET_BYTES) {
     throw new InputError('items', `the Secret's data may be at most 1 MiB in all (${total} bytes given)`);
   }
+  checkTypedSecret(form);
+}
+
+/**
+ * The API server refuses these types without their keys (core/v1 validation); the controller would then fail to
+ * create the Secret long after sealing. Other types are not checked. Messages never quote a value.
+ */
+function checkTypedSecret(form: SecretForm): void {
+  const values = new Map(form.items.map((item) => [item.key, item.value]));
+  const need = (...keys: string[]) => {
+    const missing = keys.filter((key) => !values.has(key));
+    if (missing.length > 0) {
+      throw new InputError(
+        'type',
+        `a ${form.type} Secret needs the item${missing.length > 1 ? 's' : ''} ${missing.map((k) => `"${k}"`).join(' and ')}`,
+      );
+    }
+  };
+  switch (form.type) {
+    case 'kubernetes.io/tls':
+      return need('tls.crt', 'tls.key');
+    case 'kubernetes.io/ssh-auth':
+      return need('ssh-privatekey');
+    case 'kubernetes.io/basic-auth':
+      if (!values.has('username') && !values.has('password')) {
+        throw new InputError(
+          'type',
+          'a kubernetes.io/basic-auth Secret needs the item "username" or "password"',
+        );
+      }
+      return;
+    case 'kubernetes.io/dockerconfigjson': {
+      need('.dockerconfigjson');
+      try {
+        JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(values.get('.dockerconfigjson')));
+      } catch {
+        throw new InputError(
+          'type',
+          'the ".dockerconfigjson" item of a kubernetes.io/dockerconfigjson Secret must be JSON',
+        );
+      }
+    }
+  }
 }
 
 export async function sealSecretForm(form: SecretForm, key: SealingKey): Promise<SealedSecret> {
