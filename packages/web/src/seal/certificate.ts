@@ -1,5 +1,6 @@
 // The controller's certificate in the browser: PEM → DER → validity and SubjectPublicKeyInfo, then a WebCrypto
 // RSA-OAEP-SHA256 key. node:crypto's X509Certificate is not available here; the walk below is all we need.
+import { formatGoDate } from '@ssts/core';
 import { concatBytes, fromBase64, toBase64, utf8, view } from './bytes.js';
 import { TAG, children, expectTag, oidText, readElement, readTime } from './der.js';
 import { CertificateError } from './errors.js';
@@ -110,28 +111,10 @@ export async function importCertificate(pem: string): Promise<SealingKey> {
 /** Upstream kubeseal's text for an expired certificate (compat §6.3), so users can search for it. */
 export function assertNotExpired(key: SealingKey, now: Date): void {
   if (now.getTime() > key.notAfter.getTime()) {
-    throw new CertificateError(`failed to encrypt using an expired certificate on ${goDate(key.notAfter)}`);
+    throw new CertificateError(
+      `failed to encrypt using an expired certificate on ${formatGoDate(key.notAfter)}`,
+    );
   }
-}
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
-/** Go's `January 2, 2006`, UTC. */
-function goDate(date: Date): string {
-  return `${MONTHS[date.getUTCMonth()] ?? ''} ${date.getUTCDate()}, ${date.getUTCFullYear()}`;
 }
 
 /** OpenSSH-style `SHA256:` fingerprint over the SSH wire encoding (`ssh-rsa`, mpint e, mpint n). */
