@@ -1,8 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
 import type * as LogModule from '../../packages/controller/src/log.js';
 import type * as MetricsModule from '../../packages/controller/src/metrics.js';
 import type * as ServerModule from '../../packages/controller/src/http/server.js';
@@ -11,19 +8,7 @@ import type { BenchContext } from '../lib/context.js';
 import { generateBenchKeys } from '../lib/keys.js';
 import { targetStatus, type SectionResult, type Table, type TargetResult } from '../lib/report.js';
 import { fmtMs, summarize } from '../lib/stats.js';
-import { builtFile, loadCore } from '../lib/workspace.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { builtFile, loadCore, loadHarness, type Harness } from '../lib/workspace.js';
 
 async function loadBuilt<T>(relative: string): Promise<T> {
   return (await import(pathToFileURL(builtFile(relative)).href)) as T;
@@ -48,7 +33,7 @@ interface PageRun {
  * (empty cache), so every run downloads everything.
  */
 export async function webSection(ctx: BenchContext): Promise<Omit<SectionResult, 'durationMs'>> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh`);
+  const harness = await loadHarness();
   const runs = ctx.quick ? 3 : 15;
   const { buildServer } = await loadBuilt<typeof ServerModule>('packages/controller/dist/http/server.js');
   const { loadWebUi } = await loadBuilt<typeof WebUiModule>('packages/controller/dist/http/web-ui.js');
@@ -81,10 +66,10 @@ export async function webSection(ctx: BenchContext): Promise<Omit<SectionResult,
   const samples: PageRun[] = [];
   const baseline: number[] = [];
   try {
-    ctx.log(`web: ${runs} cold loads of ${url} (and of an empty page) in ${CHROMIUM}`);
+    ctx.log(`web: ${runs} cold loads of ${url} (and of an empty page) in ${harness.CHROMIUM_PATH}`);
     for (let i = 0; i < runs; i++) {
-      baseline.push(await emptyPageRun(ctx, `${url}bench-empty`));
-      samples.push(await onePageRun(ctx, url));
+      baseline.push(await emptyPageRun(harness, `${url}bench-empty`));
+      samples.push(await onePageRun(harness, url));
     }
   } finally {
     await app.close();
@@ -147,35 +132,32 @@ export async function webSection(ctx: BenchContext): Promise<Omit<SectionResult,
   };
 }
 
+/** playwright-core's, through the harness (the bench has no dependency of its own on it). */
+type BrowserContext = Awaited<ReturnType<Harness['launchChromium']>>['context'];
+
+/** A fresh profile (empty cache) per load, so every load downloads everything. */
 async function withFreshProfile<T>(
-  ctx: BenchContext,
+  harness: Harness,
   use: (context: BrowserContext) => Promise<T>,
 ): Promise<T> {
-  const profile = mkdtempSync(join(ctx.workDir, 'chromium-'));
-  let context: BrowserContext | undefined;
+  const browser = await harness.launchChromium();
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-    });
-    return await use(context);
+    return await use(browser.context);
   } finally {
-    await context?.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
 }
 
-async function emptyPageRun(ctx: BenchContext, url: string): Promise<number> {
-  return withFreshProfile(ctx, async (context) => {
+async function emptyPageRun(harness: Harness, url: string): Promise<number> {
+  return withFreshProfile(harness, async (context) => {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(url);
     return page.evaluate<number>(`performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd`);
   });
 }
 
-async function onePageRun(ctx: BenchContext, url: string): Promise<PageRun> {
-  return withFreshProfile(ctx, async (context) => {
+async function onePageRun(harness: Harness, url: string): Promise<PageRun> {
+  return withFreshProfile(harness, async (context) => {
     const page = context.pages()[0] ?? (await context.newPage());
     const finished: Promise<{ body: number; headers: number }>[] = [];
     page.on('requestfinished', (request) =>

@@ -1,26 +1,12 @@
-// Headless Chromium from Debian (scripts/setup.sh installs it), driven by playwright-core: no browser download.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// The sealing page's browser tests: a recording browser (harness/chromium.ts), a static host, the form.
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import type { BrowserContext, Page, Request } from 'playwright-core';
+import { launchChromium } from '../../harness/chromium.js';
 import { repoRoot } from '../../harness/paths.js';
-
-export const CHROMIUM = '/usr/bin/chromium';
-// Without the background-networking flags Chromium keeps trying to reach Google's hosts, which this closed network
-// refuses; a fresh profile per context keeps runs independent.
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export const DESKTOP = { width: 1280, height: 900 } as const;
 export const PHONE = { width: 390, height: 844 } as const;
@@ -52,17 +38,10 @@ export interface BrowserOptions {
 }
 
 export async function launchBrowser(options: BrowserOptions = {}): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh (it installs Debian's chromium package)`);
-  }
-  const profile = mkdtempSync(join(tmpdir(), 'ssts-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
+  const { context, close } = await launchChromium({
     viewport: DESKTOP,
     ignoreHTTPSErrors: true, // the e2e API server's certificate is signed by the run's own CA
-    ...(options.headers && { extraHTTPHeaders: options.headers }),
+    ...(options.headers && { headers: options.headers }),
   });
   const requests: RecordedRequest[] = [];
   const recorded = new Map<Request, RecordedRequest>();
@@ -85,10 +64,7 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Brows
     context,
     page,
     requests,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
+    close,
   };
 }
 
