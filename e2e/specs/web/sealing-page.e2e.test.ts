@@ -203,6 +203,18 @@ describe('the sealing page through the API server’s service proxy', () => {
     for (const request of outside) expect(request.failure, request.url).toMatch(/csp/i);
   });
 
+  it('pins the key: a link with another fingerprint blocks sealing, the right one allows it', async () => {
+    const { page } = browser;
+    await page.goto(`${pageUrl}#fingerprint=${encodeURIComponent('SHA256:not-this-key')}`);
+    await expect.poll(() => page.textContent('#pin-status')).toContain('does NOT match');
+    expect(await page.isDisabled('#seal')).toBe(true);
+    await page.fill('#pin', (await page.textContent('#cert-fingerprint')) ?? '');
+    await expect
+      .poll(() => page.textContent('#pin-status'))
+      .toBe('The certificate matches the expected fingerprint.');
+    expect(await page.isDisabled('#seal')).toBe(false);
+  });
+
   it('clears typed values when the page is hidden (tab closed, navigation, back/forward cache)', async () => {
     const { page } = browser;
     await page.goto(pageUrl);

@@ -6,6 +6,7 @@ import {
   MAX_CERTIFICATE_PEM_BYTES,
   assertNotExpired,
   importCertificate,
+  matchesPin,
   type SealingKey,
 } from '../seal/certificate.js';
 import { CertificateError, InputError } from '../seal/errors.js';
@@ -92,13 +93,18 @@ function format(): OutputFormat {
 
 // ---- certificate ----
 
+/** Counts certificate loads, so that only the last one started is shown and used. */
+let certificateLoads = 0;
+
 async function loadCertificate(pem: Promise<string>, source: string): Promise<void> {
+  const load = ++certificateLoads;
   sealingKey = undefined;
   el.certDetails.hidden = true;
-  updateSealButton();
+  checkPin();
   setText(el.certStatus, `Loading the certificate from ${source}…`);
   try {
     const key = await importCertificate(await pem);
+    if (load !== certificateLoads) return;
     sealingKey = key;
     el.certFingerprint.textContent = key.keyFingerprint;
     el.certSha256.textContent = key.certificateSha256;
@@ -121,6 +127,7 @@ async function loadCertificate(pem: Promise<string>, source: string): Promise<vo
     );
     performance.mark('certificate-ready');
   } catch (error) {
+    if (load !== certificateLoads) return;
     setText(el.certStatus, `${messageOf(error)}. Load the certificate below instead.`, 'error');
     el.certOther.open = true;
   }
@@ -134,36 +141,20 @@ function fetchFromController(): void {
 
 /** True when the user gave an expected fingerprint and it does not match the loaded key. */
 function checkPin(): boolean {
-  const expected = el.pin.value.trim();
+  const matches = sealingKey === undefined ? undefined : matchesPin(sealingKey, el.pin.value);
   el.pin.removeAttribute('aria-invalid');
-  if (expected === '' || sealingKey === undefined) {
-    setText(el.pinStatus);
-    updateSealButton();
-    return false;
-  }
-  const matches =
-    expected === sealingKey.keyFingerprint || expected.toUpperCase() === sealingKey.certificateSha256;
-  if (matches) setText(el.pinStatus, 'The certificate matches the expected fingerprint.', 'ok');
+  if (matches === undefined) setText(el.pinStatus);
+  else if (matches) setText(el.pinStatus, 'The certificate matches the expected fingerprint.', 'ok');
   else {
     el.pin.setAttribute('aria-invalid', 'true');
     setText(
       el.pinStatus,
-      `The certificate does NOT match: its key is ${sealingKey.keyFingerprint}. Sealing is blocked.`,
+      `The certificate does NOT match: its key is ${sealingKey?.keyFingerprint ?? ''}. Sealing is blocked.`,
       'error',
     );
   }
-  updateSealButton();
-  return !matches;
-}
-
-function updateSealButton(): void {
-  const pinned = el.pin.value.trim();
-  const mismatch =
-    pinned !== '' &&
-    sealingKey !== undefined &&
-    pinned !== sealingKey.keyFingerprint &&
-    pinned.toUpperCase() !== sealingKey.certificateSha256;
-  el.seal.disabled = sealingKey === undefined || mismatch;
+  el.seal.disabled = sealingKey === undefined || matches === false;
+  return matches === false;
 }
 
 // ---- sealing ----
@@ -230,7 +221,7 @@ async function seal(): Promise<void> {
   } catch (error) {
     showError(error);
   } finally {
-    updateSealButton();
+    checkPin();
   }
 }
 
@@ -328,11 +319,23 @@ async function loadRawFile(): Promise<void> {
   }
 }
 
+/** `#fingerprint=SHA256:…` in the link pins the key (the fragment is never sent to a server). */
+function pinFromLink(): void {
+  const pinned = /(?:^#|&)fingerprint=([^&]+)/.exec(location.hash)?.[1];
+  if (pinned === undefined) return;
+  try {
+    el.pin.value = decodeURIComponent(pinned);
+  } catch {
+    el.pin.value = pinned;
+  }
+  checkPin();
+}
+
 function start(): void {
   el.origin.textContent = location.origin;
   el.path.textContent = location.pathname;
-  const pinned = /(?:^#|&)fingerprint=([^&]+)/.exec(location.hash)?.[1];
-  if (pinned !== undefined) el.pin.value = decodeURIComponent(pinned);
+  pinFromLink();
+  addEventListener('hashchange', pinFromLink);
   items.add();
   applyMode();
 

@@ -108,6 +108,16 @@ export async function importCertificate(pem: string): Promise<SealingKey> {
   };
 }
 
+/**
+ * Whether `expected` names this key: its `SHA256:…` key fingerprint, or the certificate's SHA-256 as openssl prints
+ * it (any case, with or without openssl's `sha256 Fingerprint=`). Undefined when nothing is pinned.
+ */
+export function matchesPin(key: SealingKey, expected: string): boolean | undefined {
+  const pin = expected.trim().replace(/^sha256 fingerprint=/i, '');
+  if (pin === '') return undefined;
+  return pin === key.keyFingerprint || pin.toUpperCase() === key.certificateSha256;
+}
+
 /** Upstream kubeseal's text for an expired certificate (compat §6.3), so users can search for it. */
 export function assertNotExpired(key: SealingKey, now: Date): void {
   if (now.getTime() > key.notAfter.getTime()) {

@@ -12,7 +12,7 @@ import { readFixture } from '@ssts/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { utf8 } from './bytes.js';
-import { assertNotExpired, importCertificate, parseCertificatePem } from './certificate.js';
+import { assertNotExpired, importCertificate, matchesPin, parseCertificatePem } from './certificate.js';
 import { CertificateError, InputError } from './errors.js';
 import { hybridEncrypt } from './hybrid.js';
 import { renderSealedSecret, sealRawForm, sealSecretForm, type SecretForm } from './seal.js';
@@ -118,6 +118,16 @@ describe('importCertificate', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('matches a pinned key fingerprint, or the certificate SHA-256 as openssl prints it', async () => {
+    const key = await importCertificate(CERT_PEM);
+    const openssl = `sha256 Fingerprint=${new X509Certificate(CERT_PEM).fingerprint256}`;
+    expect(matchesPin(key, '')).toBeUndefined();
+    expect(matchesPin(key, ` ${publicKeyFingerprint(coreParseCertificate(CERT_PEM).publicKey)} `)).toBe(true);
+    expect(matchesPin(key, openssl)).toBe(true);
+    expect(matchesPin(key, openssl.toLowerCase())).toBe(true);
+    expect(matchesPin(key, 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toBe(false);
   });
 
   it('refuses an expired certificate with kubeseal’s text', async () => {
