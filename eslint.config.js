@@ -55,6 +55,24 @@ export default tseslint.config(
     },
   },
   {
+    // The sealing page runs in browsers: DOM types (its own tsconfig), no Node built-ins.
+    files: ['packages/web/src/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        project: ['./packages/web/tsconfig.check.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
+    files: ['packages/web/src/**/*.ts'],
+    ignores: ['packages/web/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'path', 'crypto', 'buffer'] }],
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'require', '__dirname'],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

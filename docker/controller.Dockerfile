@@ -16,6 +16,7 @@ COPY packages/core/package.json packages/core/
 COPY packages/controller/package.json packages/controller/
 COPY packages/kubeseal/package.json packages/kubeseal/
 COPY packages/test-utils/package.json packages/test-utils/
+COPY packages/web/package.json packages/web/
 COPY e2e/package.json e2e/
 RUN pnpm install --frozen-lockfile --ignore-scripts
 COPY . .

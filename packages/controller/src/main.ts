@@ -7,6 +7,7 @@ import { parseControllerConfig, type ControllerConfig } from './config.js';
 import { DecryptPool } from './crypto/decrypt-pool.js';
 import { ControllerError, errorMessage } from './errors.js';
 import { buildMetricsServer, buildServer, parseListenAddress } from './http/server.js';
+import { loadWebUi, type WebUi } from './http/web-ui.js';
 import { ACTIVE_KEY_SELECTOR, KeyStore } from './keys/key-store.js';
 import { loadApiAccess } from './kube/api-access.js';
 import { ClientNodeGateway } from './kube/client-node-gateway.js';
@@ -209,6 +210,7 @@ async function runWithConfig(
       rateLimitBurst: config.rateLimitBurst,
       readTimeoutMs: config.readTimeoutMs,
       writeTimeoutMs: config.writeTimeoutMs,
+      ...(config.webUi && { webUi: await loadWebUiLogged(log) }),
     });
     const metricsServer = buildMetricsServer({ log: log.child({ component: 'metrics' }), metrics });
 
@@ -262,4 +264,12 @@ async function runWithConfig(
     await pool.close();
     gateway.close();
   }
+}
+
+/** A missing page is logged and answered with 503 at `/`; it never stops the controller from unsealing. */
+async function loadWebUiLogged(log: Logger): Promise<WebUi> {
+  const webUi = await loadWebUi();
+  if ('unavailable' in webUi) log.error(`--web-ui: ${webUi.unavailable}`);
+  else log.info('Serving the sealing page at /');
+  return webUi;
 }
