@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreApi, createTestNamespace, e2eCluster } from '../../helpers/index.js';
+import {
+  acquireClusterLock,
+  coreApi,
+  createTestNamespace,
+  e2eCluster,
+  KUBE_SYSTEM_CONTROLLER,
+} from '../../helpers/index.js';
 import { getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import { applySealedSecret, startOurController, type ProxiedController } from '../kubeseal/support.js';
 import {
@@ -27,8 +33,10 @@ let ns: string;
 let controller: ProxiedController;
 let browser: Browser;
 let pageUrl: string;
+let releaseLock: (() => void) | undefined;
 
 beforeAll(async () => {
+  releaseLock = await acquireClusterLock(KUBE_SYSTEM_CONTROLLER);
   ns = await createTestNamespace({ prefix: 'web-page-', deleteAfterTest: false });
   // An unnamed Service port, as in upstream's controller.yaml: the `http:<name>:` form of the URL picks it. (The
   // chart names the port `http`; its URL ends in `http:sealed-secrets-controller:http/proxy/`.)
@@ -48,6 +56,7 @@ afterAll(async () => {
     await coreApi()
       .deleteNamespace({ name: ns })
       .catch(() => undefined);
+  releaseLock?.();
 });
 
 /** Paths of the recorded requests, relative to the proxy prefix (`<page>` for the page itself). */
