@@ -39,6 +39,7 @@ export {
 } from './client.js';
 export {
   KubeconfigLoader,
+  inClusterNamespace,
   loadRestConfig,
   resolveNamespace,
   SERVICE_ACCOUNT_DIR,

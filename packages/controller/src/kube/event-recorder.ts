@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { isKubeError } from './kube-errors.js';
+import { isKubeError } from '@ssts/kube';
 import type { KubeEvent, KubeGateway } from './kube-gateway.js';
 
 /** Records events; `record` rejects when the API refused the write (callers log and carry on). */

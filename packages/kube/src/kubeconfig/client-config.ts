@@ -157,6 +157,22 @@ export class KubeconfigLoader {
   }
 }
 
+/** The namespace of the pod we run in: POD_NAMESPACE, else the service-account file, else `default` (client-go). */
+export async function inClusterNamespace(
+  options: Pick<KubeAccessOptions, 'env' | 'readFile' | 'serviceAccountDir'>,
+): Promise<string> {
+  const fromEnv = options.env['POD_NAMESPACE'];
+  if (fromEnv) return fromEnv;
+  const path = join(options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR, 'namespace');
+  try {
+    const ns = (await readBounded(options.readFile ?? defaultReadFile, path)).toString('utf8').trim();
+    if (ns !== '') return ns;
+  } catch {
+    // no service-account namespace file: "default", as client-go
+  }
+  return 'default';
+}
+
 interface RestConfigContext {
   readonly readFile: ReadFile;
   readonly source: RestConfig['source'];
