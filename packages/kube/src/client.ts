@@ -3,6 +3,7 @@ import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeError, kubeErrorFromBody, kubeErrorFromResponse } from './errors.js';
 import { formatBytes, openStream, sendRequest, type HttpResponse, type TlsSettings } from './http/request.js';
+import { goVerb, formatDuration, printableUrl } from './http/describe.js';
 import { LineSplitter } from './http/lines.js';
 import { proxyAgent, proxyFor } from './http/proxy.js';
 import type { RestConfig } from './kubeconfig/client-config.js';
@@ -174,9 +175,11 @@ export class KubeClient {
     const url = this.#url(path, options.query);
     for (let attempt = 0; ; attempt++) {
       await this.#limiter?.take(options.signal);
-      const remaining = timeoutMs > 0 ? deadlineAt - performance.now() : 0;
-      if (timeoutMs > 0 && remaining <= 0) {
-        throw new KubeError('Timeout', `${method} "${url.href}": request timed out before it could be sent`);
+      if (timeoutMs > 0 && deadlineAt <= performance.now()) {
+        throw new KubeError(
+          'Timeout',
+          `${goVerb(method)} "${printableUrl(url)}": request timed out after ${formatDuration(timeoutMs)} (Client.Timeout exceeded while waiting to be sent)`,
+        );
       }
       const { headers, tls } = await this.#headers(options, body);
       const response = await sendRequest({
@@ -186,7 +189,8 @@ export class KubeClient {
         body,
         agent: this.#transport.agent,
         tls,
-        timeoutMs: timeoutMs > 0 ? Math.max(1, remaining) : 0,
+        timeoutMs,
+        deadlineAt,
         maxBodyBytes: options.maxBodyBytes ?? this.#transport.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         signal: options.signal,
       });

@@ -23,6 +23,8 @@ export interface HttpRequest {
   readonly tls?: TlsSettings | undefined;
   /** Total deadline: connect, TLS, headers and the whole body. 0 = none (the inactivity bound still applies). */
   readonly timeoutMs: number;
+  /** When the deadline started earlier (retries of one call): its absolute time on performance.now()'s clock. */
+  readonly deadlineAt?: number;
   /** Largest successful (2xx) body read; a larger one fails with TooLarge as soon as the cap is passed. */
   readonly maxBodyBytes: number;
   /** Error bodies are cut (not refused) at this size: they are read only to describe the failure. */
@@ -216,7 +218,7 @@ function isRetriableReuse(error: unknown, ex: Exchange, request: HttpRequest): b
  * TooLarge, Aborted) with a Go-like one-line message otherwise.
  */
 export async function sendRequest(request: HttpRequest): Promise<HttpResponse> {
-  const deadlineAt = performance.now() + request.timeoutMs;
+  const deadlineAt = request.deadlineAt ?? performance.now() + request.timeoutMs;
   for (let attempt = 0; ; attempt++) {
     const ex = exchange(request, deadlineAt);
     let res: http.IncomingMessage;
@@ -264,7 +266,7 @@ export type HttpStream =
 
 /** Opens a streaming request (a watch): the deadline covers connect and headers only. */
 export async function openStream(request: HttpRequest): Promise<HttpStream> {
-  const deadlineAt = performance.now() + request.timeoutMs;
+  const deadlineAt = request.deadlineAt ?? performance.now() + request.timeoutMs;
   for (let attempt = 0; ; attempt++) {
     const ex = exchange(request, deadlineAt);
     let res: http.IncomingMessage;

@@ -277,6 +277,32 @@ describe('in-cluster configuration', () => {
     expect((await rotating.apply()).headers['Authorization']).toBe('Bearer second');
   });
 
+  it('namespace precedence inside a pod: the context namespace, else POD_NAMESPACE / the service account', async () => {
+    const readFile = memoryFiles({
+      [`${sa}/token`]: 't',
+      [`${sa}/namespace`]: 'sa-ns\n',
+      '/h/.kube/config': one,
+    });
+    const ns = async (env: Record<string, string>, overrides = {}) =>
+      (await new KubeconfigLoader({ env, readFile, overrides }).namespace()).namespace;
+    expect(await ns({ ...pod, HOME: '/h' })).toBe('first');
+    // A context without a namespace falls back to the pod's, not to "default".
+    const noNs = memoryFiles({
+      [`${sa}/token`]: 't',
+      [`${sa}/namespace`]: 'sa-ns\n',
+      '/h/.kube/config':
+        'current-context: x\nclusters: [{name: c, cluster: {server: "https://k"}}]\ncontexts: [{name: x, context: {cluster: c}}]\n',
+    });
+    expect(
+      (await new KubeconfigLoader({ env: { ...pod, HOME: '/h' }, readFile: noNs }).namespace()).namespace,
+    ).toBe('sa-ns');
+    expect(await ns({ ...pod, POD_NAMESPACE: 'pod-ns' })).toBe('pod-ns');
+    // Outside a pod the same context gives "default".
+    expect((await new KubeconfigLoader({ env: { HOME: '/h' }, readFile: noNs }).namespace()).namespace).toBe(
+      'default',
+    );
+  });
+
   it('reads a real service-account directory, and a kubeconfig wins over it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sa-'));
     writeFileSync(join(dir, 'token'), 'disk-token');
