@@ -145,10 +145,10 @@ export class KubeClient {
     const { credentials, impersonation } = this.#transport.config;
     const applied = await credentials.apply();
     const headers: http.OutgoingHttpHeaders = {
+      Accept: options.accept ?? 'application/json',
       ...impersonation,
       ...options.headers,
       ...applied.headers,
-      Accept: options.accept ?? 'application/json',
     };
     if (this.#transport.userAgent !== undefined) headers['User-Agent'] = this.#transport.userAgent;
     if (body !== undefined) {
