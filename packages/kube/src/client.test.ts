@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearerToken, noCredentials, tokenFile, type Credentials } from './auth/credentials.js';
 import { KubeClient, type KubeClientOptions } from './client.js';
-import { KubeError } from './errors.js';
+import type { KubeError } from './errors.js';
 import type { RestConfig } from './kubeconfig/client-config.js';
 import type { RateLimiter } from './rate-limit.js';
-import { startServer, statusBody, type Handler, type TestServer } from './test-helpers/servers.js';
+import {
+  kubeErrorOf,
+  startServer,
+  statusBody,
+  type Handler,
+  type TestServer,
+} from './test-helpers/servers.js';
 
 let server: TestServer & { handle(h: Handler): void };
 beforeAll(async () => {
@@ -37,15 +43,6 @@ function countingLimiter(): RateLimiter & { taken: number } {
     },
   };
   return limiter;
-}
-
-async function failure(promise: Promise<unknown>): Promise<KubeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KubeError);
-  return error as KubeError;
 }
 
 describe('KubeClient requests', () => {
@@ -84,14 +81,14 @@ describe('KubeClient requests', () => {
         statusBody(403, 'Forbidden', 'secrets is forbidden: \u001b[31mUser "x"\u001b[0m\ncannot\u0007 list'),
       );
     });
-    const error = await failure(c.json('GET', '/api/v1/secrets'));
+    const error = await kubeErrorOf(c.json('GET', '/api/v1/secrets'));
     expect(error).toMatchObject({ code: 'Forbidden', status: 403 });
     expect(error.message).toBe('secrets is forbidden: \\x1b[31mUser "x"\\x1b[0m\\ncannot\\x07 list');
     server.handle((_req, res) => {
       res.writeHead(404);
       res.end('<html>\u001b]0;pwned\u0007</html>\nmore');
     });
-    const notFound = await failure(c.json('GET', '/nope'));
+    const notFound = await kubeErrorOf(c.json('GET', '/nope'));
     expect(notFound.code).toBe('NotFound');
     expect(notFound.message).toBe('the server responded with status 404 (<html>\\x1b]0;pwned\\x07</html>)');
     c.close();
@@ -103,7 +100,7 @@ describe('KubeClient requests', () => {
       res.writeHead(422);
       res.end(statusBody(422, 'Invalid', 'x'.repeat(50_000)));
     });
-    const error = await failure(c.json('PUT', '/x', { body: {} }));
+    const error = await kubeErrorOf(c.json('PUT', '/x', { body: {} }));
     expect(error.code).toBe('Invalid');
     expect(error.message.length).toBeLessThan(4200);
     c.close();
@@ -136,7 +133,7 @@ describe('KubeClient requests', () => {
       res.writeHead(429);
       res.end(statusBody(429, 'TooManyRequests', 'no'));
     });
-    expect((await failure(c.json('GET', '/a'))).code).toBe('TooManyRequests');
+    expect((await kubeErrorOf(c.json('GET', '/a'))).code).toBe('TooManyRequests');
     expect(calls).toBe(1);
     calls = 0;
     server.handle((_req, res) => {
@@ -144,7 +141,7 @@ describe('KubeClient requests', () => {
       res.writeHead(503, { 'retry-after': '0' });
       res.end(statusBody(503, 'ServiceUnavailable', 'later'));
     });
-    expect((await failure(c.json('GET', '/b'))).code).toBe('ServerError');
+    expect((await kubeErrorOf(c.json('GET', '/b'))).code).toBe('ServerError');
     expect(calls).toBe(4);
     calls = 0;
     server.handle((_req, res) => {
@@ -152,7 +149,7 @@ describe('KubeClient requests', () => {
       res.writeHead(429, { 'retry-after': '3600' });
       res.end(statusBody(429, 'TooManyRequests', 'come back in an hour'));
     });
-    const error = await failure(c.json('GET', '/c', { timeoutMs: 2000 }));
+    const error = await kubeErrorOf(c.json('GET', '/c', { timeoutMs: 2000 }));
     expect(error).toMatchObject({ code: 'TooManyRequests', retryAfterSeconds: 3600 });
     expect(calls).toBe(1);
     c.close();
@@ -183,7 +180,7 @@ describe('KubeClient requests', () => {
         res.end(statusBody(401, 'Unauthorized', 'Unauthorized'));
       } else res.end(JSON.stringify({ auth: req.headers.authorization }));
     });
-    expect((await failure(c.json('GET', '/x'))).code).toBe('Unauthorized');
+    expect((await kubeErrorOf(c.json('GET', '/x'))).code).toBe('Unauthorized');
     expect(await c.json('GET', '/x')).toEqual({ auth: 'Bearer token-2' });
     expect(await c.json('GET', '/x')).toEqual({ auth: 'Bearer token-2' });
     expect(reads).toBe(2);

@@ -1,4 +1,4 @@
-import { safeText } from './text.js';
+import { safeText } from './text/escape.js';
 
 /** How an API call failed, classified by HTTP status and Status `reason`, never by message text. */
 export type KubeErrorCode =

@@ -1,15 +1,5 @@
-export {
-  KubeError,
-  isKubeError,
-  kubeErrorFromResponse,
-  kubeErrorFromBody,
-  describeFailedResponse,
-  MAX_STATUS_MESSAGE_CHARS,
-  type KubeErrorCode,
-} from './errors.js';
-export { escapeControlCharacters, safeText } from './text.js';
-export { describeFsError } from './fs-error.js';
-export { errorMessage } from './error-message.js';
+export { MAX_STATUS_MESSAGE_CHARS } from './errors.js';
+export * from './text/index.js';
 export { TokenBucket, rateLimiter, DEFAULT_QPS, type RateLimiter } from './rate-limit.js';
 export {
   sendRequest,
@@ -37,26 +27,7 @@ export {
   type RawWatchEvent,
   type WatchOptions,
 } from './client.js';
-export {
-  KubeconfigLoader,
-  inClusterNamespace,
-  loadRestConfig,
-  resolveNamespace,
-  SERVICE_ACCOUNT_DIR,
-  MAX_CREDENTIAL_FILE_BYTES,
-  type RestConfig,
-  type ResolvedNamespace,
-} from './kubeconfig/client-config.js';
-export { loadKubeconfigFiles, kubeconfigPaths, MAX_KUBECONFIG_BYTES } from './kubeconfig/files.js';
-export { EMPTY_CONFIG_MESSAGE, EmptyConfigError } from './kubeconfig/select.js';
-export type {
-  Env,
-  ReadFile,
-  EntryFields,
-  MergedKubeconfig,
-  KubeconfigOverrides,
-  KubeAccessOptions,
-} from './kubeconfig/types.js';
+export * from './kubeconfig/index.js';
 export {
   bearerToken,
   basicAuth,

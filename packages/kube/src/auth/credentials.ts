@@ -1,5 +1,5 @@
 import { KubeError } from '../errors.js';
-import { describeFsError } from '../fs-error.js';
+import { describeFsError } from '../text/fs-error.js';
 import type { ReadFile } from '../kubeconfig/types.js';
 
 /** What a request needs from the credentials: headers and, for exec plugins handing out certificates, TLS. */

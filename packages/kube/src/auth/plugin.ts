@@ -1,5 +1,5 @@
 import type https from 'node:https';
-import { errorMessage } from '../error-message.js';
+import { errorMessage } from '../text/error-message.js';
 import { KubeError } from '../errors.js';
 import type { EntryFields } from '../kubeconfig/types.js';
 import type { AppliedCredentials, Credentials } from './credentials.js';

@@ -1,4 +1,4 @@
-import { escapeControlCharacters } from '../text.js';
+import { escapeControlCharacters } from '../text/escape.js';
 
 /** Go's duration text for whole milliseconds: `2s`, `1.5s`, `250ms`, `1m30s`. */
 export function formatDuration(ms: number): string {

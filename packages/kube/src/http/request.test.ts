@@ -5,8 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KubeError } from '../errors.js';
-import { startServer, type TestServer } from '../test-helpers/servers.js';
+import { kubeErrorOf, startServer, type TestServer } from '../test-helpers/servers.js';
 import { sendRequest, type HttpRequest, type HttpResponse } from './request.js';
 
 let server: TestServer & { handle(h: Parameters<typeof startServer>[0]): void };
@@ -29,20 +28,11 @@ const get = (path: string, extra: Partial<HttpRequest> = {}): Promise<HttpRespon
     ...extra,
   });
 
-async function failure(promise: Promise<unknown>): Promise<KubeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KubeError);
-  return error as KubeError;
-}
-
 describe('sendRequest bounds (hostile servers on 127.0.0.1)', () => {
   it('fails a server that never answers at the total deadline', async () => {
     server.handle(() => undefined);
     const started = performance.now();
-    const error = await failure(get('/never', { timeoutMs: 1000 }));
+    const error = await kubeErrorOf(get('/never', { timeoutMs: 1000 }));
     const elapsed = performance.now() - started;
     expect(error.code).toBe('Timeout');
     expect(error.message).toBe(
@@ -58,7 +48,7 @@ describe('sendRequest bounds (hostile servers on 127.0.0.1)', () => {
       timers.push(setInterval(() => res.write('x'), 500));
     });
     const started = performance.now();
-    const error = await failure(get('/drip', { timeoutMs: 2000 }));
+    const error = await kubeErrorOf(get('/drip', { timeoutMs: 2000 }));
     expect(error.code).toBe('Timeout');
     expect(error.message).toContain(
       'request timed out after 2s (Client.Timeout exceeded while reading body)',
@@ -83,7 +73,7 @@ describe('sendRequest bounds (hostile servers on 127.0.0.1)', () => {
       pump();
     });
     const rssBefore = process.memoryUsage().rss;
-    const error = await failure(get('/endless', { maxBodyBytes: 4 * 1024 * 1024 }));
+    const error = await kubeErrorOf(get('/endless', { maxBodyBytes: 4 * 1024 * 1024 }));
     await serverDone;
     expect(error.code).toBe('TooLarge');
     expect(error.message).toBe(`Get "${server.url}/endless": the answer is larger than the 4 MiB we read`);
@@ -97,7 +87,7 @@ describe('sendRequest bounds (hostile servers on 127.0.0.1)', () => {
       res.writeHead(200, { 'content-length': String(2 * 1024 ** 3) });
       res.write('x');
     });
-    const error = await failure(get('/declared', { maxBodyBytes: 1024 }));
+    const error = await kubeErrorOf(get('/declared', { maxBodyBytes: 1024 }));
     expect(error.code).toBe('TooLarge');
     expect(error.message).toContain('larger than the 1 KiB we read');
   });
@@ -125,7 +115,7 @@ describe('sendRequest bounds (hostile servers on 127.0.0.1)', () => {
     server.handle(() => undefined);
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 50);
-    expect((await failure(get('/abort', { signal: abort.signal }))).code).toBe('Aborted');
+    expect((await kubeErrorOf(get('/abort', { signal: abort.signal }))).code).toBe('Aborted');
   });
 
   it('retries an idempotent request once when its pooled connection turns out to be dead', async () => {
@@ -147,7 +137,7 @@ describe('sendRequest bounds (hostile servers on 127.0.0.1)', () => {
     expect(response.body.toString()).toBe('again');
     // A POST is not replayed: it may have been processed.
     attempts = 0;
-    const post = failure(
+    const post = kubeErrorOf(
       sendRequest({
         url: new URL('/three', server.url),
         method: 'POST',
@@ -167,7 +157,7 @@ describe('sendRequest error texts (Go net/http meaning, one line)', () => {
   it('connection refused', async () => {
     const closed = await startServer(() => undefined);
     await closed.close();
-    const error = await failure(
+    const error = await kubeErrorOf(
       sendRequest({ url: new URL(`${closed.url}/c`), method: 'GET', timeoutMs: 5000, maxBodyBytes: 10 }),
     );
     expect(error.message).toBe(
@@ -178,7 +168,7 @@ describe('sendRequest error texts (Go net/http meaning, one line)', () => {
   it('https:// against a plain HTTP server', async () => {
     server.handle((_req, res) => res.end('plain'));
     const url = new URL(`https://127.0.0.1:${server.port}/cert.pem`);
-    const error = await failure(sendRequest({ url, method: 'GET', timeoutMs: 5000, maxBodyBytes: 1024 }));
+    const error = await kubeErrorOf(sendRequest({ url, method: 'GET', timeoutMs: 5000, maxBodyBytes: 1024 }));
     expect(error.code).toBe('Network');
     expect(error.message).toBe(`Get "${url.href}": tls: first record does not look like a TLS handshake`);
     expect(error.message).not.toContain('\n');
@@ -195,7 +185,9 @@ describe('sendRequest error texts (Go net/http meaning, one line)', () => {
     await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
     const url = new URL(`https://127.0.0.1:${(tls.address() as AddressInfo).port}/`);
     try {
-      const error = await failure(sendRequest({ url, method: 'GET', timeoutMs: 5000, maxBodyBytes: 1024 }));
+      const error = await kubeErrorOf(
+        sendRequest({ url, method: 'GET', timeoutMs: 5000, maxBodyBytes: 1024 }),
+      );
       expect(error.message).toBe(
         `Get "${url.href}": tls: failed to verify certificate: x509: certificate signed by unknown authority`,
       );

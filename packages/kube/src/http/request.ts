@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { KubeError } from '../errors.js';
+import { isKubeError, KubeError } from '../errors.js';
 import { describeNetworkError, formatDuration, goVerb, printableUrl } from './describe.js';
 
 /** TLS settings of one request (the agent may carry them too). */
@@ -202,14 +202,21 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-function isRetriableReuse(error: unknown, ex: Exchange, request: HttpRequest): boolean {
-  // A kept-alive connection the server closed while idle fails at once; Node's docs advise one retry.
-  return (
-    ex.reusedSocket() &&
-    IDEMPOTENT.has(request.method) &&
-    error instanceof KubeError &&
-    error.code === 'Network'
-  );
+/**
+ * Sends the request and waits for the response headers. A kept-alive connection that the server closed while idle
+ * fails at once: an idempotent request is then sent once more on a new connection (Node's documented pattern).
+ */
+async function responseOf(request: HttpRequest): Promise<{ ex: Exchange; res: http.IncomingMessage }> {
+  const deadlineAt = request.deadlineAt ?? performance.now() + request.timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    const ex = exchange(request, deadlineAt);
+    try {
+      return { ex, res: await ex.response };
+    } catch (error) {
+      const reused = ex.reusedSocket() && IDEMPOTENT.has(request.method) && isKubeError(error, 'Network');
+      if (attempt > 0 || !reused) throw error;
+    }
+  }
 }
 
 /**
@@ -218,30 +225,14 @@ function isRetriableReuse(error: unknown, ex: Exchange, request: HttpRequest): b
  * TooLarge, Aborted) with a Go-like one-line message otherwise.
  */
 export async function sendRequest(request: HttpRequest): Promise<HttpResponse> {
-  const deadlineAt = request.deadlineAt ?? performance.now() + request.timeoutMs;
-  for (let attempt = 0; ; attempt++) {
-    const ex = exchange(request, deadlineAt);
-    let res: http.IncomingMessage;
-    try {
-      res = await ex.response;
-    } catch (error) {
-      if (attempt === 0 && isRetriableReuse(error, ex, request)) continue;
-      throw error;
-    }
-    const status = res.statusCode ?? 0;
-    const ok = status >= 200 && status < 300;
-    const body = ok
-      ? await readBody(res, ex, request, request.maxBodyBytes, 'fail')
-      : await readBody(
-          res,
-          ex,
-          request,
-          request.maxErrorBodyBytes ?? DEFAULT_MAX_ERROR_BODY_BYTES,
-          'truncate',
-        );
-    ex.finish();
-    return { status, statusMessage: res.statusMessage ?? '', headers: res.headers, body };
-  }
+  const { ex, res } = await responseOf(request);
+  const status = res.statusCode ?? 0;
+  const ok = status >= 200 && status < 300;
+  const body = ok
+    ? await readBody(res, ex, request, request.maxBodyBytes, 'fail')
+    : await readBody(res, ex, request, request.maxErrorBodyBytes ?? DEFAULT_MAX_ERROR_BODY_BYTES, 'truncate');
+  ex.finish();
+  return { status, statusMessage: res.statusMessage ?? '', headers: res.headers, body };
 }
 
 export type HttpStream =
@@ -266,52 +257,42 @@ export type HttpStream =
 
 /** Opens a streaming request (a watch): the deadline covers connect and headers only. */
 export async function openStream(request: HttpRequest): Promise<HttpStream> {
-  const deadlineAt = request.deadlineAt ?? performance.now() + request.timeoutMs;
-  for (let attempt = 0; ; attempt++) {
-    const ex = exchange(request, deadlineAt);
-    let res: http.IncomingMessage;
-    try {
-      res = await ex.response;
-    } catch (error) {
-      if (attempt === 0 && isRetriableReuse(error, ex, request)) continue;
-      throw error;
-    }
-    const status = res.statusCode ?? 0;
-    if (status < 200 || status >= 300) {
-      const max = request.maxErrorBodyBytes ?? DEFAULT_MAX_ERROR_BODY_BYTES;
-      const body = await readBody(res, ex, request, max, 'truncate');
-      ex.finish();
-      return { ok: false, status, headers: res.headers, body };
-    }
-    // From here the stream is the caller's: no deadline; the caller bounds idle time and line length.
+  const { ex, res } = await responseOf(request);
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status >= 300) {
+    const max = request.maxErrorBodyBytes ?? DEFAULT_MAX_ERROR_BODY_BYTES;
+    const body = await readBody(res, ex, request, max, 'truncate');
     ex.finish();
-    const failed = new Promise<never>((_, reject) => {
-      const onError = (cause: Error): void =>
-        reject(
-          cause instanceof KubeError
-            ? cause
-            : requestFailure(request, 'Network', describeNetworkError(cause, request.url), cause),
-        );
-      res.on('error', onError);
-      // An abort that destroys the socket without an error still ends the stream as Aborted.
-      res.once('close', () => {
-        if (request.signal?.aborted) onError(requestFailure(request, 'Aborted', 'request canceled'));
-      });
-    });
-    failed.catch(() => undefined);
-    const onAbort = (): void => {
-      res.destroy(requestFailure(request, 'Aborted', 'request canceled'));
-    };
-    if (request.signal?.aborted) onAbort();
-    else request.signal?.addEventListener('abort', onAbort, { once: true });
-    res.once('close', () => request.signal?.removeEventListener('abort', onAbort));
-    return {
-      ok: true,
-      status,
-      headers: res.headers,
-      response: res,
-      failed,
-      fail: (error) => res.destroy(error),
-    };
+    return { ok: false, status, headers: res.headers, body };
   }
+  // From here the stream is the caller's: no deadline; the caller bounds idle time and line length.
+  ex.finish();
+  const failed = new Promise<never>((_, reject) => {
+    const onError = (cause: Error): void =>
+      reject(
+        cause instanceof KubeError
+          ? cause
+          : requestFailure(request, 'Network', describeNetworkError(cause, request.url), cause),
+      );
+    res.on('error', onError);
+    // An abort that destroys the socket without an error still ends the stream as Aborted.
+    res.once('close', () => {
+      if (request.signal?.aborted) onError(requestFailure(request, 'Aborted', 'request canceled'));
+    });
+  });
+  failed.catch(() => undefined);
+  const onAbort = (): void => {
+    res.destroy(requestFailure(request, 'Aborted', 'request canceled'));
+  };
+  if (request.signal?.aborted) onAbort();
+  else request.signal?.addEventListener('abort', onAbort, { once: true });
+  res.once('close', () => request.signal?.removeEventListener('abort', onAbort));
+  return {
+    ok: true,
+    status,
+    headers: res.headers,
+    response: res,
+    failed,
+    fail: (error) => res.destroy(error),
+  };
 }

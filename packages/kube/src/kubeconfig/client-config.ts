@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { basicAuth, bearerToken, noCredentials, tokenFile, type Credentials } from '../auth/credentials.js';
 import { needsPlugin, pluginCredentials } from '../auth/plugin.js';
 import { KubeError } from '../errors.js';
-import { describeFsError } from '../fs-error.js';
+import { describeFsError } from '../text/fs-error.js';
 import type { TlsSettings } from '../http/request.js';
 import { defaultReadFile, loadKubeconfigFiles } from './files.js';
 import {

@@ -1,7 +1,7 @@
 import { readFile as nodeReadFile } from 'node:fs/promises';
 import { delimiter as platformDelimiter, dirname, isAbsolute, join } from 'node:path';
 import { KubeError } from '../errors.js';
-import { describeFsError } from '../fs-error.js';
+import { describeFsError } from '../text/fs-error.js';
 import type { EntryFields, KubeAccessOptions, MergedKubeconfig, ReadFile } from './types.js';
 
 /** Largest kubeconfig file we parse (real ones, with embedded certificates, are a few hundred KiB at most). */

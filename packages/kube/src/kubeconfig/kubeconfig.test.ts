@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KubeError } from '../errors.js';
+import { kubeErrorOf } from '../test-helpers/servers.js';
 import { KubeconfigLoader } from './client-config.js';
 import { kubeconfigPaths, loadKubeconfigFiles } from './files.js';
 import type { KubeAccessOptions, ReadFile } from './types.js';
@@ -47,15 +47,6 @@ function loader(files: Record<string, string>, options: Partial<KubeAccessOption
   return new KubeconfigLoader({ env: {}, readFile: memoryFiles(files), ...options });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<KubeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KubeError);
-  return error as KubeError;
-}
-
 describe('kubeconfig loading rules (client-go)', () => {
   it('splits KUBECONFIG on the platform delimiter (or the one given), drops empties and duplicates', () => {
     expect(kubeconfigPaths({ env: { KUBECONFIG: '/a:/b::/a' }, delimiter: ':' }).paths).toEqual(['/a', '/b']);
@@ -96,10 +87,10 @@ describe('kubeconfig loading rules (client-go)', () => {
   });
 
   it('reports a missing explicit file, and a broken one, like client-go', async () => {
-    expect((await rejection(loader({}, { kubeconfig: '/nope' }).restConfig())).message).toBe(
+    expect((await kubeErrorOf(loader({}, { kubeconfig: '/nope' }).restConfig())).message).toBe(
       'stat /nope: no such file or directory',
     );
-    const broken = await rejection(loader({ '/k': 'clusters: [' }, { kubeconfig: '/k' }).restConfig());
+    const broken = await kubeErrorOf(loader({ '/k': 'clusters: [' }, { kubeconfig: '/k' }).restConfig());
     expect(broken.message).toMatch(/^error loading config file "\/k": /);
   });
 });
@@ -181,24 +172,24 @@ describe('selection and override flags', () => {
 
   it('names that do not exist fail with client-go texts, lookups before validation', async () => {
     const fails = async (overrides: KubeAccessOptions['overrides'], text: string) =>
-      expect((await rejection(loader(files, { ...opts, overrides }).restConfig())).message).toBe(text);
+      expect((await kubeErrorOf(loader(files, { ...opts, overrides }).restConfig())).message).toBe(text);
     await fails({ context: 'zz' }, 'context "zz" does not exist');
     await fails({ cluster: 'zz' }, 'cluster "zz" does not exist');
     await fails({ user: 'zz' }, 'auth info "zz" does not exist');
     expect(
-      (await rejection(loader(files, { ...opts, overrides: { context: 'zz' } }).namespace())).message,
+      (await kubeErrorOf(loader(files, { ...opts, overrides: { context: 'zz' } }).namespace())).message,
     ).toBe(
       'invalid configuration: [context was not found for specified context: zz, cluster has no server defined]',
     );
   });
 
   it('validates like ConfirmUsable: empty config, missing server, more than one auth method', async () => {
-    expect((await rejection(loader({}, { env: { HOME: '/nowhere' } }).restConfig())).message).toBe(
+    expect((await kubeErrorOf(loader({}, { env: { HOME: '/nowhere' } }).restConfig())).message).toBe(
       'invalid configuration: no configuration has been provided, try setting KUBERNETES_MASTER environment variable',
     );
     const noServer =
       'clusters: [{name: c, cluster: {server: ""}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\nusers: [{name: u, user: {token: t, username: a, password: b}}]\n';
-    expect((await rejection(loader({ '/k': noServer }, { kubeconfig: '/k' }).restConfig())).message).toBe(
+    expect((await kubeErrorOf(loader({ '/k': noServer }, { kubeconfig: '/k' }).restConfig())).message).toBe(
       'invalid configuration: [more than one authentication method found for u; found [token basicAuth], only one is allowed, no server found for cluster "c"]',
     );
   });
@@ -220,7 +211,7 @@ users: [{name: u, user: {client-certificate: certs/u.crt, client-key-data: ${Buf
       key: Buffer.from('KEY'),
     });
     expect(ok.credentials.kind).toBe('none');
-    const missing = await rejection(loader({ '/k/config': cfg }, { kubeconfig: '/k/config' }).restConfig());
+    const missing = await kubeErrorOf(loader({ '/k/config': cfg }, { kubeconfig: '/k/config' }).restConfig());
     expect(missing.message).toBe(
       'invalid configuration: unable to read client-cert /k/certs/u.crt for u due to open /k/certs/u.crt: no such file or directory',
     );

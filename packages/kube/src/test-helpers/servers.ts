@@ -1,3 +1,4 @@
+import { KubeError } from '../errors.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -52,4 +53,14 @@ export async function startServer(
 
 export function statusBody(code: number, reason: string, message: string): string {
   return JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
+}
+
+/** The KubeError a promise rejects with (fails the test when it resolves or rejects with something else). */
+export async function kubeErrorOf(promise: Promise<unknown>): Promise<KubeError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof KubeError)) throw new Error(`expected a KubeError, got ${String(error)}`);
+  return error;
 }
