@@ -231,3 +231,35 @@ describe('RestGateway', () => {
     });
   });
 });
+
+describe('RestGateway status client', () => {
+  it('sends status writes through their own rate limiter, everything else through the main one', async () => {
+    const counted = () => {
+      const limiter = { taken: 0, take: () => ((limiter.taken += 1), Promise.resolve()) };
+      return limiter;
+    };
+    const main = counted();
+    const status = counted();
+    const base = await KubeClient.create(
+      {
+        server: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+        tls: {},
+        credentials: bearerToken('t'),
+        impersonation: {},
+        proxyUrl: undefined,
+        source: 'kubeconfig',
+      },
+      { timeoutMs: 10_000 },
+    );
+    const split = new RestGateway(base.withRateLimiter(main), { statusClient: base.withRateLimiter(status) });
+    handler = (_req, res) => json(res, 200, { metadata: { name: 's' } });
+    await split.updateSealedSecretStatus({
+      metadata: { name: 's', namespace: 'ns' },
+      spec: { encryptedData: {} },
+    });
+    await split.createSecret({ metadata: { name: 's', namespace: 'ns' } });
+    await split.getSecret('ns', 's');
+    expect([main.taken, status.taken]).toEqual([2, 1]);
+    base.close();
+  });
+});
