@@ -270,6 +270,41 @@ describe('KubeClient.watch', () => {
     expect(aborted).toEqual({ events: [] });
   });
 
+  it('ends the watch with the error of a handler that throws', async () => {
+    const c = await client({}, { credentials: noCredentials });
+    server.handle((_req, res) => res.end(line('ADDED', 'a') + line('ADDED', 'b')));
+    const boom = new Error('handler failed');
+    await expect(
+      c.watch('/w', { signal: new AbortController().signal, idleTimeoutMs: 10_000 }, () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    c.close();
+  });
+
+  it('leaves no idle timer on a pooled connection after a watch ends (many watches, one socket)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    const c = await client({}, { credentials: noCredentials });
+    server.handle((req, res) => res.end(line('ADDED', String(req.socket.remotePort))));
+    const ports = new Set<string>();
+    try {
+      for (let i = 0; i < 15; i++) {
+        await c.watch('/w', { signal: new AbortController().signal, idleTimeoutMs: 200 }, (e) =>
+          ports.add((e.object as { metadata: { name: string } }).metadata.name),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 400)); // past the idle timeout: a leftover timer would fire now
+      expect(ports.size).toBe(1);
+      expect(await c.json('GET', '/after')).toBeDefined();
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      c.close();
+    }
+  });
+
   it('rejects a refused watch by status and reason', async () => {
     const result = await watch((_req, res) => {
       res.writeHead(403);

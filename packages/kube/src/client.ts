@@ -259,6 +259,12 @@ export class KubeClient {
     const maxLine =
       options.maxLineBytes ?? this.#transport.options.maxWatchLineBytes ?? DEFAULT_MAX_WATCH_LINE_BYTES;
     const fail = stream.fail;
+    const socket = response.socket;
+    const onIdle = (): void =>
+      fail(
+        new KubeError('Timeout', `watch ${url.pathname}: nothing received for ${options.idleTimeoutMs} ms`),
+      );
+    let handlerError: { error: unknown } | undefined;
     const ended = new Promise<void>((resolve, reject) => {
       const lines = new LineSplitter(
         maxLine,
@@ -285,7 +291,14 @@ export class KubeClient {
             );
             return;
           }
-          onEvent({ type: String(event.type), object: event.object });
+          try {
+            onEvent({ type: String(event.type), object: event.object });
+          } catch (error) {
+            // The caller's handler failed: end the watch with its error instead of crashing the stream.
+            lines.stop();
+            handlerError = { error };
+            response.destroy();
+          }
         },
         (bytes) =>
           fail(
@@ -295,25 +308,27 @@ export class KubeClient {
             ),
           ),
       );
-      response.socket.setTimeout(options.idleTimeoutMs, () =>
-        fail(
-          new KubeError('Timeout', `watch ${url.pathname}: nothing received for ${options.idleTimeoutMs} ms`),
-        ),
-      );
+      socket.setTimeout(options.idleTimeoutMs, onIdle);
       response.on('data', (chunk: Buffer) => lines.push(chunk));
       response.once('end', () => {
         lines.end();
-        resolve();
+        if (handlerError !== undefined) reject(handlerError.error);
+        else resolve();
+      });
+      response.once('close', () => {
+        if (handlerError !== undefined) reject(handlerError.error);
       });
       stream.failed.catch((error: unknown) => {
-        if (options.signal.aborted) resolve();
+        if (handlerError !== undefined) reject(handlerError.error);
+        else if (options.signal.aborted) resolve();
         else reject(error);
       });
     });
     try {
       await ended;
     } finally {
-      response.socket?.setTimeout(0);
+      // The connection may go back to the pool: it must not keep this watch's idle timer.
+      socket.setTimeout(0, onIdle);
     }
   }
 }
