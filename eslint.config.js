@@ -58,7 +58,11 @@ export default tseslint.config(
     // One way to talk to the API server: @ssts/kube. client-node (0.5 s and 70 MiB to load) is reached only through
     // its dynamic import() for credential plugins; node:http(s) clients live in packages/kube.
     files: ['packages/*/src/**/*.ts'],
-    ignores: ['packages/*/src/**/*.test.ts', 'packages/*/src/**/test-helpers/**', 'packages/core/src/**/*.ts'],
+    ignores: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/src/**/test-helpers/**',
+      'packages/core/src/**/*.ts',
+    ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
