@@ -253,7 +253,7 @@ async function startFetchCertTarget(
   const cluster = await ctx.cluster();
   const namespace = 'bench-cli';
   await cluster.createNamespace(namespace);
-  await cluster.client.json('POST', `/api/v1/namespaces/${namespace}/secrets`, keySecret);
+  await cluster.client.json('POST', `/api/v1/namespaces/${namespace}/secrets`, { body: keySecret });
   ctx.log('cli: starting the controller behind the service proxy for --fetch-cert');
   return exposeController(cluster, namespace, ctx.workDir);
 }

@@ -29,6 +29,8 @@ function server(webUi: ServerDeps['webUi']) {
     certificatePem: () => readFixture('vectors', 'sealedsecret-4096', 'tls.crt'),
     latestPublicKey: () => undefined,
     unseal: () => Promise.reject(new Error('not used')),
+    decryptorFor: () => () => Promise.reject(new Error('not used')),
+    acceptDeprecatedV1Data: true,
     readiness: () => ({ ready: true, reasons: [] }),
     rateLimit: 2,
     rateLimitBurst: 2,
