@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -28,6 +28,17 @@ stringData:
   password: correct horse battery staple
 `;
 
+const EXEC_KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users:
+- name: u
+  user:
+    exec: {apiVersion: client.authentication.k8s.io/v1, command: never-run, interactiveMode: Never}
+contexts: [{name: x, context: {cluster: c, user: u, namespace: default}}]
+current-context: x
+`;
+
 export interface CommandOutput {
   readonly status: number | null;
   readonly stdout: string;
@@ -44,12 +55,15 @@ export class CleanMachine {
   readonly home = join(this.root, 'home');
   readonly cwd = join(this.root, 'work');
   readonly cert = join(this.cwd, 'tls.crt');
+  /** A kubeconfig whose user authenticates with an exec plugin: the case that always needs client-node. */
+  readonly execKubeconfig = join(this.cwd, 'exec-kubeconfig.yaml');
 
   constructor() {
     mkdirSync(this.home);
     mkdirSync(this.cwd);
     for (const file of ['tls.crt', 'key-backup.json', 'sealed-strict.json'])
       copyFileSync(join(VECTOR_4096_DIR, file), join(this.cwd, file));
+    writeFileSync(this.execKubeconfig, EXEC_KUBECONFIG);
   }
 
   path(...segments: string[]): string {
