@@ -138,6 +138,13 @@ export function offlineChecks(kubeseal: (args: readonly string[], input?: string
     const label = Buffer.from(encryptionLabelText('release', 'release-check', 'strict'));
     const plaintext = await keysDecryptor(backupKeys())(Buffer.from(r.stdout, 'base64'), label);
     expect(Buffer.from(plaintext).toString('utf8')).toBe('value');
+    // Every run draws its own session key: nothing random may be frozen into a start-up snapshot.
+    const again = kubeseal(
+      ['--raw', '--cert', 'tls.crt', '-n', 'release', '--name', 'release-check'],
+      'value',
+    );
+    expect(again.status).toBe(0);
+    expect(again.stdout.slice(0, 100)).not.toBe(r.stdout.slice(0, 100));
   });
 
   it('recovers a Secret offline with a key backup', () => {
