@@ -78,7 +78,7 @@ const clientNodeNotIncluded = {
   },
 };
 
-/** What both bundles share: Node's resolution conditions, the target and the plugins. */
+/** What both bundles share: Node's resolution conditions, the target and the minification. */
 const COMMON = {
   bundle: true,
   platform: 'node',

@@ -1,9 +1,9 @@
-// Entry of kubeseal's V8 start-up snapshot. scripts/snapshot.mjs bundles it with everything it imports into one
+// Entry of kubeseal's V8 start-up snapshot. scripts/bundle.mjs bundles it with everything it imports into one
 // CommonJS script (a snapshot cannot load user-land modules), and `node --build-snapshot` or the single
 // executable's `useSnapshot` runs it once at build time:
 //   1. every module is evaluated, and a few offline commands run against an in-memory Io, so that the modules they
 //      load lazily (the modes, `yaml`, the renderers) and the functions they call are in the heap and compiled;
-//   2. the snapshot is taken; at run time Node deserializes it instead of loading and compiling any JavaScript,
+//   2. the snapshot is taken; at run time Node deserializes it instead of loading any module or compiling them,
 //      and runs only the main function below with the real process.
 // Nothing from the build machine may leak into the heap: the warm-up uses its own argv/env/files, and run() reads
 // the real ones only when called by the main function.
