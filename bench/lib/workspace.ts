@@ -61,4 +61,5 @@ export function loadHarness(): Promise<Harness> {
 }
 
 export const KUBESEAL_BIN = 'packages/kubeseal/bin/kubeseal.js';
+export const KUBESEAL_SEA_SCRIPT = 'packages/kubeseal/scripts/sea.mjs';
 export const CONTROLLER_BIN = 'packages/controller/bin/sealed-secrets-controller.js';
