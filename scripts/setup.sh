@@ -12,10 +12,12 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null | cut -d
   npm install -g "pnpm@${PNPM_VERSION}" >/dev/null
 fi
 
-# ip (iproute2) makes the network namespaces that the service-proxy e2e tests need; openssl makes test PKI.
+# ip (iproute2) makes the network namespaces that the service-proxy e2e tests need; openssl makes test PKI;
+# Debian's chromium runs the sealing page's browser tests (driven by playwright-core, which never downloads one).
 missing=()
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt-get" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -2,10 +2,11 @@
 // The test runs behind `pnpm test` and `pnpm test:node24`.
 //   node scripts/test.mjs [vitest args]                every project on this Node (20 in CI), then the Node 24 runs
 //   node scripts/test.mjs --only-node24 [vitest args]  only the Node 24 runs
-// The Node 24 runs are the unit project and the controller's HTTP e2e specs (e2e/specs/controller/http*), with the
-// pinned Node 24 that tools/node/install.sh keeps in the cache. Vitest arguments go to every run, except that
-// filters go only to the first one, and `--outputFile.json=R.json` becomes R.node24-unit.json / R.node24-http.json
-// for the Node 24 runs (.ci/run adds those reports up). Exits non-zero when any run failed; all runs always run.
+// The Node 24 runs are the unit project, the controller's HTTP e2e specs (e2e/specs/controller/http*) and the
+// npm-installed kubeseal (packages/kubeseal/test/release/npm-package.test.ts), with the pinned Node 24 that
+// tools/node/install.sh keeps in the cache. Vitest arguments go to every run, except that filters go only to the
+// first one, and `--outputFile.json=R.json` becomes R.node24-<run>.json (R.node24-unit.json, …) for the Node 24
+// runs (.ci/run adds those reports up). Exits non-zero when any run failed; all runs always run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,11 @@ const vitest = join(root, 'node_modules/vitest/vitest.mjs');
 export const NODE24_RUNS = [
   { name: 'node24-unit', args: ['--project', 'unit'] },
   { name: 'node24-http', args: ['--project', 'e2e', 'e2e/specs/controller/http'] },
+  // The npm-installed kubeseal on Node 24 too (the single executable embeds Node 24 whichever Node builds it).
+  {
+    name: 'node24-release',
+    args: ['--project', 'release', 'packages/kubeseal/test/release/npm-package.test.ts'],
+  },
 ];
 
 /** The arguments that make sense for every run: reporters and their output files (renamed per run). */

@@ -420,7 +420,13 @@ describe('optional resources', () => {
     const ing = findObject(objects, 'Ingress');
     expect(ing['spec']).toMatchObject({
       ingressClassName: 'nginx',
-      rules: [{ host: 'sealed-secrets.local', http: { paths: [{ path: '/v1/cert.pem' }] } }],
+      rules: [
+        {
+          host: 'sealed-secrets.local',
+          // The main path, then the sealing page's (webUi.enabled, the default; see web-ui.test.ts).
+          http: { paths: [{ path: '/v1/cert.pem' }, { path: '/' }, { path: '/ui/' }] },
+        },
+      ],
       tls: [{ hosts: ['sealed-secrets.local'], secretName: 'sealed-secrets.local-tls' }],
     });
     const cm = findObject(objects, 'ConfigMap', 'sealed-secrets-dashboards');

@@ -17,8 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBinaries } from '../../harness/binaries.js';
 import { repoRoot } from '../../harness/paths.js';
 import {
+  acquireClusterLock,
   applyManifest,
   e2eCluster,
+  KUBE_SYSTEM_CONTROLLER,
   kubeEndpoint,
   kubeJson,
   kubeRequest,
@@ -119,6 +121,7 @@ function runBash(script: string, page: PageEnv): { status: number; output: strin
 let podsController: RunningController | undefined;
 let fluxController: ProxiedController | undefined;
 let fluxKeyNames: string[] = [];
+let releaseKubeSystem: (() => void) | undefined;
 
 const FIXTURES: Record<string, Fixture> = {
   'pods.md': {
@@ -170,6 +173,7 @@ const FIXTURES: Record<string, Fixture> = {
       await ensureNamespace('flux-system');
       await ensureNamespace('orders');
       // kubeseal's defaults: Service sealed-secrets-controller in kube-system, reached through the service proxy.
+      releaseKubeSystem = await acquireClusterLock(KUBE_SYSTEM_CONTROLLER);
       fluxKeyNames = await loadTestKey('kube-system');
       fluxController = await startOurController('kube-system', {
         args: ['--key-renew-period', '0', '--additional-namespaces', 'orders'],
@@ -196,6 +200,7 @@ const FIXTURES: Record<string, Fixture> = {
         await kubeRequest(kubeEndpoint(), 'DELETE', `/api/v1/namespaces/kube-system/secrets/${name}`);
       await deleteNamespace('flux-system');
       await deleteNamespace('orders');
+      releaseKubeSystem?.();
     },
   },
   'prometheus.md': {

@@ -94,7 +94,7 @@ async function sealed(side: Side, name: string): Promise<SealedSecret> {
 
 function withTemplateData(ss: SealedSecret, data: Record<string, string | null>): SealedSecret {
   const copy = structuredClone(ss);
-  copy.spec.template = { ...copy.spec.template, data } as typeof copy.spec.template;
+  copy.spec.template = { ...copy.spec.template, data } as NonNullable<typeof copy.spec.template>;
   return copy;
 }
 

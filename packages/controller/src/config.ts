@@ -45,6 +45,8 @@ export interface ControllerConfig {
   readonly kubeconfig: string;
   /** `--namespace`, else `POD_NAMESPACE`; undefined → the service-account file, then `default` (main.ts). */
   readonly namespace: string | undefined;
+  /** Our addition: serve the browser sealing page at `/` of the API server (`--web-ui`, default true). */
+  readonly webUi: boolean;
 }
 
 export type ParsedCommandLine =
@@ -223,6 +225,12 @@ const FLAGS: readonly FlagSpec[] = [
     kind: 'bool',
     default: 'true',
     help: 'Watch for new active key Secrets and load them without a restart.',
+  },
+  {
+    name: 'web-ui',
+    kind: 'bool',
+    default: 'true',
+    help: 'Serve the sealing page at / of the HTTP server (it seals in the browser; the controller never sees the values).',
   },
   {
     name: 'workers',
@@ -410,6 +418,7 @@ function buildConfig(values: RawValues, env: Readonly<Record<string, string | un
     readTimeoutMs: duration(values, 'read-timeout'),
     writeTimeoutMs: duration(values, 'write-timeout'),
     kubeconfig: str(values, 'kubeconfig'),
+    webUi: bool(values, 'web-ui'),
     namespace:
       namespaceFlag !== ''
         ? namespaceFlag

@@ -1,18 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { unsealSealedSecret, type SealedSecret } from '@ssts/core';
+import { inClusterNamespace, isKubeError, KubeClient, loadRestConfig, rateLimiter } from '@ssts/kube';
 import { AuditLog } from './audit/audit-log.js';
 import { systemClock } from './clock.js';
 import { parseControllerConfig, type ControllerConfig } from './config.js';
 import { DecryptPool } from './crypto/decrypt-pool.js';
 import { ControllerError, errorMessage } from './errors.js';
 import { buildMetricsServer, buildServer, parseListenAddress } from './http/server.js';
+import { loadWebUi, type WebUi } from './http/web-ui.js';
 import { ACTIVE_KEY_SELECTOR, KeyStore } from './keys/key-store.js';
-import { loadApiAccess } from './kube/api-access.js';
-import { ClientNodeGateway } from './kube/client-node-gateway.js';
 import { EventRecorder } from './kube/event-recorder.js';
-import { isKubeError } from './kube/kube-errors.js';
+import { RestGateway } from './kube/rest-gateway.js';
 import { createAuditLogger, createLogger, type Logger } from './log.js';
 import { bootstrapAdditionalNamespaces } from './namespace-bootstrap.js';
 import { Controller } from './loop/controller.js';
@@ -20,7 +19,8 @@ import { Informer } from './loop/informers.js';
 import { ControllerMetrics } from './metrics.js';
 import { reconcile } from './reconcile/reconcile.js';
 
-const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+/** Total deadline of one API request (for a watch: until its headers). */
+const API_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface ProcessIo {
   readonly stdout: { write(text: string): unknown };
@@ -74,17 +74,6 @@ export async function runController(
   }
 }
 
-function ownNamespace(config: ControllerConfig): string {
-  if (config.namespace !== undefined) return config.namespace;
-  try {
-    const text = readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim();
-    if (text !== '') return text;
-  } catch {
-    // Not in a pod: fall through to the default, like upstream.
-  }
-  return 'default';
-}
-
 async function runWithConfig(
   config: ControllerConfig,
   env: Readonly<Record<string, string | undefined>>,
@@ -95,16 +84,18 @@ async function runWithConfig(
   // heap flags only this one still works after start-up; --max-semi-space-size and friends need the command line.
   setFlagsFromString('--optimize-for-size');
   const clock = systemClock;
-  const namespace = ownNamespace(config);
+  // --namespace or POD_NAMESPACE (config), else the service-account file, else `default`, like upstream.
+  const namespace = config.namespace ?? (await inClusterNamespace({ env }));
   const metrics = new ControllerMetrics(io.version ?? 'UNKNOWN', {
     omitSecretLabels: config.metricsOmitSecretLabels,
   });
-  const kc = await loadApiAccess({ kubeconfig: config.kubeconfig, env });
-  const gateway = new ClientNodeGateway(kc, {
-    qps: config.kubeclientQps,
-    burst: config.kubeclientBurst,
+  const client = await KubeClient.create(await loadRestConfig({ kubeconfig: config.kubeconfig, env }), {
+    rateLimiter: rateLimiter(config.kubeclientQps, config.kubeclientBurst),
     userAgent: `sealed-secrets-controller/${io.version ?? 'UNKNOWN'}`,
+    timeoutMs: API_REQUEST_TIMEOUT_MS,
+    env,
   });
+  const gateway = new RestGateway(client);
   if (config.keyOrderPriorityWarning !== undefined) log.error(config.keyOrderPriorityWarning);
   log.info({ namespace, version: io.version ?? 'UNKNOWN' }, 'Starting the sealed-secrets controller');
   // The audit trail (docs/audit.md): JSON lines at info whatever --log-level and --log-format say.
@@ -221,6 +212,7 @@ async function runWithConfig(
       rateLimitBurst: config.rateLimitBurst,
       readTimeoutMs: config.readTimeoutMs,
       writeTimeoutMs: config.writeTimeoutMs,
+      ...(config.webUi && { webUi: await loadWebUiLogged(log) }),
     });
     const metricsServer = buildMetricsServer({ log: log.child({ component: 'metrics' }), metrics });
 
@@ -274,4 +266,12 @@ async function runWithConfig(
     await pool.close();
     gateway.close();
   }
+}
+
+/** A missing page is logged and answered with 503 at `/`; it never stops the controller from unsealing. */
+async function loadWebUiLogged(log: Logger): Promise<WebUi> {
+  const webUi = await loadWebUi();
+  if ('unavailable' in webUi) log.error(`--web-ui: ${webUi.unavailable}`);
+  else log.info('Serving the sealing page at /');
+  return webUi;
 }

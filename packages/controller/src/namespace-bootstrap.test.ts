@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { KubeError } from './kube/kube-errors.js';
+import { KubeError } from '@ssts/kube';
 import type { Logger } from './log.js';
 import { BOOTSTRAP_CONCURRENCY, bootstrapAdditionalNamespaces } from './namespace-bootstrap.js';
 

@@ -1,8 +1,8 @@
+import type { Env } from '@ssts/kube/kubeconfig';
 import { dispatch } from './dispatch.js';
 import { CliError } from './errors.js';
 import { formatUsage } from './flags.js';
 import type { Io } from './io/io.js';
-import type { Env } from './kubeconfig/kubeconfig.js';
 import { parseCommandLine } from './program.js';
 import { VERSION } from './version.js';
 

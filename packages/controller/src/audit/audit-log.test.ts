@@ -14,7 +14,7 @@ import { testKeySecret } from '../../test/key-secret.js';
 import { post, testKey, testServer } from '../http/test-helpers/api-server.js';
 import { KeyStore } from '../keys/key-store.js';
 import { EventRecorder } from '../kube/event-recorder.js';
-import { KubeError } from '../kube/kube-errors.js';
+import { KubeError } from '@ssts/kube';
 import { createAuditLogger, createLogger, type Logger } from '../log.js';
 import { ControllerMetrics } from '../metrics.js';
 import { reconcile } from '../reconcile/reconcile.js';

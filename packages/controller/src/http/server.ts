@@ -8,6 +8,7 @@ import type { ControllerMetrics } from '../metrics.js';
 import { decryptItems, type DecryptOnlyOptions } from './decrypt-items.js';
 import { GcraLimiter, rateLimitKey } from './rate-limiter.js';
 import { parsePostedSealedSecret, rotateSealedSecret } from './sealed-secret-actions.js';
+import { registerWebUi, type WebUi } from './web-ui.js';
 
 export interface ServerDeps {
   readonly log: Logger;
@@ -35,6 +36,8 @@ export interface ServerDeps {
   readonly bodyLimitBytes?: number;
   /** Tests pass their own limiter to look at its size; otherwise one is built from rateLimit/rateLimitBurst. */
   readonly limiter?: GcraLimiter;
+  /** Our addition (`--web-ui`, on by default): the sealing page at `/`; undefined → `/` is 404 as upstream. */
+  readonly webUi?: WebUi;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -208,6 +211,8 @@ export function buildServer(deps: ServerDeps) {
       }
     },
   });
+
+  if (deps.webUi !== undefined) registerWebUi(app, deps.webUi);
 
   return app;
 }

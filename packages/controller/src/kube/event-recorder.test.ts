@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeGateway } from '../../test/fake-gateway.js';
 import { ManualClock } from '../../test/manual-clock.js';
 import { EventRecorder } from './event-recorder.js';
-import { KubeError } from './kube-errors.js';
+import { KubeError } from '@ssts/kube';
 import type { KubeEvent } from './kube-gateway.js';
 
 let gateway: FakeGateway;

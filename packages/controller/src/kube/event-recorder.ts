@@ -1,6 +1,6 @@
 import { capMessage } from '@ssts/core';
 import type { Clock } from '../clock.js';
-import { isKubeError } from './kube-errors.js';
+import { isKubeError } from '@ssts/kube';
 import type { KubeEvent, KubeGateway } from './kube-gateway.js';
 
 /** Records events; `record` rejects when the API refused the write (callers log and carry on). */

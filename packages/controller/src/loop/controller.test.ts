@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeGateway } from '../../test/fake-gateway.js';
 import { systemClock } from '../clock.js';
-import { KubeError } from '../kube/kube-errors.js';
+import { KubeError } from '@ssts/kube';
 import type { Logger } from '../log.js';
 import type { Outcome } from '../reconcile/reconcile.js';
 import { Controller, needsReconcile, type ControllerOptions } from './controller.js';

@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeGateway } from '../../test/fake-gateway.js';
 import { ManualClock } from '../../test/manual-clock.js';
 import { EventRecorder } from '../kube/event-recorder.js';
-import { KubeError } from '../kube/kube-errors.js';
+import { KubeError } from '@ssts/kube';
 import type { Logger } from '../log.js';
 import { ControllerMetrics } from '../metrics.js';
 import { reconcile, type ReconcileDeps } from './reconcile.js';

@@ -3,7 +3,7 @@ import { capMessage, updateSyncedCondition, type SealedSecret, type Secret } fro
 import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { EventSink } from '../kube/event-recorder.js';
-import { isKubeError } from '../kube/kube-errors.js';
+import { isKubeError } from '@ssts/kube';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { Logger } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';

@@ -22,11 +22,13 @@ function isEmpty(value: unknown): boolean {
   return false;
 }
 
-/** Go marshals maps with sorted keys. */
+/** Go marshals maps with sorted keys. fromEntries, not assignment: a key named `__proto__` must stay a key. */
 function sortedMap(map: Readonly<Record<string, unknown>>): { [key: string]: Ordered } {
-  const out: { [key: string]: Ordered } = {};
-  for (const key of Object.keys(map).sort()) out[key] = plain(map[key]);
-  return out;
+  return Object.fromEntries(
+    Object.keys(map)
+      .sort()
+      .map((key) => [key, plain(map[key])]),
+  );
 }
 
 function plain(value: unknown): Ordered {

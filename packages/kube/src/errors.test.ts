@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isKubeError, kubeErrorFromResponse } from './kube-errors.js';
-import { TokenBucket } from './token-bucket.js';
+import { describeFailedResponse, isKubeError, kubeErrorFromBody, kubeErrorFromResponse } from './errors.js';
+import { rateLimiter, TokenBucket } from './rate-limit.js';
 
 describe('kubeErrorFromResponse', () => {
   it.each([
@@ -25,6 +25,23 @@ describe('kubeErrorFromResponse', () => {
   });
 });
 
+describe('kubeErrorFromBody / describeFailedResponse', () => {
+  it('uses the Status message of a Status body, else the status and the first line, escaped', () => {
+    const status = Buffer.from(
+      JSON.stringify({ kind: 'Status', reason: 'NotFound', message: 'gone\u001b[2J' }),
+    );
+    expect(kubeErrorFromBody(404, status)).toMatchObject({
+      code: 'NotFound',
+      message: 'gone\\x1b[2J',
+      status: 404,
+    });
+    expect(describeFailedResponse(503, Buffer.from('upstream down\nsecond line'))).toBe(
+      'the server responded with status 503 (upstream down)',
+    );
+    expect(describeFailedResponse(500, Buffer.alloc(0))).toBe('the server responded with status 500');
+  });
+});
+
 describe('TokenBucket', () => {
   it('allows a burst, then spaces requests at the rate', () => {
     let now = 0;
@@ -34,5 +51,11 @@ describe('TokenBucket', () => {
     expect(bucket.reserve()).toBeCloseTo(200);
     now = 1000;
     expect(bucket.reserve()).toBe(0);
+  });
+
+  it('follows client-go: QPS 0 is the default, a negative QPS disables limiting, buckets are independent', () => {
+    expect(rateLimiter(-1, 10)).toBeUndefined();
+    expect(rateLimiter(0, 10)).toBeInstanceOf(TokenBucket);
+    expect(rateLimiter(5, 10)).not.toBe(rateLimiter(5, 10));
   });
 });

@@ -1,9 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import { bearerToken, KubeClient, KubeError } from '@ssts/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientNodeGateway } from './client-node-gateway.js';
-import { KubeError } from './kube-errors.js';
+import { RestGateway } from './rest-gateway.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 let handler: Handler = (_req, res) => res.end();
@@ -17,24 +16,22 @@ const server = createServer((req, res) => {
     handler(req, res, url);
   });
 });
-let gateway: ClientNodeGateway;
+let gateway: RestGateway;
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u', token: 'sekret-token' }],
-    contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
-    currentContext: 'ctx',
-  });
-  gateway = new ClientNodeGateway(kc, { qps: -1, burst: 1, userAgent: 'test' });
+  const client = await KubeClient.create(
+    {
+      server: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+      tls: {},
+      credentials: bearerToken('sekret-token'),
+      impersonation: {},
+      proxyUrl: undefined,
+      source: 'kubeconfig',
+    },
+    { userAgent: 'test', timeoutMs: 10_000, maxBodyBytes: 64 * 1024 },
+  );
+  gateway = new RestGateway(client);
 });
 afterAll(() => {
   gateway.close();
@@ -47,7 +44,7 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 
-describe('ClientNodeGateway', () => {
+describe('RestGateway', () => {
   it('lists every page with the label selector and the bearer token', async () => {
     seen.length = 0;
     handler = (_req, res, url) =>
@@ -67,6 +64,39 @@ describe('ClientNodeGateway', () => {
     expect(seen[0]?.auth).toBe('Bearer sekret-token');
     await gateway.list('sealedsecrets', {});
     expect(seen.at(-1)?.url.pathname).toBe('/apis/bitnami.com/v1alpha1/sealedsecrets');
+  });
+
+  it('asks for smaller pages when a page is larger than the body bound', async () => {
+    seen.length = 0;
+    const big = 'x'.repeat(20 * 1024);
+    handler = (_req, res, url) => {
+      const limit = Number(url.searchParams.get('limit'));
+      const from = Number(url.searchParams.get('continue') ?? '0');
+      const count = Math.min(limit, 6 - from);
+      const items = Array.from({ length: count }, (_, i) => ({
+        metadata: { name: `s${from + i}` },
+        data: { big },
+      }));
+      const next = from + count < 6 ? String(from + count) : undefined;
+      json(res, 200, {
+        metadata: { resourceVersion: '9', ...(next === undefined ? {} : { continue: next }) },
+        items,
+      });
+    };
+    const result = await gateway.list('secrets', {});
+    expect(result.items.map((s) => s.metadata.name)).toEqual(['s0', 's1', 's2', 's3', 's4', 's5']);
+    // Six 20 KiB objects pass the 64 KiB bound, three fit: 500 → 250 → … → 7 fail, then pages of 3.
+    expect(seen.map((r) => r.url.searchParams.get('limit'))).toEqual([
+      '500',
+      '250',
+      '125',
+      '62',
+      '31',
+      '15',
+      '7',
+      '3',
+      '3',
+    ]);
   });
 
   it('maps API errors to KubeError by status and reason, keeping the server message', async () => {
@@ -199,5 +229,37 @@ describe('ClientNodeGateway', () => {
     ).rejects.toMatchObject({
       code: 'Forbidden',
     });
+  });
+});
+
+describe('RestGateway status client', () => {
+  it('sends status writes through their own rate limiter, everything else through the main one', async () => {
+    const counted = () => {
+      const limiter = { taken: 0, take: () => ((limiter.taken += 1), Promise.resolve()) };
+      return limiter;
+    };
+    const main = counted();
+    const status = counted();
+    const base = await KubeClient.create(
+      {
+        server: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+        tls: {},
+        credentials: bearerToken('t'),
+        impersonation: {},
+        proxyUrl: undefined,
+        source: 'kubeconfig',
+      },
+      { timeoutMs: 10_000 },
+    );
+    const split = new RestGateway(base.withRateLimiter(main), { statusClient: base.withRateLimiter(status) });
+    handler = (_req, res) => json(res, 200, { metadata: { name: 's' } });
+    await split.updateSealedSecretStatus({
+      metadata: { name: 's', namespace: 'ns' },
+      spec: { encryptedData: {} },
+    });
+    await split.createSecret({ metadata: { name: 's', namespace: 'ns' } });
+    await split.getSecret('ns', 's');
+    expect([main.taken, status.taken]).toEqual([2, 1]);
+    base.close();
   });
 });
