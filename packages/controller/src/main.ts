@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { unsealSealedSecret, type SealedSecret } from '@ssts/core';
 import { inClusterNamespace, isKubeError, KubeClient, loadRestConfig, rateLimiter } from '@ssts/kube';
+import { AuditLog } from './audit/audit-log.js';
 import { systemClock } from './clock.js';
 import { parseControllerConfig, type ControllerConfig } from './config.js';
 import { DecryptPool } from './crypto/decrypt-pool.js';
@@ -11,7 +12,7 @@ import { loadWebUi, type WebUi } from './http/web-ui.js';
 import { ACTIVE_KEY_SELECTOR, KeyStore } from './keys/key-store.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { RestGateway } from './kube/rest-gateway.js';
-import { createLogger, type Logger } from './log.js';
+import { createAuditLogger, createLogger, type Logger } from './log.js';
 import { bootstrapAdditionalNamespaces } from './namespace-bootstrap.js';
 import { Controller } from './loop/controller.js';
 import { Informer } from './loop/informers.js';
@@ -97,6 +98,12 @@ async function runWithConfig(
   const gateway = new RestGateway(client);
   if (config.keyOrderPriorityWarning !== undefined) log.error(config.keyOrderPriorityWarning);
   log.info({ namespace, version: io.version ?? 'UNKNOWN' }, 'Starting the sealed-secrets controller');
+  // The audit trail (docs/audit.md): JSON lines at info whatever --log-level and --log-format say.
+  const audit = new AuditLog({
+    log: createAuditLogger({ infoToStdout: config.logInfoStdout, stdout: io.stdout, stderr: io.stderr }),
+    keyOf: (objectKey) => pool.keyOf(objectKey),
+    sealingKey: () => keyStore.current().latest()?.fingerprint,
+  });
 
   const keyStore = new KeyStore({
     gateway,
@@ -112,9 +119,12 @@ async function runWithConfig(
     privateKeyAnnotations: config.privateKeyAnnotations,
     clock,
     log: log.child({ component: 'keys' }),
+    audit: (event) => audit.key(event),
   });
   const pool = new DecryptPool();
   keyStore.subscribe((ring) => pool.setKeyRing(ring));
+  keyStore.subscribe((ring) => metrics.observeKeys(ring));
+  metrics.keyRenewPeriod.set(Math.max(0, config.keyRenewPeriodMs) / 1000);
   const stop = new AbortController();
   const onStop = (): void => stop.abort();
   io.stopSignal.addEventListener('abort', onStop, { once: true });
@@ -125,7 +135,7 @@ async function runWithConfig(
     io.onKeyRequest(() => {
       log.info('SIGUSR1 received, generating a new key');
       keyStore
-        .generateKey()
+        .generateKey('signal')
         .catch((error: unknown) => log.error({ error: errorMessage(error) }, 'Key generation failed'));
     });
 
@@ -166,6 +176,7 @@ async function runWithConfig(
           metrics,
           updateStatus: config.updateStatus,
           oldGcBehavior: config.oldGcBehavior,
+          audit: (ss, result) => audit.unseal(ss, result),
         }),
     });
     const keyWatch = config.watchForSecrets
@@ -196,6 +207,7 @@ async function runWithConfig(
         }
         return { ready: reasons.length === 0, reasons };
       },
+      audit,
       rateLimit: config.rateLimit,
       rateLimitBurst: config.rateLimitBurst,
       readTimeoutMs: config.readTimeoutMs,

@@ -192,6 +192,11 @@ export class DecryptPool {
     throw noKey();
   }
 
+  /** Fingerprint of the key that last decrypted a value of `objectKey`, for the audit trail (no reordering). */
+  keyOf(objectKey: string): string | undefined {
+    return this.#lastKey.get(objectKey);
+  }
+
   /** Drops the remembered key of a deleted object. */
   forget(objectKey: string): void {
     this.#lastKey.delete(objectKey);

@@ -52,6 +52,21 @@ export const coreKeyMaterial: KeyMaterial = {
   readSecret: (secret, orderBy) => keyEntryFromSecret(secret, { orderBy }),
 };
 
+/** Why a key was generated: none existed, the latest predates --key-cutoff-time, the schedule, or SIGUSR1. */
+export type KeyTrigger = 'initial' | 'cutoff' | 'renewal' | 'signal';
+
+/** A key added to the ring or refused (for the audit trail; never carries key material). */
+export interface KeyEvent {
+  readonly action: 'generated' | 'loaded';
+  /** `generated`: a KeyTrigger; `loaded`: `startup` (the initial list) or `watch` (--watch-for-secrets). */
+  readonly trigger: KeyTrigger | 'startup' | 'watch';
+  readonly namespace: string;
+  readonly secretName?: string;
+  readonly fingerprint?: string;
+  /** Set when the key could not be generated or the Secret could not be used. */
+  readonly error?: string;
+}
+
 export interface KeyStoreOptions {
   readonly gateway: KubeGateway;
   readonly namespace: string;
@@ -67,6 +82,8 @@ export interface KeyStoreOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly material?: KeyMaterial;
+  /** Called once per key added to the ring, and per failed generation or unusable key Secret. */
+  readonly audit?: (event: KeyEvent) => void;
 }
 
 /**
@@ -80,6 +97,8 @@ export class KeyStore {
   #ring = KeyRing.empty();
   #timer: unknown;
   #generating: Promise<unknown> = Promise.resolve();
+  /** The key being written by #generate: the watch may deliver its Secret first; it is audited as generated. */
+  #ownKey: string | undefined;
   #stopped = false;
 
   constructor(options: KeyStoreOptions) {
@@ -114,22 +133,38 @@ export class KeyStore {
         time: Date.parse(secret.metadata.creationTimestamp ?? '') || 0,
       }))
       .sort((a, b) => a.time - b.time || a.index - b.index);
-    for (const { secret } of ordered) this.addSecret(secret);
+    for (const { secret } of ordered) this.addSecret(secret, 'startup');
   }
 
   /** Registers a key Secret (startup list or the live watch). Returns false when it was unusable. */
-  addSecret(secret: Secret): boolean {
+  addSecret(secret: Secret, source: 'startup' | 'watch' = 'watch'): boolean {
     let entry: KeyEntry;
+    const { name, namespace } = secret.metadata;
     try {
       entry = this.#material.readSecret(secret, this.#options.orderBy);
     } catch (error) {
       this.#options.log.error(
-        { secret: secret.metadata.name, namespace: secret.metadata.namespace, error: errorMessage(error) },
+        { secret: name, namespace, error: errorMessage(error) },
         'Skipping a key Secret that cannot be used',
       );
+      this.#options.audit?.({
+        action: 'loaded',
+        trigger: source,
+        namespace: namespace ?? this.#options.namespace,
+        ...(name !== undefined && { secretName: name }),
+        error: errorMessage(error),
+      });
       return false;
     }
-    this.#register(entry);
+    if (this.#register(entry) && entry.fingerprint !== this.#ownKey) {
+      this.#options.audit?.({
+        action: 'loaded',
+        trigger: source,
+        namespace: namespace ?? this.#options.namespace,
+        ...(name !== undefined && { secretName: name }),
+        fingerprint: entry.fingerprint,
+      });
+    }
     return true;
   }
 
@@ -140,18 +175,19 @@ export class KeyStore {
    * watch registered its Secret first with the certificate's NotBefore, which has second precision and can tie
    * with or predate the previous key.
    */
-  #register(entry: KeyEntry, replace = false): void {
+  #register(entry: KeyEntry, replace = false): boolean {
     const current = this.#ring;
     const next = replace
       ? KeyRing.of([...current.all().filter((e) => e.fingerprint !== entry.fingerprint), entry])
       : current.with(entry);
-    if (next === current) return;
+    if (next === current) return false;
     this.#ring = next;
     this.#options.log.info(
       { secret: entry.secretName, fingerprint: entry.fingerprint, keys: next.size },
       'Registered a sealing key',
     );
     for (const listener of this.#listeners) listener(next);
+    return true;
   }
 
   /**
@@ -163,7 +199,7 @@ export class KeyStore {
     const cutoff = this.#options.cutoffTime;
     if (latest === undefined || (cutoff !== undefined && latest.orderingTime.getTime() < cutoff.getTime())) {
       try {
-        await this.generateKey();
+        await this.generateKey(latest === undefined ? 'initial' : 'cutoff');
       } catch (error) {
         throw new ControllerError('KEYS', `cannot create the first sealing key: ${errorMessage(error)}`, {
           cause: error,
@@ -186,7 +222,7 @@ export class KeyStore {
         // Fixed cadence: the next renewal is one period after this one was due, not after the key was made.
         next += period;
         arm();
-        this.generateKey().catch((error: unknown) =>
+        this.generateKey('renewal').catch((error: unknown) =>
           this.#options.log.error({ error: errorMessage(error) }, 'Scheduled key renewal failed'),
         );
       }, next - clock.now());
@@ -195,9 +231,23 @@ export class KeyStore {
   }
 
   /** Writes a new key Secret, then registers it with ordering time "now" (compat §4.4). Serialized. */
-  generateKey(): Promise<KeyEntry> {
+  generateKey(trigger: KeyTrigger = 'signal'): Promise<KeyEntry> {
     const run = this.#generating.then(() => this.#generate());
     this.#generating = run.catch(() => undefined);
+    const { audit, namespace } = this.#options;
+    if (audit !== undefined) {
+      run.then(
+        (entry) =>
+          audit({
+            action: 'generated',
+            trigger,
+            namespace,
+            ...(entry.secretName !== undefined && { secretName: entry.secretName }),
+            fingerprint: entry.fingerprint,
+          }),
+        (error: unknown) => audit({ action: 'generated', trigger, namespace, error: errorMessage(error) }),
+      );
+    }
     return run;
   }
 
@@ -218,15 +268,24 @@ export class KeyStore {
       labels: o.privateKeyLabels,
       annotations: o.privateKeyAnnotations,
     });
-    const created = await o.gateway.createSecret(secret);
+    const fingerprint = publicKeyFingerprint(key.privateKey);
+    this.#ownKey = fingerprint;
+    let created: Secret;
+    try {
+      created = await o.gateway.createSecret(secret);
+    } catch (error) {
+      this.#ownKey = undefined;
+      throw error;
+    }
     const entry: KeyEntry = {
-      fingerprint: publicKeyFingerprint(key.privateKey),
+      fingerprint,
       privateKey: key.privateKey,
       certificate: parseCertificatePem(key.certificatePem),
       orderingTime: now,
       ...(created.metadata.name !== undefined && { secretName: created.metadata.name }),
     };
     this.#register(entry, true);
+    this.#ownKey = undefined;
     // Upstream logs the new certificate so users without cluster access can copy it; never the private key.
     o.log.info({ secret: created.metadata.name, certificate: key.certificatePem }, 'Certificate generated');
     return entry;
