@@ -1,8 +1,22 @@
-import type { CST, Document } from 'yaml';
+import type { CST, Document, Tags } from 'yaml';
 import type * as YamlLib from './yaml-lib.js';
 import { DocumentError } from './document-error.js';
 import { tooDeep, tooManyDocuments } from './json-stream.js';
+import { KUBECTL_SCALAR_TAGS, normalizeKubectlValue } from './kubectl-values.js';
 import type { DocumentLimits } from './limits.js';
+
+/** `yaml-1.2`: the YAML 1.2 core schema. `kubectl`: scalars and merge keys the way kubectl reads them. */
+export type YamlDialect = 'yaml-1.2' | 'kubectl';
+
+const COLLECTIONS_AND_STRINGS = new Set([
+  'tag:yaml.org,2002:map',
+  'tag:yaml.org,2002:seq',
+  'tag:yaml.org,2002:str',
+]);
+const kubectlTags = (tags: Tags): Tags => [
+  ...tags.filter((t) => typeof t === 'object' && COLLECTIONS_AND_STRINGS.has(t.tag)),
+  ...KUBECTL_SCALAR_TAGS,
+];
 
 type Yaml = typeof YamlLib;
 
@@ -49,9 +63,16 @@ function cstDepth(root: CST.Token, limit: number): number {
  * stops at the first bound that is crossed (token count, flow nesting, block indicators on one line, document
  * count); each document's CST depth is checked before the recursive composer sees it.
  */
-export async function parseYamlStream(text: string, limits: DocumentLimits): Promise<unknown[]> {
+export async function parseYamlStream(
+  text: string,
+  limits: DocumentLimits,
+  dialect: YamlDialect = 'yaml-1.2',
+): Promise<unknown[]> {
   const { Composer, CST: cst, Lexer, Parser } = await loadYaml();
-  const options = { prettyErrors: false, uniqueKeys: false } as const;
+  const kubectl = dialect === 'kubectl';
+  const options = kubectl
+    ? ({ prettyErrors: false, uniqueKeys: false, merge: true, customTags: kubectlTags } as const)
+    : ({ prettyErrors: false, uniqueKeys: false } as const);
   const parser = new Parser();
   const composer = new Composer(options);
   const documents: Document.Parsed[] = [];
@@ -104,11 +125,13 @@ export async function parseYamlStream(text: string, limits: DocumentLimits): Pro
         cause: problem,
       });
     }
+    let value: unknown;
     try {
-      return doc.toJS({ maxAliasCount: limits.maxAliasCount }) as unknown;
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount, mapAsMap: kubectl }) as unknown;
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
       throw new DocumentError('DOCUMENT_LIMIT', `document ${n + 1}: invalid YAML: ${reason}`, { cause });
     }
+    return kubectl ? normalizeKubectlValue(value, n + 1) : value;
   });
 }
