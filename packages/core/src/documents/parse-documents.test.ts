@@ -205,6 +205,14 @@ describe('parseDocuments, kubectl dialect', () => {
     expect(await read('{"a": "\\ud800x", "b": [true]}')).toEqual([{ a: '\uFFFDx', b: [true] }]);
   });
 
+  it('reads raw NEL, U+2028 and U+2029 as the line breaks they are for Go (YAML 1.1)', async () => {
+    // What upstream kubeseal writes for "a\u2028b" (single-quoted, the separator raw, then indentation).
+    expect(await read("k:\n  v: 'a\u2028      b'\n")).toEqual([{ k: { v: 'a\u2028b' } }]);
+    expect(await read('a: "x\u0085  y"\nb: |\n  x\u0085  y\n')).toEqual([{ a: 'x y', b: 'x\ny\n' }]);
+    // Escapes are not raw characters.
+    expect(await read('a: "x\\L  y"\n')).toEqual([{ a: 'x\u2028  y' }]);
+  });
+
   it('refuses invalid UTF-8 and raw control characters in YAML, with what Go calls them', async () => {
     const utf8 = await parseDocuments(
       Buffer.from([0x61, 0x3a, 0x20, 0x0a, 0x62, 0x3a, 0x20, 0xff]),
