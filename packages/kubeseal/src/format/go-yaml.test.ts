@@ -121,3 +121,15 @@ describe('YAML output, byte for byte as upstream kubeseal (go-yaml v2) writes it
     expect(emitGoYaml(map([['a\nb', map([['c', 'd']])]]))).toBe('? |-\n  a\n  b\n: c: d\n');
   });
 });
+
+describe("go-yaml's key order with Go's Unicode tables", () => {
+  it('treats characters assigned after Unicode 15.0 (Go 1.26) as neither letters nor digits', () => {
+    // U+18DDF (Tangut Components Supplement, Unicode 16) sorts before digits in Go, as a non-letter.
+    const keys = ['a', '2z', '\u{18DDF}', '`x'];
+    expect(
+      emitGoYaml(map(keys.map((k) => [k, 1])))
+        .split('\n')
+        .slice(0, 4),
+    ).toEqual(["'`x': 1", '"\\U00018DDF": 1', '2z: 1', 'a: 1']);
+  });
+});
