@@ -161,6 +161,19 @@ export function resolveGoPlain(text: string): { kind: GoPlainKind; value: null |
       const value = Number(plain);
       if (Number.isFinite(value)) return { kind: 'float', value: new GoScalar('float', text, '', value) };
     }
+    // go-yaml's own binary forms, whose digits may carry a sign of their own: 0b-101 is -5, and so is -0b101.
+    const negated = plain.startsWith('-0b');
+    const binary = /^([-+]?)([01]+)$/.exec(plain.startsWith('0b') ? plain.slice(2) : negated ? plain.slice(3) : '');
+    if (binary !== null && !(negated && binary[1] !== '')) {
+      const [, sign = '', digits = ''] = binary;
+      const value = BigInt(`0b${digits}`) * (sign === '-' || negated ? -1n : 1n);
+      if (value >= INT64_MIN && value <= INT64_MAX) {
+        return { kind: 'int', value: new GoScalar('int', text, value.toString(), Number(value)) };
+      }
+      if (sign === '' && !negated && value <= UINT64_MAX) {
+        return { kind: 'uint', value: new GoScalar('uint', text, value.toString(), Number(value)) };
+      }
+    }
   }
   return { kind: 'str', value: text };
 }

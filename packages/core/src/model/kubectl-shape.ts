@@ -1,4 +1,5 @@
 import { GoScalar } from '../documents/go-scalars.js';
+import { OBJECT_META_FIELDS } from './object-meta.js';
 import type { Path } from './reader.js';
 
 /**
@@ -19,17 +20,10 @@ const object = (fields: Record<string, KubectlShape>): KubectlShape => ({ kind: 
 const strings = (...names: string[]): Record<string, KubectlShape> =>
   Object.fromEntries(names.map((name) => [name, STRING]));
 
+// Every ObjectMeta field not listed here is a string (name, namespace, uid, timestamps, …).
+const OBJECT_META_OTHER = new Set(['generation', 'deletionGracePeriodSeconds']);
 const OBJECT_META_SHAPE = object({
-  ...strings(
-    'name',
-    'generateName',
-    'namespace',
-    'selfLink',
-    'uid',
-    'resourceVersion',
-    'creationTimestamp',
-    'deletionTimestamp',
-  ),
+  ...strings(...OBJECT_META_FIELDS.filter((f) => !OBJECT_META_OTHER.has(f))),
   labels: STRING_MAP,
   annotations: STRING_MAP,
   finalizers: list(STRING),

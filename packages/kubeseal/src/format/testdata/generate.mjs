@@ -230,6 +230,15 @@ const FIXED = [
   'ǅ',
   '😀',
   'a😀',
+  '0b_-0',
+  '0b+1',
+  '0b-1',
+  '-0b-1',
+  '-0b+1',
+  '0b-',
+  '0b_1_',
+  '-0b1',
+  '0b1111111111111111111111111111111111111111111111111111111111111111',
 ];
 for (const s of FIXED) strings.add(s);
 while (strings.size < 1400) {
@@ -330,6 +339,10 @@ const numbers = [
   'null',
   '2001-12-14',
   '1:20',
+  '0b-101',
+  '0b+1',
+  '-0b-1',
+  '0b_-0',
 ];
 for (let i = 0; i < 200; i++) {
   const mantissa = (random() * 10 ** Math.floor(random() * 12)).toFixed(Math.floor(random() * 9));
