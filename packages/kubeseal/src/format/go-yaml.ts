@@ -113,20 +113,19 @@ class Emitter {
   }
 
   node(value: Ordered, ctx: Context): void {
-    if (value instanceof OrderedMap) this.#mapping(value, ctx);
+    if (value instanceof OrderedMap) this.#mapping(value);
     else if (Array.isArray(value)) this.#sequence(value as readonly Ordered[], ctx);
     else if (typeof value === 'string') this.#string(value, ctx);
     else if (typeof value === 'number') this.#scalar(numberText(value), 'plain', ctx);
     else this.#scalar(value === null ? 'null' : String(value), 'plain', ctx);
   }
 
-  #mapping(map: OrderedMap, ctx: Context): void {
+  #mapping(map: OrderedMap): void {
     if (map.entries.length === 0) {
       this.#indicator('{', true, true, false);
       this.#indicator('}', false, false, false);
       return;
     }
-    void ctx;
     const saved = this.#indent;
     this.#indent = saved < 0 ? 0 : saved + BEST_INDENT;
     const entries = [...map.entries].sort(([a], [b]) => compareGoYamlKeys(a, b));
