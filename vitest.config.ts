@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Workspace packages export their TypeScript sources under the "@ssts/source" condition, so tests run against
 // src/ without a build; the built bin/ scripts resolve the same packages to dist/.
@@ -14,7 +14,18 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'bench/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'packages/*/test/release/**'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The CLI as users install it: the packed npm tarball and the single executable, built by the scripts in
+          // packages/kubeseal/scripts and run on a clean PATH, HOME and working directory.
+          name: 'release',
+          include: ['packages/*/test/release/**/*.test.ts'],
+          testTimeout: 60_000,
         },
       },
       {

@@ -12,6 +12,7 @@ import { controllerSection } from './sections/controller.js';
 import { cryptoSection } from './sections/crypto.js';
 import { memorySection } from './sections/memory.js';
 import { scalingSection } from './sections/scaling.js';
+import { webSection } from './sections/web.js';
 
 const SECTIONS: Record<
   SectionId,
@@ -22,6 +23,7 @@ const SECTIONS: Record<
   controller: { title: '3. Controller throughput and latency', run: controllerSection },
   memory: { title: '4. Memory', run: memorySection },
   scaling: { title: '5. Scaling and where the time goes', run: scalingSection },
+  web: { title: '6. Sealing page', run: webSection },
 };
 
 const USAGE = `usage: pnpm bench [--quick] [--only <${SECTION_IDS.join('|')}>[,...]] [--out <file>]

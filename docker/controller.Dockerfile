@@ -13,9 +13,11 @@ WORKDIR /src
 # Manifests first so the dependency layer is cached across source changes.
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
 COPY packages/core/package.json packages/core/
+COPY packages/kube/package.json packages/kube/
 COPY packages/controller/package.json packages/controller/
 COPY packages/kubeseal/package.json packages/kubeseal/
 COPY packages/test-utils/package.json packages/test-utils/
+COPY packages/web/package.json packages/web/
 COPY e2e/package.json e2e/
 RUN pnpm install --frozen-lockfile --ignore-scripts
 COPY . .

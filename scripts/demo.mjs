@@ -4,14 +4,24 @@
 //   2. run sealed-secrets-controller in kube-system, reachable as Service `sealed-secrets-controller` through the
 //      API server's service proxy (the path kubeseal uses),
 //   3. seal a demo Secret with kubeseal (certificate fetched through the API server), apply the SealedSecret,
-//   4. wait for the controller to unseal it and show the Secret's keys (never its values).
+//   4. wait for the controller to unseal it and show the Secret's keys (never its values),
+//   5. print the URL of the sealing page the controller serves; `pnpm demo --keep` keeps everything running and
+//      serves that page on http://127.0.0.1 (like `kubectl proxy`) until Ctrl-C.
 // Run through `pnpm demo` (which compiles the e2e harness first). Needs root for the network namespace.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exposeViaServiceProxy, kubeJson, startControlPlane, waitFor } from '../e2e/dist/harness/index.js';
+import {
+  exposeViaServiceProxy,
+  kubeJson,
+  kubeRequest,
+  startControlPlane,
+  waitFor,
+} from '../e2e/dist/harness/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const controllerBin = join(root, 'packages/controller/bin/sealed-secrets-controller.js');
@@ -35,9 +45,39 @@ function run(command, args, { input, env } = {}) {
   });
 }
 
+/** GET-only forwarder of `prefix` to the API server with the admin token, on 127.0.0.1 (a one-path kubectl proxy). */
+async function startPageProxy(endpoint, prefix) {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || !(req.url ?? '').startsWith(prefix)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const upstream = httpsRequest(
+      new URL(req.url, endpoint.server),
+      {
+        ca: endpoint.ca,
+        headers: { Authorization: `Bearer ${endpoint.token}`, Accept: req.headers.accept ?? '*/*' },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.writeHead(502).end());
+    upstream.end();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}${prefix}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
 const work = mkdtempSync(join(tmpdir(), 'ssts-demo-'));
+const keep = process.argv.includes('--keep');
 let controlPlane;
 let controller;
+let pageProxy;
 let exitCode = 0;
 try {
   say('Starting a local control plane (etcd, kube-apiserver, kube-controller-manager)');
@@ -156,6 +196,26 @@ try {
     join(work, 'sealed.json'),
   ]);
   console.log('    the SealedSecret can be decrypted by the controller');
+
+  say('The sealing page (the controller serves it at /; it seals in the browser)');
+  const pagePath = '/api/v1/namespaces/kube-system/services/http:sealed-secrets-controller:http/proxy/';
+  const page = await kubeRequest(endpoint, 'GET', pagePath, { headers: { Accept: 'text/html' } });
+  if (page.status !== 200) throw new Error(`GET ${pagePath}: HTTP ${page.status}`);
+  console.log(
+    `    ${controlPlane.server}${pagePath} (HTTP ${page.status}, ${page.body.length} bytes of HTML)`,
+  );
+  console.log(
+    `    with kubectl: kubectl --kubeconfig ${kubeconfig} proxy, then http://127.0.0.1:8001${pagePath}`,
+  );
+  if (keep) {
+    // What `kubectl proxy` does, for this one path: a browser on this machine can open the page.
+    pageProxy = await startPageProxy(endpoint, pagePath);
+    console.log(`    open in a browser on this machine: ${pageProxy.url}`);
+    say('Running until Ctrl-C (--keep)');
+    await new Promise((resolve) => process.once('SIGINT', resolve));
+  } else {
+    console.log('    (pnpm demo --keep keeps the cluster running and serves this page on http://127.0.0.1)');
+  }
   say('Done');
 } catch (error) {
   exitCode = 1;
@@ -163,6 +223,7 @@ try {
   if (controller) console.error(controller.logsTail(40));
   if (controlPlane) console.error(controlPlane.logsTail(20));
 } finally {
+  await pageProxy?.close();
   await controller?.stop().catch(() => {});
   await controlPlane?.stop().catch(() => {});
   rmSync(work, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { KubeClient } from './kube-client.js';
+import { benchClient, type KubeClient } from './kube-client.js';
 import type { Harness } from './workspace.js';
 
 type ControlPlane = Awaited<ReturnType<Harness['startControlPlane']>>;
@@ -39,11 +39,10 @@ export async function startBenchCluster(
     }
   };
   process.once('exit', killAll);
-  const client = new KubeClient({
+  const client = await benchClient({
     server: controlPlane.server,
     ca: readFileSync(controlPlane.caPath),
     token: controlPlane.token,
-    maxSockets: 16,
   });
   let kubeVersion = 'unknown';
   try {
@@ -60,9 +59,7 @@ export async function startBenchCluster(
     kubeVersion,
     async createNamespace(name) {
       await client.json('POST', '/api/v1/namespaces', {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name },
+        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
       });
     },
     async stop() {

@@ -75,11 +75,9 @@ export async function prepareNamespace(
 ): Promise<void> {
   await cluster.createNamespace(namespace);
   for (const [index, key] of registry.entries()) {
-    await cluster.client.json(
-      'POST',
-      `/api/v1/namespaces/${namespace}/secrets`,
-      keySecretManifest(key, index),
-    );
+    await cluster.client.json('POST', `/api/v1/namespaces/${namespace}/secrets`, {
+      body: keySecretManifest(key, index),
+    });
   }
 }
 

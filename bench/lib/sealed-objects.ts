@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { KubeClient } from './kube-client.js';
-import { mapBounded } from './kube-client.js';
+import { mapBounded, type KubeClient } from './kube-client.js';
 import type { Core } from './workspace.js';
 
 type SealedSecret = ReturnType<Core['sealSecret']>;
@@ -39,6 +38,6 @@ export async function createObjects(
 ): Promise<number> {
   const started = performance.now();
   const path = `/apis/bitnami.com/v1alpha1/namespaces/${namespace}/sealedsecrets`;
-  await mapBounded(objects, concurrency, (object) => client.json('POST', path, object));
+  await mapBounded(objects, concurrency, (object) => client.json('POST', path, { body: object }));
   return performance.now() - started;
 }

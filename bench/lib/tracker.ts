@@ -1,4 +1,4 @@
-import type { KubeClient, WatchHandle } from './kube-client.js';
+import { listWatch, type KubeClient, type WatchHandle } from './kube-client.js';
 
 interface Meta {
   metadata: { name?: string; resourceVersion?: string };
@@ -29,14 +29,15 @@ export class NamespaceTracker {
   static async start(client: KubeClient, namespace: string): Promise<NamespaceTracker> {
     const tracker = new NamespaceTracker();
     tracker.#handles.push(
-      await client.listWatch<Meta>(`/api/v1/namespaces/${namespace}/secrets`, (event) => {
+      await listWatch<Meta>(client, `/api/v1/namespaces/${namespace}/secrets`, (event) => {
         const name = event.object.metadata.name;
         if (name === undefined) return;
         if (event.type === 'DELETED') tracker.secretSeenAt.delete(name);
         else if (!tracker.secretSeenAt.has(name)) tracker.secretSeenAt.set(name, performance.now());
         tracker.#notify(name);
       }),
-      await client.listWatch<SealedSecretLike>(
+      await listWatch<SealedSecretLike>(
+        client,
         `/apis/bitnami.com/v1alpha1/namespaces/${namespace}/sealedsecrets`,
         (event) => {
           const name = event.object.metadata.name;

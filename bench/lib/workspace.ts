@@ -3,8 +3,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as CoreModule from '../../packages/core/src/index.js';
 import type * as HarnessModule from '../../e2e/harness/index.js';
+import type * as KubeModule from '../../packages/kube/src/index.js';
 
 export type Core = typeof CoreModule;
+export type Kube = typeof KubeModule;
 export type Harness = typeof HarnessModule;
 
 /** The repository root, from bench/lib/ (sources under vitest) or bench/dist/lib/ (compiled). */
@@ -48,10 +50,16 @@ export function loadCore(): Promise<Core> {
   return importBuilt<Core>('packages/core/dist/index.js');
 }
 
+/** @ssts/kube (the API-server client) from its built dist. */
+export function loadKube(): Promise<Kube> {
+  return importBuilt<Kube>('packages/kube/dist/index.js');
+}
+
 /** The e2e harness (control plane start/stop, service proxy) from its built dist. */
 export function loadHarness(): Promise<Harness> {
   return importBuilt<Harness>('e2e/dist/harness/index.js');
 }
 
 export const KUBESEAL_BIN = 'packages/kubeseal/bin/kubeseal.js';
+export const KUBESEAL_SEA_SCRIPT = 'packages/kubeseal/scripts/sea.mjs';
 export const CONTROLLER_BIN = 'packages/controller/bin/sealed-secrets-controller.js';

@@ -267,7 +267,9 @@ async function singleApplyLatency(
           await cluster.client.json(
             'POST',
             `/apis/bitnami.com/v1alpha1/namespaces/${namespace}/sealedsecrets`,
-            object,
+            {
+              body: object,
+            },
           );
           const seen = await tracker.waitForSecret(name, 30_000);
           latencies.push(seen - started);

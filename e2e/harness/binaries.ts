@@ -8,6 +8,8 @@ export interface ControlPlaneBinaries {
   etcd: string;
   kubeApiserver: string;
   kubeControllerManager: string;
+  /** kubectl of the same release, for the docs examples. */
+  kubectl: string;
 }
 
 /**
@@ -52,5 +54,6 @@ export function ensureBinaries(env: NodeJS.ProcessEnv = process.env): ControlPla
     etcd: join(dir, 'etcd'),
     kubeApiserver: join(dir, 'kube-apiserver'),
     kubeControllerManager: join(dir, 'kube-controller-manager'),
+    kubectl: join(dir, 'kubectl'),
   };
 }

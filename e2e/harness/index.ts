@@ -1,5 +1,12 @@
 export { ensureBinaries, type ControlPlaneBinaries } from './binaries.js';
 export {
+  CHROMIUM_FLAGS,
+  CHROMIUM_PATH,
+  launchChromium,
+  type Chromium,
+  type ChromiumOptions,
+} from './chromium.js';
+export {
   startControlPlane,
   stopControlPlanePids,
   DEFAULT_CONTROLLERS,

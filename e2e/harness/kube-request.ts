@@ -1,4 +1,10 @@
-import { request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  bearerToken,
+  KubeClient,
+  noCredentials,
+  type KubeRequestOptions as ClientRequestOptions,
+} from '@ssts/kube';
 import { KubeApiError } from './errors.js';
 
 export interface KubeEndpoint {
@@ -13,6 +19,8 @@ export interface KubeEndpoint {
 export interface KubeResponse {
   status: number;
   body: string;
+  /** Response headers (lower-case names), e.g. `warning` for PodSecurity warnings. */
+  headers: IncomingHttpHeaders;
 }
 
 export interface KubeRequestOptions {
@@ -22,43 +30,44 @@ export interface KubeRequestOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * A client of @ssts/kube (the project's one API-server client) for this endpoint: a fresh connection per request
+ * (the harness restarts API servers under running tests) and no automatic retries, so tests see every answer.
+ */
+function clientFor(endpoint: KubeEndpoint): Promise<KubeClient> {
+  return KubeClient.create(
+    {
+      server: new URL(endpoint.server),
+      tls: { ca: Buffer.from(endpoint.ca) },
+      credentials: endpoint.token === undefined ? noCredentials : bearerToken(endpoint.token),
+      impersonation: {},
+      proxyUrl: undefined,
+      source: 'kubeconfig',
+    },
+    { keepAlive: false, maxRetries: 0 },
+  );
+}
+
 /** One raw HTTPS request to the API server; never throws for HTTP status codes. */
-export function kubeRequest(
+export async function kubeRequest(
   endpoint: KubeEndpoint,
   method: string,
   path: string,
   options: KubeRequestOptions = {},
 ): Promise<KubeResponse> {
-  const url = new URL(path, endpoint.server);
-  const payload =
-    options.body === undefined
-      ? undefined
-      : typeof options.body === 'string'
-        ? options.body
-        : JSON.stringify(options.body);
-  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
-  if (endpoint.token !== undefined) headers['Authorization'] = `Bearer ${endpoint.token}`;
-  if (payload !== undefined) {
-    headers['Content-Type'] = options.contentType ?? 'application/json';
-    headers['Content-Length'] = String(Buffer.byteLength(payload));
+  const client = await clientFor(endpoint);
+  const request: ClientRequestOptions = {
+    body: options.body,
+    timeoutMs: options.timeoutMs ?? 15_000,
+    ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+  };
+  try {
+    const res = await client.request(method, path, request);
+    return { status: res.status, body: res.text(), headers: res.headers };
+  } finally {
+    client.close();
   }
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      url,
-      { method, headers, ca: endpoint.ca, agent: false, timeout: options.timeoutMs ?? 15_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname} timed out`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
 }
 
 /** Like kubeRequest, but parses JSON and throws KubeApiError for non-2xx answers. */

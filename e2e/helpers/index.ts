@@ -5,3 +5,4 @@ export { waitFor, type WaitForOptions } from '../harness/wait-for.js';
 export { exposeViaServiceProxy, type ServiceProxyExposure } from '../harness/service-proxy.js';
 export { kubeJson, kubeRequest } from '../harness/kube-request.js';
 export { ControlPlaneError, KubeApiError } from '../harness/errors.js';
+export { acquireClusterLock, KUBE_SYSTEM_CONTROLLER } from './cluster-lock.js';

@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 KV=${KUBE_VERSION:-$(cat KUBE_VERSION)}
 CACHE_ROOT=${SSTS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sealed-secrets-ts}
 OUT=${CONTROLPLANE_BIN:-$CACHE_ROOT/controlplane/v$KV}
-BINS=(etcd kube-apiserver kube-controller-manager)
+BINS=(etcd kube-apiserver kube-controller-manager kubectl)
 
 all_present() {
   local b
@@ -27,7 +27,7 @@ grep -q "k8s.io/kubernetes v$KV" go.mod || {
 mkdir -p "$OUT"
 # Serialise concurrent builds (e.g. `cluster:up` and `test:e2e` started together).
 if command -v flock >/dev/null 2>&1; then
-  exec 9>"$OUT/.build.lock"
+  exec 9>"$OUT/.lock"
   flock 9
   if all_present; then echo "CONTROLPLANE_BIN=$OUT"; exit 0; fi
 fi
@@ -48,13 +48,15 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 echo "controlplane: building ${BINS[*]} v$KV with $("$GO" env GOVERSION) into $OUT (cold: 10-25 min on 2 cores)" >&2
 start=$(date +%s)
-# One go invocation for all three: shared packages are compiled once.
+# One go invocation for all: shared packages are compiled once. kubectl is for the docs examples (docs/*.md).
 "$GO" build -p "${BUILD_PARALLELISM:-2}" -ldflags "$ldflags" -o "$tmp/" \
-  ./cmd/etcd k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager >&2
+  ./cmd/etcd k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+  k8s.io/kubernetes/cmd/kubectl >&2
 
 "$tmp/kube-apiserver" --version | grep -q "Kubernetes v$KV" || { echo "controlplane: kube-apiserver reports the wrong version" >&2; exit 1; }
 "$tmp/kube-controller-manager" --version | grep -q "Kubernetes v$KV" || { echo "controlplane: kube-controller-manager reports the wrong version" >&2; exit 1; }
 "$tmp/etcd" --version >&2
+"$tmp/kubectl" version --client | grep -q "v$KV" || { echo "controlplane: kubectl reports the wrong version" >&2; exit 1; }
 # Rename only after every binary built, so an interrupted build never looks complete.
 for b in "${BINS[@]}"; do mv -f "$tmp/$b" "$OUT/$b"; done
 echo "controlplane: built in $(( $(date +%s) - start ))s" >&2

@@ -65,4 +65,22 @@ export const RENDER_CASES: Record<string, TemplateOptions> = {
   'byo-key': {
     values: { byoKey: { enabled: true, ...testKeyPair } },
   },
+  // Chart 2.19.x values (addendum §4): the PrometheusRule with its default group, and hostUsers.
+  'prometheus-rule': {
+    values: {
+      commonLabels: { team: 'platform' },
+      metrics: {
+        prometheusRule: { enabled: true, labels: { release: 'prometheus' }, annotations: { owner: 'ops' } },
+      },
+    },
+  },
+  'host-users': {
+    values: { hostUsers: false },
+  },
+};
+
+/** Kinds whose CRD the local control plane does not have (the Prometheus Operator's), by render case. */
+export const NEEDS_FOREIGN_CRD: Record<string, readonly string[]> = {
+  'metrics-and-exposure': ['ServiceMonitor'],
+  'prometheus-rule': ['PrometheusRule'],
 };

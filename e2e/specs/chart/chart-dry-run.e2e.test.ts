@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyManifest, createTestNamespace, kubeEndpoint, kubeRequest } from '../../helpers/index.js';
-import { RENDER_CASES } from './cases.js';
+import { NEEDS_FOREIGN_CRD, RENDER_CASES } from './cases.js';
 import {
   HELM_BUILD_TIMEOUT_MS,
   controllerContainer,
@@ -11,9 +11,8 @@ import {
 } from './helm.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 
-// The Prometheus Operator's CRD is not part of this cluster (nor of most clusters without the operator), so the
-// API server has no schema to dry-run a ServiceMonitor against; its shape is covered by the goldens instead.
-const NO_CRD_HERE = new Set(['ServiceMonitor']);
+// The Prometheus Operator's CRDs are not part of this cluster (nor of most clusters without the operator), so the
+// API server has no schema to dry-run a ServiceMonitor or PrometheusRule against; the goldens cover their shape.
 
 beforeAll(() => {
   helmBin();
@@ -35,8 +34,9 @@ describe('server-side dry run (dryRun=All) of the rendered chart', () => {
         ];
       }
       const objects = parseObjects(helmTemplate({ ...options, namespace, values, includeCrds: true }));
-      const checkable = objects.filter((o) => !NO_CRD_HERE.has(o.kind));
-      expect(objects.length - checkable.length).toBe(name === 'metrics-and-exposure' ? 1 : 0);
+      const foreign = NEEDS_FOREIGN_CRD[name] ?? [];
+      const checkable = objects.filter((o) => !foreign.includes(o.kind));
+      expect(objects.filter((o) => foreign.includes(o.kind)).map((o) => o.kind)).toEqual(foreign);
 
       const admitted = await applyManifest(checkable as unknown as KubernetesObject[], { dryRun: true });
       expect(admitted.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual(
@@ -74,6 +74,16 @@ describe('Pod Security Standards', () => {
     const admitted = await dryRunPod(namespace, template);
     expect(admitted.body).not.toContain('violates PodSecurity');
     expect(admitted.status).toBe(201);
+    // hostUsers: false (a user namespace) is allowed by "restricted" too.
+    const userns = (
+      findObject(parseObjects(helmTemplate({ namespace, values: { hostUsers: false } })), 'Deployment')[
+        'spec'
+      ] as { template: { spec: Record<string, unknown> } }
+    ).template.spec;
+    expect(userns['hostUsers']).toBe(false);
+    const admittedUserns = await dryRunPod(namespace, userns);
+    expect(admittedUserns.body).not.toContain('violates PodSecurity');
+    expect(admittedUserns.status).toBe(201);
 
     // Control: the same pod without the container security context is refused, so enforcement is really on.
     const { securityContext: _dropped, ...bare } = controllerContainer(objects);
@@ -82,5 +92,34 @@ describe('Pod Security Standards', () => {
     expect((JSON.parse(refused.body) as { message: string }).message).toContain(
       'violates PodSecurity "restricted:latest"',
     );
+  });
+
+  it("the rendered Deployment draws no PodSecurity warning under warn=restricted; upstream 2.18.x's contexts draw both", async () => {
+    const namespace = await createTestNamespace({
+      prefix: 'chart-pss-warn-',
+      labels: { 'pod-security.kubernetes.io/warn': 'restricted' },
+    });
+    const dryRunDeployment = (values: Record<string, unknown>) =>
+      kubeRequest(kubeEndpoint(), 'POST', `/apis/apps/v1/namespaces/${namespace}/deployments?dryRun=All`, {
+        body: findObject(parseObjects(helmTemplate({ namespace, values })), 'Deployment'),
+      });
+
+    const defaults = await dryRunDeployment({});
+    expect(defaults.status).toBe(201);
+    expect(defaults.headers['warning']).toBeUndefined();
+
+    // Control, so the check above can fail: the security contexts of upstream chart 2.18.x (no
+    // allowPrivilegeEscalation: false, no seccomp profile) are admitted with a warning naming both.
+    const old = await dryRunDeployment({
+      'podSecurityContext.seccompProfile': null,
+      'containerSecurityContext.seccompProfile': null,
+      'containerSecurityContext.allowPrivilegeEscalation': null,
+    });
+    expect(old.status).toBe(201);
+    // RFC 7234 warn-text: 299 - "<text with \" escapes>".
+    const warning = String(old.headers['warning']).replaceAll('\\"', '"');
+    expect(warning).toMatch(/^299 - "would violate PodSecurity "restricted:latest": /);
+    expect(warning).toContain('allowPrivilegeEscalation != false');
+    expect(warning).toContain('seccompProfile');
   });
 });

@@ -157,6 +157,101 @@ describe('Deployment hardening', () => {
     expect(c['volumeMounts']).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
     expect(c['livenessProbe']).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
     expect(c['readinessProbe']).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });
+    expect(pod).not.toHaveProperty('hostUsers');
+  });
+
+  const podSpec = (values: Record<string, unknown>): Record<string, unknown> =>
+    (
+      findObject(parseObjects(helmTemplate({ values })), 'Deployment')['spec'] as {
+        template: { spec: Record<string, unknown> };
+      }
+    ).template.spec;
+
+  it('keeps the seccomp profile when only fsGroup is overridden; null removes it (Helm merges values)', () => {
+    expect(podSpec({ 'podSecurityContext.fsGroup': 2000 })['securityContext']).toEqual({
+      fsGroup: 2000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(podSpec({ 'podSecurityContext.seccompProfile': null })['securityContext']).toEqual({
+      fsGroup: 65534,
+    });
+  });
+
+  it('renders hostUsers only when it is a boolean (upstream chart 2.19.2+)', () => {
+    expect(podSpec({ hostUsers: false })['hostUsers']).toBe(false);
+    expect(podSpec({ hostUsers: true })['hostUsers']).toBe(true);
+    expect(podSpec({ hostUsers: null })).not.toHaveProperty('hostUsers');
+    // Upstream silently ignores a string; our schema refuses it (chart-schema.test.ts).
+  });
+});
+
+describe('PrometheusRule (upstream chart 2.19.0+, addendum §4.1)', () => {
+  it('adds exactly one object when enabled, with the upstream alert', () => {
+    const base = parseObjects(helmTemplate(RENDER_CASES['prometheus-rule'] ?? {}));
+    const without = parseObjects(helmTemplate({ values: { commonLabels: { team: 'platform' } } }));
+    expect(base.map((o) => o.kind).sort()).toEqual([...without.map((o) => o.kind), 'PrometheusRule'].sort());
+    const rule = findObject(base, 'PrometheusRule');
+    expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(rule.metadata.name).toBe('sealed-secrets');
+    expect(rule.metadata.namespace).toBe('sealed-secrets');
+    expect(rule.metadata.labels).toMatchObject({
+      'app.kubernetes.io/name': 'sealed-secrets',
+      'app.kubernetes.io/instance': 'sealed-secrets',
+      release: 'prometheus',
+      team: 'platform',
+    });
+    expect(rule.metadata.annotations).toEqual({ owner: 'ops' });
+    const groups = (rule['spec'] as { groups: { name: string; rules: Record<string, unknown>[] }[] }).groups;
+    expect(groups).toHaveLength(1);
+    expect(groups[0]?.name).toBe('sealed-secrets-controller.rules');
+    expect(groups[0]?.rules).toHaveLength(1);
+    const alert = groups[0]?.rules[0] ?? {};
+    expect({ ...alert, expr: String(alert['expr']).trim(), annotations: undefined }).toEqual({
+      alert: 'SealedSecretsControllerNotReady',
+      expr: 'sealed_secrets_controller_condition_info != 1',
+      for: '10m',
+      labels: { severity: 'critical' },
+      annotations: undefined,
+    });
+    const annotations = alert['annotations'] as Record<string, string>;
+    expect(annotations['summary']).toBe('Sealed Secrets controller is not Synced');
+    // Prometheus, not Helm, expands these: they must reach the object untouched.
+    expect(annotations['description']).toContain('{{ $labels.namespace }}/{{ $labels.name }}');
+  });
+
+  it('renders no PrometheusRule by default, and no empty annotations when none are set', () => {
+    expect(render('default').map((o) => o.kind)).not.toContain('PrometheusRule');
+    const rule = findObject(
+      parseObjects(helmTemplate({ values: { 'metrics.prometheusRule.enabled': true } })),
+      'PrometheusRule',
+    );
+    expect(rule.metadata).not.toHaveProperty('annotations');
+  });
+
+  it('renders user groups verbatim, recording rules included, in the chosen namespace', () => {
+    const groups = [
+      {
+        name: 'custom',
+        interval: '1m',
+        rules: [
+          {
+            record: 'namespace:sealed_secrets_unseal_errors:rate5m',
+            expr: 'sum by (namespace) (rate(x[5m]))',
+          },
+          { alert: 'UnsealErrors', expr: 'namespace:sealed_secrets_unseal_errors:rate5m > 0', for: '5m' },
+        ],
+      },
+    ];
+    const rule = findObject(
+      parseObjects(
+        helmTemplate({
+          values: { metrics: { prometheusRule: { enabled: true, namespace: 'monitoring', groups } } },
+        }),
+      ),
+      'PrometheusRule',
+    );
+    expect(rule.metadata.namespace).toBe('monitoring');
+    expect((rule['spec'] as { groups: unknown })['groups']).toEqual(groups);
   });
 });
 
@@ -279,7 +374,13 @@ describe('optional resources', () => {
     const ing = findObject(objects, 'Ingress');
     expect(ing['spec']).toMatchObject({
       ingressClassName: 'nginx',
-      rules: [{ host: 'sealed-secrets.local', http: { paths: [{ path: '/v1/cert.pem' }] } }],
+      rules: [
+        {
+          host: 'sealed-secrets.local',
+          // The main path, then the sealing page's (webUi.enabled, the default; see web-ui.test.ts).
+          http: { paths: [{ path: '/v1/cert.pem' }, { path: '/' }, { path: '/ui/' }] },
+        },
+      ],
       tls: [{ hosts: ['sealed-secrets.local'], secretName: 'sealed-secrets.local-tls' }],
     });
     const cm = findObject(objects, 'ConfigMap', 'sealed-secrets-dashboards');
@@ -295,7 +396,14 @@ describe('optional resources', () => {
 
   it('renders none of them by default', () => {
     const kinds = render('default').map((o) => o.kind);
-    for (const kind of ['ServiceMonitor', 'NetworkPolicy', 'PodDisruptionBudget', 'Ingress', 'ConfigMap']) {
+    for (const kind of [
+      'ServiceMonitor',
+      'PrometheusRule',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Ingress',
+      'ConfigMap',
+    ]) {
       expect(kinds).not.toContain(kind);
     }
   });

@@ -50,6 +50,26 @@ const REJECTED: [string, Record<string, unknown>, RegExp][] = [
   ],
   ['PodSecurityPolicy', { rbac: { pspEnabled: true } }, /at '\/rbac\/pspEnabled': value must be false/],
   ['a rate limit that is not a number', { rateLimit: 'fast' }, /at '\/rateLimit'/],
+  ['hostUsers as a string', { hostUsers: 'false' }, /at '\/hostUsers': got string, want null or boolean/],
+  [
+    'a PrometheusRule rule with neither alert nor record',
+    { metrics: { prometheusRule: { groups: [{ name: 'g', rules: [{ expr: 'up == 0' }] }] } } },
+    /at '\/metrics\/prometheusRule\/groups\/0\/rules\/0'/,
+  ],
+  [
+    'a PrometheusRule group without a name',
+    { metrics: { prometheusRule: { groups: [{ rules: [] }] } } },
+    /at '\/metrics\/prometheusRule\/groups\/0'.*name/,
+  ],
+  [
+    'a PrometheusRule "for" that is not a Prometheus duration',
+    {
+      metrics: {
+        prometheusRule: { groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'up', for: 'ten minutes' }] }] },
+      },
+    },
+    /at '\/metrics\/prometheusRule\/groups\/0\/rules\/0\/for'/,
+  ],
   [
     'a BYO key without its private key',
     { byoKey: { enabled: true, certificate: 'x' } },

@@ -1,6 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 
 export interface ApiProxy {
   /** http://127.0.0.1:<port>: put it in a kubeconfig as the server (the bearer token passes through). */
@@ -9,6 +11,11 @@ export interface ApiProxy {
   readonly requests: string[];
   /** Ends every open watch of `resource` and answers the next watch of it with a 410 `Expired` ERROR event. */
   expireWatches(resource: string): void;
+  /**
+   * Holds every request whose `METHOD path` matches until `release()` (e.g. namespace GETs, to keep a start-up
+   * step pending as long as a test needs). `held()` counts the requests waiting.
+   */
+  hold(match: RegExp): { held(): number; release(): void };
   close(): Promise<void>;
 }
 
@@ -21,9 +28,23 @@ export async function startApiProxy(server: string, ca: string | Buffer): Promis
   const openWatches = new Map<ServerResponse, { resource: string; end: () => void }>();
   const expiring = new Set<string>();
   const resourceOf = (url: URL): string => url.pathname.split('/').at(-1) ?? '';
+  const holds: { match: RegExp; waiting: (() => void)[] | undefined }[] = [];
 
   const proxy = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
+    const gate = holds.find(
+      (h) => h.waiting !== undefined && h.match.test(`${req.method ?? ''} ${url.pathname}`),
+    );
+    if (gate?.waiting !== undefined) {
+      // Paused so the body (if any) waits in the socket until the request is forwarded.
+      req.pause();
+      gate.waiting.push(() => forward(req, res, url));
+      return;
+    }
+    forward(req, res, url);
+  });
+
+  const forward = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     const watch = url.searchParams.get('watch') === 'true';
     requests.push(`${req.method ?? ''} ${url.pathname}${watch ? ' watch' : ''}`);
     if (watch && expiring.delete(resourceOf(url))) {
@@ -69,7 +90,8 @@ export async function startApiProxy(server: string, ca: string | Buffer): Promis
       });
     }
     req.pipe(upstream);
-  });
+    req.resume();
+  };
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
 
   return {
@@ -79,6 +101,18 @@ export async function startApiProxy(server: string, ca: string | Buffer): Promis
       expiring.add(resource);
       // A clean end of the stream, as when the server's watch timeout expires: the client re-watches at once.
       for (const watch of [...openWatches.values()]) if (watch.resource === resource) watch.end();
+    },
+    hold(match) {
+      const gate: { match: RegExp; waiting: (() => void)[] | undefined } = { match, waiting: [] };
+      holds.push(gate);
+      return {
+        held: () => gate.waiting?.length ?? 0,
+        release: () => {
+          const waiting = gate.waiting ?? [];
+          gate.waiting = undefined;
+          for (const go of waiting) go();
+        },
+      };
     },
     async close() {
       for (const res of openWatches.keys()) res.destroy();
@@ -98,4 +132,29 @@ function forwardedHeaders(req: IncomingMessage, server: string): Record<string, 
   }
   headers['host'] = new URL(server).host;
   return headers;
+}
+
+/**
+ * Writes a kubeconfig that reaches the API server through `proxy` as the e2e admin and returns its path.
+ * client-node only allows a plain-HTTP server with TLS verification switched off.
+ */
+export function writeProxyKubeconfig(
+  proxy: ApiProxy,
+  cluster: { readonly dir: string; readonly token: string },
+  name: string,
+): string {
+  const path = join(cluster.dir, `kubeconfig-proxy-${name}`);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'proxy', cluster: { server: proxy.url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'admin', user: { token: cluster.token } }],
+      contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'admin' } }],
+      'current-context': 'proxy',
+    }),
+    { mode: 0o600 },
+  );
+  return path;
 }

@@ -43,7 +43,8 @@ describe('controller flags', () => {
     await settle();
     expect(await getSecret(other, 's')).toBeUndefined();
     expect((await getSealedSecret(other, 's'))?.status).toBeUndefined();
-    expect(controller.output()).toContain('Additional namespace not found');
+    // Upstream's log text (addendum §3.1).
+    expect(controller.output()).toContain("namespace doesn't exist");
   });
 
   it('--label-selector filters SealedSecrets', async () => {

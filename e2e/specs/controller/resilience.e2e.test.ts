@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -9,7 +9,7 @@ import {
   type ManagedProcess,
 } from '../../harness/index.js';
 import { createTestNamespace, e2eCluster, waitFor } from '../../helpers/index.js';
-import { startApiProxy } from './api-proxy.js';
+import { startApiProxy, writeProxyKubeconfig } from './api-proxy.js';
 import {
   controllerForTest,
   createSealedSecret,
@@ -100,20 +100,7 @@ describe('resilience', () => {
     const cluster = e2eCluster();
     const proxy = await startApiProxy(cluster.server, readFileSync(cluster.caPath));
     onTestFinished(() => proxy.close());
-    // client-node only allows a plain-HTTP server with TLS verification switched off.
-    const kubeconfig = join(cluster.dir, `kubeconfig-proxy-${ns}`);
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'proxy', cluster: { server: proxy.url, 'insecure-skip-tls-verify': true } }],
-        users: [{ name: 'admin', user: { token: cluster.token } }],
-        contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'admin' } }],
-        'current-context': 'proxy',
-      }),
-      { mode: 0o600 },
-    );
+    const kubeconfig = writeProxyKubeconfig(proxy, cluster, ns);
     const controller = await controllerForTest(ns, ['--kubeconfig', kubeconfig]);
     const ssList = `GET /apis/bitnami.com/v1alpha1/namespaces/${ns}/sealedsecrets`;
     const lists = () => proxy.requests.filter((r) => r === ssList).length;

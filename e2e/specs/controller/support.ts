@@ -23,6 +23,13 @@ export interface RunningController {
   stop(): Promise<number | null>;
 }
 
+export interface StartOptions {
+  /** Extra environment (e.g. `SEALED_SECRETS_*` flags). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** What "started" means: `/readyz` answers 200 (default), or only `/healthz` answers (HTTP is up). */
+  readonly waitFor?: 'readyz' | 'healthz';
+}
+
 /**
  * Starts the built controller out of cluster against the e2e control plane: own namespace `namespace`,
  * loopback ports, and, unless `args` says otherwise, only its own namespace watched so several test files can run
@@ -31,6 +38,7 @@ export interface RunningController {
 export async function startController(
   namespace: string,
   args: readonly string[] = [],
+  options: StartOptions = {},
 ): Promise<RunningController> {
   if (!existsSync(join(repoRoot(), 'packages/controller/dist/main.js'))) {
     throw new Error('the controller is not built: run `pnpm build` first');
@@ -56,6 +64,7 @@ export async function startController(
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
       POD_NAMESPACE: namespace,
       HOME: process.env['HOME'] ?? '/tmp',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -71,7 +80,8 @@ export async function startController(
     const state = await waitFor(
       async () => {
         if (child.exitCode !== null) return 'exited' as const;
-        return (await fetch(`${url}/readyz`)).status === 200 && ('ready' as const);
+        const path = options.waitFor === 'healthz' ? '/healthz' : '/readyz';
+        return (await fetch(`${url}${path}`).catch(() => undefined))?.status === 200 && ('ready' as const);
       },
       { timeoutMs: 60_000, description: 'the controller to become ready' },
     );
@@ -101,8 +111,9 @@ export async function startController(
 export async function controllerForTest(
   namespace: string,
   args: readonly string[] = [],
+  options: StartOptions = {},
 ): Promise<RunningController> {
-  const controller = await startController(namespace, args);
+  const controller = await startController(namespace, args, options);
   onTestFinished(async (ctx) => {
     const code = await controller.stop();
     if (ctx.task.result?.state === 'fail' || code !== 0) {

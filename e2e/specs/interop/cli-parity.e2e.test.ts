@@ -6,9 +6,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSelfSignedCertificate } from '@ssts/core';
 import { kubeseal, type CliResult } from '../kubeseal/support.js';
-import { UPSTREAM_BUILD_TIMEOUT_MS, goKubeseal, upstreamBinaries } from './upstream.js';
+import {
+  UPSTREAM_BUILD_TIMEOUT_MS,
+  defaultUpstreamVersion,
+  goKubeseal,
+  upstreamBinaries,
+} from './upstream.js';
 
-// Go kubeseal v0.36.x as an oracle for our CLI offline: the same arguments, input and files must give the same
+// Go kubeseal (v0.40.0 unless SEALED_SECRETS_VERSION says otherwise) as an oracle for our CLI offline: the same arguments, input and files must give the same
 // exit code, the same stderr and the same stdout apart from the randomized ciphertexts. Cases where our kubeseal
 // deviates on purpose (packages/kubeseal/README.md, "Quirk decisions" / "Behaviour beyond upstream") are
 // asserted separately, as documented.
@@ -74,6 +79,9 @@ beforeAll(async () => {
   const renamed = JSON.parse(sealed.stdout) as { metadata: { name: string } };
   renamed.metadata.name = 'renamed';
   writeFileSync(join(dir, 'renamed.json'), JSON.stringify(renamed));
+  const templated = await goKubeseal(['--cert', join(dir, 'tls.crt')], { input: TEMPLATED_SECRET });
+  if (templated.code !== 0) throw new Error(`go kubeseal: ${templated.stderr}`);
+  writeFileSync(join(dir, 'templated-base.json'), templated.stdout);
 }, UPSTREAM_BUILD_TIMEOUT_MS);
 
 afterAll(() => {
@@ -95,6 +103,14 @@ data:
 stringData:
   b: "multi\\nline"
 `;
+
+/** The encryptedData of the addendum's template examples (§2.1, §2.2). */
+const TEMPLATED_SECRET = JSON.stringify({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'templated', namespace: 'web' },
+  stringData: { password: 'hunter2', shared: 'from-encrypted', foo: 'bar' },
+});
 
 const TWO_DOCS = `${SECRET}---\n${SECRET.replace('name: app', 'name: app2')}`;
 
@@ -233,6 +249,14 @@ async function both(c: Case): Promise<{ go: CliResult; ours: CliResult }> {
 }
 
 describe('our kubeseal vs upstream Go kubeseal, offline', () => {
+  it(`the oracle is Go kubeseal v${defaultUpstreamVersion()}`, async () => {
+    expect(await goKubeseal(['--version'])).toEqual({
+      code: 0,
+      stdout: `kubeseal version: v${defaultUpstreamVersion()}\n`,
+      stderr: '',
+    });
+  });
+
   it.each(CASES)('$name: same exit code, stderr and stdout (ciphertexts aside)', async (c) => {
     const { go, ours } = await both(c);
     expect({ code: ours.code, stderr: ours.stderr, stdout: scrub(ours.stdout) }).toEqual({
@@ -292,5 +316,79 @@ describe('our kubeseal vs upstream Go kubeseal, offline', () => {
     expect(ours.code).toBe(2);
     expect(ours.stderr).toBe(`${message}\n`);
     expect(ours.stdout).toMatch(/^Usage of kubeseal:\n/);
+  });
+
+  /** The Go-sealed TEMPLATED_SECRET with `data` as its template.data, written to `file` (never through an API server). */
+  function templatedFile(file: string, data: Record<string, string | null>): string {
+    const ss = JSON.parse(readFileSync(join(dir, 'templated-base.json'), 'utf8')) as {
+      spec: { template: Record<string, unknown> };
+    };
+    ss.spec.template['data'] = data;
+    writeFileSync(join(dir, file), JSON.stringify(ss));
+    return join(dir, file);
+  }
+
+  it('--recovery-unseal follows the v0.37/v0.40 template rules (addendum §2.1, §2.2): raw plaintext variables, decrypted items win, null drops the item', async () => {
+    const file = templatedFile('templated.json', {
+      username: 'myUsername',
+      settings: '<u>{{ .username }}</u><p>{{ .password }}</p>',
+      shared: 'from-plaintext',
+      out: '{{ .shared }}',
+      a: '{{ "x" }}',
+      b: '{{ .a }}',
+      foo: null,
+      bar2: 'x{{ .foo }}x',
+    });
+    const { go, ours } = await both({
+      name: 'templates',
+      args: (d) => ['--recovery-unseal', '--recovery-private-key', join(d, 'tls.key'), '-f', file],
+    });
+    expect(go.code, go.stderr).toBe(0);
+    const data = (JSON.parse(go.stdout) as { data: Record<string, string> }).data;
+    expect(
+      Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()])),
+    ).toEqual({
+      password: 'hunter2',
+      shared: 'from-encrypted',
+      username: 'myUsername',
+      settings: '<u>myUsername</u><p>hunter2</p>',
+      out: 'from-encrypted',
+      a: 'x',
+      b: '{{ "x" }}',
+      bar2: 'xbarx',
+    });
+    expect(ours).toEqual(go);
+  });
+
+  it('--recovery-unseal: a failing template named like an encryptedData item still fails (addendum §2.1 row 4)', async () => {
+    const file = templatedFile('shadowed.json', { shared: '{{ fail "boom" }}' });
+    const { go, ours } = await both({
+      name: 'shadowed',
+      args: (d) => ['--recovery-unseal', '--recovery-private-key', join(d, 'tls.key'), '-f', file],
+    });
+    expect(go.code).toBe(1);
+    expect(go.stderr).toMatch(/\(shared\)/);
+    expect(ours.code).toBe(go.code);
+    expect(ours.stdout).toBe(go.stdout);
+    expect(ours.stderr).toMatch(/\(shared\)/);
+  });
+
+  it("--merge-into keeps a null in the file's template.data (v0.40.0, addendum §2.2)", async () => {
+    const cert = join(dir, 'tls.crt');
+    const goFile = templatedFile('merge-null-go.json', { foo: null, x: '{{ .foo }}' });
+    copyFileSync(goFile, join(dir, 'merge-null-ours.json'));
+    const more = TEMPLATED_SECRET.replace('"foo":"bar"', '"extra":"v"');
+    const go = await goKubeseal(['--cert', cert, '--merge-into', goFile], { input: more });
+    const ours = await kubeseal(['--cert', cert, '--merge-into', join(dir, 'merge-null-ours.json')], {
+      input: more,
+    });
+    expect(go).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(ours).toEqual(go);
+    const merged = readFileSync(goFile, 'utf8');
+    expect((JSON.parse(merged) as { spec: { template: { data: unknown } } }).spec.template.data).toEqual({
+      foo: null,
+      x: '{{ .foo }}',
+    });
+    expect(scrub(readFileSync(join(dir, 'merge-null-ours.json'), 'utf8'))).toBe(scrub(merged));
   });
 });

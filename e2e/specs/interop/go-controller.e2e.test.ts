@@ -17,8 +17,9 @@ import {
 } from '../kubeseal/support.js';
 import { UPSTREAM_BUILD_TIMEOUT_MS, goKubeseal, startGoController, upstreamBinaries } from './upstream.js';
 
-// Our kubeseal against the upstream Go controller (v0.36.x) behind the service proxy: everything our CLI
-// produces must be accepted by the real implementation, and our CLI must speak its HTTP API (compat §5).
+// Our kubeseal against the upstream Go controller (v0.40.0 by default, see upstream.ts) behind the service proxy:
+// everything our CLI produces must be accepted by the real implementation, and our CLI must speak its HTTP API
+// (compat §5).
 
 let ns: string;
 let controller: ProxiedController;

@@ -25,9 +25,9 @@ import {
 } from '../kubeseal/support.js';
 import { UPSTREAM_BUILD_TIMEOUT_MS, goKubeseal, upstreamBinaries } from './upstream.js';
 
-// The upstream Go kubeseal (v0.36.x) against OUR controller behind the service proxy, and Go kubeseal as an
-// oracle for our kubeseal: same input, same certificate, same controller → the same output apart from the
-// (randomized) ciphertexts, the same error texts and exit codes.
+// The upstream Go kubeseal (v0.40.0 by default, see upstream.ts) against OUR controller behind the service proxy,
+// and Go kubeseal as an oracle for our kubeseal: same input, same certificate, same controller → the same output
+// apart from the (randomized) ciphertexts, the same error texts and exit codes.
 
 let ns: string;
 let controller: ProxiedController;

@@ -13,26 +13,53 @@ import {
   type ProxiedControllerOptions,
 } from '../kubeseal/support.js';
 
-/** The upstream Go binaries built by tools/upstream/build.sh (the oracle of the interop tests). */
+/** The upstream Go binaries of one version, built by tools/upstream/build.sh (the oracles of the interop tests). */
 export interface UpstreamBinaries {
+  /** Without the leading v, e.g. `0.40.0`. */
+  readonly version: string;
   readonly dir: string;
   readonly kubeseal: string;
   readonly controller: string;
 }
 
-/** Long enough for a cold build on 2 busy cores (about 5 minutes measured); a cached build takes milliseconds. */
+/**
+ * The version the interop suites compare against: `SEALED_SECRETS_VERSION` from the environment, else
+ * tools/upstream/SEALED_SECRETS_VERSION (v0.40.0, the compatibility target). Assertions about v0.37+ behaviour
+ * (templates, verify, rotate) fail on purpose when it is pointed at an older version.
+ */
+export function defaultUpstreamVersion(): string {
+  const fromEnv = process.env['SEALED_SECRETS_VERSION']?.trim();
+  const version = fromEnv || readFileSync(join(repoRoot(), 'tools/upstream/SEALED_SECRETS_VERSION'), 'utf8');
+  return version.trim().replace(/^v/, '');
+}
+
+/** The release the migration test starts from (built by scripts/setup.sh next to the default one). */
+export const MIGRATION_FROM_VERSION = '0.36.6';
+
+/** Long enough for a cold build on 2 busy cores (about 2.5 minutes measured); a cached build takes milliseconds. */
 export const UPSTREAM_BUILD_TIMEOUT_MS = 30 * 60_000;
 
-let built: Promise<UpstreamBinaries> | undefined;
+const builds = new Map<string, Promise<UpstreamBinaries>>();
 
 /**
- * Builds (or finds in the cache) the upstream kubeseal and controller. Rejects with a one-line reason and the
- * build script's last output lines when that is impossible here: the interop tests then fail, never skip.
+ * Builds (or finds in the cache) the upstream kubeseal and controller of `version` (default:
+ * defaultUpstreamVersion()). Rejects with a one-line reason and the build script's last output lines when that is
+ * impossible here: the interop tests then fail, never skip.
  */
-export function upstreamBinaries(): Promise<UpstreamBinaries> {
-  built ??= new Promise<UpstreamBinaries>((resolve, reject) => {
+export function upstreamBinaries(version: string = defaultUpstreamVersion()): Promise<UpstreamBinaries> {
+  const v = version.replace(/^v/, '');
+  let built = builds.get(v);
+  if (built === undefined) {
+    built = buildUpstream(v);
+    builds.set(v, built);
+  }
+  return built;
+}
+
+function buildUpstream(version: string): Promise<UpstreamBinaries> {
+  return new Promise<UpstreamBinaries>((resolve, reject) => {
     const script = join(repoRoot(), 'tools/upstream/build.sh');
-    const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [script, version], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -46,20 +73,23 @@ export function upstreamBinaries(): Promise<UpstreamBinaries> {
         const why = code === 3 ? 'no Go >= 1.24 toolchain found' : `build.sh exited with ${code}`;
         reject(
           new Error(
-            `the upstream Go sealed-secrets (oracle for the interop tests) could not be built: ${why}\n${stderr}`,
+            `the upstream Go sealed-secrets v${version} (oracle for the interop tests) could not be built: ${why}\n${stderr}`,
           ),
         );
         return;
       }
-      resolve({ dir, kubeseal: join(dir, 'kubeseal'), controller: join(dir, 'controller') });
+      resolve({ version, dir, kubeseal: join(dir, 'kubeseal'), controller: join(dir, 'controller') });
     });
   });
-  return built;
 }
 
-/** Upstream kubeseal as a child process (clean environment, see runCli). */
-export async function goKubeseal(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  return runCli((await upstreamBinaries()).kubeseal, args, options);
+/** Upstream kubeseal (default version unless `version` is given) as a child process (clean environment, see runCli). */
+export async function goKubeseal(
+  args: readonly string[],
+  options: CliOptions = {},
+  version?: string,
+): Promise<CliResult> {
+  return runCli((await upstreamBinaries(version)).kubeseal, args, options);
 }
 
 // Gives the process the in-cluster view client-go's rest.InClusterConfig() reads, in a private mount namespace
@@ -76,13 +106,14 @@ exec "$@"`;
  * Starts the upstream Go controller (it has no --kubeconfig flag, only in-cluster config) inside a network
  * namespace as Service `sealed-secrets-controller` of `namespace`, with KUBERNETES_SERVICE_HOST/PORT pointing at
  * the e2e API server (reachable at 127.0.0.1 inside the netns through apiServerAccess) and the admin token as
- * its service-account token. Watches only its own namespace; 2048-bit keys unless `--key-size` is given.
+ * its service-account token. Watches only its own namespace; 2048-bit keys unless `--key-size` is given. The
+ * version is defaultUpstreamVersion() unless `options.version` names another cached build.
  */
 export async function startGoController(
   namespace: string,
-  options: ProxiedControllerOptions = {},
+  options: ProxiedControllerOptions & { version?: string } = {},
 ): Promise<ProxiedController> {
-  const bins = await upstreamBinaries();
+  const bins = await upstreamBinaries(options.version);
   const cluster = e2eCluster();
   const saDir = mkdtempSync(join(tmpdir(), 'ssts-go-sa-'));
   writeFileSync(join(saDir, 'token'), cluster.token, { mode: 0o600 });

@@ -110,8 +110,8 @@ export interface SecretCase {
   readonly annotations: Record<string, string>;
   readonly stringData: Record<string, string>;
   readonly data: Record<string, string>;
-  readonly type?: string;
-  readonly immutable?: boolean;
+  readonly type?: string | undefined;
+  readonly immutable?: boolean | undefined;
   readonly scope: 'strict' | 'namespace-wide' | 'cluster-wide';
 }
 

@@ -46,6 +46,7 @@ describe('parseControllerConfig', () => {
       logLevel: 'INFO',
       logFormat: 'text',
       maxUnsealRetries: 5,
+      metricsOmitSecretLabels: false,
       kubeclientQps: 5,
       kubeclientBurst: 10,
       workers: 0,
@@ -91,6 +92,17 @@ describe('parseControllerConfig', () => {
     expect(run(['--key-size=2048'], env).keySize).toBe(2048);
   });
 
+  it('--metrics-omit-secret-labels and SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS (addendum §1.4)', () => {
+    expect(run(['--metrics-omit-secret-labels']).metricsOmitSecretLabels).toBe(true);
+    expect(run([], { SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS: 'true' }).metricsOmitSecretLabels).toBe(true);
+    expect(run([], { SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS: '1' }).metricsOmitSecretLabels).toBe(true);
+    expect(
+      run(['--metrics-omit-secret-labels=false'], { SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS: 'true' })
+        .metricsOmitSecretLabels,
+    ).toBe(false);
+    expect(run([], { SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS: 'yes' }).metricsOmitSecretLabels).toBe(false);
+  });
+
   it('silently ignores env values that do not parse', () => {
     const config = run([], { SEALED_SECRETS_UPDATE_STATUS: 'yes', SEALED_SECRETS_KEY_TTL: '10d' });
     expect(config.updateStatus).toBe(true);
@@ -120,6 +132,15 @@ describe('parseControllerConfig', () => {
     expect(config.privateKeyLabels).toEqual({ testLabel1: 'additional.label', 'test.label.2': 'test/2' });
     expect(config.privateKeyAnnotations).toEqual({ a: 'b=c' });
     expect(usageError(['--privatekey-labels=novalue']).code).toBe('USAGE');
+  });
+
+  it('--additional-namespaces: entries trimmed, empty ones skipped, duplicates dropped after trimming (addendum §3.1)', () => {
+    expect(
+      run(['--additional-namespaces', 'kube-public, default,,nonexistent-ns']).additionalNamespaces,
+    ).toEqual(['kube-public', 'default', 'nonexistent-ns']);
+    // Upstream drops duplicates before trimming and starts two instances for this; we start one.
+    expect(run(['--additional-namespaces', 'default, default']).additionalNamespaces).toEqual(['default']);
+    expect(run(['--additional-namespaces', ' , ,']).additionalNamespaces).toEqual([]);
   });
 
   it('parses --key-cutoff-time as RFC1123Z and rejects other formats', () => {

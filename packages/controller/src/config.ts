@@ -31,6 +31,8 @@ export interface ControllerConfig {
   readonly logLevel: string;
   readonly logFormat: string;
   readonly maxUnsealRetries: number;
+  /** `--metrics-omit-secret-labels` (addendum §1.4): no condition_info family at all. */
+  readonly metricsOmitSecretLabels: boolean;
   readonly kubeclientQps: number;
   readonly kubeclientBurst: number;
   /** Concurrent reconciles (`--workers`); 0 → automatic (main.ts: 4 × available CPUs). Upstream has one. */
@@ -43,6 +45,8 @@ export interface ControllerConfig {
   readonly kubeconfig: string;
   /** `--namespace`, else `POD_NAMESPACE`; undefined → the service-account file, then `default` (main.ts). */
   readonly namespace: string | undefined;
+  /** Our addition: serve the browser sealing page at `/` of the API server (`--web-ui`, default true). */
+  readonly webUi: boolean;
 }
 
 export type ParsedCommandLine =
@@ -143,6 +147,12 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'log-level', kind: 'string', default: 'INFO', help: 'Log level (DEBUG,INFO,WARN,ERROR).' },
   { name: 'max-unseal-retries', kind: 'int', default: '5', help: 'Max unseal retries.' },
   {
+    name: 'metrics-omit-secret-labels',
+    kind: 'bool',
+    default: 'false',
+    help: 'Do not export metrics labelled with SealedSecret names (drops sealed_secrets_controller_condition_info).',
+  },
+  {
     name: 'my-cn',
     kind: 'string',
     default: '',
@@ -177,13 +187,13 @@ const FLAGS: readonly FlagSpec[] = [
     name: 'rate-limit',
     kind: 'int',
     default: '2',
-    help: 'Number of allowed sustained request per second for verify endpoint.',
+    help: 'Number of allowed sustained request per second for verify and rotate endpoints.',
   },
   {
     name: 'rate-limit-burst',
     kind: 'int',
     default: '2',
-    help: 'Number of requests allowed to exceed the rate limit per second for verify endpoint.',
+    help: 'Number of requests allowed to exceed the rate limit per second for verify and rotate endpoints.',
   },
   {
     name: 'read-timeout',
@@ -215,6 +225,12 @@ const FLAGS: readonly FlagSpec[] = [
     kind: 'bool',
     default: 'true',
     help: 'Watch for new active key Secrets and load them without a restart.',
+  },
+  {
+    name: 'web-ui',
+    kind: 'bool',
+    default: 'true',
+    help: 'Serve the sealing page at / of the HTTP server (it seals in the browser; the controller never sees the values).',
   },
   {
     name: 'workers',
@@ -393,6 +409,7 @@ function buildConfig(values: RawValues, env: Readonly<Record<string, string | un
     logLevel: str(values, 'log-level'),
     logFormat: str(values, 'log-format'),
     maxUnsealRetries: num(values, 'max-unseal-retries'),
+    metricsOmitSecretLabels: bool(values, 'metrics-omit-secret-labels'),
     kubeclientQps: num(values, 'kubeclient-qps'),
     kubeclientBurst: num(values, 'kubeclient-burst'),
     workers,
@@ -401,6 +418,7 @@ function buildConfig(values: RawValues, env: Readonly<Record<string, string | un
     readTimeoutMs: duration(values, 'read-timeout'),
     writeTimeoutMs: duration(values, 'write-timeout'),
     kubeconfig: str(values, 'kubeconfig'),
+    webUi: bool(values, 'web-ui'),
     namespace:
       namespaceFlag !== ''
         ? namespaceFlag

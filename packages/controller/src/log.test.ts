@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, pinoLevel, toTextLine } from './log.js';
+import { createLogger, LOG_RECORD_LIMIT_BYTES, LOG_VALUE_LIMIT_BYTES, pinoLevel, toTextLine } from './log.js';
 
 function sinks() {
   const out: string[] = [];
@@ -77,4 +77,33 @@ it('quotes text values that need it', () => {
   expect(toTextLine({ time: 0, level: 40, msg: 'x', a: 'has space', b: { c: 1 } })).toBe(
     'time=1970-01-01T00:00:00.000Z level=WARN msg=x a="has space" b="{\\"c\\":1}"\n',
   );
+});
+
+describe('log bounds (issue 9 item 5)', () => {
+  it('caps every string of a record and the message, so an 800 KB value cannot make an 800 KB line', () => {
+    for (const format of ['json', 'text']) {
+      const s = sinks();
+      const log = createLogger({ level: 'INFO', format, infoToStdout: true, ...s });
+      const huge = 'k'.repeat(800_000);
+      log.info({ error: `error decrypting secret. no key could decrypt secret (${huge})` }, huge);
+      log.info({ nested: { deeper: [huge, { x: huge }] }, err: new Error(huge) }, 'nested');
+      log.info({ many: Array.from({ length: 10_000 }, (_, i) => i) }, 'many');
+      for (const line of s.out)
+        expect(line.length).toBeLessThan(LOG_RECORD_LIMIT_BYTES + LOG_VALUE_LIMIT_BYTES + 1024);
+      expect(s.out[0]).toContain('error decrypting secret. no key could decrypt secret (kkk');
+      expect(s.out[0]).toMatch(/more bytes\]/);
+    }
+  });
+
+  it('keeps a certificate PEM whole and still redacts secret fields', () => {
+    const s = sinks();
+    const pem = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(6000)}\n-----END CERTIFICATE-----\n`;
+    createLogger({ level: 'INFO', format: 'json', infoToStdout: true, ...s }).info(
+      { certificate: pem, secret: { data: { password: 'hunter2' } } },
+      'Certificate generated',
+    );
+    const record = JSON.parse(s.out[0] ?? '{}') as { certificate: string };
+    expect(record.certificate).toBe(pem);
+    expect(s.out[0]).not.toContain('hunter2');
+  });
 });

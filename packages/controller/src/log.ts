@@ -1,3 +1,4 @@
+import { capMessage } from '@ssts/core';
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger } from 'pino';
@@ -30,6 +31,66 @@ export const REDACT_PATHS = [
   'spec.template.data',
   '*.spec.template.data',
 ];
+
+/**
+ * Bound of one logged string (message or field). Larger than the status/event bound so a certificate PEM (logged
+ * when a key is generated, as upstream; about 6 KiB for RSA-16384) stays whole, small enough that no request can
+ * make a log line large.
+ */
+export const LOG_VALUE_LIMIT_BYTES = 8 * 1024;
+/** Bound of all strings of one record together, and of the values (nodes) kept from a logged object. */
+export const LOG_RECORD_LIMIT_BYTES = 16 * 1024;
+const LOG_NODES = 256;
+const LOG_DEPTH = 4;
+/** Even with the record's budget spent, a string keeps this much, so every field still says what it was. */
+const LOG_MIN_BYTES = 64;
+
+interface Budget {
+  bytes: number;
+  nodes: number;
+}
+
+/**
+ * A log record with every string capped by capMessage (the same function as status, events and HTTP answers):
+ * each at LOG_VALUE_LIMIT_BYTES, all together at about LOG_RECORD_LIMIT_BYTES; objects are cut after LOG_DEPTH
+ * levels and LOG_NODES values. Errors become `{type, message}`.
+ */
+export function capLogRecord(record: Record<string, unknown>): Record<string, unknown> {
+  return capValue(record, 0, { bytes: LOG_RECORD_LIMIT_BYTES, nodes: LOG_NODES }) as Record<string, unknown>;
+}
+
+function capString(text: string, budget: Budget): string {
+  const capped = capMessage(text, Math.max(LOG_MIN_BYTES, Math.min(LOG_VALUE_LIMIT_BYTES, budget.bytes)));
+  budget.bytes -= capped.length;
+  return capped;
+}
+
+function capValue(value: unknown, depth: number, budget: Budget): unknown {
+  if (typeof value === 'string') return capString(value, budget);
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return { type: value.name, message: capString(value.message, budget) };
+  if (depth >= LOG_DEPTH) return Array.isArray(value) ? '[array]' : '[object]';
+  const entries: [string, unknown][] = [];
+  let omitted = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (budget.nodes <= 0) {
+      omitted++;
+      continue;
+    }
+    budget.nodes--;
+    entries.push([key, (value as Record<string, unknown>)[key]]);
+  }
+  if (Array.isArray(value)) {
+    const items = entries.map(([, item]) => capValue(item, depth + 1, budget));
+    if (omitted > 0) items.push(`... [${omitted} more items]`);
+    return items;
+  }
+  const result: Record<string, unknown> = {};
+  for (const [key, item] of entries) result[capString(key, budget)] = capValue(item, depth + 1, budget);
+  if (omitted > 0) result['...'] = `${omitted} more entries`;
+  return result;
+}
 
 const SLOG_LEVELS: Record<string, number> = { DEBUG: -4, INFO: 0, WARN: 4, ERROR: 8 };
 
@@ -98,7 +159,18 @@ export function createLogger(options: LogOptions): Logger {
       level: pinoLevel(options.level),
       base: null,
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-      formatters: { level: (_label, number) => ({ level: number }) },
+      formatters: {
+        level: (_label, number) => ({ level: number }),
+        log: capLogRecord,
+      },
+      hooks: {
+        logMethod(args, method) {
+          const capped = args.map((arg: unknown) =>
+            typeof arg === 'string' ? capMessage(arg, LOG_VALUE_LIMIT_BYTES) : arg,
+          ) as Parameters<typeof method>;
+          method.apply(this, capped);
+        },
+      },
     },
     splitDestination(options),
   );

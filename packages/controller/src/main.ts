@@ -1,25 +1,25 @@
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { unsealSealedSecret, type SealedSecret } from '@ssts/core';
+import { inClusterNamespace, isKubeError, KubeClient, loadRestConfig, rateLimiter } from '@ssts/kube';
 import { systemClock } from './clock.js';
 import { parseControllerConfig, type ControllerConfig } from './config.js';
 import { DecryptPool } from './crypto/decrypt-pool.js';
 import { ControllerError, errorMessage } from './errors.js';
 import { buildMetricsServer, buildServer, parseListenAddress } from './http/server.js';
+import { loadWebUi, type WebUi } from './http/web-ui.js';
 import { ACTIVE_KEY_SELECTOR, KeyStore } from './keys/key-store.js';
-import { loadApiAccess } from './kube/api-access.js';
-import { ClientNodeGateway } from './kube/client-node-gateway.js';
 import { EventRecorder } from './kube/event-recorder.js';
-import { isKubeError } from './kube/kube-errors.js';
-import type { KubeGateway } from './kube/kube-gateway.js';
+import { RestGateway } from './kube/rest-gateway.js';
 import { createLogger, type Logger } from './log.js';
+import { bootstrapAdditionalNamespaces } from './namespace-bootstrap.js';
 import { Controller } from './loop/controller.js';
 import { Informer } from './loop/informers.js';
 import { ControllerMetrics } from './metrics.js';
 import { reconcile } from './reconcile/reconcile.js';
 
-const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+/** Total deadline of one API request (for a watch: until its headers). */
+const API_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface ProcessIo {
   readonly stdout: { write(text: string): unknown };
@@ -73,33 +73,6 @@ export async function runController(
   }
 }
 
-function ownNamespace(config: ControllerConfig): string {
-  if (config.namespace !== undefined) return config.namespace;
-  try {
-    const text = readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim();
-    if (text !== '') return text;
-  } catch {
-    // Not in a pod: fall through to the default, like upstream.
-  }
-  return 'default';
-}
-
-async function watchedNamespaces(
-  config: ControllerConfig,
-  namespace: string,
-  gateway: KubeGateway,
-  log: Logger,
-): Promise<string[] | undefined> {
-  if (config.allNamespaces && config.additionalNamespaces.length === 0) return undefined;
-  const result = [namespace];
-  for (const extra of config.additionalNamespaces) {
-    if (extra === namespace || result.includes(extra)) continue;
-    if (await gateway.namespaceExists(extra)) result.push(extra);
-    else log.warn({ namespace: extra }, 'Additional namespace not found, skipping it');
-  }
-  return result;
-}
-
 async function runWithConfig(
   config: ControllerConfig,
   env: Readonly<Record<string, string | undefined>>,
@@ -110,14 +83,18 @@ async function runWithConfig(
   // heap flags only this one still works after start-up; --max-semi-space-size and friends need the command line.
   setFlagsFromString('--optimize-for-size');
   const clock = systemClock;
-  const namespace = ownNamespace(config);
-  const metrics = new ControllerMetrics(io.version ?? 'UNKNOWN');
-  const kc = await loadApiAccess({ kubeconfig: config.kubeconfig, env });
-  const gateway = new ClientNodeGateway(kc, {
-    qps: config.kubeclientQps,
-    burst: config.kubeclientBurst,
-    userAgent: `sealed-secrets-controller/${io.version ?? 'UNKNOWN'}`,
+  // --namespace or POD_NAMESPACE (config), else the service-account file, else `default`, like upstream.
+  const namespace = config.namespace ?? (await inClusterNamespace({ env }));
+  const metrics = new ControllerMetrics(io.version ?? 'UNKNOWN', {
+    omitSecretLabels: config.metricsOmitSecretLabels,
   });
+  const client = await KubeClient.create(await loadRestConfig({ kubeconfig: config.kubeconfig, env }), {
+    rateLimiter: rateLimiter(config.kubeclientQps, config.kubeclientBurst),
+    userAgent: `sealed-secrets-controller/${io.version ?? 'UNKNOWN'}`,
+    timeoutMs: API_REQUEST_TIMEOUT_MS,
+    env,
+  });
+  const gateway = new RestGateway(client);
   if (config.keyOrderPriorityWarning !== undefined) log.error(config.keyOrderPriorityWarning);
   log.info({ namespace, version: io.version ?? 'UNKNOWN' }, 'Starting the sealed-secrets controller');
 
@@ -159,11 +136,14 @@ async function runWithConfig(
         acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
       });
 
-    const namespaces = await watchedNamespaces(config, namespace, gateway, log);
+    // Own-namespace mode with --all-namespaces=false or any additional namespace (compat §3.2); the additional
+    // ones are looked up only after the HTTP servers listen (addendum §3.1).
+    const ownNamespaceOnly = !config.allNamespaces || config.additionalNamespaces.length > 0;
+    let bootstrapping = ownNamespaceOnly && config.additionalNamespaces.length > 0;
     const events = new EventRecorder({ gateway, clock });
     const controller: Controller = new Controller({
       gateway,
-      namespaces,
+      namespaces: ownNamespaceOnly ? [namespace] : undefined,
       labelSelector: config.labelSelector,
       skipRecreate: config.skipRecreate,
       maxUnsealRetries: config.maxUnsealRetries,
@@ -204,8 +184,12 @@ async function runWithConfig(
       metrics,
       certificatePem: () => keyStore.current().latest()?.certificate.pem,
       latestPublicKey: () => keyStore.current().latest()?.certificate.publicKey,
+      decryptorFor: (objectKey) => pool.decryptorFor(objectKey),
+      acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
       unseal: unsealWith,
       readiness: () => {
+        // Upstream's /readyz: "not ready" without a reason while the additional namespaces are looked up.
+        if (bootstrapping) return { ready: false, reasons: [] };
         const reasons = [...controller.notReadyReasons()];
         if (keyWatch !== undefined && !(keyWatch.synced && keyWatch.healthy)) {
           reasons.push(`key watch: ${keyWatch.lastError ?? 'starting'}`);
@@ -216,6 +200,7 @@ async function runWithConfig(
       rateLimitBurst: config.rateLimitBurst,
       readTimeoutMs: config.readTimeoutMs,
       writeTimeoutMs: config.writeTimeoutMs,
+      ...(config.webUi && { webUi: await loadWebUiLogged(log) }),
     });
     const metricsServer = buildMetricsServer({ log: log.child({ component: 'metrics' }), metrics });
 
@@ -231,6 +216,30 @@ async function runWithConfig(
         cause: error,
       });
     }
+    if (bootstrapping) {
+      try {
+        await bootstrapAdditionalNamespaces({
+          namespaces: config.additionalNamespaces,
+          ownNamespace: namespace,
+          exists: (name) => gateway.namespaceExists(name),
+          watch: (name) => controller.watchNamespace(name),
+          log,
+        });
+      } catch (error) {
+        stop.abort();
+        await running;
+        await Promise.all([api.close(), metricsServer.close()]);
+        throw new ControllerError(
+          'STARTUP',
+          `cannot look up the additional namespaces: ${errorMessage(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      bootstrapping = false;
+      log.info({ namespaces: config.additionalNamespaces.length }, 'Additional namespaces bootstrapped');
+    }
     await running;
     log.info('Stopping: watches closed and in-flight work finished, closing the HTTP servers');
     await Promise.all([api.close(), metricsServer.close()]);
@@ -245,4 +254,12 @@ async function runWithConfig(
     await pool.close();
     gateway.close();
   }
+}
+
+/** A missing page is logged and answered with 503 at `/`; it never stops the controller from unsealing. */
+async function loadWebUiLogged(log: Logger): Promise<WebUi> {
+  const webUi = await loadWebUi();
+  if ('unavailable' in webUi) log.error(`--web-ui: ${webUi.unavailable}`);
+  else log.info('Serving the sealing page at /');
+  return webUi;
 }

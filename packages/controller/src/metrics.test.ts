@@ -53,3 +53,24 @@ describe('condition_info (compat §8, §9.2 #10)', () => {
     metrics.forgetConditions('ns', 's');
   });
 });
+
+describe('--metrics-omit-secret-labels (addendum §1.4, §8 item 4)', () => {
+  it('drops the condition_info family entirely and keeps every other metric', async () => {
+    const metrics = new ControllerMetrics('test', { defaultMetrics: false, omitSecretLabels: true });
+    metrics.observeConditions(ss({ conditions: [{ type: 'Synced', status: 'False' }] }));
+    metrics.unsealError('unseal', 'ns');
+    metrics.unsealRequests.inc();
+    metrics.forgetConditions('ns', 's');
+    const text = await metrics.registry.metrics();
+    expect(text).not.toContain('condition_info');
+    expect(text).toContain('sealed_secrets_controller_unseal_errors_total{reason="unseal",namespace="ns"} 1');
+    expect(text).toContain('sealed_secrets_controller_unseal_requests_total 1');
+    expect(text).toContain('sealed_secrets_controller_build_info{revision="test"} 0');
+    expect(text).toContain('# TYPE sealed_secrets_controller_http_requests_total counter');
+    const without = new ControllerMetrics('test', { defaultMetrics: false });
+    without.observeConditions(ss({ conditions: [{ type: 'Synced', status: 'False' }] }));
+    expect(await without.registry.metrics()).toContain(
+      'sealed_secrets_controller_condition_info{namespace="ns",name="s",condition="Synced",ss_app_kubernetes_io_instance=""} -1',
+    );
+  });
+});

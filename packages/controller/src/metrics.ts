@@ -18,8 +18,15 @@ export class ControllerMetrics {
   readonly httpDuration: Histogram<'path' | 'method'>;
   readonly #conditionSeries = new Map<string, Map<string, ConditionLabels>>();
 
-  constructor(version: string, options: { defaultMetrics?: boolean } = {}) {
+  readonly #omitSecretLabels: boolean;
+
+  /**
+   * `omitSecretLabels` (`--metrics-omit-secret-labels`, addendum §1.4): condition_info is never registered or set,
+   * so the family is absent from /metrics (no HELP/TYPE either); everything else is unchanged.
+   */
+  constructor(version: string, options: { defaultMetrics?: boolean; omitSecretLabels?: boolean } = {}) {
     const registers = [this.registry];
+    this.#omitSecretLabels = options.omitSecretLabels ?? false;
     // Registered with its revision label but never set, so it reads 0 (upstream quirk kept for dashboards).
     this.buildInfo = new Gauge({
       name: `${PREFIX}_build_info`,
@@ -43,7 +50,7 @@ export class ControllerMetrics {
       name: `${PREFIX}_condition_info`,
       help: 'Current SealedSecret condition status. Values are -1 (false), 0 (unknown or absent), 1 (true)',
       labelNames: ['namespace', 'name', 'condition', 'ss_app_kubernetes_io_instance'],
-      registers,
+      registers: this.#omitSecretLabels ? [] : registers,
     });
     this.httpRequests = new Counter({
       name: `${PREFIX}_http_requests_total`,
@@ -67,6 +74,7 @@ export class ControllerMetrics {
 
   /** Refreshes `condition_info` from an SS status (compat §8): -1 False, 1 True, 0 otherwise. */
   observeConditions(ss: SealedSecret): void {
+    if (this.#omitSecretLabels) return;
     const namespace = ss.metadata.namespace ?? '';
     const name = ss.metadata.name ?? '';
     const instance = ss.metadata.labels?.[INSTANCE_LABEL] ?? '';

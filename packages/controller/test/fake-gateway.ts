@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { SealedSecret, Secret } from '@ssts/core';
-import { KubeError } from '../src/kube/kube-errors.js';
+import { KubeError } from '@ssts/kube';
 import type {
   EventRepeat,
   KubeEvent,

@@ -11,11 +11,15 @@ export * from './crypto/base64.js';
 export * from './crypto/fingerprint.js';
 export * from './keys/pem.js';
 export * from './keys/certificate.js';
+// Pure, in its own module so the browser page can bundle it without node:crypto.
+export * from './keys/go-date.js';
 export * from './keys/generate.js';
 export * from './keys/key-ring.js';
 export * from './keys/key-secret.js';
 export * from './seal/seal.js';
+export * from './seal/envelope.js';
 export * from './unseal/unseal.js';
 export * from './template/render.js';
 export * from './documents/index.js';
 export { formatPath, type Path } from './model/reader.js';
+export * from './text/bounded-text.js';

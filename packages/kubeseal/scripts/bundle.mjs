@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Bundles the compiled CLI (dist/, from `tsc -b`) into dist/bundle/ so `bin/kubeseal.js` starts by reading a few
-// files instead of ~100 ES modules. Modes stay lazily loaded chunks; @kubernetes/client-node stays external and is
-// still reached only through the `import()` of the cluster modes.
+// Bundles the compiled CLI (dist/, from `tsc -b`) twice:
+// - dist/bundle/: ES modules for `bin/kubeseal.js`, which starts by reading a few files instead of ~100 ES modules.
+//   Modes stay lazily loaded chunks; @kubernetes/client-node stays external and is still reached only through the
+//   `import()` of the cluster modes.
+// - dist/snapshot/kubeseal.cjs: one CommonJS script, the entry of the V8 start-up snapshot (scripts/snapshot-entry.js;
+//   a snapshot cannot load user-land modules). @kubernetes/client-node is replaced by a module that explains it is
+//   not included (the single executable, scripts/sea.mjs, has no node_modules).
 //
 //   node packages/kubeseal/scripts/bundle.mjs        (run by `pnpm build` at the root, after tsc -b)
 import { rm } from 'node:fs/promises';
@@ -10,6 +14,7 @@ import { analyzeMetafile, build } from 'esbuild';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const OUT_DIR = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
+const SNAPSHOT_DIR = fileURLToPath(new URL('../dist/snapshot/', import.meta.url));
 
 /** Dependencies that are never bundled: the cluster client (large, online modes only). */
 const EXTERNAL = ['@kubernetes/client-node'];
@@ -52,8 +57,44 @@ const lazyChildProcess = {
   },
 };
 
+/**
+ * In the snapshot script: the one module that is not bundled. The single executable cannot load it from disk, so the
+ * commands that need it fail with a message that says why, instead of Node's "Cannot find module".
+ */
+const clientNodeNotIncluded = {
+  name: 'client-node-not-included',
+  setup(b) {
+    b.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({
+      path: 'client-node',
+      namespace: 'client-node-not-included',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'client-node-not-included' }, () => ({
+      // CommonJS, so that importing any name from it is allowed at build time; requiring it throws.
+      contents:
+        "module.exports = {}; throw new Error('this command needs @kubernetes/client-node, which the kubeseal " +
+        "single executable does not include; install the npm package (npm install -g) to use it');",
+      loader: 'js',
+    }));
+  },
+};
+
+/** What both bundles share: Node's resolution conditions, the target and the minification. */
+const COMMON = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20.19',
+  // The same conditions Node uses for an ESM import, so every dependency resolves to the file Node would load.
+  conditions: ['node', 'import', 'default'],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  metafile: true,
+  logLevel: 'warning',
+};
+
 await rm(OUT_DIR, { recursive: true, force: true });
+await rm(SNAPSHOT_DIR, { recursive: true, force: true });
 const result = await build({
+  ...COMMON,
   stdin: {
     contents:
       "export { run } from './dist/main.js';\nexport { flushStdio, nodeIo } from './dist/io/node-io.js';\n",
@@ -64,13 +105,8 @@ const result = await build({
   outdir: OUT_DIR,
   entryNames: 'kubeseal',
   chunkNames: '[name]-[hash]',
-  bundle: true,
   splitting: true,
-  platform: 'node',
   format: 'esm',
-  target: 'node20.19',
-  // The same conditions Node uses for an ESM import, so every dependency resolves to the file Node would load.
-  conditions: ['node', 'import', 'default'],
   external: EXTERNAL,
   // Bundled CommonJS dependencies (commander) call require() for Node built-ins.
   banner: {
@@ -78,13 +114,27 @@ const result = await build({
   },
   sourcemap: 'linked',
   plugins: [coreIsPure, lazyChildProcess],
-  minifyWhitespace: true,
-  minifySyntax: true,
-  metafile: true,
-  logLevel: 'warning',
+});
+
+const snapshot = await build({
+  ...COMMON,
+  entryPoints: [fileURLToPath(new URL('./snapshot-entry.js', import.meta.url))],
+  outfile: `${SNAPSHOT_DIR}kubeseal.cjs`,
+  format: 'cjs',
+  plugins: [coreIsPure, lazyChildProcess, clientNodeNotIncluded],
+  // The core's certificate generator (not used by kubeseal) finds node-forge through import.meta.url, which a
+  // CommonJS script does not have; the call is never reached.
+  logOverride: { 'empty-import-meta': 'silent' },
 });
 
 const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
 const bytes = outputs.reduce((sum, [, o]) => sum + o.bytes, 0);
 console.log(`kubeseal bundle: ${outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB in dist/bundle/`);
-if (process.argv.includes('--analyze')) console.log(await analyzeMetafile(result.metafile));
+const snapshotBytes = Object.values(snapshot.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
+console.log(
+  `kubeseal snapshot script: ${(snapshotBytes / 1024).toFixed(0)} KiB in dist/snapshot/kubeseal.cjs`,
+);
+if (process.argv.includes('--analyze')) {
+  console.log(await analyzeMetafile(result.metafile));
+  console.log(await analyzeMetafile(snapshot.metafile));
+}

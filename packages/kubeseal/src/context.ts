@@ -1,11 +1,12 @@
 import { assertCertificateNotExpired, parseCertificatePem, type ParsedCertificate } from '@ssts/core';
+import { resolveNamespace, type Env, type ResolvedNamespace } from '@ssts/kube/kubeconfig';
 import type { ControllerClient } from './cluster/controller-client.js';
+import { kubeAccessOptions, kubeconfigError } from './cluster/kube-options.js';
 import type { Plan } from './dispatch.js';
 import { CliError } from './errors.js';
 import { resolveFormat, type OutputFormat } from './format/render.js';
 import { readCertFromSource } from './io/cert-source.js';
 import type { Io } from './io/io.js';
-import { resolveNamespace, type Env, type ResolvedNamespace } from './kubeconfig/kubeconfig.js';
 import { MAX_INPUT_BYTES } from './io/limits.js';
 import type { CliOptions } from './program.js';
 
@@ -82,13 +83,21 @@ export class RunContext {
   }
 
   namespace(): Promise<ResolvedNamespace> {
-    this.#namespace ??= resolveNamespace(this.io.fs, this.options, this.env);
+    this.#namespace ??= resolveNamespace(kubeAccessOptions(this.io.fs, this.options, this.env)).catch(
+      (error: unknown) => {
+        throw kubeconfigError(error);
+      },
+    );
     return this.#namespace;
   }
 
   /** Compat §6.3 step 10: `--cert` if given, else the controller's `/v1/cert.pem`. */
   async certificateBytes(): Promise<Buffer> {
-    if (this.options.cert !== '') return readCertFromSource(this.options.cert, this.io.fs);
+    if (this.options.cert !== '')
+      return readCertFromSource(this.options.cert, this.io.fs, {
+        requestTimeout: this.options.requestTimeout,
+        env: this.env,
+      });
     return (await this.controller()).fetchCertificate();
   }
 

@@ -1,9 +1,9 @@
+import type { Env } from '@ssts/kube/kubeconfig';
 import { dispatch } from './dispatch.js';
 import { CliError } from './errors.js';
 import { formatUsage } from './flags.js';
 import type { Io } from './io/io.js';
 import { MAX_INPUT_BYTES } from './io/limits.js';
-import type { Env } from './kubeconfig/kubeconfig.js';
 import { parseCommandLine } from './program.js';
 import { VERSION } from './version.js';
 

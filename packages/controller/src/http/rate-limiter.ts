@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** The outcome of one rate-limit check, with the values of the X-RateLimit-* headers. */
 export interface RateLimitResult {
   readonly allowed: boolean;
@@ -30,6 +32,7 @@ export class GcraLimiter {
   readonly #now: () => number;
   readonly #maxKeys: number;
   readonly #tat = new Map<string, number>();
+  #keyChars = 0;
 
   constructor(options: GcraOptions) {
     this.#interval = 1000 / Math.max(options.ratePerSecond, Number.MIN_VALUE);
@@ -37,6 +40,16 @@ export class GcraLimiter {
     this.#tolerance = this.#interval * this.#limit;
     this.#now = options.now;
     this.#maxKeys = options.maxKeys ?? 65_536;
+  }
+
+  /** Buckets remembered. */
+  get size(): number {
+    return this.#tat.size;
+  }
+
+  /** Characters of all remembered keys (each key is at most MAX_KEY_CHARS + the path, see rateLimitKey). */
+  get keyChars(): number {
+    return this.#keyChars;
   }
 
   check(key: string): RateLimitResult {
@@ -54,11 +67,14 @@ export class GcraLimiter {
         retryAfterSeconds: Math.ceil(-diff / 1000),
       };
     }
-    this.#tat.delete(key);
+    // Map iteration order is insertion order: re-inserting makes this the most recently used bucket.
+    if (!this.#tat.delete(key)) this.#keyChars += key.length;
     this.#tat.set(key, newTat);
-    if (this.#tat.size > this.#maxKeys) {
+    while (this.#tat.size > this.#maxKeys) {
       const oldest = this.#tat.keys().next();
-      if (oldest.done !== true) this.#tat.delete(oldest.value);
+      if (oldest.done === true) break;
+      this.#tat.delete(oldest.value);
+      this.#keyChars -= oldest.value.length;
     }
     return {
       allowed: true,
@@ -68,4 +84,29 @@ export class GcraLimiter {
       retryAfterSeconds: 0,
     };
   }
+}
+
+/** Longer client identities are replaced by their SHA-256, so a bucket's key never holds more than this. */
+export const MAX_CLIENT_KEY_CHARS = 128;
+
+/**
+ * The bucket key of a request (addendum §1.3): the client, lower-cased, then the URL path, so verify and rotate
+ * have separate budgets. Upstream takes the whole first `X-Forwarded-For` header, which the caller chooses freely:
+ * a new value per request is a new bucket. We take the **last** element of the last header instead: the
+ * kube-apiserver's service proxy (Go's ReverseProxy) appends the address of whoever connected to it, so through
+ * the proxy a caller can no longer pick its bucket. Without the header (direct access, kubeseal through the
+ * proxy adds none itself) the key is the path alone, as upstream. Identities longer than MAX_CLIENT_KEY_CHARS
+ * are hashed: the same identity still maps to the same bucket, but a 15 KB header costs 64 bytes of memory.
+ */
+export function rateLimitKey(rawHeaders: readonly string[], path: string): string {
+  let forwardedFor = '';
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === 'x-forwarded-for') forwardedFor = rawHeaders[i + 1] ?? '';
+  }
+  const client = (forwardedFor.slice(forwardedFor.lastIndexOf(',') + 1) || '').trim().toLowerCase();
+  const bounded =
+    client.length > MAX_CLIENT_KEY_CHARS
+      ? `sha256:${createHash('sha256').update(client).digest('hex')}`
+      : client;
+  return `${bounded}${path}`;
 }

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KeyObject } from 'node:crypto';
 import {
+  canonicalObjectMeta,
   DocumentError,
   parseDocuments,
   parseSealedSecret,
@@ -14,6 +15,7 @@ import {
   type Secret,
 } from '@ssts/core';
 import { errorMessage } from '../errors.js';
+import type { DecryptedItems } from './decrypt-items.js';
 
 export const MULTISTREAM_MESSAGE =
   'Multistream YAML not supported yet (see https://github.com/bitnami-labs/sealed-secrets/issues/114)';
@@ -70,15 +72,24 @@ export async function parsePostedSealedSecret(
 }
 
 export interface RotateDeps {
-  readonly unseal: (ss: SealedSecret) => Promise<Secret>;
+  /** Decrypt-only (decrypt-items.ts): never reads `spec.template`. */
+  readonly decryptItems: (ss: SealedSecret) => Promise<DecryptedItems>;
+  /** The full unseal, used only for the legacy `spec.data` path (which JSON-decodes a whole Secret). */
+  readonly unsealLegacy: (ss: SealedSecret) => Promise<Secret>;
   readonly latestPublicKey: () => KeyObject | undefined;
   readonly onMetadataMismatch?: () => void;
 }
 
+/** Upstream's log text when /v1/rotate finds no key to seal with (addendum §1.2 step 3). */
+export const NO_LATEST_KEY_MESSAGE = 'error getting latest private key. key registry has no keys';
+
 /**
- * Compat §5.2 /v1/rotate: align the template metadata with the top-level metadata when they differ (upstream
- * quirk kept, but server-side fields such as uid/resourceVersion are not copied), unseal with every key, and seal
- * the resulting Secret again with the latest key. The answer carries apiVersion/kind.
+ * Addendum §1.2 /v1/rotate (v0.40.0): align the template metadata with the top-level metadata when they differ
+ * (upstream quirk kept, but server-side fields such as uid/resourceVersion are not copied), decrypt
+ * `spec.encryptedData` **without** `template.data`, and seal the items again with the latest key. The answer's
+ * `encryptedData` has exactly the posted keys and no `template.data`; template metadata, `type` and `immutable`
+ * are kept. The legacy `spec.data` path is unchanged (the blob is a whole Secret). The answer carries
+ * apiVersion/kind.
  */
 export async function rotateSealedSecret(posted: SealedSecret, deps: RotateDeps): Promise<SealedSecret> {
   const ss = structuredClone(posted);
@@ -89,12 +100,43 @@ export async function rotateSealedSecret(posted: SealedSecret, deps: RotateDeps)
   }
   let secret: Secret;
   try {
-    secret = await deps.unseal(ss);
+    secret =
+      ss.spec.data !== undefined && ss.spec.data !== null
+        ? await deps.unsealLegacy(withoutTemplateData(ss))
+        : secretOf(ss, await deps.decryptItems(ss));
   } catch (error) {
     throw new Error(`error decrypting secret. ${errorMessage(error)}`, { cause: error });
   }
   const publicKey = deps.latestPublicKey();
-  if (publicKey === undefined) throw new Error('no key to seal with');
+  if (publicKey === undefined) throw new Error(NO_LATEST_KEY_MESSAGE);
   const resealed = sealSecret(secret, { publicKey });
   return { ...resealed, apiVersion: SEALED_SECRET_API_VERSION, kind: SEALED_SECRET_KIND };
+}
+
+/** The Secret the decrypted items make, before any template: template metadata with the object's name/namespace. */
+function secretOf(ss: SealedSecret, decrypted: DecryptedItems): Secret {
+  if (decrypted.kind !== 'encryptedData') throw new Error('expected encryptedData items');
+  const template = ss.spec.template;
+  const secret: Secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: canonicalObjectMeta({
+      ...template?.metadata,
+      name: ss.metadata.name ?? '',
+      namespace: ss.metadata.namespace ?? '',
+    }),
+    data: Object.fromEntries(
+      [...decrypted.items].map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+    ),
+  };
+  if (template?.type) secret.type = template.type;
+  if (template?.immutable !== undefined) secret.immutable = template.immutable;
+  return secret;
+}
+
+function withoutTemplateData(ss: SealedSecret): SealedSecret {
+  const template = ss.spec.template;
+  if (template?.data === undefined) return ss;
+  const { data: _ignored, ...rest } = template;
+  return { ...ss, spec: { ...ss.spec, template: rest } };
 }

@@ -1,49 +1,25 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { keysDecryptor, unsealSealedSecret, type SealedSecret } from '@ssts/core';
-import { readJsonFixture, readFixture } from '@ssts/test-utils';
+import { type SealedSecret } from '@ssts/core';
+import { readJsonFixture } from '@ssts/test-utils';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../log.js';
 import { ControllerMetrics } from '../metrics.js';
 import { GcraLimiter } from './rate-limiter.js';
-import { buildMetricsServer, buildServer, parseListenAddress, type ServerDeps } from './server.js';
+import { buildMetricsServer, parseListenAddress } from './server.js';
+import {
+  post,
+  testCertPem as certPem,
+  testServer,
+  unsealWithTestKey as unseal,
+} from './test-helpers/api-server.js';
 
-const key = createPrivateKey(readFixture('vectors', 'sealedsecret-4096', 'tls.key'));
-const certPem = readFixture('vectors', 'sealedsecret-4096', 'tls.crt');
 const strict = readJsonFixture<SealedSecret>('vectors', 'sealedsecret-4096', 'sealed-strict.json');
 const expected = readJsonFixture<Record<string, string>>(
   'vectors',
   'sealedsecret-4096',
   'expected-data.json',
 );
-const unseal = (ss: SealedSecret) => unsealSealedSecret(ss, { decrypt: keysDecryptor([key]) });
-
-function server(overrides: Partial<ServerDeps> = {}) {
-  let now = 1_000_000;
-  const metrics = new ControllerMetrics('test', { defaultMetrics: false });
-  const app = buildServer({
-    log: pino({ level: 'silent' }) as Logger,
-    metrics,
-    certificatePem: () => certPem,
-    latestPublicKey: () => createPublicKey(key),
-    unseal,
-    readiness: () => ({ ready: true, reasons: [] }),
-    rateLimit: 2,
-    rateLimitBurst: 2,
-    readTimeoutMs: 120_000,
-    writeTimeoutMs: 120_000,
-    now: () => now,
-    ...overrides,
-  });
-  return { app, metrics, tick: (ms: number) => (now += ms) };
-}
-
-const post = (url: string, payload: string | object, headers: Record<string, string> = {}) => ({
-  method: 'POST' as const,
-  url,
-  payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-  headers: { 'content-type': 'application/json', ...headers },
-});
+const server = testServer;
 
 describe('API server', () => {
   it('/healthz answers ok to any method', async () => {
@@ -57,11 +33,23 @@ describe('API server', () => {
     expect((await app.inject({ url: '/nope' })).statusCode).toBe(404);
   });
 
-  it('/readyz reflects the watches', async () => {
-    const { app } = server({ readiness: () => ({ ready: false, reasons: ['watch down'] }) });
-    const response = await app.inject({ url: '/readyz' });
-    expect(response.statusCode).toBe(503);
-    expect(response.body).toContain('watch down');
+  it('/readyz: 200 ok when ready; 503 "not ready" as upstream while bootstrapping, with our watch reasons', async () => {
+    const ready = await server().app.inject({ url: '/readyz' });
+    expect([ready.statusCode, ready.headers['content-type'], ready.body]).toEqual([
+      200,
+      'text/plain; charset=utf-8',
+      'ok\n',
+    ]);
+    const bootstrapping = await server({ readiness: () => ({ ready: false, reasons: [] }) }).app.inject({
+      method: 'POST',
+      url: '/readyz',
+    });
+    expect([bootstrapping.statusCode, bootstrapping.body]).toEqual([503, 'not ready\n']);
+    const watchDown = await server({
+      readiness: () => ({ ready: false, reasons: ['watch down', 'x'.repeat(100_000)] }),
+    }).app.inject({ url: '/readyz' });
+    expect(watchDown.statusCode).toBe(503);
+    expect(watchDown.body).toMatch(/^not ready: watch down; x+\.\.\. \[\d+ more bytes\]\n$/);
   });
 
   it('/v1/cert.pem serves the latest certificate, or 500 without keys', async () => {

@@ -1,15 +1,13 @@
 import type { KeyObject } from 'node:crypto';
-import type { SealedSecret, Secret } from '@ssts/core';
-import { fastify, LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { capMessage, type SealedSecret, type Secret, type ValueDecryptor } from '@ssts/core';
+import { fastify, LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';
-import { GcraLimiter } from './rate-limiter.js';
-import {
-  BadSealedSecretError,
-  parsePostedSealedSecret,
-  rotateSealedSecret,
-} from './sealed-secret-actions.js';
+import { decryptItems, type DecryptOnlyOptions } from './decrypt-items.js';
+import { GcraLimiter, rateLimitKey } from './rate-limiter.js';
+import { parsePostedSealedSecret, rotateSealedSecret } from './sealed-secret-actions.js';
+import { registerWebUi, type WebUi } from './web-ui.js';
 
 export interface ServerDeps {
   readonly log: Logger;
@@ -17,9 +15,15 @@ export interface ServerDeps {
   /** PEM of the latest key's certificate, undefined when no key is loaded. */
   readonly certificatePem: () => string | undefined;
   readonly latestPublicKey: () => KeyObject | undefined;
-  /** Unseals with every loaded key (throws on failure). */
+  /** A decryptor trying every loaded key, for the object `ns/name` (verify and rotate decrypt only). */
+  readonly decryptorFor: (objectKey: string) => ValueDecryptor;
+  readonly acceptDeprecatedV1Data: boolean;
+  /** The full unseal; only /v1/rotate's legacy `spec.data` path uses it (it never has templates). */
   readonly unseal: (ss: SealedSecret) => Promise<Secret>;
-  /** Our addition: readiness of the watches (`/readyz`). */
+  /**
+   * `/readyz`: not ready while the additional namespaces are bootstrapping (upstream, no reason: `not ready\n`)
+   * or while a watch is down (ours, with the reasons).
+   */
   readonly readiness: () => { ready: boolean; reasons: readonly string[] };
   readonly rateLimit: number;
   readonly rateLimitBurst: number;
@@ -27,6 +31,10 @@ export interface ServerDeps {
   readonly writeTimeoutMs: number;
   readonly now?: () => number;
   readonly bodyLimitBytes?: number;
+  /** Tests pass their own limiter to look at its size; otherwise one is built from rateLimit/rateLimitBurst. */
+  readonly limiter?: GcraLimiter;
+  /** Our addition (`--web-ui`, on by default): the sealing page at `/`; undefined → `/` is 404 as upstream. */
+  readonly webUi?: WebUi;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -34,8 +42,9 @@ const INSTRUMENTED = new Set(['/v1/cert.pem', '/v1/verify', '/v1/rotate']);
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /**
- * The controller's HTTP API (compat §5): /healthz, /v1/cert.pem, /v1/verify (rate-limited), /v1/rotate, plus
- * /readyz. Like upstream, handlers accept any method. Not listening: the caller calls `listen`.
+ * The controller's HTTP API (compat §5, addendum §1, §3.1): /healthz, /readyz, /v1/cert.pem, and /v1/verify and
+ * /v1/rotate, both rate-limited with separate buckets and both decrypt-only (templates are never run, so they
+ * are no plaintext oracle). Like upstream, handlers accept any method. Not listening: the caller calls `listen`.
  */
 export function buildServer(deps: ServerDeps) {
   const bodyLimit = deps.bodyLimitBytes ?? 1024 * 1024;
@@ -48,10 +57,29 @@ export function buildServer(deps: ServerDeps) {
     return503OnClosing: true,
   });
   const now = deps.now ?? (() => Date.now());
-  const limiter = new GcraLimiter({ ratePerSecond: deps.rateLimit, burst: deps.rateLimitBurst, now });
+  // One limiter for both paths, as upstream: the path is part of the key, so each has its own bucket.
+  const limiter =
+    deps.limiter ?? new GcraLimiter({ ratePerSecond: deps.rateLimit, burst: deps.rateLimitBurst, now });
+  const decryptOnly = (ss: SealedSecret) => {
+    const options: DecryptOnlyOptions = {
+      decrypt: deps.decryptorFor(`${ss.metadata.namespace ?? ''}/${ss.metadata.name ?? ''}`),
+      acceptDeprecatedV1Data: deps.acceptDeprecatedV1Data,
+    };
+    return decryptItems(ss, options);
+  };
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  // Errors fastify raises itself (413 body too large, 400 aborted body, timeouts): one capped text line.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    request.log.info({ status, error: error.message }, 'Request failed');
+    return reply
+      .code(status)
+      .type(TEXT)
+      .send(`${capMessage(error.message)}\n`);
+  });
 
   app.addHook('onResponse', (request, reply, done) => {
     const path = request.routeOptions.url;
@@ -62,6 +90,25 @@ export function buildServer(deps: ServerDeps) {
     }
     done();
   });
+
+  // Addendum §1.3: runs before the body is read, so a denied request costs no parsing and the handler never runs.
+  const rateLimited = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    const limit = limiter.check(
+      rateLimitKey(request.raw.rawHeaders, request.routeOptions.url ?? request.url),
+    );
+    reply.header('X-RateLimit-Limit', String(limit.limit));
+    reply.header('X-RateLimit-Remaining', String(limit.remaining));
+    reply.header('X-RateLimit-Reset', String(limit.resetSeconds));
+    if (limit.allowed) {
+      done();
+      return;
+    }
+    void reply
+      .code(429)
+      .type(TEXT)
+      .header('Retry-After', String(limit.retryAfterSeconds))
+      .send('limit exceeded\n');
+  };
 
   app.route({
     method: [...ALL_METHODS],
@@ -74,12 +121,9 @@ export function buildServer(deps: ServerDeps) {
     url: '/readyz',
     handler: (_request, reply) => {
       const { ready, reasons } = deps.readiness();
-      return ready
-        ? reply.type(TEXT).send('ok\n')
-        : reply
-            .code(503)
-            .type(TEXT)
-            .send(`not ready: ${reasons.join('; ')}\n`);
+      if (ready) return reply.type(TEXT).send('ok\n');
+      const why = reasons.length === 0 ? '' : `: ${capMessage(reasons.join('; '))}`;
+      return reply.code(503).type(TEXT).send(`not ready${why}\n`);
     },
   });
 
@@ -102,21 +146,8 @@ export function buildServer(deps: ServerDeps) {
   app.route({
     method: [...ALL_METHODS],
     url: '/v1/verify',
+    onRequest: rateLimited,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const forwardedFor = request.headers['x-forwarded-for'];
-      const limit = limiter.check(
-        `/v1/verify${Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '')}`,
-      );
-      reply.header('X-RateLimit-Limit', String(limit.limit));
-      reply.header('X-RateLimit-Remaining', String(limit.remaining));
-      reply.header('X-RateLimit-Reset', String(limit.resetSeconds));
-      if (!limit.allowed) {
-        return reply
-          .code(429)
-          .type(TEXT)
-          .header('Retry-After', String(limit.retryAfterSeconds))
-          .send('limit exceeded\n');
-      }
       let ss: SealedSecret;
       try {
         ss = await parsePostedSealedSecret(bodyOf(request), { singleDocument: true, maxBytes: bodyLimit });
@@ -125,7 +156,7 @@ export function buildServer(deps: ServerDeps) {
         return reply.code(500).send();
       }
       try {
-        await deps.unseal(ss);
+        await decryptOnly(ss);
         return reply.code(200).send();
       } catch {
         return reply.code(409).send();
@@ -136,6 +167,7 @@ export function buildServer(deps: ServerDeps) {
   app.route({
     method: [...ALL_METHODS],
     url: '/v1/rotate',
+    onRequest: rateLimited,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       try {
         const posted = await parsePostedSealedSecret(bodyOf(request), {
@@ -143,7 +175,8 @@ export function buildServer(deps: ServerDeps) {
           maxBytes: bodyLimit,
         });
         const rotated = await rotateSealedSecret(posted, {
-          unseal: deps.unseal,
+          decryptItems: decryptOnly,
+          unsealLegacy: deps.unseal,
           latestPublicKey: deps.latestPublicKey,
           onMetadataMismatch: () =>
             request.log.warn(
@@ -155,12 +188,14 @@ export function buildServer(deps: ServerDeps) {
           .type('application/json')
           .send(`${JSON.stringify(rotated)}\n`);
       } catch (error) {
-        const message = errorMessage(error);
-        request.log.info({ error: message, bad: error instanceof BadSealedSecretError }, 'Cannot re-encrypt');
+        const message = capMessage(errorMessage(error));
+        request.log.info({ error: message }, 'Cannot re-encrypt');
         return reply.code(500).type(TEXT).send(`${message}\n`);
       }
     },
   });
+
+  if (deps.webUi !== undefined) registerWebUi(app, deps.webUi);
 
   return app;
 }

@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import {
   createSelfSignedCertificate,
   LABEL_SEALED_SECRETS_KEY,
+  parseCertificatePem,
   parsePrivateKeyPem,
   privateKeyToPkcs1Pem,
   type Secret,
@@ -11,6 +12,7 @@ import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeGateway } from '../../test/fake-gateway.js';
 import { ManualClock } from '../../test/manual-clock.js';
+import { testServer } from '../http/test-helpers/api-server.js';
 import type { Logger } from '../log.js';
 import { KeyStore, type KeyStoreOptions } from './key-store.js';
 
@@ -235,5 +237,71 @@ describe('KeyStore', () => {
     store.addSecret(keySecret('old', new Date(Date.UTC(2025, 1, 1)), label, '2025-02-01T00:00:00Z'));
     expect(store.current().latest()?.secretName).toBe('new');
     expect(seen).toEqual([1, 2]);
+  });
+});
+
+describe('key registration is atomic (addendum §3.2)', () => {
+  it('a generated key is the latest as soon as it is registered, even when the key watch saw its Secret first', async () => {
+    const { gateway, store, clock } = setup();
+    // The live key watch (--watch-for-secrets) can deliver the new Secret before createSecret returns; its
+    // certificate NotBefore has second precision, so it may tie with or predate the previous key.
+    const create = gateway.createSecret.bind(gateway);
+    gateway.createSecret = async (secret) => {
+      const created = await create(secret);
+      store.addSecret(created);
+      return created;
+    };
+    await store.load();
+    await store.start();
+    for (let i = 0; i < 5; i++) {
+      clock.advance(300);
+      const entry = await store.generateKey();
+      expect(store.current().latest()?.fingerprint).toBe(entry.fingerprint);
+    }
+    expect(store.current().size).toBe(6);
+  });
+
+  it('never serves anything but one whole certificate while keys are generated (cert.pem stress)', async () => {
+    const { gateway, store, clock } = setup();
+    /** Every certificate of a key Secret written so far: the only acceptable answers. */
+    const known = new Set<string>();
+    // With the key watch racing the generation, as in the test above.
+    const create = gateway.createSecret.bind(gateway);
+    gateway.createSecret = async (secret) => {
+      known.add(Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString());
+      const created = await create(secret);
+      store.addSecret(created);
+      return created;
+    };
+    await store.load();
+    await store.start();
+    const { app } = testServer({ certificatePem: () => store.current().latest()?.certificate.pem });
+    let generating = true;
+    let answers = 0;
+    const bad: string[] = [];
+    const hammer = async (): Promise<void> => {
+      while (generating) {
+        const body = (await app.inject({ url: '/v1/cert.pem' })).body;
+        answers++;
+        if (!known.has(body) || body.match(/-----BEGIN CERTIFICATE-----/g)?.length !== 1) bad.push(body);
+        // inject() alone never yields to I/O: let the key generation's thread-pool callbacks in.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const hammers = Array.from({ length: 4 }, hammer);
+    try {
+      for (let i = 0; i < 10; i++) {
+        clock.advance(200);
+        const entry = await store.generateKey();
+        // From the moment generateKey resolves, the new certificate is what is served.
+        expect((await app.inject({ url: '/v1/cert.pem' })).body).toBe(entry.certificate.pem);
+      }
+    } finally {
+      generating = false;
+      await Promise.all(hammers);
+    }
+    expect(answers).toBeGreaterThan(10);
+    expect(bad.slice(0, 1)).toEqual([]);
+    for (const pem of known) expect(parseCertificatePem(pem).publicKey).toBeDefined();
   });
 });

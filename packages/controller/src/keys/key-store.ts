@@ -133,9 +133,19 @@ export class KeyStore {
     return true;
   }
 
-  #register(entry: KeyEntry): void {
-    const next = this.#ring.with(entry);
-    if (next === this.#ring) return;
+  /**
+   * Publishes a ring with `entry` in one reference swap (addendum §3.2): readers see either the old ring or the
+   * new one, never a key that is present but not yet considered for "latest". With `replace`, an entry with the
+   * same fingerprint is replaced: a key this process generated takes its ordering time "now" even when the key
+   * watch registered its Secret first with the certificate's NotBefore, which has second precision and can tie
+   * with or predate the previous key.
+   */
+  #register(entry: KeyEntry, replace = false): void {
+    const current = this.#ring;
+    const next = replace
+      ? KeyRing.of([...current.all().filter((e) => e.fingerprint !== entry.fingerprint), entry])
+      : current.with(entry);
+    if (next === current) return;
     this.#ring = next;
     this.#options.log.info(
       { secret: entry.secretName, fingerprint: entry.fingerprint, keys: next.size },
@@ -216,7 +226,7 @@ export class KeyStore {
       orderingTime: now,
       ...(created.metadata.name !== undefined && { secretName: created.metadata.name }),
     };
-    this.#register(entry);
+    this.#register(entry, true);
     // Upstream logs the new certificate so users without cluster access can copy it; never the private key.
     o.log.info({ secret: created.metadata.name, certificate: key.certificatePem }, 'Certificate generated');
     return entry;

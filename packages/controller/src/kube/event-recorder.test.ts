@@ -1,8 +1,9 @@
+import { MESSAGE_LIMIT_BYTES } from '@ssts/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeGateway } from '../../test/fake-gateway.js';
 import { ManualClock } from '../../test/manual-clock.js';
 import { EventRecorder } from './event-recorder.js';
-import { KubeError } from './kube-errors.js';
+import { KubeError } from '@ssts/kube';
 import type { KubeEvent } from './kube-gateway.js';
 
 let gateway: FakeGateway;
@@ -101,6 +102,18 @@ describe('EventRecorder', () => {
     gateway.failures.set('createEvent', new KubeError('Forbidden', 'events is forbidden', { status: 403 }));
     await expect(recorder.record(event({ reason: 'Unsealed' }))).rejects.toMatchObject({ code: 'Forbidden' });
     expect(recorder.size).toBe(1);
+  });
+
+  it('caps the message of an event (issue 9 item 5): a huge key name gives a 1 KiB message, still aggregated', async () => {
+    const recorder = new EventRecorder({ gateway, clock });
+    const huge = `Failed to unseal: no key could decrypt secret (${'k'.repeat(800_000)})`;
+    await recorder.record(event({ message: huge }));
+    await recorder.record(event({ message: huge }));
+    expect(gateway.events).toHaveLength(1);
+    const message = gateway.events[0]?.message ?? '';
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(MESSAGE_LIMIT_BYTES);
+    expect(message).toMatch(/^Failed to unseal: no key could decrypt secret \(k+\.\.\. \[\d+ more bytes\]$/);
+    expect(gateway.events[0]?.count).toBe(2);
   });
 
   it('is a bounded LRU: the least recently seen event is forgotten first', async () => {

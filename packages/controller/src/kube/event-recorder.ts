@@ -1,5 +1,6 @@
+import { capMessage } from '@ssts/core';
 import type { Clock } from '../clock.js';
-import { isKubeError } from './kube-errors.js';
+import { isKubeError } from '@ssts/kube';
 import type { KubeEvent, KubeGateway } from './kube-gateway.js';
 
 /** Records events; `record` rejects when the API refused the write (callers log and carry on). */
@@ -47,7 +48,9 @@ export class EventRecorder implements EventSink {
     return this.#seen.size;
   }
 
-  async record(event: KubeEvent): Promise<void> {
+  /** Records `event` with its message capped (capMessage): events are published, and user text may be in it. */
+  async record(uncapped: KubeEvent): Promise<void> {
+    const event = { ...uncapped, message: capMessage(uncapped.message) };
     const key = eventKey(event);
     const now = this.#options.clock.now();
     const previous = this.#seen.get(key);

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeGateway } from '../../test/fake-gateway.js';
 import { systemClock } from '../clock.js';
-import { KubeError } from '../kube/kube-errors.js';
+import { KubeError } from '@ssts/kube';
 import type { Logger } from '../log.js';
 import type { Outcome } from '../reconcile/reconcile.js';
 import { Controller, needsReconcile, type ControllerOptions } from './controller.js';
@@ -75,6 +75,23 @@ describe('Controller', () => {
     gateway.put('sealedsecrets', ss('one', { encryptedData: { a: 'changed' } }));
     await vi.waitFor(() => expect(seen.filter((k) => k === 'ns/one')).toHaveLength(2));
     expect(controller.getSealedSecret('ns', 'one')?.spec.encryptedData).toEqual({ a: 'changed' });
+  });
+
+  it('watches a namespace added after start: not ready until it listed, then reconciles it (addendum §3.1)', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('sealedsecrets', ss('own'));
+    gateway.put('sealedsecrets', { ...ss('extra'), metadata: { name: 'extra', namespace: 'other' } });
+    const { seen, controller, stop, running } = start(gateway, { namespaces: ['ns'] });
+    await vi.waitFor(() => expect(seen).toEqual(['ns/own']));
+    expect(controller.ready()).toBe(true);
+    controller.watchNamespace('other');
+    expect(controller.ready()).toBe(false);
+    expect(controller.secretInformerCount).toBe(2);
+    await vi.waitFor(() => expect(seen).toContain('other/extra'));
+    await vi.waitFor(() => expect(controller.ready()).toBe(true));
+    expect(controller.getSealedSecret('other', 'extra')).toBeDefined();
+    stop.abort();
+    await running;
   });
 
   it('enqueues a deleted SealedSecret and reports it', async () => {

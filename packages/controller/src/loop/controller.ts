@@ -58,53 +58,69 @@ export function needsReconcile(previous: SealedSecret, current: SealedSecret): b
 export class Controller {
   readonly #options: ControllerOptions;
   readonly #queue: WorkQueue;
-  readonly #sealedSecrets: Informer<'sealedsecrets'>[];
-  readonly #secrets: Informer<'secrets'>[];
+  readonly #sealedSecrets: Informer<'sealedsecrets'>[] = [];
+  readonly #secrets: Informer<'secrets'>[] = [];
+  /** run() of every informer started so far, including namespaces added after start(). */
+  readonly #running: Promise<void>[] = [];
+  #signal: AbortSignal | undefined;
 
   constructor(options: ControllerOptions) {
     this.#options = options;
     this.#queue = options.queue ?? new WorkQueue({ clock: options.clock });
-    const scopes = options.namespaces === undefined ? [undefined] : options.namespaces;
+    for (const namespace of options.namespaces === undefined ? [undefined] : options.namespaces) {
+      this.#addInformers(namespace);
+    }
+  }
+
+  #addInformers(namespace: string | undefined): { run(signal: AbortSignal): Promise<void> }[] {
+    const options = this.#options;
     const selector = options.labelSelector === '' ? {} : { labelSelector: options.labelSelector };
+    const scope = { ...selector, ...(namespace !== undefined && { namespace }) };
     const common = {
       gateway: options.gateway,
       clock: options.clock,
       log: options.log,
       ...(options.informerBackoffMs !== undefined && { minBackoffMs: options.informerBackoffMs }),
     };
-    this.#sealedSecrets = scopes.map(
-      (namespace) =>
-        new Informer({
-          ...common,
-          resource: 'sealedsecrets',
-          scope: { ...selector, ...(namespace !== undefined && { namespace }) },
-          transform: withoutBookkeeping,
-          handlers: {
-            onAdd: (ss) => this.#queue.add(objectKey(ss)),
-            onUpdate: (previous, current) => {
-              if (needsReconcile(previous, current)) this.#queue.add(objectKey(current));
-              else options.log.debug({ sealedSecret: objectKey(current) }, 'update suppressed');
-            },
-            onDelete: (ss) => {
-              options.onSealedSecretDeleted?.(ss.metadata.namespace ?? '', ss.metadata.name ?? '');
-              this.#queue.add(objectKey(ss));
-            },
-          },
-        }),
-    );
-    this.#secrets = options.skipRecreate
-      ? []
-      : scopes.map(
-          (namespace) =>
-            new Informer({
-              ...common,
-              resource: 'secrets',
-              scope: { ...selector, ...(namespace !== undefined && { namespace }) },
-              // Only deletions are handled, and they need the metadata alone.
-              transform: secretMetadataOnly,
-              handlers: { onDelete: (secret) => this.#onSecretDeleted(secret) },
-            }),
-        );
+    const sealedSecrets = new Informer({
+      ...common,
+      resource: 'sealedsecrets',
+      scope,
+      transform: withoutBookkeeping,
+      handlers: {
+        onAdd: (ss) => this.#queue.add(objectKey(ss)),
+        onUpdate: (previous, current) => {
+          if (needsReconcile(previous, current)) this.#queue.add(objectKey(current));
+          else options.log.debug({ sealedSecret: objectKey(current) }, 'update suppressed');
+        },
+        onDelete: (ss) => {
+          options.onSealedSecretDeleted?.(ss.metadata.namespace ?? '', ss.metadata.name ?? '');
+          this.#queue.add(objectKey(ss));
+        },
+      },
+    });
+    this.#sealedSecrets.push(sealedSecrets);
+    if (options.skipRecreate) return [sealedSecrets];
+    const secrets = new Informer({
+      ...common,
+      resource: 'secrets',
+      scope,
+      // Only deletions are handled, and they need the metadata alone.
+      transform: secretMetadataOnly,
+      handlers: { onDelete: (secret) => this.#onSecretDeleted(secret) },
+    });
+    this.#secrets.push(secrets);
+    return [sealedSecrets, secrets];
+  }
+
+  /**
+   * Starts watching one more namespace while running (the additional-namespace bootstrap after the HTTP servers
+   * are up, addendum §3.1). Returns at once; `ready()` is false until its informers listed. Call after start().
+   */
+  watchNamespace(namespace: string): void {
+    const signal = this.#signal;
+    if (signal === undefined) throw new Error('watchNamespace() needs a started controller');
+    for (const informer of this.#addInformers(namespace)) this.#running.push(informer.run(signal));
   }
 
   /** How many reconciles may run at once. */
@@ -140,8 +156,9 @@ export class Controller {
 
   /** Runs informers, waits for their caches, then the worker; resolves after `signal` aborts and work drains. */
   async start(signal: AbortSignal): Promise<void> {
+    this.#signal = signal;
     const informers = [...this.#sealedSecrets, ...this.#secrets];
-    const running = informers.map((informer) => informer.run(signal));
+    this.#running.push(...informers.map((informer) => informer.run(signal)));
     await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
     if (!signal.aborted)
       this.#options.log.info(
@@ -155,7 +172,7 @@ export class Controller {
     });
     this.#queue.shutDown();
     // Each worker exits after its in-flight reconcile: shutDown only makes the *next* get() return undefined.
-    await Promise.all([...workers, ...running]);
+    await Promise.all([...workers, ...this.#running]);
   }
 
   async #work(): Promise<void> {

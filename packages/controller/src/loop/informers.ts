@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
-import { isKubeError } from '../kube/kube-errors.js';
+import { isKubeError } from '@ssts/kube';
 import type {
   KubeGateway,
   ListScope,

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { TokenBucket } from '../kube/token-bucket.js';
+import { TokenBucket } from '@ssts/kube';
 
 export interface WorkQueueOptions {
   readonly clock: Clock;

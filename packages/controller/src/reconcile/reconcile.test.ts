@@ -1,10 +1,16 @@
-import { ownerReference, SealedSecretsError, type SealedSecret, type Secret } from '@ssts/core';
+import {
+  MESSAGE_LIMIT_BYTES,
+  ownerReference,
+  SealedSecretsError,
+  type SealedSecret,
+  type Secret,
+} from '@ssts/core';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeGateway } from '../../test/fake-gateway.js';
 import { ManualClock } from '../../test/manual-clock.js';
 import { EventRecorder } from '../kube/event-recorder.js';
-import { KubeError } from '../kube/kube-errors.js';
+import { KubeError } from '@ssts/kube';
 import type { Logger } from '../log.js';
 import { ControllerMetrics } from '../metrics.js';
 import { reconcile, type ReconcileDeps } from './reconcile.js';
@@ -166,6 +172,21 @@ describe('reconcile', () => {
       await metricValue('sealed_secrets_controller_unseal_errors_total', { reason: 'unseal', namespace: NS }),
     ).toBe(1);
     expect(await metricValue('sealed_secrets_controller_condition_info', { name: NAME })).toBe(-1);
+  });
+
+  it('caps the status and event messages of a huge key name or template error (issue 9 item 5)', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    const huge = `template: ${'t'.repeat(500_000)}:1: function "x" not defined\nno key could decrypt secret (${'k'.repeat(300_000)})`;
+    unsealResult = () => {
+      throw new SealedSecretsError('UNSEAL_FAILED', huge);
+    };
+    await reconcile(KEY, deps());
+    const status = gateway.get('sealedsecrets', NS, NAME)?.status?.conditions?.[0]?.message ?? '';
+    expect(Buffer.byteLength(status)).toBeLessThanOrEqual(MESSAGE_LIMIT_BYTES);
+    expect(status).toMatch(/^template: t+\.\.\. \[\d+ more bytes\]$/);
+    const event = gateway.events[0]?.message ?? '';
+    expect(Buffer.byteLength(event)).toBeLessThanOrEqual(MESSAGE_LIMIT_BYTES);
+    expect(event.startsWith('Failed to unseal: template: ttt')).toBe(true);
   });
 
   it('status: False + another error → no write; False → True writes with both times', async () => {

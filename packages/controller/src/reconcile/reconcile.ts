@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { updateSyncedCondition, type SealedSecret, type Secret } from '@ssts/core';
+import { capMessage, updateSyncedCondition, type SealedSecret, type Secret } from '@ssts/core';
 import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { EventSink } from '../kube/event-recorder.js';
-import { isKubeError } from '../kube/kube-errors.js';
+import { isKubeError } from '@ssts/kube';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { Logger } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';
@@ -180,7 +180,8 @@ async function writeStatus(
 ): Promise<void> {
   const outcome = {
     ok: result.ok,
-    ...(!result.ok && { message: result.message }),
+    // The status is published: a message with user text in it (key names, template errors) is capped.
+    ...(!result.ok && { message: capMessage(result.message) }),
     generation: ss.metadata.generation,
     now: new Date(deps.clock.now()),
   };

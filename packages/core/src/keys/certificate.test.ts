@@ -11,9 +11,9 @@ import { smallKey, vectorKey2048 } from '../test-helpers/keys.js';
 import {
   assertCertificateNotExpired,
   createSelfSignedCertificate,
-  formatGoDate,
   parseCertificatePem,
 } from './certificate.js';
+import { formatGoDate } from './go-date.js';
 
 const vectorCert = readFixture('vectors', 'sealedsecret-4096', 'tls.crt');
 const work = mkdtempSync(join(tmpdir(), 'cert-test-'));

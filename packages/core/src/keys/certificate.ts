@@ -2,6 +2,7 @@ import { X509Certificate, createPublicKey, sign, type KeyObject } from 'node:cry
 import { createRequire } from 'node:module';
 import type forgeNamespace from 'node-forge';
 import { SealedSecretsError } from '../errors.js';
+import { formatGoDate } from './go-date.js';
 import { pemBlocks } from './pem-blocks.js';
 
 export interface ParsedCertificate {
@@ -56,20 +57,6 @@ export function parseCertificatePem(pem: string): ParsedCertificate {
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 
 /** X509Certificate.validFrom/validTo text, e.g. `Nov  3 12:51:15 2026 GMT`. */
 function parseOpenSslTime(text: string): Date {
@@ -82,11 +69,6 @@ function parseOpenSslTime(text: string): Date {
   date.setUTCFullYear(year ?? 0, month, day);
   date.setUTCHours(hours ?? 0, minutes, seconds, 0);
   return date;
-}
-
-/** Go's `January 2, 2006` layout, in UTC. */
-export function formatGoDate(date: Date): string {
-  return `${MONTH_NAMES[date.getUTCMonth()] ?? ''} ${date.getUTCDate()}, ${date.getUTCFullYear()}`;
 }
 
 /** CERT_EXPIRED `failed to encrypt using an expired certificate on January 2, 2006` when `now > notAfter`. */

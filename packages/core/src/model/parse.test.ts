@@ -86,6 +86,20 @@ describe('parseSealedSecret', () => {
     expect(error.message).toBe(message);
   });
 
+  it('quotes hostile names and values in 20 characters, so an 800 KB key or apiVersion gives a short message', () => {
+    const huge = 'k'.repeat(800_000);
+    const cut = `"${'k'.repeat(20)}"...`;
+    expect(errorOf(() => parseSealedSecret({ ...minimal(), apiVersion: huge })).message).toBe(
+      `apiVersion: expected "bitnami.com/v1alpha1", got ${cut}`,
+    );
+    expect(
+      errorOf(() => parseSealedSecret({ ...minimal(), spec: { encryptedData: { [huge]: 1 } } })).message,
+    ).toBe(`spec.encryptedData[${cut}]: expected a string, got a number`);
+    expect(
+      errorOf(() => parseSealedSecret({ ...minimal(), metadata: { labels: { 'a\nb': 1 } } })).message,
+    ).toBe('metadata.labels["a\\nb"]: expected a string, got a number');
+  });
+
   it('requires apiVersion and kind only when asked', () => {
     const { apiVersion: _a, kind: _k, ...bare } = minimal();
     const parsed = parseSealedSecret(bare);

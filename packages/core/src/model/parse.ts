@@ -1,5 +1,6 @@
 import { decodeBase64Strict } from '../crypto/base64.js';
 import { SealedSecretsError } from '../errors.js';
+import { quoteUserText } from '../text/bounded-text.js';
 import { parseObjectMeta } from './object-meta.js';
 import {
   formatPath,
@@ -63,7 +64,7 @@ function checkTypeMeta(actual: string | undefined, expected: string, path: Path,
     return;
   }
   if (actual !== expected) {
-    throw invalid(path, `expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+    throw invalid(path, `expected ${JSON.stringify(expected)}, got ${quoteUserText(actual)}`);
   }
 }
 

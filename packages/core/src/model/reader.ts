@@ -1,16 +1,21 @@
 import { SealedSecretsError } from '../errors.js';
+import { quoteUserText } from '../text/bounded-text.js';
 
-/** A location in an untrusted document, rendered like `spec.encryptedData.foo` or `metadata.annotations["a/b"]`. */
+/**
+ * A location in an untrusted document, rendered like `spec.encryptedData.foo` or `metadata.annotations["a/b"]`.
+ * Keys that are not short identifiers are quoted like Go's `%q` and cut after 20 characters, so a hostile key
+ * cannot make the message long.
+ */
 export type Path = readonly (string | number)[];
 
-const SIMPLE_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const SIMPLE_KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
 
 export function formatPath(path: Path): string {
   let text = '';
   for (const part of path) {
     if (typeof part === 'number') text += `[${part}]`;
     else if (SIMPLE_KEY.test(part)) text += text === '' ? part : `.${part}`;
-    else text += `[${JSON.stringify(part)}]`;
+    else text += `[${quoteUserText(part)}]`;
   }
   return text;
 }

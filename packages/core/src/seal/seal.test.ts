@@ -8,6 +8,7 @@ import {
 import type { Secret } from '../model/types.js';
 import { independentDecrypt } from '../test-helpers/independent-crypto.js';
 import { vectorKey2048 } from '../test-helpers/keys.js';
+import { sealedSecretEnvelope, sealTarget } from './envelope.js';
 import { sealRawValue, sealSecret, stripServerSideFields } from './seal.js';
 
 const { privateKey, publicKey } = vectorKey2048();
@@ -225,5 +226,41 @@ describe('JSON layout', () => {
     }
   }
 }`);
+  });
+});
+
+describe('sealTarget and sealedSecretEnvelope (the crypto-free half, shared with the browser page)', () => {
+  it('computes the label text per scope from the annotations', () => {
+    const meta = (annotations: Record<string, string>) => ({
+      metadata: { name: 'n', namespace: 'ns', annotations },
+    });
+    expect(sealTarget(meta({}))).toEqual({ name: 'n', namespace: 'ns', scope: 'strict', label: 'ns/n' });
+    expect(sealTarget(meta({ [ANNOTATION_NAMESPACE_WIDE]: 'true' })).label).toBe('ns');
+    expect(sealTarget(meta({ [ANNOTATION_CLUSTER_WIDE]: 'true' })).label).toBe('');
+    expect(
+      sealTarget({ metadata: { name: 'n', annotations: { [ANNOTATION_CLUSTER_WIDE]: 'true' } } }),
+    ).toEqual({
+      name: 'n',
+      namespace: undefined,
+      scope: 'cluster-wide',
+      label: '',
+    });
+  });
+
+  it('wraps given ciphertexts exactly as sealSecret does, keys sorted, `__proto__` kept as an item', () => {
+    const input = secret();
+    const encryptedData = Object.fromEntries([
+      ['zeta', 'Zg=='],
+      ['__proto__', 'cA=='],
+      ['alpha', 'YQ=='],
+    ]);
+    const ss = sealedSecretEnvelope(input, sealTarget(input), encryptedData);
+    expect(Object.keys(ss.spec.encryptedData)).toEqual(['__proto__', 'alpha', 'zeta']);
+    expect(Object.getPrototypeOf(ss.spec.encryptedData)).toBe(Object.prototype);
+    const sealed = sealSecret(input, { publicKey });
+    expect({ ...ss, spec: { ...ss.spec, encryptedData: {} } }).toStrictEqual({
+      ...sealed,
+      spec: { ...sealed.spec, encryptedData: {} },
+    });
   });
 });

@@ -2,17 +2,9 @@ import type { KeyObject } from 'node:crypto';
 import { decodeBase64Strict } from '../crypto/base64.js';
 import { hybridEncrypt } from '../crypto/hybrid.js';
 import { SealedSecretsError } from '../errors.js';
-import { LAST_APPLIED_ANNOTATIONS } from '../model/annotations.js';
-import { canonicalObjectMeta } from '../model/object-meta.js';
-import {
-  SEALED_SECRET_API_VERSION,
-  SEALED_SECRET_KIND,
-  type ObjectMeta,
-  type SealedSecret,
-  type SecretTemplateSpec,
-  type Secret,
-} from '../model/types.js';
-import { encryptionLabel, scopeFromAnnotations, withScopeAnnotations, type Scope } from '../scope/scope.js';
+import type { ObjectMeta, SealedSecret, Secret } from '../model/types.js';
+import { encryptionLabel, type Scope } from '../scope/scope.js';
+import { sealedSecretEnvelope, sealTarget } from './envelope.js';
 
 export interface SealOptions {
   publicKey: KeyObject;
@@ -36,49 +28,24 @@ const EMPTY_DATA_MESSAGE =
  * `stringData` items encrypted (stringData wins). Does not strip server-side fields (see stripServerSideFields).
  *
  * The result has Go's field order (kind, apiVersion, metadata, spec{template{metadata,type,immutable},
- * encryptedData}) with map keys sorted, so `JSON.stringify(ss, null, 2)` matches kubeseal's JSON layout.
+ * encryptedData}) with map keys sorted, so `JSON.stringify(ss, null, 2)` matches kubeseal's JSON layout. The
+ * crypto-free parts (sealTarget, sealedSecretEnvelope) are shared with the browser page.
  */
 export function sealSecret(secret: Secret, options: SealOptions): SealedSecret {
-  const { name, namespace, annotations } = secret.metadata;
-  if (!name) throw new SealedSecretsError('MISSING_NAME', 'missing metadata.name in input Secret');
-  const scope = scopeFromAnnotations(annotations);
-  if (scope !== 'cluster-wide' && !namespace) {
-    throw new SealedSecretsError('MISSING_NAMESPACE', 'secret must declare a namespace');
-  }
+  const target = sealTarget(secret);
   const plaintexts = secretPlaintexts(secret);
   if (options.allowEmptyData === false && plaintexts.size === 0) {
     throw new SealedSecretsError('EMPTY_DATA', EMPTY_DATA_MESSAGE);
   }
-
-  const label = encryptionLabel(namespace ?? '', name, scope);
+  const label = Buffer.from(target.label, 'utf8');
+  // fromEntries, not assignment: an item named `__proto__` must stay an item.
   const encryptedData = Object.fromEntries(
-    [...plaintexts.keys()]
-      .sort(byCodeUnits)
-      .map((key) => [
-        key,
-        hybridEncrypt(options.publicKey, plaintexts.get(key) ?? Buffer.alloc(0), label).toString('base64'),
-      ]),
+    [...plaintexts].map(([key, plaintext]) => [
+      key,
+      hybridEncrypt(options.publicKey, plaintext, label).toString('base64'),
+    ]),
   );
-  const template: SecretTemplateSpec = { metadata: templateMetadata(secret.metadata) };
-  if (secret.type) template.type = secret.type;
-  if (secret.immutable !== undefined) template.immutable = secret.immutable;
-
-  const scopeAnnotations = scope === 'strict' ? {} : withScopeAnnotations({}, scope);
-  const metadata = canonicalObjectMeta({
-    name,
-    ...(namespace && { namespace }),
-    annotations: scopeAnnotations,
-  });
-  return {
-    kind: SEALED_SECRET_KIND,
-    apiVersion: SEALED_SECRET_API_VERSION,
-    metadata,
-    spec: { template, encryptedData },
-  };
-}
-
-function byCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return sealedSecretEnvelope(secret, target, encryptedData);
 }
 
 /** Raw bytes of every item: `data` values base64-decoded, then `stringData` as UTF-8 (overriding `data`). */
@@ -95,17 +62,6 @@ function secretPlaintexts(secret: Secret): Map<string, Buffer> {
   for (const [key, value] of Object.entries(secret.stringData ?? {}))
     plaintexts.set(key, Buffer.from(value, 'utf8'));
   return plaintexts;
-}
-
-/** The Secret's metadata as the template: without the plaintext-bearing last-applied annotations and owner refs. */
-function templateMetadata(metadata: ObjectMeta): ObjectMeta {
-  const annotations = Object.fromEntries(
-    Object.entries(metadata.annotations ?? {}).filter(
-      ([key]) => !(LAST_APPLIED_ANNOTATIONS as readonly string[]).includes(key),
-    ),
-  );
-  const { ownerReferences: _dropped, ...rest } = metadata;
-  return canonicalObjectMeta({ ...rest, annotations });
 }
 
 const SERVER_SIDE_FIELDS = [

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,11 +134,30 @@ describe('bin/kubeseal.js', () => {
     expect(r.clientNode).toEqual([]);
   });
 
-  it('loads @kubernetes/client-node when the cluster is needed (the check above can fail)', async () => {
+  it('reaches the cluster without @kubernetes/client-node for a static kubeconfig (--fetch-cert)', async () => {
     const r = await kubeseal(['--fetch-cert']);
-    expect(r.code).toBe(0);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toBe(await readFile(CERT, 'utf8'));
+    expect(r.clientNode).toEqual([]);
+  });
+
+  it('loads @kubernetes/client-node for an exec credential plugin (the checks above can fail)', async () => {
+    const plugin = join(dir, 'exec-plugin.mjs');
+    await writeFile(
+      plugin,
+      `#!${process.execPath}\nprocess.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'from-exec' } }));\n`,
+    );
+    await chmod(plugin, 0o755);
+    const kubeconfig = (await readFile(join(dir, 'kubeconfig'), 'utf8')).replace(
+      '    token: test-token',
+      `    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ${plugin}`,
+    );
+    await writeFile(join(dir, 'kubeconfig-exec'), kubeconfig);
+    const r = await kubeseal(['--fetch-cert', '--kubeconfig', join(dir, 'kubeconfig-exec')]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toBe(await readFile(CERT, 'utf8'));
     expect(r.clientNode.length).toBeGreaterThan(0);
+    expect(server?.requests.at(-1)?.headers.authorization).toBe('Bearer from-exec');
   });
 
   it('writes -w files only when the command succeeds', async () => {

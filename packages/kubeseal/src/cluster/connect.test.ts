@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeconfigFor, startFakeApiServer, type FakeApiServer } from '../test-helpers/fake-apiserver.js';
 import { memoryIo } from '../test-helpers/memory-io.js';
@@ -84,6 +86,23 @@ describe('connectController (compat §5.4)', () => {
         'Please, use the flag --controller-name and --controller-namespace to set up the name and namespace of the sealed secrets controller',
       ],
     });
+  });
+});
+
+describe('connectController bounds', () => {
+  it('--request-timeout is a total deadline for API server requests', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const fs = memoryIo({ files: { '/kubeconfig': kubeconfigFor(url) } }).io.fs;
+    try {
+      await expect(connectController(fs, { ...base, requestTimeout: '1s' }, {})).rejects.toMatchObject({
+        message: `cannot get sealed secret service: Get "${url}/api/v1/namespaces/kube-system/services/sealed-secrets-controller": request timed out after 1s (Client.Timeout exceeded while awaiting headers).`,
+      });
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });
 

@@ -1,3 +1,5 @@
+import { describeFailedResponse } from '@ssts/kube/kubeconfig';
+
 /** A response of the controller's HTTP API, reached through the API server's service proxy. */
 export interface ProxyResponse {
   readonly status: number;
@@ -39,18 +41,12 @@ export interface ClusterFlags {
   readonly controllerName: string;
 }
 
-/** Describes a failed API call the way client-go does: the Status message when the body carries one. */
+/**
+ * Describes a failed API call the way client-go does: the Status message when the body carries one, else the
+ * status and the body's first line; control characters escaped, length bounded.
+ */
 export function describeHttpFailure(response: ProxyResponse): string {
-  const text = response.body.toString('utf8');
-  try {
-    const status = JSON.parse(text) as { kind?: unknown; message?: unknown };
-    if (status.kind === 'Status' && typeof status.message === 'string' && status.message !== '')
-      return status.message;
-  } catch {
-    // not a Status object: describe by code below
-  }
-  const firstLine = text.split('\n')[0]?.trim().slice(0, 200) ?? '';
-  return `the server responded with status ${response.status}${firstLine === '' ? '' : ` (${firstLine})`}`;
+  return describeFailedResponse(response.status, response.body);
 }
 
 /** Go duration text (`0`, `30s`, `1m30s`, `500ms`, or a bare number of seconds) in milliseconds. */

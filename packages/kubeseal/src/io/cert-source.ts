@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { CliError, describeFsError } from '../errors.js';
+import type { CertFetchOptions } from './cert-fetch.js';
 import type { FileSystem } from './io.js';
 
 /** Where `--cert` points, decided like upstream: a Windows drive or anything without a URL scheme is a path. */
@@ -15,35 +16,20 @@ export function locateCert(cert: string): CertLocation {
   }
 }
 
-export type Fetch = (
-  url: string,
-) => Promise<{ status: number; statusText: string; arrayBuffer(): Promise<ArrayBuffer> }>;
-
 /** Reads the certificate bytes from a path, a `file://` URL or an `http(s)://` URL (compat §6.1 `--cert`). */
 export async function readCertFromSource(
   cert: string,
   fs: FileSystem,
-  fetchUrl: Fetch = fetch,
+  options: CertFetchOptions = {},
 ): Promise<Buffer> {
   const location = locateCert(cert);
   let path: string;
   if (location.kind === 'path') path = location.path;
   else if (location.url.protocol === 'file:') path = fileURLToPath(location.url);
   else if (location.url.protocol === 'http:' || location.url.protocol === 'https:') {
-    let response: Awaited<ReturnType<Fetch>>;
-    try {
-      response = await fetchUrl(location.url.href);
-    } catch (error) {
-      const reason = (error as { cause?: { message?: unknown } }).cause?.message ?? (error as Error).message;
-      throw new CliError('CERT', `Get "${cert}": ${String(reason)}`, { cause: error });
-    }
-    if (response.status !== 200) {
-      throw new CliError(
-        'CERT',
-        `cannot fetch "${cert}": ${response.status} ${response.statusText}`.trimEnd(),
-      );
-    }
-    return Buffer.from(await response.arrayBuffer());
+    // Loaded only for URLs: the HTTP client (node:http, node:https) is not part of offline start-up.
+    const { fetchCert } = await import('./cert-fetch.js');
+    return fetchCert(cert, location.url, options);
   } else {
     throw new CliError(
       'CERT',

@@ -10,7 +10,7 @@ import { runValidate } from './validate.js';
 
 // main.ts imports this module lazily, and it imports every mode statically: the modes are small, and in the bundle
 // one chunk loads faster than a chain of small ones. What is large stays behind import(): `yaml`, the Go-template
-// engine and @kubernetes/client-node.
+// engine and the cluster client (src/cluster/, io/cert-fetch.ts).
 export { RunContext } from '../context.js';
 
 /** Runs the mode that dispatch chose (compat §6.3 order). */

@@ -28,6 +28,7 @@ const SERVICES: Record<string, string | undefined> = {
   'sealed-secrets-controller': 'http',
   'unnamed-port': undefined,
   'broken-controller': 'http',
+  'ansi-controller': 'http',
 };
 
 function status(res: ServerResponse, code: number, message: string): void {
@@ -62,6 +63,10 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
       const [, name, , endpoint] = proxy;
       if (name === 'broken-controller') {
         return status(res, 503, 'no endpoints available for service "broken-controller"');
+      }
+      if (name === 'ansi-controller') {
+        // A hostile or broken server: terminal escape sequences and a newline in the Status message.
+        return status(res, 503, '\u001b[2J\u001b[31mno endpoints\u001b[0m\nerror: forged line\u0007');
       }
       if (endpoint === '/v1/cert.pem') {
         res.writeHead(200, { 'Content-Type': 'application/x-pem-file' });

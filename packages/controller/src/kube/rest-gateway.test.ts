@@ -1,0 +1,265 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bearerToken, KubeClient, KubeError } from '@ssts/kube';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RestGateway } from './rest-gateway.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
+let handler: Handler = (_req, res) => res.end();
+const seen: { method: string; url: URL; auth: string | undefined; body: string }[] = [];
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://x');
+  let body = '';
+  req.on('data', (c: Buffer) => (body += c.toString()));
+  req.on('end', () => {
+    seen.push({ method: req.method ?? '', url, auth: req.headers.authorization, body });
+    handler(req, res, url);
+  });
+});
+let gateway: RestGateway;
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = await KubeClient.create(
+    {
+      server: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+      tls: {},
+      credentials: bearerToken('sekret-token'),
+      impersonation: {},
+      proxyUrl: undefined,
+      source: 'kubeconfig',
+    },
+    { userAgent: 'test', timeoutMs: 10_000, maxBodyBytes: 64 * 1024 },
+  );
+  gateway = new RestGateway(client);
+});
+afterAll(() => {
+  gateway.close();
+  server.closeAllConnections();
+  server.close();
+});
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+describe('RestGateway', () => {
+  it('lists every page with the label selector and the bearer token', async () => {
+    seen.length = 0;
+    handler = (_req, res, url) =>
+      url.searchParams.get('continue') === null
+        ? json(res, 200, {
+            metadata: { continue: 'p2', resourceVersion: '5' },
+            items: [{ metadata: { name: 'a' } }],
+          })
+        : json(res, 200, { metadata: { resourceVersion: '6' }, items: [{ metadata: { name: 'b' } }] });
+    const result = await gateway.list('secrets', { namespace: 'ns', labelSelector: 'x=y' });
+    expect(result).toEqual({
+      items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }],
+      resourceVersion: '6',
+    });
+    expect(seen[0]?.url.pathname).toBe('/api/v1/namespaces/ns/secrets');
+    expect(seen[0]?.url.searchParams.get('labelSelector')).toBe('x=y');
+    expect(seen[0]?.auth).toBe('Bearer sekret-token');
+    await gateway.list('sealedsecrets', {});
+    expect(seen.at(-1)?.url.pathname).toBe('/apis/bitnami.com/v1alpha1/sealedsecrets');
+  });
+
+  it('asks for smaller pages when a page is larger than the body bound', async () => {
+    seen.length = 0;
+    const big = 'x'.repeat(20 * 1024);
+    handler = (_req, res, url) => {
+      const limit = Number(url.searchParams.get('limit'));
+      const from = Number(url.searchParams.get('continue') ?? '0');
+      const count = Math.min(limit, 6 - from);
+      const items = Array.from({ length: count }, (_, i) => ({
+        metadata: { name: `s${from + i}` },
+        data: { big },
+      }));
+      const next = from + count < 6 ? String(from + count) : undefined;
+      json(res, 200, {
+        metadata: { resourceVersion: '9', ...(next === undefined ? {} : { continue: next }) },
+        items,
+      });
+    };
+    const result = await gateway.list('secrets', {});
+    expect(result.items.map((s) => s.metadata.name)).toEqual(['s0', 's1', 's2', 's3', 's4', 's5']);
+    // Six 20 KiB objects pass the 64 KiB bound, three fit: 500 → 250 → … → 7 fail, then pages of 3.
+    expect(seen.map((r) => r.url.searchParams.get('limit'))).toEqual([
+      '500',
+      '250',
+      '125',
+      '62',
+      '31',
+      '15',
+      '7',
+      '3',
+      '3',
+    ]);
+  });
+
+  it('maps API errors to KubeError by status and reason, keeping the server message', async () => {
+    handler = (_req, res) =>
+      json(res, 404, { kind: 'Status', reason: 'NotFound', message: 'secrets "x" not found' });
+    expect(await gateway.getSecret('ns', 'x')).toBeUndefined();
+    expect(await gateway.deleteSecret('ns', 'x')).toBe(false);
+    handler = (_req, res) =>
+      json(res, 409, { kind: 'Status', reason: 'AlreadyExists', message: 'secrets "x" already exists' });
+    const error = await gateway
+      .createSecret({ metadata: { name: 'x', namespace: 'ns' } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeError);
+    expect(error).toMatchObject({
+      code: 'AlreadyExists',
+      message: 'secrets "x" already exists',
+      status: 409,
+    });
+    expect(JSON.parse(seen.at(-1)?.body ?? '{}')).toMatchObject({ apiVersion: 'v1', kind: 'Secret' });
+  });
+
+  it('PUTs status to the subresource', async () => {
+    handler = (_req, res) => json(res, 200, { metadata: { name: 's' } });
+    await gateway.updateSealedSecretStatus({
+      metadata: { name: 's', namespace: 'ns' },
+      spec: { encryptedData: {} },
+    });
+    expect(seen.at(-1)?.method).toBe('PUT');
+    expect(seen.at(-1)?.url.pathname).toBe('/apis/bitnami.com/v1alpha1/namespaces/ns/sealedsecrets/s/status');
+  });
+
+  it('creates an Event (returning its name) and patches count/lastTimestamp of a repeat', async () => {
+    handler = (_req, res) => json(res, 201, { metadata: { name: 'ss.abcde' } });
+    const name = await gateway.createEvent({
+      namespace: 'ns',
+      type: 'Warning',
+      reason: 'ErrUnsealFailed',
+      message: 'Failed to unseal: x',
+      involvedObject: {
+        apiVersion: 'bitnami.com/v1alpha1',
+        kind: 'SealedSecret',
+        namespace: 'ns',
+        name: 'ss',
+        uid: 'u',
+      },
+      sourceComponent: 'sealed-secrets',
+      time: new Date('2026-04-22T10:00:05.678Z'),
+      count: 3,
+      firstTime: new Date('2026-04-22T09:59:00.000Z'),
+    });
+    expect(name).toBe('ss.abcde');
+    expect(seen.at(-1)?.url.pathname).toBe('/api/v1/namespaces/ns/events');
+    expect(JSON.parse(seen.at(-1)?.body ?? '{}')).toMatchObject({
+      metadata: { generateName: 'ss.', namespace: 'ns' },
+      count: 3,
+      firstTimestamp: '2026-04-22T09:59:00Z',
+      lastTimestamp: '2026-04-22T10:00:05Z',
+      source: { component: 'sealed-secrets' },
+    });
+    let contentType: string | undefined;
+    handler = (req, res) => {
+      contentType = req.headers['content-type'];
+      json(res, 200, {});
+    };
+    await gateway.patchEvent('ns', 'ss.abcde', { count: 4, time: new Date('2026-04-22T10:01:00.100Z') });
+    expect(seen.at(-1)?.method).toBe('PATCH');
+    expect(seen.at(-1)?.url.pathname).toBe('/api/v1/namespaces/ns/events/ss.abcde');
+    expect(JSON.parse(seen.at(-1)?.body ?? '{}')).toEqual({
+      count: 4,
+      lastTimestamp: '2026-04-22T10:01:00Z',
+    });
+    expect(contentType).toBe('application/strategic-merge-patch+json');
+    handler = (_req, res) => json(res, 404, { kind: 'Status', reason: 'NotFound', message: 'gone' });
+    await expect(gateway.patchEvent('ns', 'x', { count: 2, time: new Date() })).rejects.toMatchObject({
+      code: 'NotFound',
+    });
+  });
+
+  it('streams watch events and rejects with Gone on a 410 ERROR event', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(
+        `${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a', resourceVersion: '7' } } })}\n`,
+      );
+      res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '8' } } })}\n`);
+      res.end(
+        `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' } })}\n`,
+      );
+    };
+    const events: string[] = [];
+    const watching = gateway.watch(
+      'secrets',
+      {},
+      '5',
+      (e) => events.push(`${e.type}:${e.object.metadata.resourceVersion ?? ''}`),
+      new AbortController().signal,
+    );
+    await expect(watching).rejects.toMatchObject({ code: 'Gone', message: 'too old' });
+    expect(events).toEqual(['ADDED:7', 'BOOKMARK:8']);
+    const query = seen.at(-1)?.url.searchParams;
+    expect(query?.get('watch')).toBe('true');
+    expect(query?.get('resourceVersion')).toBe('5');
+    expect(query?.get('allowWatchBookmarks')).toBe('true');
+  });
+
+  it('resolves when the server ends a watch, and when the caller aborts one', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200);
+      res.end();
+    };
+    await expect(
+      gateway.watch('secrets', {}, '1', () => undefined, new AbortController().signal),
+    ).resolves.toBeUndefined();
+    handler = (_req, res) => {
+      res.writeHead(200);
+      res.write('\n');
+    };
+    const stop = new AbortController();
+    const watching = gateway.watch('secrets', {}, '1', () => undefined, stop.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    stop.abort();
+    await expect(watching).resolves.toBeUndefined();
+  });
+
+  it('rejects a watch the server refuses', async () => {
+    handler = (_req, res) =>
+      json(res, 403, { kind: 'Status', reason: 'Forbidden', message: 'no watch for you' });
+    await expect(
+      gateway.watch('secrets', {}, '1', () => undefined, new AbortController().signal),
+    ).rejects.toMatchObject({
+      code: 'Forbidden',
+    });
+  });
+});
+
+describe('RestGateway status client', () => {
+  it('sends status writes through their own rate limiter, everything else through the main one', async () => {
+    const counted = () => {
+      const limiter = { taken: 0, take: () => ((limiter.taken += 1), Promise.resolve()) };
+      return limiter;
+    };
+    const main = counted();
+    const status = counted();
+    const base = await KubeClient.create(
+      {
+        server: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+        tls: {},
+        credentials: bearerToken('t'),
+        impersonation: {},
+        proxyUrl: undefined,
+        source: 'kubeconfig',
+      },
+      { timeoutMs: 10_000 },
+    );
+    const split = new RestGateway(base.withRateLimiter(main), { statusClient: base.withRateLimiter(status) });
+    handler = (_req, res) => json(res, 200, { metadata: { name: 's' } });
+    await split.updateSealedSecretStatus({
+      metadata: { name: 's', namespace: 'ns' },
+      spec: { encryptedData: {} },
+    });
+    await split.createSecret({ metadata: { name: 's', namespace: 'ns' } });
+    await split.getSecret('ns', 's');
+    expect([main.taken, status.taken]).toEqual([2, 1]);
+    base.close();
+  });
+});

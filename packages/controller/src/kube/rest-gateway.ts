@@ -1,0 +1,216 @@
+import { isKubeError, type KubeClient } from '@ssts/kube';
+import type { SealedSecret, Secret } from '@ssts/core';
+import type {
+  EventRepeat,
+  KubeEvent,
+  KubeGateway,
+  ListResult,
+  ListScope,
+  ResourceOfKind,
+  WatchEvent,
+  WatchedResource,
+} from './kube-gateway.js';
+
+const SEALED_SECRETS_PATH = '/apis/bitnami.com/v1alpha1';
+const CORE_PATH = '/api/v1';
+/** Objects per list page; halved (down to 1) when a page is larger than the client's body bound. */
+export const LIST_PAGE_SIZE = 500;
+
+function collectionPath(resource: WatchedResource, namespace: string | undefined): string {
+  const base = resource === 'sealedsecrets' ? SEALED_SECRETS_PATH : CORE_PATH;
+  const ns = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+  return `${base}${ns}/${resource}`;
+}
+
+function objectPath(resource: WatchedResource, namespace: string, name: string): string {
+  return `${collectionPath(resource, namespace)}/${encodeURIComponent(name)}`;
+}
+
+/** Event timestamps are RFC 3339 with whole seconds (metav1.Time). */
+function eventTime(time: Date): string {
+  return `${time.toISOString().slice(0, 19)}Z`;
+}
+
+export interface RestGatewayOptions {
+  /**
+   * Client for status writes; default the main client. Upstream keeps status writes on a second client with its
+   * own rate limit (`client.withRateLimiter(...)` gives one over the same connections).
+   */
+  readonly statusClient?: KubeClient;
+}
+
+/**
+ * KubeGateway over the API server's REST interface, through @ssts/kube's client (credentials, deadlines, bounds,
+ * rate limit). Objects keep their wire shape: plain JSON, no Date conversion, unknown fields preserved.
+ */
+export class RestGateway implements KubeGateway {
+  readonly #client: KubeClient;
+  readonly #statusClient: KubeClient;
+
+  constructor(client: KubeClient, options: RestGatewayOptions = {}) {
+    this.#client = client;
+    this.#statusClient = options.statusClient ?? client;
+  }
+
+  /** Closes pooled connections. */
+  close(): void {
+    this.#client.close();
+    if (this.#statusClient !== this.#client) this.#statusClient.close();
+  }
+
+  async list<R extends WatchedResource>(
+    resource: R,
+    scope: ListScope,
+  ): Promise<ListResult<ResourceOfKind[R]>> {
+    const items: ResourceOfKind[R][] = [];
+    let continueToken: string | undefined;
+    let resourceVersion = '';
+    let limit = LIST_PAGE_SIZE;
+    for (;;) {
+      let page: { items?: ResourceOfKind[R][]; metadata?: { resourceVersion?: string; continue?: string } };
+      try {
+        page = await this.#client.json('GET', collectionPath(resource, scope.namespace), {
+          query: { labelSelector: scope.labelSelector, limit: String(limit), continue: continueToken },
+        });
+      } catch (error) {
+        // A page of big objects may pass the body bound: ask for fewer (the continue token stays valid).
+        if (isKubeError(error, 'TooLarge') && limit > 1) {
+          limit = Math.floor(limit / 2);
+          continue;
+        }
+        throw error;
+      }
+      items.push(...(page.items ?? []));
+      resourceVersion = page.metadata?.resourceVersion ?? '';
+      continueToken = page.metadata?.continue || undefined;
+      if (continueToken === undefined) return { items, resourceVersion };
+    }
+  }
+
+  async watch<R extends WatchedResource>(
+    resource: R,
+    scope: ListScope,
+    resourceVersion: string,
+    onEvent: (event: WatchEvent<ResourceOfKind[R]>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    // Server-side timeout between 5 and 10 minutes, like client-go's reflector, so idle watches are renewed.
+    const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+    await this.#client.watch(
+      collectionPath(resource, scope.namespace),
+      {
+        query: {
+          resourceVersion,
+          allowWatchBookmarks: 'true',
+          timeoutSeconds: String(timeoutSeconds),
+          labelSelector: scope.labelSelector,
+        },
+        signal,
+        idleTimeoutMs: (timeoutSeconds + 30) * 1000,
+      },
+      (event) => {
+        if (
+          event.type === 'ADDED' ||
+          event.type === 'MODIFIED' ||
+          event.type === 'DELETED' ||
+          event.type === 'BOOKMARK'
+        ) {
+          onEvent({ type: event.type, object: event.object as ResourceOfKind[R] });
+        }
+      },
+    );
+  }
+
+  async getSealedSecret(namespace: string, name: string): Promise<SealedSecret | undefined> {
+    return (await this.#getOrUndefined(objectPath('sealedsecrets', namespace, name))) as
+      SealedSecret | undefined;
+  }
+
+  async updateSealedSecretStatus(sealedSecret: SealedSecret): Promise<SealedSecret> {
+    const { namespace = '', name = '' } = sealedSecret.metadata;
+    return this.#statusClient.json<SealedSecret>(
+      'PUT',
+      `${objectPath('sealedsecrets', namespace, name)}/status`,
+      {
+        body: sealedSecret,
+      },
+    );
+  }
+
+  async getSecret(namespace: string, name: string): Promise<Secret | undefined> {
+    return (await this.#getOrUndefined(objectPath('secrets', namespace, name))) as Secret | undefined;
+  }
+
+  async createSecret(secret: Secret): Promise<Secret> {
+    const namespace = secret.metadata.namespace ?? '';
+    return this.#client.json<Secret>('POST', collectionPath('secrets', namespace), {
+      body: { apiVersion: 'v1', kind: 'Secret', ...secret },
+    });
+  }
+
+  async updateSecret(secret: Secret): Promise<Secret> {
+    const { namespace = '', name = '' } = secret.metadata;
+    return this.#client.json<Secret>('PUT', objectPath('secrets', namespace, name), {
+      body: { apiVersion: 'v1', kind: 'Secret', ...secret },
+    });
+  }
+
+  async deleteSecret(namespace: string, name: string): Promise<boolean> {
+    try {
+      await this.#client.json('DELETE', objectPath('secrets', namespace, name));
+      return true;
+    } catch (error) {
+      if (isKubeError(error, 'NotFound')) return false;
+      throw error;
+    }
+  }
+
+  async createEvent(event: KubeEvent): Promise<string> {
+    const created = await this.#client.json<{ metadata?: { name?: string } }>(
+      'POST',
+      `${CORE_PATH}/namespaces/${encodeURIComponent(event.namespace)}/events`,
+      {
+        body: {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: `${event.involvedObject.name}.`, namespace: event.namespace },
+          involvedObject: event.involvedObject,
+          reason: event.reason,
+          message: event.message,
+          type: event.type,
+          source: { component: event.sourceComponent },
+          firstTimestamp: eventTime(event.firstTime ?? event.time),
+          lastTimestamp: eventTime(event.time),
+          count: event.count ?? 1,
+          reportingComponent: event.sourceComponent,
+        },
+      },
+    );
+    return created.metadata?.name ?? '';
+  }
+
+  async patchEvent(namespace: string, name: string, repeat: EventRepeat): Promise<void> {
+    // The same strategic merge patch client-go's recorder sends for a repeated event.
+    await this.#client.json(
+      'PATCH',
+      `${CORE_PATH}/namespaces/${encodeURIComponent(namespace)}/events/${encodeURIComponent(name)}`,
+      {
+        body: { count: repeat.count, lastTimestamp: eventTime(repeat.time) },
+        contentType: 'application/strategic-merge-patch+json',
+      },
+    );
+  }
+
+  async namespaceExists(name: string): Promise<boolean> {
+    return (await this.#getOrUndefined(`${CORE_PATH}/namespaces/${encodeURIComponent(name)}`)) !== undefined;
+  }
+
+  async #getOrUndefined(path: string): Promise<unknown> {
+    try {
+      return await this.#client.json('GET', path);
+    } catch (error) {
+      if (isKubeError(error, 'NotFound')) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,315 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearerToken, noCredentials, tokenFile, type Credentials } from './auth/credentials.js';
+import { KubeClient, type KubeClientOptions } from './client.js';
+import type { KubeError } from './errors.js';
+import type { RestConfig } from './kubeconfig/client-config.js';
+import type { RateLimiter } from './rate-limit.js';
+import {
+  kubeErrorOf,
+  startServer,
+  statusBody,
+  type Handler,
+  type TestServer,
+} from './test-helpers/servers.js';
+
+let server: TestServer & { handle(h: Handler): void };
+beforeAll(async () => {
+  server = await startServer((_req, res) => res.end('{}'));
+});
+afterAll(() => server.close());
+
+function config(overrides: Partial<RestConfig> = {}): RestConfig {
+  return {
+    server: new URL(server.url),
+    tls: {},
+    credentials: bearerToken('t0k3n'),
+    impersonation: {},
+    proxyUrl: undefined,
+    source: 'kubeconfig',
+    ...overrides,
+  };
+}
+
+async function client(options: KubeClientOptions = {}, overrides: Partial<RestConfig> = {}) {
+  return KubeClient.create(config(overrides), { timeoutMs: 10_000, ...options });
+}
+
+function countingLimiter(): RateLimiter & { taken: number } {
+  const limiter = {
+    taken: 0,
+    take: () => {
+      limiter.taken++;
+      return Promise.resolve();
+    },
+  };
+  return limiter;
+}
+
+describe('KubeClient requests', () => {
+  it('sends credentials, impersonation, user agent and JSON bodies; joins the server path', async () => {
+    const c = await client(
+      { userAgent: 'ssts-test/1' },
+      {
+        server: new URL(`${server.url}/k8s/clusters/c-1/`),
+        impersonation: { 'Impersonate-User': 'jane', 'Impersonate-Group': ['a', 'b'] },
+      },
+    );
+    server.handle((_req, res, body) => res.end(JSON.stringify({ echoed: JSON.parse(body) as unknown })));
+    const answer = await c.json('POST', '/api/v1/namespaces/ns/things', {
+      body: { x: 1 },
+      query: { labelSelector: 'a=b', limit: undefined },
+    });
+    expect(answer).toEqual({ echoed: { x: 1 } });
+    const seen = server.requests.at(-1);
+    expect(seen?.url).toBe('/k8s/clusters/c-1/api/v1/namespaces/ns/things?labelSelector=a%3Db');
+    expect(seen?.headers).toMatchObject({
+      authorization: 'Bearer t0k3n',
+      'impersonate-user': 'jane',
+      'impersonate-group': 'a, b',
+      'user-agent': 'ssts-test/1',
+      'content-type': 'application/json',
+      accept: 'application/json',
+    });
+    c.close();
+  });
+
+  it('classifies failures by status and reason and escapes control characters in Status messages', async () => {
+    const c = await client();
+    server.handle((_req, res) => {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(
+        statusBody(403, 'Forbidden', 'secrets is forbidden: \u001b[31mUser "x"\u001b[0m\ncannot\u0007 list'),
+      );
+    });
+    const error = await kubeErrorOf(c.json('GET', '/api/v1/secrets'));
+    expect(error).toMatchObject({ code: 'Forbidden', status: 403 });
+    expect(error.message).toBe('secrets is forbidden: \\x1b[31mUser "x"\\x1b[0m\\ncannot\\x07 list');
+    server.handle((_req, res) => {
+      res.writeHead(404);
+      res.end('<html>\u001b]0;pwned\u0007</html>\nmore');
+    });
+    const notFound = await kubeErrorOf(c.json('GET', '/nope'));
+    expect(notFound.code).toBe('NotFound');
+    expect(notFound.message).toBe('the server responded with status 404 (<html>\\x1b]0;pwned\\x07</html>)');
+    c.close();
+  });
+
+  it('bounds a huge Status message', async () => {
+    const c = await client();
+    server.handle((_req, res) => {
+      res.writeHead(422);
+      res.end(statusBody(422, 'Invalid', 'x'.repeat(50_000)));
+    });
+    const error = await kubeErrorOf(c.json('PUT', '/x', { body: {} }));
+    expect(error.code).toBe('Invalid');
+    expect(error.message.length).toBeLessThan(4200);
+    c.close();
+  });
+
+  it('waits for Retry-After on 429 and retries, taking a rate-limiter token per attempt', async () => {
+    const limiter = countingLimiter();
+    const c = await client({ rateLimiter: limiter });
+    let calls = 0;
+    server.handle((_req, res) => {
+      calls++;
+      if (calls === 1) {
+        res.writeHead(429, { 'retry-after': '1' });
+        res.end(statusBody(429, 'TooManyRequests', 'slow down'));
+      } else res.end('{"ok":true}');
+    });
+    const started = performance.now();
+    expect(await c.json('GET', '/busy')).toEqual({ ok: true });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+    expect(calls).toBe(2);
+    expect(limiter.taken).toBe(2);
+    c.close();
+  });
+
+  it('does not retry a 429 without Retry-After, gives up after maxRetries, and never waits past the deadline', async () => {
+    const c = await client({ maxRetries: 3 });
+    let calls = 0;
+    server.handle((_req, res) => {
+      calls++;
+      res.writeHead(429);
+      res.end(statusBody(429, 'TooManyRequests', 'no'));
+    });
+    expect((await kubeErrorOf(c.json('GET', '/a'))).code).toBe('TooManyRequests');
+    expect(calls).toBe(1);
+    calls = 0;
+    server.handle((_req, res) => {
+      calls++;
+      res.writeHead(503, { 'retry-after': '0' });
+      res.end(statusBody(503, 'ServiceUnavailable', 'later'));
+    });
+    expect((await kubeErrorOf(c.json('GET', '/b'))).code).toBe('ServerError');
+    expect(calls).toBe(4);
+    calls = 0;
+    server.handle((_req, res) => {
+      calls++;
+      res.writeHead(429, { 'retry-after': '3600' });
+      res.end(statusBody(429, 'TooManyRequests', 'come back in an hour'));
+    });
+    const error = await kubeErrorOf(c.json('GET', '/c', { timeoutMs: 2000 }));
+    expect(error).toMatchObject({ code: 'TooManyRequests', retryAfterSeconds: 3600 });
+    expect(calls).toBe(1);
+    c.close();
+  });
+
+  it('gives a view with its own rate limiter over the same connections', async () => {
+    const shared = countingLimiter();
+    const status = countingLimiter();
+    const c = await client({ rateLimiter: shared });
+    const statusClient = c.withRateLimiter(status);
+    server.handle((req, res) => res.end(JSON.stringify({ port: req.socket.remotePort })));
+    const first = await c.json<{ port: number }>('GET', '/one');
+    const second = await statusClient.json<{ port: number }>('PUT', '/two/status', { body: {} });
+    expect([shared.taken, status.taken]).toEqual([1, 1]);
+    expect(second.port).toBe(first.port); // the kept-alive connection is shared
+    c.close();
+  });
+
+  it('re-reads a token file after a 401', async () => {
+    let reads = 0;
+    const credentials: Credentials = tokenFile('/token', () =>
+      Promise.resolve(Buffer.from(`token-${++reads}\n`)),
+    );
+    const c = await client({}, { credentials });
+    server.handle((req, res) => {
+      if (req.headers.authorization === 'Bearer token-1') {
+        res.writeHead(401);
+        res.end(statusBody(401, 'Unauthorized', 'Unauthorized'));
+      } else res.end(JSON.stringify({ auth: req.headers.authorization }));
+    });
+    expect((await kubeErrorOf(c.json('GET', '/x'))).code).toBe('Unauthorized');
+    expect(await c.json('GET', '/x')).toEqual({ auth: 'Bearer token-2' });
+    expect(await c.json('GET', '/x')).toEqual({ auth: 'Bearer token-2' });
+    expect(reads).toBe(2);
+    c.close();
+  });
+});
+
+describe('KubeClient.watch', () => {
+  const watch = async (
+    handler: Handler,
+    options: { idleTimeoutMs?: number; maxLineBytes?: number; signal?: AbortSignal } = {},
+  ) => {
+    const c = await client({}, { credentials: noCredentials });
+    server.handle(handler);
+    const events: string[] = [];
+    try {
+      await c.watch(
+        '/api/v1/secrets',
+        {
+          query: { resourceVersion: '5' },
+          signal: options.signal ?? new AbortController().signal,
+          idleTimeoutMs: options.idleTimeoutMs ?? 10_000,
+          ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
+        },
+        (e) =>
+          events.push(`${e.type}:${(e.object as { metadata?: { name?: string } }).metadata?.name ?? ''}`),
+      );
+      return { events };
+    } catch (error) {
+      return { events, error: error as KubeError };
+    } finally {
+      c.close();
+    }
+  };
+  const line = (type: string, name: string): string =>
+    `${JSON.stringify({ type, object: { metadata: { name } } })}\n`;
+
+  it('streams events split across chunks until the server ends the watch', async () => {
+    const result = await watch((_req, res) => {
+      const text = line('ADDED', 'a') + line('MODIFIED', 'b');
+      res.write(text.slice(0, 10));
+      setTimeout(() => res.end(text.slice(10)), 20);
+    });
+    expect(result).toEqual({ events: ['ADDED:a', 'MODIFIED:b'] });
+    expect(server.requests.at(-1)?.url).toBe('/api/v1/secrets?resourceVersion=5&watch=true');
+  });
+
+  it('fails with Gone on an ERROR event, keeping the events before it', async () => {
+    const result = await watch((_req, res) => {
+      res.write(line('ADDED', 'a'));
+      res.end(
+        `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' } })}\n`,
+      );
+    });
+    expect(result.events).toEqual(['ADDED:a']);
+    expect(result.error).toMatchObject({ code: 'Gone', message: 'too old' });
+  });
+
+  it('fails an oversize watch line at the bound, without waiting for its end', async () => {
+    let sent = 0;
+    const result = await watch(
+      (_req, res) => {
+        res.write(line('ADDED', 'a'));
+        const chunk = Buffer.alloc(64 * 1024, 0x7b);
+        const pump = (): void => {
+          while (!res.destroyed && sent < 1024 ** 3) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+        };
+        pump();
+      },
+      { maxLineBytes: 1024 * 1024 },
+    );
+    expect(result.events).toEqual(['ADDED:a']);
+    expect(result.error?.code).toBe('TooLarge');
+    expect(result.error?.message).toContain('an event is larger than the 1 MiB we read');
+    expect(sent).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('fails a silent watch after the idle timeout and resolves on abort', async () => {
+    const idle = await watch((_req, res) => res.writeHead(200).flushHeaders(), { idleTimeoutMs: 300 });
+    expect(idle.error?.code).toBe('Timeout');
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 100);
+    const aborted = await watch((_req, res) => res.writeHead(200).flushHeaders(), { signal: abort.signal });
+    expect(aborted).toEqual({ events: [] });
+  });
+
+  it('ends the watch with the error of a handler that throws', async () => {
+    const c = await client({}, { credentials: noCredentials });
+    server.handle((_req, res) => res.end(line('ADDED', 'a') + line('ADDED', 'b')));
+    const boom = new Error('handler failed');
+    await expect(
+      c.watch('/w', { signal: new AbortController().signal, idleTimeoutMs: 10_000 }, () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    c.close();
+  });
+
+  it('leaves no idle timer on a pooled connection after a watch ends (many watches, one socket)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    const c = await client({}, { credentials: noCredentials });
+    server.handle((req, res) => res.end(line('ADDED', String(req.socket.remotePort))));
+    const ports = new Set<string>();
+    try {
+      for (let i = 0; i < 15; i++) {
+        await c.watch('/w', { signal: new AbortController().signal, idleTimeoutMs: 200 }, (e) =>
+          ports.add((e.object as { metadata: { name: string } }).metadata.name),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 400)); // past the idle timeout: a leftover timer would fire now
+      expect(ports.size).toBe(1);
+      expect(await c.json('GET', '/after')).toBeDefined();
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      c.close();
+    }
+  });
+
+  it('rejects a refused watch by status and reason', async () => {
+    const result = await watch((_req, res) => {
+      res.writeHead(403);
+      res.end(statusBody(403, 'Forbidden', 'no watch for you'));
+    });
+    expect(result.error).toMatchObject({ code: 'Forbidden', message: 'no watch for you' });
+  });
+});

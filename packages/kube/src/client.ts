@@ -1,0 +1,344 @@
+import http from 'node:http';
+import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KubeError, kubeErrorFromBody, kubeErrorFromResponse } from './errors.js';
+import { formatBytes, openStream, sendRequest, type HttpResponse, type TlsSettings } from './http/request.js';
+import { goVerb, formatDuration, printableUrl } from './http/describe.js';
+import { LineSplitter } from './http/lines.js';
+import { proxyAgent, proxyFor } from './http/proxy.js';
+import type { RestConfig } from './kubeconfig/client-config.js';
+import type { Env } from './kubeconfig/types.js';
+import type { RateLimiter } from './rate-limit.js';
+
+/** Largest answer read from the API server. Lists are paged (see the controller's gateway); one object ≤ 3 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** Largest watch event (one line: one object). */
+export const DEFAULT_MAX_WATCH_LINE_BYTES = 16 * 1024 * 1024;
+/** client-go retries a 429 or 5xx that carries Retry-After up to 10 times. */
+export const DEFAULT_MAX_RETRIES = 10;
+/** Without a deadline, a Retry-After longer than this is not waited for. */
+export const MAX_RETRY_AFTER_SECONDS = 60;
+
+export interface KubeClientOptions {
+  readonly userAgent?: string;
+  /** Client-side rate limit (`rateLimiter(qps, burst)`); none when undefined. */
+  readonly rateLimiter?: RateLimiter | undefined;
+  /** Default total deadline of a request in ms (for watches: until the headers); 0 = none. */
+  readonly timeoutMs?: number;
+  readonly maxBodyBytes?: number;
+  readonly maxWatchLineBytes?: number;
+  /** Keep connections open between requests (default true). */
+  readonly keepAlive?: boolean;
+  readonly maxSockets?: number;
+  readonly maxRetries?: number;
+  /** For HTTPS_PROXY/HTTP_PROXY/NO_PROXY (client-go honours them); default none. */
+  readonly env?: Env;
+}
+
+export interface KubeRequestOptions {
+  readonly query?: Readonly<Record<string, string | undefined>>;
+  /** Objects are sent as JSON; strings and bytes as they are. */
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly accept?: string;
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+  readonly timeoutMs?: number;
+  readonly maxBodyBytes?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface KubeResponse extends HttpResponse {
+  /** The body as UTF-8 text. */
+  text(): string;
+}
+
+export interface WatchOptions {
+  readonly query?: Readonly<Record<string, string | undefined>>;
+  readonly signal: AbortSignal;
+  /** The watch fails when nothing (not even a bookmark) arrives for this long. */
+  readonly idleTimeoutMs: number;
+  readonly maxLineBytes?: number;
+}
+
+/** One line of a watch stream; `object` is the decoded object (a Status for ERROR). */
+export interface RawWatchEvent {
+  readonly type: string;
+  readonly object: unknown;
+}
+
+/** What every view of a client shares: the server, the connection pool and the credentials. */
+interface Transport {
+  readonly config: RestConfig;
+  readonly agent: http.Agent;
+  readonly userAgent: string | undefined;
+  readonly options: KubeClientOptions;
+}
+
+function retryAfterSeconds(response: HttpResponse): number | undefined {
+  const header = response.headers['retry-after'];
+  if (typeof header !== 'string' || !/^\d+$/.test(header.trim())) return undefined;
+  return Number(header.trim());
+}
+
+function encodeBody(body: unknown): string | Uint8Array | undefined {
+  if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) return body;
+  return JSON.stringify(body);
+}
+
+/**
+ * The one HTTP client for the Kubernetes API server: keep-alive connections, a total deadline per request, bounded
+ * bodies and watch lines, client-side rate limiting, Retry-After honoured, and KubeError by status and reason.
+ * `withRateLimiter` gives a view with its own limiter over the same connections (client-go keeps status writes on a
+ * second client for this).
+ */
+export class KubeClient {
+  readonly #transport: Transport;
+  readonly #limiter: RateLimiter | undefined;
+
+  private constructor(transport: Transport, limiter: RateLimiter | undefined) {
+    this.#transport = transport;
+    this.#limiter = limiter;
+  }
+
+  static async create(config: RestConfig, options: KubeClientOptions = {}): Promise<KubeClient> {
+    const keepAlive = options.keepAlive ?? true;
+    const agentOptions = {
+      keepAlive,
+      ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
+    };
+    const proxy = proxyFor(config.server, config.proxyUrl, options.env ?? {});
+    const agent =
+      proxy !== undefined
+        ? await proxyAgent(proxy, config.server, agentOptions, config.tls)
+        : config.server.protocol === 'https:'
+          ? new https.Agent({ ...agentOptions, ...tlsAgentOptions(config.tls) })
+          : new http.Agent(agentOptions);
+    return new KubeClient({ config, agent, userAgent: options.userAgent, options }, options.rateLimiter);
+  }
+
+  /** A view of this client with another rate limiter (or none), sharing connections and credentials. */
+  withRateLimiter(limiter: RateLimiter | undefined): KubeClient {
+    return new KubeClient(this.#transport, limiter);
+  }
+
+  get server(): URL {
+    return this.#transport.config.server;
+  }
+
+  /** Closes pooled connections (all views). */
+  close(): void {
+    this.#transport.agent.destroy();
+  }
+
+  #url(path: string, query: KubeRequestOptions['query']): URL {
+    const server = this.#transport.config.server;
+    const base = server.pathname.replace(/\/+$/, '');
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== '') params.set(key, value);
+    }
+    const search = params.size === 0 ? '' : `${path.includes('?') ? '&' : '?'}${params.toString()}`;
+    return new URL(`${server.origin}${base}${path}${search}`);
+  }
+
+  async #headers(options: KubeRequestOptions, body: string | Uint8Array | undefined) {
+    const { credentials, impersonation } = this.#transport.config;
+    const applied = await credentials.apply();
+    const headers: http.OutgoingHttpHeaders = {
+      Accept: options.accept ?? 'application/json',
+      ...impersonation,
+      ...options.headers,
+      ...applied.headers,
+    };
+    if (this.#transport.userAgent !== undefined) headers['User-Agent'] = this.#transport.userAgent;
+    if (body !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+      headers['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    }
+    const tls: TlsSettings = {
+      ...(applied.cert === undefined ? {} : { cert: applied.cert }),
+      ...(applied.key === undefined ? {} : { key: applied.key }),
+    };
+    return { headers, tls };
+  }
+
+  /**
+   * One request; resolves with any HTTP status (so callers can read a proxied service's answers), throws KubeError
+   * Network/Timeout/TooLarge/Aborted when there is no complete answer. Retries 429 and 5xx answers that carry
+   * Retry-After, within the deadline.
+   */
+  async request(method: string, path: string, options: KubeRequestOptions = {}): Promise<KubeResponse> {
+    const timeoutMs = options.timeoutMs ?? this.#transport.options.timeoutMs ?? 0;
+    const deadlineAt = performance.now() + timeoutMs;
+    const maxRetries = this.#transport.options.maxRetries ?? DEFAULT_MAX_RETRIES;
+    const body = encodeBody(options.body);
+    const url = this.#url(path, options.query);
+    for (let attempt = 0; ; attempt++) {
+      await this.#limiter?.take(options.signal);
+      if (timeoutMs > 0 && deadlineAt <= performance.now()) {
+        throw new KubeError(
+          'Timeout',
+          `${goVerb(method)} "${printableUrl(url)}": request timed out after ${formatDuration(timeoutMs)} (Client.Timeout exceeded while waiting to be sent)`,
+        );
+      }
+      const { headers, tls } = await this.#headers(options, body);
+      const response = await sendRequest({
+        url,
+        method,
+        headers,
+        body,
+        agent: this.#transport.agent,
+        tls,
+        timeoutMs,
+        deadlineAt,
+        maxBodyBytes: options.maxBodyBytes ?? this.#transport.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        signal: options.signal,
+      });
+      if (response.status === 401) this.#transport.config.credentials.invalidate();
+      const wait = retryAfterSeconds(response);
+      const retriable = response.status === 429 || response.status >= 500;
+      const fits =
+        wait !== undefined &&
+        (timeoutMs > 0 ? wait * 1000 < deadlineAt - performance.now() : wait <= MAX_RETRY_AFTER_SECONDS);
+      if (!retriable || !fits || attempt >= maxRetries || options.signal?.aborted) {
+        return { ...response, text: () => response.body.toString('utf8') };
+      }
+      await sleep(
+        wait * 1000,
+        undefined,
+        options.signal === undefined ? {} : { signal: options.signal },
+      ).catch(() => undefined);
+    }
+  }
+
+  /** A JSON request: the decoded answer of a 2xx, else KubeError by status and Status reason. */
+  async json<T = unknown>(method: string, path: string, options: KubeRequestOptions = {}): Promise<T> {
+    const response = await this.request(method, path, options);
+    if (response.status < 200 || response.status >= 300)
+      throw kubeErrorFromBody(response.status, response.body, retryAfterSeconds(response));
+    const text = response.text();
+    if (text === '') return {} as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      throw new KubeError('Unknown', `${method} ${path}: the API server returned invalid JSON`, { cause });
+    }
+  }
+
+  /**
+   * Streams a watch: `onEvent` gets every decoded line until the server ends the watch (resolves), the caller
+   * aborts `signal` (resolves), or it fails (rejects: an ERROR event as KubeError by its Status, a line over the
+   * bound as TooLarge, silence for idleTimeoutMs as Timeout, a broken connection as Network).
+   */
+  async watch(path: string, options: WatchOptions, onEvent: (event: RawWatchEvent) => void): Promise<void> {
+    await this.#limiter?.take(options.signal);
+    if (options.signal.aborted) return;
+    const url = this.#url(path, { ...options.query, watch: 'true' });
+    const { headers, tls } = await this.#headers({}, undefined);
+    let stream;
+    try {
+      stream = await openStream({
+        url,
+        method: 'GET',
+        headers,
+        agent: this.#transport.agent,
+        tls,
+        timeoutMs: this.#transport.options.timeoutMs ?? 0,
+        maxBodyBytes: 0,
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (options.signal.aborted) return;
+      throw error;
+    }
+    if (!stream.ok) {
+      if (stream.status === 401) this.#transport.config.credentials.invalidate();
+      throw kubeErrorFromBody(stream.status, stream.body);
+    }
+    const { response } = stream;
+    const maxLine =
+      options.maxLineBytes ?? this.#transport.options.maxWatchLineBytes ?? DEFAULT_MAX_WATCH_LINE_BYTES;
+    const fail = stream.fail;
+    const socket = response.socket;
+    const onIdle = (): void =>
+      fail(
+        new KubeError('Timeout', `watch ${url.pathname}: nothing received for ${options.idleTimeoutMs} ms`),
+      );
+    let handlerError: { error: unknown } | undefined;
+    const ended = new Promise<void>((resolve, reject) => {
+      const lines = new LineSplitter(
+        maxLine,
+        (line) => {
+          const text = line.toString('utf8').trim();
+          if (text === '') return;
+          let event: { type?: unknown; object?: unknown };
+          try {
+            event = JSON.parse(text) as { type?: unknown; object?: unknown };
+          } catch (cause) {
+            lines.stop();
+            fail(new KubeError('Unknown', 'the API server sent a malformed watch event', { cause }));
+            return;
+          }
+          if (event.type === 'ERROR') {
+            const status = event.object as { code?: unknown } | undefined;
+            lines.stop();
+            fail(
+              kubeErrorFromResponse(
+                typeof status?.code === 'number' ? status.code : 500,
+                status,
+                'watch failed',
+              ),
+            );
+            return;
+          }
+          try {
+            onEvent({ type: String(event.type), object: event.object });
+          } catch (error) {
+            // The caller's handler failed: end the watch with its error instead of crashing the stream.
+            lines.stop();
+            handlerError = { error };
+            response.destroy();
+          }
+        },
+        (bytes) =>
+          fail(
+            new KubeError(
+              'TooLarge',
+              `watch ${url.pathname}: an event is larger than the ${formatBytes(maxLine)} we read (${bytes}+ bytes)`,
+            ),
+          ),
+      );
+      socket.setTimeout(options.idleTimeoutMs, onIdle);
+      response.on('data', (chunk: Buffer) => lines.push(chunk));
+      response.once('end', () => {
+        lines.end();
+        if (handlerError !== undefined) reject(handlerError.error);
+        else resolve();
+      });
+      response.once('close', () => {
+        if (handlerError !== undefined) reject(handlerError.error);
+      });
+      stream.failed.catch((error: unknown) => {
+        if (handlerError !== undefined) reject(handlerError.error);
+        else if (options.signal.aborted) resolve();
+        else reject(error);
+      });
+    });
+    try {
+      await ended;
+    } finally {
+      // The connection may go back to the pool: it must not keep this watch's idle timer.
+      socket.setTimeout(0, onIdle);
+    }
+  }
+}
+
+function tlsAgentOptions(tls: TlsSettings): https.AgentOptions {
+  return {
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+    ...(tls.key === undefined ? {} : { key: tls.key }),
+    rejectUnauthorized: tls.rejectUnauthorized ?? true,
+    ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+  };
+}

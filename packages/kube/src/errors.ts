@@ -1,0 +1,136 @@
+import { safeText } from './text/escape.js';
+
+/** How an API call failed, classified by HTTP status and Status `reason`, never by message text. */
+export type KubeErrorCode =
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Invalid'
+  | 'Forbidden'
+  | 'Unauthorized'
+  | 'Gone'
+  | 'BadRequest'
+  | 'TooManyRequests'
+  | 'ServerError'
+  /** No answer: connection refused or reset, DNS, TLS. */
+  | 'Network'
+  /** The request's total deadline passed (connect, headers and body together). */
+  | 'Timeout'
+  /** The answer (or one watch line) is larger than the bound we read. */
+  | 'TooLarge'
+  /** The caller aborted the request. */
+  | 'Aborted'
+  /** The kubeconfig or the in-cluster configuration cannot be used. */
+  | 'Config'
+  | 'Unknown';
+
+/**
+ * A failed Kubernetes API call, or a configuration that cannot be used. `message` is the API server's Status
+ * message (what upstream puts in statuses) with control characters escaped, or a Go-like transport error.
+ */
+export class KubeError extends Error {
+  readonly code: KubeErrorCode;
+  readonly status: number | undefined;
+  /** Seconds the server asked us to wait (Retry-After), when it said so. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    code: KubeErrorCode,
+    message: string,
+    options: { status?: number; cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KubeError';
+    this.code = code;
+    this.status = options.status;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isKubeError(error: unknown, code?: KubeErrorCode): error is KubeError {
+  return error instanceof KubeError && (code === undefined || error.code === code);
+}
+
+/** Longest Status message we keep; real ones (even long validation lists) are far shorter. */
+export const MAX_STATUS_MESSAGE_CHARS = 4096;
+/** Longest first line of a non-Status error body we quote. */
+const MAX_QUOTED_LINE_CHARS = 200;
+
+interface StatusBody {
+  kind?: unknown;
+  reason?: unknown;
+  message?: unknown;
+}
+
+function asStatus(body: unknown): StatusBody {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as StatusBody) : {};
+}
+
+/** Builds a KubeError from an HTTP status and an already parsed body (e.g. a watch ERROR event's Status). */
+export function kubeErrorFromResponse(status: number, body: unknown, fallback: string): KubeError {
+  const statusBody = asStatus(body);
+  const reason = typeof statusBody.reason === 'string' ? statusBody.reason : '';
+  const message =
+    typeof statusBody.message === 'string' && statusBody.message !== ''
+      ? safeText(statusBody.message, MAX_STATUS_MESSAGE_CHARS)
+      : fallback;
+  return new KubeError(classify(status, reason), message, { status });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a failed answer says, the way client-go reports it: the Status message when the body is a Status, else
+ * the status code and the body's first line. Control characters are escaped and the text is bounded.
+ */
+export function describeFailedResponse(status: number, body: Uint8Array): string {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const parsed = asStatus(parseJson(text));
+  if (parsed.kind === 'Status' && typeof parsed.message === 'string' && parsed.message !== '')
+    return safeText(parsed.message, MAX_STATUS_MESSAGE_CHARS);
+  const firstLine = safeText(text.split('\n')[0]?.trim() ?? '', MAX_QUOTED_LINE_CHARS);
+  return `the server responded with status ${status}${firstLine === '' ? '' : ` (${firstLine})`}`;
+}
+
+/** A KubeError for a non-2xx answer, from its raw body. */
+export function kubeErrorFromBody(status: number, body: Uint8Array, retryAfterSeconds?: number): KubeError {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const parsed = asStatus(parseJson(text));
+  const reason = typeof parsed.reason === 'string' ? parsed.reason : '';
+  return new KubeError(classify(status, reason), describeFailedResponse(status, body), {
+    status,
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  });
+}
+
+function classify(status: number, reason: string): KubeErrorCode {
+  switch (reason) {
+    case 'NotFound':
+    case 'AlreadyExists':
+    case 'Conflict':
+    case 'Invalid':
+    case 'Forbidden':
+    case 'Unauthorized':
+    case 'Gone':
+    case 'BadRequest':
+    case 'TooManyRequests':
+      return reason;
+    case 'Expired':
+      return 'Gone';
+  }
+  if (status === 404) return 'NotFound';
+  if (status === 409) return 'Conflict';
+  if (status === 422) return 'Invalid';
+  if (status === 403) return 'Forbidden';
+  if (status === 401) return 'Unauthorized';
+  if (status === 410) return 'Gone';
+  if (status === 400) return 'BadRequest';
+  if (status === 429) return 'TooManyRequests';
+  if (status >= 500) return 'ServerError';
+  return 'Unknown';
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// Builds kubeseal as one self-contained executable for linux-x64 with Node's single-executable-application support:
+// the start-up snapshot (dist/snapshot/kubeseal.cjs, made by `pnpm build`) is built into a SEA blob
+// (`useSnapshot`) and injected with postject into a copy of the Node binary, so the executable starts by
+// deserializing kubeseal's heap instead of loading any JavaScript.
+//
+//   node packages/kubeseal/scripts/sea.mjs [--node <node binary>] [--out <file>] [--no-strip] [--json]
+//
+// --json prints {executable, node, nodeVersion, bytes, seconds} as the last line of stdout (for pnpm bench).
+//
+// The runtime is the repository's pinned Node 24 (tools/node/NODE24_VERSION, the line the images ship): the running
+// `node` when it is that version, else the copy that tools/node/install.sh keeps in ~/.cache/sealed-secrets-ts
+// (installed once from the npm registry). `--node` builds with another binary (>= 20.6, e.g. to measure Node 20).
+// The result is stripped of debug symbols first (`strip`, if installed; the official binaries carry ~18 MB).
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+/** The sentinel that Node's binaries carry to tell an injected blob is present (the same in Node 20 and 24). */
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const SNAPSHOT_SCRIPT = join(PACKAGE_DIR, 'dist', 'snapshot', 'kubeseal.cjs');
+const WARM_UP_CERT = fileURLToPath(
+  new URL('../../test-utils/fixtures/vectors/sealedsecret-4096/tls.crt', import.meta.url),
+);
+const POSTJECT_CLI = fileURLToPath(new URL('cli.js', import.meta.resolve('postject')));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+function fail(message) {
+  console.error(`sea: ${message}`);
+  process.exit(1);
+}
+
+/** The repository's Node 24: the running one if it is that version, else tools/node/install.sh's cached copy. */
+function releaseNode() {
+  const version = readFileSync(join(REPO_ROOT, 'tools', 'node', 'NODE24_VERSION'), 'utf8').trim();
+  if (process.version === `v${version}`) return process.execPath;
+  const install = spawnSync('bash', [join(REPO_ROOT, 'tools', 'node', 'install.sh'), version], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const binary = /NODE_BIN=(.+)\s*$/.exec(install.stdout.trim())?.[1];
+  if (install.status !== 0 || binary === undefined) fail(`tools/node/install.sh ${version} failed`);
+  return binary;
+}
+
+function nodeVersionOf(binary) {
+  return execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
+}
+
+const { values } = parseArgs({
+  options: {
+    node: { type: 'string' },
+    out: { type: 'string', default: join(PACKAGE_DIR, 'release', 'kubeseal-linux-x64') },
+    'no-strip': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const started = performance.now();
+if (process.platform !== 'linux' || process.arch !== 'x64')
+  fail(`only linux-x64 executables are built here (this is ${process.platform}-${process.arch})`);
+if (!existsSync(SNAPSHOT_SCRIPT)) fail(`${SNAPSHOT_SCRIPT} is missing; run \`pnpm build\` first`);
+
+const node = values.node === undefined ? releaseNode() : resolve(values.node);
+const version = nodeVersionOf(node);
+const [major, minor] = version.slice(1).split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 6))
+  fail(`${node} is Node ${version}; useSnapshot needs Node >= 20.6`);
+
+const out = resolve(values.out);
+mkdirSync(dirname(out), { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'kubeseal-sea-'));
+try {
+  const blob = join(work, 'sea-prep.blob');
+  const config = join(work, 'sea-config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      main: SNAPSHOT_SCRIPT,
+      output: blob,
+      useSnapshot: true,
+      disableExperimentalSEAWarning: true,
+    }),
+  );
+  // The snapshot builder runs kubeseal's warm-up (scripts/snapshot-entry.js) with this certificate.
+  const prep = spawnSync(node, ['--experimental-sea-config', config], {
+    cwd: work,
+    env: { ...process.env, KUBESEAL_SNAPSHOT_WARM_UP_CERT: WARM_UP_CERT },
+    encoding: 'utf8',
+  });
+  if (prep.status !== 0) fail(`building the SEA blob with ${version} failed:\n${prep.stdout}${prep.stderr}`);
+
+  const binary = join(work, 'kubeseal');
+  copyFileSync(node, binary);
+  chmodSync(binary, 0o755);
+  if (!values['no-strip'] && spawnSync('strip', ['--version']).status === 0) execFileSync('strip', [binary]);
+  // postject's CLI in a child process: its ELF library prints harmless section-name warnings on stderr, shown only
+  // when the injection fails.
+  const injected = spawnSync(
+    process.execPath,
+    [POSTJECT_CLI, binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE],
+    { encoding: 'utf8' },
+  );
+  if (injected.status !== 0) fail(`postject failed:\n${injected.stdout}${injected.stderr}`);
+
+  // The executable must run before it replaces a previous build.
+  const check = spawnSync(binary, ['--version'], { encoding: 'utf8', cwd: work, env: {} });
+  if (check.status !== 0 || !check.stdout.startsWith('kubeseal version: '))
+    fail(`the built executable does not run: ${check.stdout}${check.stderr}`);
+  copyFileSync(binary, `${out}.partial`);
+  renameSync(`${out}.partial`, out);
+  const size = statSync(out).size;
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `kubeseal single executable: ${out} (${(size / 1024 / 1024).toFixed(1)} MiB, Node ${version}, built in ${seconds} s)`,
+  );
+  if (values.json)
+    console.log(
+      JSON.stringify({ executable: out, node, nodeVersion: version, bytes: size, seconds: Number(seconds) }),
+    );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
