@@ -163,7 +163,9 @@ export function resolveGoPlain(text: string): { kind: GoPlainKind; value: null |
     }
     // go-yaml's own binary forms, whose digits may carry a sign of their own: 0b-101 is -5, and so is -0b101.
     const negated = plain.startsWith('-0b');
-    const binary = /^([-+]?)([01]+)$/.exec(plain.startsWith('0b') ? plain.slice(2) : negated ? plain.slice(3) : '');
+    const binary = /^([-+]?)([01]+)$/.exec(
+      plain.startsWith('0b') ? plain.slice(2) : negated ? plain.slice(3) : '',
+    );
     if (binary !== null && !(negated && binary[1] !== '')) {
       const [, sign = '', digits = ''] = binary;
       const value = BigInt(`0b${digits}`) * (sign === '-' || negated ? -1n : 1n);

@@ -13,7 +13,8 @@ interface Collected {
   total: number;
 }
 
-const done = (c: Collected, maxBytes: number): Buffer => Buffer.concat(c.parts, Math.min(c.total, maxBytes + 1));
+const done = (c: Collected, maxBytes: number): Buffer =>
+  Buffer.concat(c.parts, Math.min(c.total, maxBytes + 1));
 
 /**
  * Reads `fd` with blocking reads until its end or until more than `maxBytes` arrived. Synchronous on purpose: a

@@ -1,6 +1,7 @@
 // Regenerates go-expected.json with the Go libraries upstream kubeseal v0.40.0 links (go-oracle/): how they write
 // strings as YAML, read plain scalars, and convert numbers to text. Needs Go: `node generate.mjs` from this
-// directory. The cases are fixed (a seeded generator); never generate expectations with our own code.
+// directory, then `pnpm exec prettier --write go-expected.json`. The cases are fixed (a seeded generator); never
+// generate expectations with our own code.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 
