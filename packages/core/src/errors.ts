@@ -14,6 +14,7 @@ export type CoreErrorCode =
   | 'INVALID_CERT' // certificate PEM cannot be used
   | 'CERT_EXPIRED'
   | 'INVALID_DOCUMENT' // an input stream (YAML/JSON) is malformed
+  | 'INVALID_ENCODING' // an input stream is not UTF-8, or YAML with a raw control character
   | 'DOCUMENT_LIMIT' // an input stream is over a size, depth, token or document bound
   | 'NOT_IMPLEMENTED';
 

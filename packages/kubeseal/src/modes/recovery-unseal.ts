@@ -3,7 +3,7 @@ import type { RunContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { orderSecret } from '../format/go-order.js';
 import { renderDocument } from '../format/render.js';
-import { parseDocuments } from '../io/documents.js';
+import { readDocuments } from '../io/documents.js';
 import { readRecoveryKeys } from './recovery-keys.js';
 import { sealedSecretFromDocument } from './sealed-input.js';
 
@@ -31,7 +31,7 @@ export function unsealHint(error: UnsealError, itemCount: number): string | unde
 /** Compat §6.10: unseal one SealedSecret offline with backed-up private keys and print the v1 Secret. */
 export async function runRecoveryUnseal(ctx: RunContext, keyFiles: readonly string[]): Promise<void> {
   const keys = await readRecoveryKeys(ctx.io.fs, keyFiles);
-  const [doc] = await parseDocuments(await ctx.readInput());
+  const [doc] = await readDocuments(await ctx.readInput(), 'sealed-secrets');
   if (doc === undefined) {
     throw new CliError('INPUT', 'no sealed secrets found. Ensure the input is valid and UTF-8 encoded');
   }
