@@ -88,6 +88,10 @@ describe('bin/kubeseal.js', () => {
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       child.on('error', reject);
       child.on('close', (code) => resolve({ code, stdout, stderr }));
+      // A CLI that refuses an oversized input exits before reading it all: the rest of the write fails with EPIPE.
+      child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') reject(error);
+      });
       child.stdin.end(stdin);
     });
     const resolved = (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '');
