@@ -86,6 +86,11 @@ const REJECTED: [string, Record<string, unknown>, RegExp][] = [
     /at '\/admission\/policy\/failurePolicy': value must be one of/,
   ],
   [
+    'a key limit of zero',
+    { admission: { policy: { maxKeys: 0 } } },
+    /at '\/admission\/policy\/maxKeys': minimum/,
+  ],
+  [
     'a selector operator outside the label selector API',
     {
       admission: { policy: { namespaceSelector: { matchExpressions: [{ key: 'a', operator: 'Equals' }] } } },
