@@ -1,12 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { ensureBinaries, startProcess } from '../../harness/index.js';
 import {
   applyManifest,
   coreApi,
   createTestNamespace,
+  e2eCluster,
   kubeEndpoint,
   kubeRequest,
+  objectApi,
   parseManifest,
   waitFor,
 } from '../../helpers/index.js';
@@ -156,10 +160,7 @@ describe('denies, naming the field and the reason', () => {
           '"true" as set, so it would ignore this annotation; use "true" or "false"',
       );
     }
-    const template = sealed(ns, 'db');
-    template.spec.template = withTemplateMeta(template, {
-      annotations: { [CLUSTER_WIDE]: 'yes' },
-    }).spec.template;
+    const template = withTemplateMeta(sealed(ns, 'db'), { annotations: { [CLUSTER_WIDE]: 'yes' } });
     await expectDenied(
       template,
       `spec.template.metadata.annotations["${CLUSTER_WIDE}"] is "yes": the controller reads only the exact ` +
@@ -176,9 +177,9 @@ describe('denies, naming the field and the reason', () => {
         'scope (the controller would use cluster-wide); remove one of them',
     );
     // "false" is a known value and contradicts nothing.
-    const ok = sealed(ns, 'db', { scope: 'cluster-wide' });
-    ok.metadata.annotations = { ...ok.metadata.annotations, [NAMESPACE_WIDE]: 'false' };
-    ok.spec.template = withTemplateMeta(ok, { annotations: ok.metadata.annotations }).spec.template;
+    const annotations = { [CLUSTER_WIDE]: 'true', [NAMESPACE_WIDE]: 'false' };
+    const ok = withTemplateMeta(sealed(ns, 'db', { scope: 'cluster-wide' }), { annotations });
+    ok.metadata.annotations = annotations;
     expect((await create(ok)).status).toBe(201);
   });
 
@@ -229,8 +230,7 @@ describe('denies, naming the field and the reason', () => {
   });
 
   it('a template that claims another scope (smuggled scope annotation)', async () => {
-    const ss = sealed(ns, 'db');
-    ss.spec.template = withTemplateMeta(ss, { annotations: { [CLUSTER_WIDE]: 'true' } }).spec.template;
+    const ss = withTemplateMeta(sealed(ns, 'db'), { annotations: { [CLUSTER_WIDE]: 'true' } });
     await expectDenied(
       ss,
       'spec.template.metadata.annotations give the scope cluster-wide but metadata.annotations give strict: the ' +
@@ -503,6 +503,78 @@ describe('deploy/admission-policy.yaml', () => {
       'ValidatingAdmissionPolicyBinding/sealed-secrets-controller-policy',
     ]);
   });
+});
+
+describe('type checking against the CRD schema', () => {
+  it("kube-controller-manager's policy status controller finds no type warnings in the policy", async () => {
+    // The suite's kube-controller-manager does not run this controller; a second one runs only it.
+    const dir = mkdtempSync(join(tmpdir(), 'ssts-adm-kcm-'));
+    const kubeconfig = e2eCluster().kubeconfigPath;
+    const kcm = startProcess({
+      name: 'kube-controller-manager (policy status)',
+      command: ensureBinaries().kubeControllerManager,
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        `--authorization-kubeconfig=${kubeconfig}`,
+        '--leader-elect=false',
+        '--controllers=validatingadmissionpolicy-status-controller',
+        '--bind-address=127.0.0.1',
+        '--secure-port=0',
+      ],
+      logPath: join(dir, 'kcm.log'),
+    });
+    onTestFinished(async () => {
+      await kcm.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const status = (name: string) =>
+      waitFor(
+        async () => {
+          const res = await kubeRequest(
+            kubeEndpoint(),
+            'GET',
+            `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${name}`,
+          );
+          const p = JSON.parse(res.body) as {
+            metadata: { generation: number };
+            status?: { observedGeneration?: number; typeChecking?: { expressionWarnings?: unknown[] } };
+          };
+          return p.status?.observedGeneration === p.metadata.generation && p.status.typeChecking !== undefined
+            ? p.status.typeChecking
+            : undefined;
+        },
+        { timeoutMs: 45_000, description: `the type checking of ${name}` },
+      );
+
+    // Control: a misspelt field is reported, so the controller really checks against the CRD's schema.
+    const typo = {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: `${deny.name}-typo` },
+      spec: {
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: ['bitnami.com'],
+              apiVersions: ['v1alpha1'],
+              operations: ['CREATE'],
+              resources: ['sealedsecrets'],
+            },
+          ],
+        },
+        validations: [{ expression: 'size(object.spec.encryptedDat) >= 0' }],
+      },
+    };
+    await applyManifest(typo);
+    onTestFinished(async () => {
+      await objectApi()
+        .delete(typo)
+        .catch(() => undefined);
+    });
+    expect(JSON.stringify(await status(typo.metadata.name))).toContain("undefined field 'encryptedDat'");
+    expect(await status(deny.name)).toEqual({});
+  }, 90_000);
 });
 
 describe('Warn mode', () => {
