@@ -338,6 +338,26 @@ describe('updates', () => {
     expect((await replace(reencrypted)).status).toBe(200);
   });
 
+  it('refuses a scope change that keeps values sealed for the old scope; re-sealed values pass', async () => {
+    const ss = await stored('rescoped', { data: { password: 'hunter2' } });
+    const annotations = { [NAMESPACE_WIDE]: 'true' };
+    const moved = withTemplateMeta({ ...ss, metadata: { ...ss.metadata, annotations } }, { annotations });
+    expect((await replace(moved)).message).toBe(
+      denial(
+        deny.name,
+        'rescoped',
+        'metadata.annotations change the scope from strict to namespace-wide, but spec.encryptedData keeps the ' +
+          'values of "password" sealed for strict: the controller unseals with the label of the new scope and ' +
+          'would fail; seal them again with kubeseal --scope namespace-wide',
+      ),
+    );
+    const resealed = sealed(ns, 'rescoped', { scope: 'namespace-wide', data: { password: 'hunter2' } });
+    expect(
+      (await replace({ ...moved, spec: { ...moved.spec, encryptedData: resealed.spec.encryptedData } }))
+        .status,
+    ).toBe(200);
+  });
+
   it('lets metadata-only updates and finalizer removal through on a broken object created before the policy', async () => {
     // Created while the namespace was not selected by the binding, then the namespace is labelled.
     const legacyNs = await createTestNamespace({ prefix: 'adm-legacy-' });
