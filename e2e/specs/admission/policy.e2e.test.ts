@@ -25,6 +25,7 @@ import {
 } from '../controller/support.js';
 import {
   create,
+  deleteSealedSecrets,
   denial,
   get,
   installPolicy,
@@ -57,10 +58,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deny?.remove();
-  if (ns !== undefined)
-    await coreApi()
-      .deleteNamespace({ name: ns })
-      .catch(() => undefined);
+  if (ns === undefined) return;
+  await deleteSealedSecrets(ns);
+  await coreApi()
+    .deleteNamespace({ name: ns })
+    .catch(() => undefined);
 });
 
 /** Expects a dry-run create of `object` to be denied with exactly `message`. */
@@ -618,6 +620,7 @@ describe('Warn mode', () => {
           'needs at least 530 bytes (2-byte length, RSA block, 16-byte AES-GCM tag), but it decodes to 300 bytes',
       ]);
       expect((await get(warnNs, 'db-renamed')).metadata.name).toBe('db-renamed');
+      await deleteSealedSecrets(warnNs);
     } finally {
       await warn.remove();
     }

@@ -1,9 +1,6 @@
-import { X509Certificate, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { sealSecret, withScopeAnnotations, type SealedSecret, type Scope } from '@ssts/core';
-import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { applyManifest, kubeEndpoint, kubeRequest, objectApi, waitFor } from '../../helpers/index.js';
 import { helmTemplate, parseObjects } from '../chart/helm.js';
 import { getSealedSecret } from '../controller/support.js';
@@ -58,9 +55,11 @@ export async function installPolicy(values: Record<string, unknown> = {}): Promi
   };
 }
 
-const testCertificate = new X509Certificate(readFileSync(join(VECTOR_4096_DIR, 'tls.crt')));
+// A key of this run only. The vectors' test key would let other spec files' controllers that watch every namespace
+// (chart-rbac) unseal these objects, write their status and create Secrets here.
+const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 4096, publicExponent: 0x10001 });
 
-/** A SealedSecret sealed by the core (kubeseal's sealing code) with the RSA-4096 test key, as kubeseal writes it. */
+/** A SealedSecret sealed by the core (kubeseal's sealing code) with an RSA-4096 key, as kubeseal writes it. */
 export function sealed(
   namespace: string,
   name: string,
@@ -82,7 +81,7 @@ export function sealed(
       ...(options.type !== undefined && { type: options.type }),
       ...(options.immutable !== undefined && { immutable: options.immutable }),
     },
-    { publicKey: testCertificate.publicKey },
+    { publicKey },
   );
 }
 
@@ -133,6 +132,15 @@ export async function replace(
   const query = options.persist === true ? '' : '?dryRun=All';
   const url = `${path(o.metadata.namespace)}/${o.metadata.name}${sub}${query}`;
   return answer(await kubeRequest(kubeEndpoint(), 'PUT', url, { body: o }));
+}
+
+/**
+ * Deletes every SealedSecret of `namespace`, before the namespace itself: a controller that watches all namespaces
+ * would otherwise try to write events into a terminating namespace, and another spec file checks its log for that.
+ */
+export async function deleteSealedSecrets(namespace: string): Promise<void> {
+  const res = await kubeRequest(kubeEndpoint(), 'DELETE', path(namespace));
+  if (res.status !== 200) throw new Error(`DELETE SealedSecrets in ${namespace}: ${res.status} ${res.body}`);
 }
 
 /** GET the stored object; throws when it is absent. */
