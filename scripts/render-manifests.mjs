@@ -28,6 +28,12 @@ export const MANIFESTS = [
     rules: true,
     set: ['metrics.prometheusRule.enabled=true'],
   },
+  // Opt-in, cluster-scoped, needs Kubernetes >= 1.30: a file of its own (docs/admission.md).
+  {
+    file: 'deploy/admission-policy.yaml',
+    set: ['admission.policy.enabled=true'],
+    showOnly: ['templates/admission-policy.yaml'],
+  },
 ];
 
 const COMMON = ['fullnameOverride=sealed-secrets-controller'];
@@ -79,15 +85,11 @@ export function toRuleFile(rendered, file) {
 }
 
 /** Renders one manifest to a string, formatted like the rest of the repository (prettier). */
-export async function renderManifest(helm, { file, set, rules }) {
-  const args = [
-    'template',
-    'sealed-secrets-controller',
-    chart,
-    '--namespace',
-    'kube-system',
-    ...(rules ? ['--show-only', 'templates/prometheusrule.yaml'] : ['--include-crds']),
-  ];
+export async function renderManifest(helm, { file, set, rules, showOnly }) {
+  const args = ['template', 'sealed-secrets-controller', chart, '--namespace', 'kube-system'];
+  if (rules) args.push('--show-only', 'templates/prometheusrule.yaml');
+  else if (showOnly === undefined) args.push('--include-crds');
+  for (const template of showOnly ?? []) args.push('--show-only', template);
   args.push('--kube-version', '1.34.0');
   for (const s of [...COMMON, ...set]) args.push('--set', s);
   const rendered = execFileSync(helm, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

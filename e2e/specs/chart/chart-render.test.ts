@@ -455,6 +455,55 @@ describe('optional resources', () => {
   });
 });
 
+describe('admission policy (docs/admission.md)', () => {
+  const POLICY_KINDS = ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'];
+
+  it('is off by default; enabled, it adds exactly a policy and its binding, named after the release', () => {
+    expect(render('default').filter((o) => POLICY_KINDS.includes(o.kind))).toEqual([]);
+    const objects = render('admission-policy');
+    expect(objects.map((o) => o.kind).sort()).toEqual(
+      [...render('kube-system').map((o) => o.kind), ...POLICY_KINDS].sort(),
+    );
+    const policy = findObject(objects, 'ValidatingAdmissionPolicy');
+    const binding = findObject(objects, 'ValidatingAdmissionPolicyBinding');
+    expect(policy.metadata.name).toBe('sealed-secrets-controller-policy');
+    expect(policy.metadata.namespace).toBeUndefined();
+    expect(binding.metadata.name).toBe('sealed-secrets-controller-policy');
+    expect(binding['spec']).toEqual({
+      policyName: 'sealed-secrets-controller-policy',
+      validationActions: ['Deny'],
+    });
+    expect(policy['spec']).toMatchObject({
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        resourceRules: [
+          {
+            apiGroups: ['bitnami.com'],
+            apiVersions: ['v1alpha1'],
+            operations: ['CREATE', 'UPDATE'],
+            resources: ['sealedsecrets'],
+          },
+        ],
+      },
+    });
+  });
+
+  it('passes the actions, the failure policy and both selectors through', () => {
+    const objects = render('admission-policy-warn');
+    expect(findObject(objects, 'ValidatingAdmissionPolicy')['spec']).toMatchObject({
+      failurePolicy: 'Ignore',
+    });
+    expect(findObject(objects, 'ValidatingAdmissionPolicyBinding')['spec']).toEqual({
+      policyName: 'sealed-secrets-policy',
+      validationActions: ['Warn', 'Audit'],
+      matchResources: {
+        namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['a', 'b'] }] },
+        objectSelector: { matchLabels: { 'sealedsecrets.example.com/validate': 'true' } },
+      },
+    });
+  });
+});
+
 describe('documentation and schema cover every value', () => {
   const valuesText = readFileSync(join(chartDir, 'values.yaml'), 'utf8');
   const params = [...valuesText.matchAll(/^\s*## @param (\S+) /gm)].map((m) => m[1] as string);
