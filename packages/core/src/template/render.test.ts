@@ -249,7 +249,7 @@ describe('limits', () => {
   it('refuses quadratic list building', () => {
     expect(
       renderError('{{ $l := list }}{{ range 900000 }}{{ $l = append $l 1 }}{{ end }}').message,
-    ).toContain('template execution exceeds the memory budget');
+    ).toContain(`template execution exceeds the work budget of ${LIMITS.maxWorkUnits} units`);
   });
 
   it('refuses deep nesting at parse time', () => {
