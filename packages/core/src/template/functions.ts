@@ -18,7 +18,7 @@ import {
   trimSpace,
 } from './strings.js';
 import { indexOf } from './search.js';
-import { GoList, GoMap, isTrue, typeName, type Measure, type Value } from './values.js';
+import { GoList, GoMap, isTrue, typeName, type Value } from './values.js';
 
 /**
  * Go parameter types that text/template converts arguments to. `value` is reflect.Value (the builtins see the
@@ -43,8 +43,8 @@ export interface CallContext {
   charge(units: number): void;
   /** A map was changed in place: measured sizes of values that contain maps are stale. */
   mutated(): void;
-  /** Deep size and depth of a value, remembered (see ValueMeter). */
-  measure(v: Value): Measure;
+  /** Work units to read a whole value: its bytes, and more for each list, map and element (remembered). */
+  readCost(v: Value): number;
 }
 
 /**
@@ -352,7 +352,7 @@ function notSeenBefore(ctx: CallContext): (item: Value) => boolean {
       scalars.add(scalarKey(item));
       return true;
     }
-    ctx.charge(containers.length * ctx.measure(item).size);
+    ctx.charge(containers.length * ctx.readCost(item));
     if (containers.some((o) => deepEqual(o, item))) return false;
     containers.push(item);
     return true;
@@ -365,7 +365,7 @@ function memberOf(set: readonly Value[], ctx: CallContext): (item: Value) => boo
   const containers = set.filter((v) => !isScalar(v));
   return (item) => {
     if (isScalar(item)) return !(typeof item === 'number' && Number.isNaN(item)) && scalars.has(scalarKey(item));
-    ctx.charge(containers.length * ctx.measure(item).size);
+    ctx.charge(containers.length * ctx.readCost(item));
     return containers.some((o) => deepEqual(o, item));
   };
 }
@@ -614,7 +614,7 @@ const SPRIG: Record<string, FuncDef> = {
     call: ([v], ctx) => {
       if (v instanceof GoList) {
         // n·log n comparisons, each reading at most the shorter string: the deep size (already charged) per level.
-        ctx.charge(ctx.measure(v).size * Math.ceil(Math.log2(v.items.length + 1)));
+        ctx.charge(ctx.readCost(v) * Math.ceil(Math.log2(v.items.length + 1)));
         return stringList(strslice(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
       }
       return stringList([strval(v)]);
@@ -820,7 +820,7 @@ const SPRIG: Record<string, FuncDef> = {
     call: (args, ctx) => {
       // Values are stored, not read; keys are printed (strval).
       ctx.charge(args.length);
-      for (let i = 0; i < args.length; i += 2) ctx.charge(ctx.measure(args[i] ?? null).size);
+      for (let i = 0; i < args.length; i += 2) ctx.charge(ctx.readCost(args[i] ?? null));
       const entries = new Map<string, Value>();
       for (let i = 0; i < args.length; i += 2) {
         entries.set(strval(args[i] ?? null), i + 1 < args.length ? (args[i + 1] ?? null) : '');

@@ -23,7 +23,7 @@ import { formatV } from './go-fmt.js';
 import { quoteBytes } from './go-quote.js';
 import { LIMITS, timeBudgetMessage } from './limits.js';
 import { parseTemplate } from './parser.js';
-import { GoList, GoMap, isTrue, typeName, ValueMeter, type Measure, type Value } from './values.js';
+import { GoList, GoMap, isTrue, typeName, ValueMeter, type Value } from './values.js';
 
 /**
  * A wall-clock budget shared by all templates of one object. The engine checks it between templates, every 1 024
@@ -167,9 +167,6 @@ class Executor implements CallContext {
     this.meter.mutated();
   }
 
-  measure(v: Value): Measure {
-    return this.meter.measure(v);
-  }
 
   private step(): void {
     if (++this.steps > LIMITS.maxSteps) {
@@ -179,7 +176,7 @@ class Executor implements CallContext {
   }
 
   /** Work of reading a whole value: its bytes, and ELEMENT_WORK per list, map and element. */
-  private readCost(v: Value): number {
+  readCost(v: Value): number {
     if (typeof v === 'string') return v.length;
     const { size, elements } = this.meter.measure(v);
     return size + (ELEMENT_WORK - 1) * elements;
@@ -532,7 +529,8 @@ class Executor implements CallContext {
       else t = numIn - 1 < numFixed ? (def.params[numIn - 1] ?? 'any') : def.variadic;
       argv.push(this.validateType(final, t));
     }
-    // Limit errors point at the call; Go's own errors from the call keep the position they have in Go.
+    // Limit errors (here and from charges inside the call) point at the call; afterwards the position is what Go
+    // would have, for the errors that follow.
     const position = this.node;
     this.at(node);
     let work = 0;
@@ -541,13 +539,11 @@ class Executor implements CallContext {
       if (def.cost !== 'self') work += this.readCost(a);
     }
     this.charge(work);
-    this.node = position;
     let result: Value;
     try {
       result = def.call(argv, this);
     } catch (e) {
-      if (e instanceof ExecError) throw e;
-      this.at(node);
+      if (e instanceof ExecError || e instanceof TimeBudgetExceeded) throw e;
       if (e instanceof FuncError) this.errorf(`error calling ${fname}: ${e.message}`);
       if (e instanceof RangeError) this.errorf(`error calling ${fname}: result too large`);
       throw e;
@@ -555,10 +551,10 @@ class Executor implements CallContext {
     if (typeof result === 'string') {
       this.charge(result.length);
       if (result.length > LIMITS.maxValueBytes) {
-        this.at(node);
         this.errorf(`error calling ${fname}: result exceeds the limit of ${LIMITS.maxValueBytes} bytes`);
       }
     }
+    this.node = position;
     return result;
   }
 
