@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
-import { unsealSealedSecret, type SealedSecret } from '@ssts/core';
+import type { SealedSecret } from '@ssts/core';
 import { systemClock } from './clock.js';
 import { parseControllerConfig, type ControllerConfig } from './config.js';
 import { DecryptPool } from './crypto/decrypt-pool.js';
@@ -136,7 +136,7 @@ async function runWithConfig(
     clock,
     log: log.child({ component: 'keys' }),
   });
-  const pool = new DecryptPool();
+  const pool = new DecryptPool({ templateBudgetMs: config.templateTimeBudgetMs });
   keyStore.subscribe((ring) => pool.setKeyRing(ring));
   const stop = new AbortController();
   const onStop = (): void => stop.abort();
@@ -152,12 +152,9 @@ async function runWithConfig(
         .catch((error: unknown) => log.error({ error: errorMessage(error) }, 'Key generation failed'));
     });
 
+    // Decryption and templates run in the pool's worker threads, under the per-object time budget.
     const unsealWith = (ss: SealedSecret) =>
-      unsealSealedSecret(ss, {
-        decrypt: pool.decryptorFor(`${ss.metadata.namespace ?? ''}/${ss.metadata.name ?? ''}`),
-        keyCount: keyStore.current().size,
-        acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
-      });
+      pool.unseal(ss, { acceptDeprecatedV1Data: config.acceptDeprecatedV1Data });
 
     const namespaces = await watchedNamespaces(config, namespace, gateway, log);
     const events = new EventRecorder({ gateway, clock });

@@ -1,4 +1,10 @@
-import { ownerReference, SealedSecretsError, type SealedSecret, type Secret } from '@ssts/core';
+import {
+  ownerReference,
+  SealedSecretsError,
+  templateTimeBudgetError,
+  type SealedSecret,
+  type Secret,
+} from '@ssts/core';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeGateway } from '../../test/fake-gateway.js';
@@ -166,6 +172,23 @@ describe('reconcile', () => {
       await metricValue('sealed_secrets_controller_unseal_errors_total', { reason: 'unseal', namespace: NS }),
     ).toBe(1);
     expect(await metricValue('sealed_secrets_controller_condition_info', { name: NAME })).toBe(-1);
+  });
+
+  it('a template time-budget overrun (engine or watchdog) is an unseal failure: Synced=False naming the limit', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    unsealResult = () => {
+      throw templateTimeBudgetError(2000, 'settings');
+    };
+    const message = 'template rendering exceeded its time budget of 2s (settings)';
+    expect(await reconcile(KEY, deps())).toEqual({ kind: 'retry', error: message });
+    expect(gateway.events[0]).toMatchObject({
+      reason: 'ErrUnsealFailed',
+      message: `Failed to unseal: ${message}`,
+    });
+    expect(gateway.get('sealedsecrets', NS, NAME)?.status?.conditions?.[0]).toMatchObject({
+      status: 'False',
+      message,
+    });
   });
 
   it('status: False + another error → no write; False → True writes with both times', async () => {
