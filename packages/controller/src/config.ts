@@ -1,4 +1,4 @@
-import { LABEL_SEALED_SECRETS_KEY } from '@ssts/core';
+import { DEFAULT_TEMPLATE_TIME_BUDGET_MS, LABEL_SEALED_SECRETS_KEY } from '@ssts/core';
 import { ControllerError } from './errors.js';
 import { formatGoDuration, parseGoBool, parseGoDuration, parseRfc1123z } from './go-syntax.js';
 
@@ -208,7 +208,7 @@ const FLAGS: readonly FlagSpec[] = [
   {
     name: 'template-time-budget',
     kind: 'duration',
-    default: '2s',
+    default: formatGoDuration(DEFAULT_TEMPLATE_TIME_BUDGET_MS),
     help: 'Wall-clock budget for rendering all spec.template.data entries of one SealedSecret (ours; upstream has none).',
   },
   {

@@ -4,6 +4,7 @@ export { SealedSecretsError, UnsealError } from './errors.js';
 export type { CoreErrorCode, ItemFailure, UnsealDiagnostics } from './errors.js';
 export { hybridDecrypt } from './crypto/hybrid.js';
 export {
+  DEFAULT_TEMPLATE_TIME_BUDGET_MS,
   NO_KEY_COULD_DECRYPT,
   templateTimeBudgetError,
   unsealSealedSecret,

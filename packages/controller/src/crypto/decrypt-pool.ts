@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
+  DEFAULT_TEMPLATE_TIME_BUDGET_MS,
   SealedSecretsError,
   templateTimeBudgetError,
   UnsealError,
@@ -14,8 +15,6 @@ import { ControllerError } from '../errors.js';
 import type { DecryptRequest, FromWorker, ToWorker, UnsealRequest } from './unseal-protocol.js';
 import { unsealWorkerScript } from './worker-script.js';
 
-/** Default of `--template-time-budget`: all templates of one SealedSecret together. */
-export const DEFAULT_TEMPLATE_BUDGET_MS = 2_000;
 /** Objects whose last working key is remembered (LRU); README "Memory" gives the worst case. */
 export const LAST_KEY_CAPACITY = 65_536;
 /** Old-generation heap of each worker: a runaway worker dies alone (ERR_WORKER_OUT_OF_MEMORY), not the process. */
@@ -96,7 +95,7 @@ export class DecryptPool {
     const opts: DecryptPoolOptions = typeof options === 'number' ? { size: options } : options;
     const size = opts.size ?? availableParallelism();
     this.#script = opts.workerScript ?? unsealWorkerScript();
-    this.#budgetMs = opts.templateBudgetMs ?? DEFAULT_TEMPLATE_BUDGET_MS;
+    this.#budgetMs = opts.templateBudgetMs ?? DEFAULT_TEMPLATE_TIME_BUDGET_MS;
     this.#heapMib = opts.workerHeapMib ?? WORKER_HEAP_MIB;
     this.#lastKeyCapacity = opts.lastKeyCapacity ?? LAST_KEY_CAPACITY;
     this.#workers = Array.from({ length: Math.max(1, size) }, () => this.#spawn());

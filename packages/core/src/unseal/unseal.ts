@@ -42,6 +42,12 @@ export interface UnsealOptions {
 export const NO_KEY_COULD_DECRYPT = 'no key could decrypt secret';
 
 /**
+ * The wall-clock budget for the templates of one object: the controller's `--template-time-budget` default and
+ * kubeseal --recovery-unseal's bound. Legitimate templates render in well under a millisecond.
+ */
+export const DEFAULT_TEMPLATE_TIME_BUDGET_MS = 2_000;
+
+/**
  * The unseal error when the templates of an object ran past their wall-clock budget, rendering `key`: one failure
  * with code TEMPLATE_TIME_BUDGET, message `template rendering exceeded its time budget of 2s (key)`. Also built
  * by the controller's watchdog when it has to stop a worker thread, so both paths read the same.
