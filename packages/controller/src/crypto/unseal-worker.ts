@@ -1,6 +1,8 @@
 // The DecryptPool's worker thread: RSA-OAEP + AES-GCM with the core's hybridDecrypt and, for whole objects, the
 // core's unsealSealedSecret (templates included). One copy of the wire format: the core's.
 import type { KeyObject } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import {
   hybridDecrypt,
@@ -14,6 +16,21 @@ import type { DecryptRequest, FromWorker, ToWorker, UnsealRequest } from './unse
 const port = parentPort;
 if (port === null) throw new Error('unseal-worker.js runs only as a worker thread');
 let keys = new Map<string, KeyObject>();
+
+/**
+ * This thread runs at nice 10, the main thread at the process's own priority: when RSA bursts or hostile
+ * templates keep every worker busy, the event loop (health checks, HTTP API, informers) still gets the CPU
+ * first. Linux only (a thread is a task with its own nice value, named by /proc/thread-self); elsewhere a no-op.
+ */
+function lowerThreadPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, 10);
+  } catch {
+    // No /proc, or not allowed: keep the default priority.
+  }
+}
+lowerThreadPriority();
 
 function send(message: FromWorker): void {
   port?.postMessage(message);
