@@ -364,7 +364,8 @@ function memberOf(set: readonly Value[], ctx: CallContext): (item: Value) => boo
   const scalars = new Set(set.filter(isScalar).map(scalarKey));
   const containers = set.filter((v) => !isScalar(v));
   return (item) => {
-    if (isScalar(item)) return !(typeof item === 'number' && Number.isNaN(item)) && scalars.has(scalarKey(item));
+    if (isScalar(item))
+      return !(typeof item === 'number' && Number.isNaN(item)) && scalars.has(scalarKey(item));
     ctx.charge(containers.length * ctx.readCost(item));
     return containers.some((o) => deepEqual(o, item));
   };
@@ -917,7 +918,11 @@ const SPRIG: Record<string, FuncDef> = {
   },
 
   // Reflection
-  typeOf: { params: ['any'], cost: 'self', call: ([v]) => (v === null || v === undefined ? '<nil>' : typeName(v)) },
+  typeOf: {
+    params: ['any'],
+    cost: 'self',
+    call: ([v]) => (v === null || v === undefined ? '<nil>' : typeName(v)),
+  },
   kindOf: { params: ['any'], cost: 'self', call: ([v]) => kindOf(v) },
   kindIs: { params: ['string', 'any'], cost: 'self', call: ([k, v]) => kindOf(v) === str(k) },
   typeIs: {

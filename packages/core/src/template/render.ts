@@ -167,7 +167,6 @@ class Executor implements CallContext {
     this.meter.mutated();
   }
 
-
   private step(): void {
     if (++this.steps > LIMITS.maxSteps) {
       this.errorf(`template execution exceeds the limit of ${LIMITS.maxSteps} steps`);
@@ -186,7 +185,8 @@ class Executor implements CallContext {
   private checkValue(v: Value, maxBytes: number, what: (limit: string) => string): void {
     if (!(v instanceof GoList || v instanceof GoMap)) return;
     const { size, depth } = this.meter.measure(v);
-    if (depth > LIMITS.maxValueDepth) this.errorf(what(`nesting exceeds the limit of ${LIMITS.maxValueDepth}`));
+    if (depth > LIMITS.maxValueDepth)
+      this.errorf(what(`nesting exceeds the limit of ${LIMITS.maxValueDepth}`));
     if (size > maxBytes) this.errorf(what(`exceeds the limit of ${maxBytes} bytes`));
   }
 

@@ -26,7 +26,8 @@ export function occurrences(s: string, pattern: string, limit = Infinity): numbe
   const found: number[] = [];
   const m = pattern.length;
   if (m < SHORT_PATTERN) {
-    for (let x = s.indexOf(pattern); x >= 0 && found.length < limit; x = s.indexOf(pattern, x + m)) found.push(x);
+    for (let x = s.indexOf(pattern); x >= 0 && found.length < limit; x = s.indexOf(pattern, x + m))
+      found.push(x);
     return found;
   }
   // Byte strings (code units 0–255) as bytes: typed-array access is several times faster than charCodeAt.

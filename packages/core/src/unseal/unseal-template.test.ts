@@ -86,15 +86,23 @@ describe('template.data in unseal', () => {
 
   it('a template error counts even when the output would have been discarded', async () => {
     render.mockImplementation((name) => {
-      throw new SealedSecretsError('TEMPLATE', `template: ${name}:1:3: executing "${name}" at <fail "x">: failed`);
+      throw new SealedSecretsError(
+        'TEMPLATE',
+        `template: ${name}:1:3: executing "${name}" at <fail "x">: failed`,
+      );
     });
-    const error = await unsealError(unsealSealedSecret(withTemplates({ foo: '{{ fail "x" }}' }), { decrypt }));
+    const error = await unsealError(
+      unsealSealedSecret(withTemplates({ foo: '{{ fail "x" }}' }), { decrypt }),
+    );
     expect(error.message).toBe('template: foo:1:3: executing "foo" at <fail "x">: failed (foo)');
   });
 
   it('stops at the time budget: one failure, TEMPLATE_TIME_BUDGET, naming the limit and the key', async () => {
     render.mockImplementation(() => {
-      throw new SealedSecretsError('TEMPLATE_TIME_BUDGET', 'template rendering exceeded its time budget of 2s');
+      throw new SealedSecretsError(
+        'TEMPLATE_TIME_BUDGET',
+        'template rendering exceeded its time budget of 2s',
+      );
     });
     const ss = withTemplates({ a: '{{ bar }}', b: '{{ bar }}' });
     ss.spec.encryptedData['broken'] = 'AgA=';

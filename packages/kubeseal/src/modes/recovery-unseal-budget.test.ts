@@ -28,7 +28,10 @@ describe('kubeseal --recovery-unseal with hostile templates', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     const limits = [WORK_LIMIT, 'template rendering exceeded its time budget of 2s'];
-    expect(limits.some((limit) => r.stderr.includes(limit)), r.stderr).toBe(true);
+    expect(
+      limits.some((limit) => r.stderr.includes(limit)),
+      r.stderr,
+    ).toBe(true);
     expect(r.stderr).toContain('(stall)');
   }, 60_000);
 
