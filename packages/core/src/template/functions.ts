@@ -575,10 +575,13 @@ const SPRIG: Record<string, FuncDef> = {
   atoi: {
     params: ['string'],
     call: ([s]) => {
-      const m = /^([+-]?)0*(\d*)$/.exec(str(s));
+      const text = str(s);
+      if (!/^[+-]?\d+$/.test(text)) return 0n;
+      const negative = text.startsWith('-');
+      const digits = text.replace(/^[+-]?0*/, '');
       // More than 19 significant digits never fits an int64; BigInt of a huge digit string is superlinear.
-      if (m === null || !/\d/.test(str(s)) || (m[2] ?? '').length > 19) return 0n;
-      const v = BigInt(`${m[1] ?? ''}${m[2] || '0'}`);
+      if (digits.length > 19) return 0n;
+      const v = BigInt(digits === '' ? 0 : `${negative ? '-' : ''}${digits}`);
       return v >= -(2n ** 63n) && v < 2n ** 63n ? v : 0n;
     },
   },

@@ -11,10 +11,13 @@ import {
   PARSE_NESTING_LIMIT,
   STALL_292,
   STEPS_LIMIT,
+  TOKENS_LIMIT,
   VALUE_LIMIT,
   WORK_LIMIT,
 } from '@ssts/test-utils';
+import fc from 'fast-check';
 import { LIMITS } from './limits.js';
+import { NUMBER_SYNTAX } from './parser.js';
 import { renderTemplate, TemplateRenderer } from './render.js';
 
 function errorOf(source: string, render: (source: string) => unknown): SealedSecretsError {
@@ -39,6 +42,7 @@ describe('hostile templates end with an error naming the limit', () => {
     expect(NESTING_LIMIT).toContain(` ${LIMITS.maxValueDepth}`);
     expect(STEPS_LIMIT).toContain(` ${LIMITS.maxSteps} steps`);
     expect(PARSE_NESTING_LIMIT).toContain(' 300');
+    expect(TOKENS_LIMIT).toContain(` ${LIMITS.maxTokens} tokens`);
   });
 
   it.each(HOSTILE_TEMPLATES)('$name', ({ source, limit }) => {
@@ -103,5 +107,53 @@ describe('charging keeps ordinary templates cheap', () => {
     const p = 'a'.repeat(1000) + 'b' + 'a'.repeat(20000);
     const source = `{{ contains "${p}" (print (repeat 50000 "a") "${p}") }}|{{ contains "${p}" (repeat 50000 "a") }}`;
     expect(renderTemplate('key', source, new Map()).toString()).toBe('true|false');
+  });
+});
+
+describe('number literal syntax', () => {
+  // The former, ambiguous forms (two adjacent optional digit groups): same language, exponential backtracking.
+  const FLOAT_BEFORE = /^[+-]?(?:\d(?:_?\d)*\.?(?:\d(?:_?\d)*)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
+  const HEX_FLOAT_BEFORE =
+    /^[+-]?0[xX](?:_?[0-9a-fA-F])*\.?(?:[0-9a-fA-F](?:_?[0-9a-fA-F])*)?[pP][+-]?\d(?:_?\d)*$/;
+
+  it('accepts exactly what the former expressions accepted', () => {
+    const literal = fc
+      .array(fc.constantFrom(...'0123456789aAfFxXpPeE_.+-'.split('')), { maxLength: 12 })
+      .map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(literal, (text) => {
+        expect(NUMBER_SYNTAX.float.test(text)).toBe(FLOAT_BEFORE.test(text));
+        expect(NUMBER_SYNTAX.hexFloat.test(text)).toBe(HEX_FLOAT_BEFORE.test(text));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const text of [
+      '1.5',
+      '1_000.2_5e-1_0',
+      '.5',
+      '5.',
+      '0x1p-2',
+      '0x1.8p1',
+      '0x.8p0',
+      '0x_1p1',
+      '0x1.p1',
+    ]) {
+      expect([NUMBER_SYNTAX.float.test(text), NUMBER_SYNTAX.hexFloat.test(text)]).toStrictEqual([
+        FLOAT_BEFORE.test(text),
+        HEX_FLOAT_BEFORE.test(text),
+      ]);
+    }
+  });
+
+  it('rejects 100 KB literals in linear time (the hex one backtracked for 73 s)', () => {
+    expect(() => renderTemplate('key', `{{ 0x${'f'.repeat(100_000)} }}`, new Map())).toThrow(
+      /^template: key:1: illegal number syntax: "0xfff/,
+    );
+    expect(() => renderTemplate('key', `{{ ${'9'.repeat(100_000)}_ }}`, new Map())).toThrow(
+      /^template: key:1: illegal number syntax: "999/,
+    );
+    expect(renderTemplate('key', `{{ atoi (print (repeat 500000 "0") "x") }}`, new Map()).toString()).toBe(
+      '0',
+    );
   });
 });
