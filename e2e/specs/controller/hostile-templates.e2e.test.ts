@@ -52,7 +52,8 @@ async function failedCondition(ss: SealedSecret): Promise<{ status?: string; mes
     description: `the unseal failure event of ${name}`,
   });
   const failed = await waitForSynced(ns, name, (c) => c.status === 'False');
-  const condition = failed.status?.conditions?.find((c) => c.type === 'Synced') ?? {};
+  const condition: { status?: string; message?: string } =
+    failed.status?.conditions?.find((c) => c.type === 'Synced') ?? {};
   process.stderr.write(`[hostile] ${name}: Synced=${condition.status}: ${condition.message}\n`);
   return condition;
 }

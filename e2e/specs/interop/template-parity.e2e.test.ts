@@ -40,7 +40,7 @@ async function bothUnseal(data: Record<string, string | null>): Promise<{ go: Cl
 }
 
 /** The output Secret's data, decoded, or the failure. */
-function outcome(result: CliResult): Record<string, string> | { failed: number } {
+function outcome(result: CliResult): Record<string, string> | { failed: number | null } {
   if (result.code !== 0) return { failed: result.code };
   const secret = JSON.parse(result.stdout) as { data?: Record<string, string> };
   return Object.fromEntries(

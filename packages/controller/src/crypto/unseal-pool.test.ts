@@ -1,15 +1,9 @@
 // DecryptPool.unseal: whole SealedSecrets in worker threads, the per-object template time budget enforced from
 // the main thread, and the hostile templates of issue 9 in workers with a capped heap.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import {
-  KeyRing,
-  publicKeyFingerprint,
-  sealSecret,
-  UnsealError,
-  type KeyEntry,
-  type SealedSecret,
-} from '@ssts/core';
+import { KeyRing, sealSecret, UnsealError, type SealedSecret } from '@ssts/core';
 import { HOSTILE_TEMPLATES, readJsonFixture, STALL_292 } from '@ssts/test-utils';
+import { keyEntry } from '../../test/key-entry.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DecryptPool } from './decrypt-pool.js';
 
@@ -17,20 +11,7 @@ const vectorKey = createPrivateKey(
   readJsonFixture<{ private_key_pem: string }>('vectors', 'known-answer-2048.json').private_key_pem,
 );
 
-function entry(privateKey: KeyObject, time: number): KeyEntry {
-  return {
-    fingerprint: publicKeyFingerprint(privateKey),
-    privateKey,
-    certificate: {
-      pem: '',
-      publicKey: createPublicKey(privateKey),
-      notBefore: new Date(time),
-      notAfter: new Date(time + 1),
-    },
-    orderingTime: new Date(time),
-    secretName: `k${time}`,
-  };
-}
+const entry = keyEntry;
 
 function sealed(
   name: string,
