@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ let bundled: URL | undefined;
  * The script of the unseal worker threads. Built, it is `unseal-worker.js` next to this module (tsc compiles
  * both to dist/crypto/). Run from the TypeScript sources (vitest, with the `@ssts/source` condition) there is no
  * such file and Node cannot run the sources in a thread, so the worker and the core sources it imports are
- * bundled once per process with esbuild (a dev dependency, never loaded from dist/) into a temporary ES module.
+ * bundled once per process with esbuild (a dev dependency, never loaded from dist/) into an ES module named by the
+ * hash of its content under the temporary directory: test processes share it and nothing needs cleaning up.
  * Either way the worker runs the current code.
  */
 export function unsealWorkerScript(): URL {
@@ -20,17 +22,14 @@ export function unsealWorkerScript(): URL {
 }
 
 interface Esbuild {
-  buildSync(options: Record<string, unknown>): unknown;
+  buildSync(options: Record<string, unknown>): { outputFiles?: { text: string }[] };
 }
 
 function bundleFromSources(entry: string): URL {
   const esbuild = createRequire(import.meta.url)('esbuild') as Esbuild;
-  const dir = mkdtempSync(join(tmpdir(), 'ssts-unseal-worker-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const outfile = join(dir, 'unseal-worker.mjs');
-  esbuild.buildSync({
+  const { outputFiles } = esbuild.buildSync({
     entryPoints: [entry],
-    outfile,
+    write: false,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -38,5 +37,15 @@ function bundleFromSources(entry: string): URL {
     conditions: ['@ssts/source'],
     logLevel: 'error',
   });
-  return pathToFileURL(outfile);
+  const text = outputFiles?.[0]?.text ?? '';
+  const dir = join(tmpdir(), 'ssts-unseal-worker');
+  const file = join(dir, `${createHash('sha256').update(text).digest('hex').slice(0, 16)}.mjs`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    // Written aside and renamed: a concurrent test process sees the whole file or none.
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, text);
+    renameSync(partial, file);
+  }
+  return pathToFileURL(file);
 }
