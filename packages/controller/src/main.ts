@@ -10,6 +10,7 @@ import { ControllerError, errorMessage } from './errors.js';
 import { buildMetricsServer, buildServer, parseListenAddress } from './http/server.js';
 import { loadWebUi, type WebUi } from './http/web-ui.js';
 import { ACTIVE_KEY_SELECTOR, KeyStore } from './keys/key-store.js';
+import { EventQueue } from './kube/event-queue.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { RestGateway } from './kube/rest-gateway.js';
 import { createAuditLogger, createLogger, type Logger } from './log.js';
@@ -21,6 +22,8 @@ import { reconcile } from './reconcile/reconcile.js';
 
 /** Total deadline of one API request (for a watch: until its headers). */
 const API_REQUEST_TIMEOUT_MS = 60_000;
+/** How long a graceful stop waits for queued events to be sent (client-go's broadcaster drops them at once). */
+const EVENT_FLUSH_TIMEOUT_MS = 5_000;
 
 export interface ProcessIo {
   readonly stdout: { write(text: string): unknown };
@@ -95,7 +98,11 @@ async function runWithConfig(
     timeoutMs: API_REQUEST_TIMEOUT_MS,
     env,
   });
-  const gateway = new RestGateway(client);
+  // Two limiters with the same settings, like upstream's two clientsets: Secrets and namespaces on one, SealedSecrets
+  // (list, watch, status writes) and Events on the other, so Secret writes never wait behind status writes or events.
+  const gateway = new RestGateway(client, {
+    sealedSecretsClient: client.withRateLimiter(rateLimiter(config.kubeclientQps, config.kubeclientBurst)),
+  });
   if (config.keyOrderPriorityWarning !== undefined) log.error(config.keyOrderPriorityWarning);
   log.info({ namespace, version: io.version ?? 'UNKNOWN' }, 'Starting the sealed-secrets controller');
   // The audit trail (docs/audit.md): JSON lines at info whatever --log-level and --log-format say.
@@ -147,7 +154,11 @@ async function runWithConfig(
     // ones are looked up only after the HTTP servers listen (addendum §3.1).
     const ownNamespaceOnly = !config.allNamespaces || config.additionalNamespaces.length > 0;
     let bootstrapping = ownNamespaceOnly && config.additionalNamespaces.length > 0;
-    const events = new EventRecorder({ gateway, clock });
+    const recorder = new EventRecorder({ gateway, clock });
+    const events = new EventQueue({
+      send: (event) => recorder.record(event),
+      log: log.child({ component: 'events' }),
+    });
     const controller: Controller = new Controller({
       gateway,
       namespaces: ownNamespaceOnly ? [namespace] : undefined,
@@ -166,6 +177,7 @@ async function runWithConfig(
         reconcile(key, {
           gateway,
           getCached: (ns, name) => controller.getSealedSecret(ns, name),
+          cachedSecret: (ns, name) => controller.secretState(ns, name),
           unseal: unsealWith,
           events,
           clock,
@@ -250,6 +262,7 @@ async function runWithConfig(
       log.info({ namespaces: config.additionalNamespaces.length }, 'Additional namespaces bootstrapped');
     }
     await running;
+    await events.flush(EVENT_FLUSH_TIMEOUT_MS);
     log.info('Stopping: watches closed and in-flight work finished, closing the HTTP servers');
     await Promise.all([api.close(), metricsServer.close()]);
     log.info('Stopped');
