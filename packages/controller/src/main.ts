@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import type { SealedSecret } from '@ssts/core';
 import { inClusterNamespace, isKubeError, KubeClient, loadRestConfig, rateLimiter } from '@ssts/kube';
@@ -6,6 +5,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { systemClock } from './clock.js';
 import { parseControllerConfig, type ControllerConfig } from './config.js';
 import { DecryptPool } from './crypto/decrypt-pool.js';
+import { cpuBudget } from './cpu-budget.js';
 import { ControllerError, errorMessage } from './errors.js';
 import { buildMetricsServer, buildServer, parseListenAddress } from './http/server.js';
 import { loadWebUi, type WebUi } from './http/web-ui.js';
@@ -166,7 +166,7 @@ async function runWithConfig(
       skipRecreate: config.skipRecreate,
       maxUnsealRetries: config.maxUnsealRetries,
       // Enough reconciles in flight that the decrypt pool stays busy while others wait for the API server.
-      workers: config.workers > 0 ? config.workers : 4 * availableParallelism(),
+      workers: config.workers > 0 ? config.workers : 4 * cpuBudget(),
       clock,
       log: log.child({ component: 'controller' }),
       onSealedSecretDeleted: (ns, name) => {

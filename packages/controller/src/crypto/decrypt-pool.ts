@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
   DEFAULT_TEMPLATE_TIME_BUDGET_MS,
@@ -14,6 +13,7 @@ import {
 import { ControllerError } from '../errors.js';
 import type { DecryptRequest, FromWorker, ToWorker, UnsealRequest } from './unseal-protocol.js';
 import { unsealWorkerScript } from './worker-script.js';
+import { cpuBudget } from '../cpu-budget.js';
 
 /** Objects whose last working key is remembered (LRU); README "Memory" gives the worst case. */
 export const LAST_KEY_CAPACITY = 65_536;
@@ -93,7 +93,7 @@ export class DecryptPool {
 
   constructor(options: DecryptPoolOptions | number = {}) {
     const opts: DecryptPoolOptions = typeof options === 'number' ? { size: options } : options;
-    const size = opts.size ?? availableParallelism();
+    const size = opts.size ?? cpuBudget();
     this.#script = opts.workerScript ?? unsealWorkerScript();
     this.#budgetMs = opts.templateBudgetMs ?? DEFAULT_TEMPLATE_TIME_BUDGET_MS;
     this.#heapMib = opts.workerHeapMib ?? WORKER_HEAP_MIB;
