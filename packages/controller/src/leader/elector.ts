@@ -58,6 +58,11 @@ export interface LeaderElectorOptions {
   readonly random?: () => number;
 }
 
+/** AbortSignal.timeout wants a whole, positive number of ms (monotonic times are fractional). */
+function timeoutSignal(ms: number): AbortSignal {
+  return AbortSignal.timeout(Math.max(1, Math.ceil(ms)));
+}
+
 /** Retries while acquiring are spread by up to this fraction of the retry period, so candidates do not align. */
 const ACQUIRE_JITTER = 0.2;
 export const LEASE_EVENT_REASON = 'LeaderElection';
@@ -206,9 +211,19 @@ export class LeaderElector implements Leadership {
    * renew deadline.
    */
   async #tryAcquireOrRenew(signal: AbortSignal, timeoutMs: number): Promise<boolean> {
+    try {
+      return await this.#attempt(signal, timeoutMs);
+    } catch (error) {
+      // Nothing in here may stop the controller: an unexpected failure is a failed attempt.
+      this.#problem(`leader election attempt failed: ${errorMessage(error)}`);
+      return false;
+    }
+  }
+
+  async #attempt(signal: AbortSignal, timeoutMs: number): Promise<boolean> {
     const { gateway, namespace, name, identity, clock } = this.#o;
     const sentAt = clock.monotonicNow();
-    const call = { signal: AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, timeoutMs))]) };
+    const call = { signal: AbortSignal.any([signal, timeoutSignal(timeoutMs)]) };
     const seconds = this.#o.leaseDurationMs / 1000;
     const succeeded = (lease: Lease): true => {
       this.#observe(lease);
@@ -309,8 +324,7 @@ export class LeaderElector implements Leadership {
   /** Gives the Lease back (client-go release): only when the last record we wrote still names us. */
   async #release(): Promise<void> {
     const { gateway, identity, clock } = this.#o;
-    const timeoutMs = Math.min(this.#o.renewDeadlineMs, 5_000);
-    const signal = AbortSignal.timeout(timeoutMs);
+    const signal = timeoutSignal(Math.min(this.#o.renewDeadlineMs, 5_000));
     let lease = this.#observed.lease;
     try {
       for (let attempt = 0; attempt < 2 && lease !== undefined; attempt++) {
