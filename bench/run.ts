@@ -10,6 +10,7 @@ import { loadHarness, repoRoot } from './lib/workspace.js';
 import { cliSection } from './sections/cli.js';
 import { controllerSection } from './sections/controller.js';
 import { cryptoSection } from './sections/crypto.js';
+import { failoverSection } from './sections/failover.js';
 import { memorySection } from './sections/memory.js';
 import { scalingSection } from './sections/scaling.js';
 import { webSection } from './sections/web.js';
@@ -24,6 +25,7 @@ const SECTIONS: Record<
   memory: { title: '4. Memory', run: memorySection },
   scaling: { title: '5. Scaling and where the time goes', run: scalingSection },
   web: { title: '6. Sealing page', run: webSection },
+  failover: { title: '7. Failover with three replicas', run: failoverSection },
 };
 
 const USAGE = `usage: pnpm bench [--quick] [--only <${SECTION_IDS.join('|')}>[,...]] [--out <file>]
