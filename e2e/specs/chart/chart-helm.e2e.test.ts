@@ -149,6 +149,9 @@ describe('helm upgrade from one replica to three (issue 13)', () => {
     const upgrade = helm('upgrade', release, chartDir, '--reuse-values', '--set', 'replicaCount=3');
     expect(upgrade.stderr).toBe('');
     expect(upgrade.status).toBe(0);
+    expect(upgrade.stdout).toContain(
+      `Leader election is on (3 replica(s)): the holder of Lease ${fullname} writes`,
+    );
     const ha = await deployment();
     expect(ha.spec.replicas).toBe(3);
     const container = ha.spec.template.spec.containers[0];
