@@ -7,6 +7,7 @@ import type { BenchContext } from './lib/context.js';
 import { collectMachineInfo } from './lib/machine.js';
 import { renderReport, SECTION_IDS, type SectionId, type SectionResult } from './lib/report.js';
 import { loadHarness, repoRoot } from './lib/workspace.js';
+import { admissionSection } from './sections/admission.js';
 import { cliSection } from './sections/cli.js';
 import { controllerSection } from './sections/controller.js';
 import { cryptoSection } from './sections/crypto.js';
@@ -25,7 +26,8 @@ const SECTIONS: Record<
   memory: { title: '4. Memory', run: memorySection },
   scaling: { title: '5. Scaling and where the time goes', run: scalingSection },
   web: { title: '6. Sealing page', run: webSection },
-  failover: { title: '7. Failover with three replicas', run: failoverSection },
+  admission: { title: '7. Admission policy', run: admissionSection },
+  failover: { title: '8. Failover with three replicas', run: failoverSection },
 };
 
 const USAGE = `usage: pnpm bench [--quick] [--only <${SECTION_IDS.join('|')}>[,...]] [--out <file>]

@@ -177,7 +177,7 @@ export async function failoverSection(ctx: BenchContext): Promise<Omit<SectionRe
   ];
   return {
     id: 'failover',
-    title: '7. Failover with three replicas',
+    title: '8. Failover with three replicas',
     tables: [summary, table],
     notes: [
       'Each round: three running replicas (the killed one was started again after the previous round), ' +

@@ -82,6 +82,26 @@ export const RENDER_CASES: Record<string, TemplateOptions> = {
     namespace: 'kube-system',
     values: { fullnameOverride: 'sealed-secrets-controller', replicaCount: 3 },
   },
+  // The ValidatingAdmissionPolicy and its binding (docs/admission.md): default actions, and Warn + Audit with both
+  // selectors.
+  'admission-policy': {
+    release: 'sealed-secrets-controller',
+    namespace: 'kube-system',
+    values: { fullnameOverride: 'sealed-secrets-controller', 'admission.policy.enabled': true },
+  },
+  'admission-policy-warn': {
+    values: {
+      admission: {
+        policy: {
+          enabled: true,
+          validationActions: ['Warn', 'Audit'],
+          failurePolicy: 'Ignore',
+          namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['a', 'b'] }] },
+          objectSelector: { matchLabels: { 'sealedsecrets.example.com/validate': 'true' } },
+        },
+      },
+    },
+  },
 };
 
 /** Kinds whose CRD the local control plane does not have (the Prometheus Operator's), by render case. */

@@ -185,8 +185,16 @@ describe('Deployment hardening', () => {
   });
 });
 
-describe('PrometheusRule (upstream chart 2.19.0+, addendum §4.1)', () => {
-  it('adds exactly one object when enabled, with the upstream alert', () => {
+describe('PrometheusRule (upstream chart 2.19.0+, addendum §4.1; bundled rules ours)', () => {
+  type Group = { name: string; rules: Record<string, unknown>[] };
+  const groupsOf = (values: Record<string, unknown>): Group[] =>
+    (findObject(parseObjects(helmTemplate({ values })), 'PrometheusRule')['spec'] as { groups: Group[] })
+      .groups;
+  const bundled = (
+    parse(readFileSync(join(chartDir, 'prometheus/rules.yaml'), 'utf8')) as { groups: Group[] }
+  ).groups;
+
+  it('adds exactly one object when enabled: the upstream group first, unchanged, then the bundled groups', async () => {
     const base = parseObjects(helmTemplate(RENDER_CASES['prometheus-rule'] ?? {}));
     const without = parseObjects(helmTemplate({ values: { commonLabels: { team: 'platform' } } }));
     expect(base.map((o) => o.kind).sort()).toEqual([...without.map((o) => o.kind), 'PrometheusRule'].sort());
@@ -201,9 +209,8 @@ describe('PrometheusRule (upstream chart 2.19.0+, addendum §4.1)', () => {
       team: 'platform',
     });
     expect(rule.metadata.annotations).toEqual({ owner: 'ops' });
-    const groups = (rule['spec'] as { groups: { name: string; rules: Record<string, unknown>[] }[] }).groups;
-    expect(groups).toHaveLength(1);
-    expect(groups[0]?.name).toBe('sealed-secrets-controller.rules');
+    const groups = (rule['spec'] as { groups: Group[] }).groups;
+    expect(groups.map((g) => g.name)).toEqual(['sealed-secrets-controller.rules', 'sealed-secrets']);
     expect(groups[0]?.rules).toHaveLength(1);
     const alert = groups[0]?.rules[0] ?? {};
     expect({ ...alert, expr: String(alert['expr']).trim(), annotations: undefined }).toEqual({
@@ -217,6 +224,13 @@ describe('PrometheusRule (upstream chart 2.19.0+, addendum §4.1)', () => {
     expect(annotations['summary']).toBe('Sealed Secrets controller is not Synced');
     // Prometheus, not Helm, expands these: they must reach the object untouched.
     expect(annotations['description']).toContain('{{ $labels.namespace }}/{{ $labels.name }}');
+    // The bundled groups are prometheus/rules.yaml as it is, Prometheus templates included.
+    expect(groups.slice(1)).toEqual(bundled);
+    expect(groups[1]?.rules.map((r) => r['alert'])).toEqual([
+      'SealedSecretsUnsealErrorHigh',
+      'SealedSecretsDecryptErrorRateHigh',
+      'SealedSecretsSealingKeyTooOld',
+    ]);
   });
 
   it('renders no PrometheusRule by default, and no empty annotations when none are set', () => {
@@ -228,30 +242,62 @@ describe('PrometheusRule (upstream chart 2.19.0+, addendum §4.1)', () => {
     expect(rule.metadata).not.toHaveProperty('annotations');
   });
 
-  it('renders user groups verbatim, recording rules included, in the chosen namespace', () => {
-    const groups = [
-      {
-        name: 'custom',
-        interval: '1m',
-        rules: [
-          {
-            record: 'namespace:sealed_secrets_unseal_errors:rate5m',
-            expr: 'sum by (namespace) (rate(x[5m]))',
-          },
-          { alert: 'UnsealErrors', expr: 'namespace:sealed_secrets_unseal_errors:rate5m > 0', for: '5m' },
-        ],
-      },
-    ];
+  const custom = [
+    {
+      name: 'custom',
+      interval: '1m',
+      rules: [
+        {
+          record: 'namespace:sealed_secrets_unseal_errors:rate5m',
+          expr: 'sum by (namespace) (rate(x[5m]))',
+        },
+        { alert: 'UnsealErrors', expr: 'namespace:sealed_secrets_unseal_errors:rate5m > 0', for: '5m' },
+      ],
+    },
+  ];
+
+  it('renders user groups verbatim, recording rules included, in the chosen namespace, before the bundled ones', () => {
     const rule = findObject(
       parseObjects(
         helmTemplate({
-          values: { metrics: { prometheusRule: { enabled: true, namespace: 'monitoring', groups } } },
+          values: { metrics: { prometheusRule: { enabled: true, namespace: 'monitoring', groups: custom } } },
         }),
       ),
       'PrometheusRule',
     );
     expect(rule.metadata.namespace).toBe('monitoring');
-    expect((rule['spec'] as { groups: unknown })['groups']).toEqual(groups);
+    expect((rule['spec'] as { groups: unknown })['groups']).toEqual([...custom, ...bundled]);
+  });
+
+  it('bundledRules: false renders exactly `groups`, as upstream does', () => {
+    expect(
+      groupsOf({ metrics: { prometheusRule: { enabled: true, bundledRules: false, groups: custom } } }),
+    ).toEqual(custom);
+    const upstreamDefault = groupsOf({ metrics: { prometheusRule: { enabled: true, bundledRules: false } } });
+    expect(upstreamDefault.map((g) => g.name)).toEqual(['sealed-secrets-controller.rules']);
+  });
+
+  it('a group in `groups` named like a bundled group replaces it (tune thresholds without dropping the rest)', () => {
+    const tuned = {
+      name: 'sealed-secrets',
+      rules: [{ alert: 'SealedSecretsUnsealErrorHigh', expr: 'sum(rate(x[5m])) > 1', for: '30m' }],
+    };
+    const groups = groupsOf({ metrics: { prometheusRule: { enabled: true, groups: [tuned] } } });
+    expect(groups).toEqual([tuned]);
+    expect(groups.filter((g) => g.name === 'sealed-secrets')).toHaveLength(1);
+  });
+
+  it('the schema refuses a non-boolean bundledRules', () => {
+    const res = runHelm([
+      'template',
+      chartDir,
+      '--set',
+      'metrics.prometheusRule.enabled=true',
+      '--set-string',
+      'metrics.prometheusRule.bundledRules=yes',
+    ]);
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toContain('bundledRules');
   });
 });
 
@@ -387,9 +433,9 @@ describe('optional resources', () => {
     const dashboard = JSON.parse(
       (cm['data'] as Record<string, string>)['sealed-secrets-controller.json'] ?? '',
     ) as {
-      panels: { targets: { expr: string }[] }[];
+      panels: { targets?: { expr: string }[] }[];
     };
-    expect(dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n')).toContain(
+    expect(dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).join('\n')).toContain(
       'sealed_secrets_controller_unseal_errors_total',
     );
   });
@@ -406,6 +452,55 @@ describe('optional resources', () => {
     ]) {
       expect(kinds).not.toContain(kind);
     }
+  });
+});
+
+describe('admission policy (docs/admission.md)', () => {
+  const POLICY_KINDS = ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'];
+
+  it('is off by default; enabled, it adds exactly a policy and its binding, named after the release', () => {
+    expect(render('default').filter((o) => POLICY_KINDS.includes(o.kind))).toEqual([]);
+    const objects = render('admission-policy');
+    expect(objects.map((o) => o.kind).sort()).toEqual(
+      [...render('kube-system').map((o) => o.kind), ...POLICY_KINDS].sort(),
+    );
+    const policy = findObject(objects, 'ValidatingAdmissionPolicy');
+    const binding = findObject(objects, 'ValidatingAdmissionPolicyBinding');
+    expect(policy.metadata.name).toBe('sealed-secrets-controller-policy');
+    expect(policy.metadata.namespace).toBeUndefined();
+    expect(binding.metadata.name).toBe('sealed-secrets-controller-policy');
+    expect(binding['spec']).toEqual({
+      policyName: 'sealed-secrets-controller-policy',
+      validationActions: ['Deny'],
+    });
+    expect(policy['spec']).toMatchObject({
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        resourceRules: [
+          {
+            apiGroups: ['bitnami.com'],
+            apiVersions: ['v1alpha1'],
+            operations: ['CREATE', 'UPDATE'],
+            resources: ['sealedsecrets'],
+          },
+        ],
+      },
+    });
+  });
+
+  it('passes the actions, the failure policy and both selectors through', () => {
+    const objects = render('admission-policy-warn');
+    expect(findObject(objects, 'ValidatingAdmissionPolicy')['spec']).toMatchObject({
+      failurePolicy: 'Ignore',
+    });
+    expect(findObject(objects, 'ValidatingAdmissionPolicyBinding')['spec']).toEqual({
+      policyName: 'sealed-secrets-policy',
+      validationActions: ['Warn', 'Audit'],
+      matchResources: {
+        namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['a', 'b'] }] },
+        objectSelector: { matchLabels: { 'sealedsecrets.example.com/validate': 'true' } },
+      },
+    });
   });
 });
 

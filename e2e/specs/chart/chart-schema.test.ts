@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HELM_BUILD_TIMEOUT_MS, helmBin, helmTemplateResult } from './helm.js';
+import { HELM_BUILD_TIMEOUT_MS, chartDir, helmBin, helmTemplateResult, runHelm } from './helm.js';
 
 beforeAll(() => {
   helmBin();
@@ -71,6 +71,33 @@ const REJECTED: [string, Record<string, unknown>, RegExp][] = [
     /at '\/metrics\/prometheusRule\/groups\/0\/rules\/0\/for'/,
   ],
   [
+    'an unknown admission policy action',
+    { admission: { policy: { validationActions: ['Reject'] } } },
+    /at '\/admission\/policy\/validationActions\/0': value must be one of/,
+  ],
+  [
+    'an empty list of admission policy actions',
+    { admission: { policy: { validationActions: [] } } },
+    /at '\/admission\/policy\/validationActions': minItems/,
+  ],
+  [
+    'an admission failurePolicy other than Fail/Ignore',
+    { admission: { policy: { failurePolicy: 'Deny' } } },
+    /at '\/admission\/policy\/failurePolicy': value must be one of/,
+  ],
+  [
+    'a key limit of zero',
+    { admission: { policy: { maxKeys: 0 } } },
+    /at '\/admission\/policy\/maxKeys': minimum/,
+  ],
+  [
+    'a selector operator outside the label selector API',
+    {
+      admission: { policy: { namespaceSelector: { matchExpressions: [{ key: 'a', operator: 'Equals' }] } } },
+    },
+    /at '\/admission\/policy\/namespaceSelector\/matchExpressions\/0\/operator'/,
+  ],
+  [
     'a BYO key without its private key',
     { byoKey: { enabled: true, certificate: 'x' } },
     /at '\/byoKey\/privateKey'/,
@@ -118,6 +145,31 @@ describe('template checks', () => {
   it('refuses an egress policy without the API server address', () => {
     const r = helmTemplateResult({ values: { networkPolicy: { enabled: true, egress: { enabled: true } } } });
     expect(r.stderr).toContain('networkPolicy.egress.enabled needs networkPolicy.egress.kubeapiCidr');
+  });
+
+  it('refuses Deny together with Warn, which the API server would refuse in the binding', () => {
+    const r = helmTemplateResult({
+      values: { admission: { policy: { enabled: true, validationActions: ['Deny', 'Warn'] } } },
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('admission.policy.validationActions cannot hold both Deny and Warn');
+  });
+
+  it('refuses the admission policy below Kubernetes 1.30 (no admissionregistration.k8s.io/v1 policies)', () => {
+    const args = [
+      'template',
+      'x',
+      chartDir,
+      '--kube-version',
+      '1.29.9',
+      '--set',
+      'admission.policy.enabled=true',
+    ];
+    const r = runHelm(args);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('admission.policy.enabled needs Kubernetes >= 1.30');
+    expect(r.stderr).toContain('the target is v1.29.9');
+    expect(runHelm(args.slice(0, -2)).status).toBe(0);
   });
 
   it('refuses a BYO key that is not PEM', () => {

@@ -8,10 +8,13 @@ import { ControllerMetrics } from '../../../packages/controller/src/metrics.js';
 import { repoRoot } from './helm.js';
 import { PROMTOOL_BUILD_TIMEOUT_MS, promtoolBin, runPromtool } from './promtool.js';
 
-// deploy/prometheus/rules.yaml: every expression passes `promtool check rules`, the alerts pass their unit tests
-// on synthetic series (`promtool test rules`), and they read only metrics the controller registers.
+// deploy/prometheus/rules.yaml (the chart's PrometheusRule groups, rendered by scripts/render-manifests.mjs from
+// values.yaml and charts/sealed-secrets/prometheus/rules.yaml): every expression passes `promtool check rules`,
+// the alerts pass their unit tests on synthetic series (`promtool test rules`), and they read only metrics the
+// controller registers.
 
 const DIR = join(repoRoot, 'deploy/prometheus');
+const CHART_RULES = join(repoRoot, 'charts/sealed-secrets/prometheus/rules.yaml');
 
 interface Rule {
   alert?: string;
@@ -20,10 +23,13 @@ interface Rule {
   labels?: Record<string, string>;
 }
 
-const rules = (): Rule[] =>
-  (parse(readFileSync(join(DIR, 'rules.yaml'), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap(
-    (g) => g.rules,
-  );
+interface Group {
+  name: string;
+  rules: Rule[];
+}
+
+const groupsOf = (file: string): Group[] => (parse(readFileSync(file, 'utf8')) as { groups: Group[] }).groups;
+const rules = (): Rule[] => groupsOf(join(DIR, 'rules.yaml')).flatMap((g) => g.rules);
 
 beforeAll(() => {
   promtoolBin();
@@ -32,7 +38,7 @@ beforeAll(() => {
 describe('deploy/prometheus/rules.yaml', () => {
   it('passes promtool check rules', () => {
     const res = runPromtool(['check', 'rules', 'rules.yaml'], DIR);
-    expect(res.output).toContain('SUCCESS: 2 rules found');
+    expect(res.output).toContain('SUCCESS: 4 rules found');
     expect(res.status, res.output).toBe(0);
   });
 
@@ -49,6 +55,18 @@ describe('deploy/prometheus/rules.yaml', () => {
     );
     expect(upstream?.for).toBeUndefined();
     expect(upstream?.labels).toStrictEqual({ severity: 'warning' });
+  });
+
+  it("holds the chart's default group and every bundled group of charts/sealed-secrets/prometheus/rules.yaml", () => {
+    const rendered = groupsOf(join(DIR, 'rules.yaml'));
+    expect(rendered.map((g) => g.name)).toEqual(['sealed-secrets-controller.rules', 'sealed-secrets']);
+    expect(rendered.slice(1)).toEqual(groupsOf(CHART_RULES));
+    expect(rules().map((r) => r.alert)).toEqual([
+      'SealedSecretsControllerNotReady',
+      'SealedSecretsUnsealErrorHigh',
+      'SealedSecretsDecryptErrorRateHigh',
+      'SealedSecretsSealingKeyTooOld',
+    ]);
   });
 
   it('reads only metric families the controller registers', async () => {
@@ -79,6 +97,28 @@ describe('the unit tests bite', () => {
     const res = runPromtool(['test', 'rules', 'rules.test.yaml'], dir);
     expect(res.status).not.toBe(0);
     expect(res.output).toContain('SealedSecretsDecryptErrorRateHigh');
+  });
+
+  it('fail when the sealing-key alert loses its hour of slack or its renewal-off guard', () => {
+    const text = readFileSync(join(DIR, 'rules.yaml'), 'utf8');
+    for (const [from, to] of [
+      [
+        '(sealed_secrets_controller_key_renew_period_seconds + 3600)',
+        'sealed_secrets_controller_key_renew_period_seconds',
+      ],
+      [
+        '(sealed_secrets_controller_key_renew_period_seconds > 0)',
+        '(sealed_secrets_controller_key_renew_period_seconds >= 0)',
+      ],
+    ] as const) {
+      const changed = text.replace(from, to);
+      expect(changed).not.toBe(text);
+      writeFileSync(join(dir, 'rules.yaml'), changed);
+      copyFileSync(join(DIR, 'rules.test.yaml'), join(dir, 'rules.test.yaml'));
+      const res = runPromtool(['test', 'rules', 'rules.test.yaml'], dir);
+      expect(res.status, from).not.toBe(0);
+      expect(res.output).toContain('SealedSecretsSealingKeyTooOld');
+    }
   });
 
   it('fail when the upstream alert loses its namespace label', () => {

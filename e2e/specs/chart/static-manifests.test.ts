@@ -7,6 +7,7 @@ import {
   controllerContainer,
   findObject,
   helmBin,
+  helmTemplate,
   parseObjects,
   repoRoot,
 } from './helm.js';
@@ -56,7 +57,11 @@ describe('deploy/*.yaml', () => {
   });
 
   it('carries no Helm release metadata', () => {
-    for (const file of ['deploy/controller.yaml', 'deploy/controller-norbac.yaml']) {
+    for (const file of [
+      'deploy/controller.yaml',
+      'deploy/controller-norbac.yaml',
+      'deploy/admission-policy.yaml',
+    ]) {
       const text = read(file);
       expect(text).not.toMatch(/helm\.sh\/chart|managed-by: Helm|# Source:|\{\{/);
     }
@@ -69,5 +74,27 @@ describe('deploy/*.yaml', () => {
     expect(deployment['spec']).toMatchObject({
       template: { spec: { serviceAccountName: 'sealed-secrets-controller' } },
     });
+  });
+
+  it('admission-policy.yaml holds only the policy and its Deny binding, cluster-scoped, as the chart renders them', () => {
+    const objects = parseObjects(read('deploy/admission-policy.yaml'));
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ValidatingAdmissionPolicy/sealed-secrets-controller-policy',
+      'ValidatingAdmissionPolicyBinding/sealed-secrets-controller-policy',
+    ]);
+    expect(objects.map((o) => o.metadata.namespace)).toEqual([undefined, undefined]);
+    expect(findObject(objects, 'ValidatingAdmissionPolicyBinding')['spec']).toEqual({
+      policyName: 'sealed-secrets-controller-policy',
+      validationActions: ['Deny'],
+    });
+    // prettier reformats the file; the CEL must survive it unchanged.
+    const chart = parseObjects(
+      helmTemplate({
+        release: 'sealed-secrets-controller',
+        namespace: 'kube-system',
+        values: { fullnameOverride: 'sealed-secrets-controller', 'admission.policy.enabled': true },
+      }),
+    );
+    expect(objects[0]?.['spec']).toEqual(findObject(chart, 'ValidatingAdmissionPolicy')['spec']);
   });
 });

@@ -1,5 +1,12 @@
 import { capMessage } from '@ssts/core';
-import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import {
+  pino,
+  stdTimeFunctions,
+  type DestinationStream,
+  type Logger,
+  type LevelWithSilent,
+  type LoggerOptions,
+} from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -152,26 +159,37 @@ function splitDestination(options: LogOptions): DestinationStream {
   };
 }
 
+/** Redaction and size bounds shared by the root logger and the audit logger. */
+const BOUNDED: LoggerOptions = {
+  base: null,
+  redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+  formatters: {
+    level: (_label, number) => ({ level: number }),
+    log: capLogRecord,
+  },
+  hooks: {
+    logMethod(args, method) {
+      const capped = args.map((arg: unknown) =>
+        typeof arg === 'string' ? capMessage(arg, LOG_VALUE_LIMIT_BYTES) : arg,
+      ) as Parameters<typeof method>;
+      method.apply(this, capped);
+    },
+  },
+};
+
 /** The controller's root logger (pino; also handed to fastify). */
 export function createLogger(options: LogOptions): Logger {
+  return pino({ ...BOUNDED, level: pinoLevel(options.level) }, splitDestination(options));
+}
+
+/**
+ * The audit trail's logger (audit/audit-log.ts, docs/audit.md): JSON lines with an ISO 8601 `time`, always at
+ * info, so neither `--log-level=ERROR` nor `--log-format text` hides or reshapes them. They go where info lines go
+ * (stdout with --log-info-stdout, the default; stderr otherwise), interleaved with the other lines.
+ */
+export function createAuditLogger(options: Omit<LogOptions, 'level' | 'format'>): Logger {
   return pino(
-    {
-      level: pinoLevel(options.level),
-      base: null,
-      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-      formatters: {
-        level: (_label, number) => ({ level: number }),
-        log: capLogRecord,
-      },
-      hooks: {
-        logMethod(args, method) {
-          const capped = args.map((arg: unknown) =>
-            typeof arg === 'string' ? capMessage(arg, LOG_VALUE_LIMIT_BYTES) : arg,
-          ) as Parameters<typeof method>;
-          method.apply(this, capped);
-        },
-      },
-    },
-    splitDestination(options),
+    { ...BOUNDED, level: 'info', timestamp: stdTimeFunctions.isoTime },
+    splitDestination({ ...options, level: 'INFO', format: 'json' }),
   );
 }

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
-import { unsealSealedSecret, type SealedSecret } from '@ssts/core';
+import type { SealedSecret } from '@ssts/core';
 import { inClusterNamespace, isKubeError, KubeClient, loadRestConfig, rateLimiter } from '@ssts/kube';
+import { AuditLog } from './audit/audit-log.js';
 import { systemClock } from './clock.js';
 import { parseControllerConfig, type ControllerConfig } from './config.js';
 import { DecryptPool } from './crypto/decrypt-pool.js';
@@ -14,7 +15,7 @@ import { RestGateway } from './kube/rest-gateway.js';
 import { ALWAYS_LEADER, LeaderElector, leaderIdentity, type Leadership } from './leader/elector.js';
 import { LeaderMetrics } from './leader/metrics.js';
 import { leaderOnlyGateway } from './leader/write-gate.js';
-import { createLogger, type Logger } from './log.js';
+import { createAuditLogger, createLogger, type Logger } from './log.js';
 import { bootstrapAdditionalNamespaces } from './namespace-bootstrap.js';
 import { Controller } from './loop/controller.js';
 import { Informer } from './loop/informers.js';
@@ -132,6 +133,12 @@ async function runWithConfig(
   const writer = electing ? leaderOnlyGateway(gateway, leadership) : gateway;
   if (config.keyOrderPriorityWarning !== undefined) log.error(config.keyOrderPriorityWarning);
   log.info({ namespace, version: io.version ?? 'UNKNOWN' }, 'Starting the sealed-secrets controller');
+  // The audit trail (docs/audit.md): JSON lines at info whatever --log-level and --log-format say.
+  const audit = new AuditLog({
+    log: createAuditLogger({ infoToStdout: config.logInfoStdout, stdout: io.stdout, stderr: io.stderr }),
+    keyOf: (objectKey) => pool.keyOf(objectKey),
+    sealingKey: () => keyStore.current().latest()?.fingerprint,
+  });
 
   const keyStore = new KeyStore({
     gateway: writer,
@@ -148,9 +155,12 @@ async function runWithConfig(
     clock,
     log: log.child({ component: 'keys' }),
     ...(electing && { leadership }),
+    audit: (event) => audit.key(event),
   });
-  const pool = new DecryptPool();
+  const pool = new DecryptPool({ templateBudgetMs: config.templateTimeBudgetMs });
   keyStore.subscribe((ring) => pool.setKeyRing(ring));
+  keyStore.subscribe((ring) => metrics.observeKeys(ring));
+  metrics.keyRenewPeriod.set(Math.max(0, config.keyRenewPeriodMs) / 1000);
   const stop = new AbortController();
   const onStop = (): void => stop.abort();
   io.stopSignal.addEventListener('abort', onStop, { once: true });
@@ -168,17 +178,14 @@ async function runWithConfig(
         );
         return;
       }
-      (electing ? keyStore.requestKey() : keyStore.generateKey()).catch((error: unknown) =>
+      (electing ? keyStore.requestKey() : keyStore.generateKey('signal')).catch((error: unknown) =>
         log.error({ error: errorMessage(error) }, 'Key generation failed'),
       );
     });
 
+    // Decryption and templates run in the pool's worker threads, under the per-object time budget.
     const unsealWith = (ss: SealedSecret) =>
-      unsealSealedSecret(ss, {
-        decrypt: pool.decryptorFor(`${ss.metadata.namespace ?? ''}/${ss.metadata.name ?? ''}`),
-        keyCount: keyStore.current().size,
-        acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
-      });
+      pool.unseal(ss, { acceptDeprecatedV1Data: config.acceptDeprecatedV1Data });
 
     // Own-namespace mode with --all-namespaces=false or any additional namespace (compat §3.2); the additional
     // ones are looked up only after the HTTP servers listen (addendum §3.1).
@@ -211,6 +218,7 @@ async function runWithConfig(
           metrics,
           updateStatus: config.updateStatus,
           oldGcBehavior: config.oldGcBehavior,
+          audit: (ss, result) => audit.unseal(ss, result),
         }),
     });
     // Followers learn the leader's new keys through this watch, so leader election turns it on.
@@ -252,6 +260,7 @@ async function runWithConfig(
         if (electing && keyStore.current().size === 0) reasons.push('no sealing key loaded yet');
         return { ready: reasons.length === 0, reasons };
       },
+      audit,
       rateLimit: config.rateLimit,
       rateLimitBurst: config.rateLimitBurst,
       readTimeoutMs: config.readTimeoutMs,

@@ -1,4 +1,4 @@
-import type { SealedSecret } from '@ssts/core';
+import { KeyRing, type KeyEntry, type SealedSecret } from '@ssts/core';
 import { describe, expect, it } from 'vitest';
 import { ControllerMetrics } from './metrics.js';
 
@@ -72,5 +72,52 @@ describe('--metrics-omit-secret-labels (addendum §1.4, §8 item 4)', () => {
     expect(await without.registry.metrics()).toContain(
       'sealed_secrets_controller_condition_info{namespace="ns",name="s",condition="Synced",ss_app_kubernetes_io_instance=""} -1',
     );
+  });
+});
+
+describe('key metrics (ours, issue 14: age and sealing flag per key, the renewal period)', () => {
+  const entry = (fingerprint: string, seconds: number): KeyEntry =>
+    ({ fingerprint, orderingTime: new Date(seconds * 1000) }) as unknown as KeyEntry;
+
+  async function values(metrics: ControllerMetrics, name: string) {
+    const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name) as
+      { values: { value: number; labels: Record<string, string> }[] } | undefined;
+    return (metric?.values ?? []).map((v) => [v.labels['fingerprint'], v.value]);
+  }
+
+  it('has one series per key labelled by fingerprint; only the latest key is the sealing key', async () => {
+    const metrics = new ControllerMetrics('test', { defaultMetrics: false });
+    metrics.observeKeys(KeyRing.of([entry('aa', 1_700_000_000), entry('bb', 1_702_592_000)]));
+    expect(await values(metrics, 'sealed_secrets_controller_key_creation_timestamp_seconds')).toEqual([
+      ['aa', 1_700_000_000],
+      ['bb', 1_702_592_000],
+    ]);
+    expect(await values(metrics, 'sealed_secrets_controller_key_sealing')).toEqual([
+      ['aa', 0],
+      ['bb', 1],
+    ]);
+    // A renewal: the new key takes the flag, the old ones stay as unsealing keys.
+    metrics.observeKeys(
+      KeyRing.of([entry('aa', 1_700_000_000), entry('bb', 1_702_592_000), entry('cc', 1_705_184_000)]),
+    );
+    expect(await values(metrics, 'sealed_secrets_controller_key_sealing')).toEqual([
+      ['aa', 0],
+      ['bb', 0],
+      ['cc', 1],
+    ]);
+    // A ring without a key drops the series rather than leaving stale ones.
+    metrics.observeKeys(KeyRing.of([entry('cc', 1_705_184_000)]));
+    expect(await values(metrics, 'sealed_secrets_controller_key_creation_timestamp_seconds')).toEqual([
+      ['cc', 1_705_184_000],
+    ]);
+  });
+
+  it('exports the renewal period in seconds, with HELP and TYPE for every key family', async () => {
+    const metrics = new ControllerMetrics('test', { defaultMetrics: false });
+    metrics.keyRenewPeriod.set(720 * 3600);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('sealed_secrets_controller_key_renew_period_seconds 2592000\n');
+    for (const name of ['key_creation_timestamp_seconds', 'key_sealing', 'key_renew_period_seconds'])
+      expect(text).toContain(`# TYPE sealed_secrets_controller_${name} gauge`);
   });
 });

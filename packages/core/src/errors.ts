@@ -5,6 +5,7 @@ export type CoreErrorCode =
   | 'DECRYPT_FAILED' // no key could decrypt a value (wrong key, wrong label/scope, tampered, truncated)
   | 'UNSEAL_FAILED' // aggregate of per-item failures (see UnsealError)
   | 'TEMPLATE' // spec.template.data could not be parsed or rendered
+  | 'TEMPLATE_TIME_BUDGET' // the templates of one object ran past their wall-clock budget
   | 'LEGACY_DATA' // legacy spec.data rejected
   | 'INVALID_SCOPE'
   | 'MISSING_NAME'
@@ -14,6 +15,7 @@ export type CoreErrorCode =
   | 'INVALID_CERT' // certificate PEM cannot be used
   | 'CERT_EXPIRED'
   | 'INVALID_DOCUMENT' // an input stream (YAML/JSON) is malformed
+  | 'INVALID_ENCODING' // an input stream is not UTF-8, or YAML with a raw control character
   | 'DOCUMENT_LIMIT' // an input stream is over a size, depth, token or document bound
   | 'NOT_IMPLEMENTED';
 

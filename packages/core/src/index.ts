@@ -1,9 +1,11 @@
 export * from './errors.js';
+export { formatGoDuration } from './go-duration.js';
 export * from './model/types.js';
 export * from './model/annotations.js';
 export * from './model/parse.js';
 export * from './model/conditions.js';
 export { canonicalObjectMeta, OBJECT_META_FIELDS } from './model/object-meta.js';
+export * from './model/kubectl-shape.js';
 export * from './scope/scope.js';
 export * from './crypto/hybrid.js';
 export * from './crypto/base64.js';
@@ -20,4 +22,5 @@ export * from './seal/envelope.js';
 export * from './unseal/unseal.js';
 export * from './template/render.js';
 export * from './documents/index.js';
+export { formatPath, type Path } from './model/reader.js';
 export * from './text/bounded-text.js';

@@ -7,7 +7,11 @@ import { CliError } from './errors.js';
 import { resolveFormat, type OutputFormat } from './format/render.js';
 import { readCertFromSource } from './io/cert-source.js';
 import type { Io } from './io/io.js';
+import { MAX_INPUT_BYTES } from './io/limits.js';
 import type { CliOptions } from './program.js';
+
+/** RSA keys below this size are warned about (NIST SP 800-131A: 2048 bits minimum since 2014). */
+const MIN_RSA_BITS = 2048;
 
 /** Collects a command's output: straight to stdout, or held back for `-w` until the command has succeeded. */
 export class OutputSink {
@@ -61,9 +65,9 @@ export class RunContext {
     );
   }
 
-  /** The `-f` file's bytes (read up front), else all of stdin. */
+  /** The `-f` file's bytes (read up front), else stdin; more than MAX_INPUT_BYTES is left for the reader to refuse. */
   async readInput(): Promise<Buffer> {
-    return this.#fileInput ?? this.io.stdin.readAll();
+    return this.#fileInput ?? this.io.stdin.readAll(MAX_INPUT_BYTES);
   }
 
   /** The output format, validated when first needed (upstream checks it only when printing). */
@@ -97,10 +101,17 @@ export class RunContext {
     return (await this.controller()).fetchCertificate();
   }
 
-  /** Compat §6.3 step 11: first CERTIFICATE block, RSA, not expired. */
+  /** Compat §6.3 step 11: first CERTIFICATE block, RSA, not expired; a warning on stderr below 2048 bits. */
   async certificate(): Promise<ParsedCertificate> {
     const cert = parseCertificatePem((await this.certificateBytes()).toString('utf8'));
     assertCertificateNotExpired(cert, this.io.now());
+    const bits = cert.publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS) {
+      this.io.stderr.write(
+        `warning: the certificate's RSA key has only ${bits} bits (under ${MIN_RSA_BITS}): it can be factored and ` +
+          "everything sealed with it read; sealing anyway, but ask the cluster's admin to rotate the controller's key\n",
+      );
+    }
     return cert;
   }
 }

@@ -3,6 +3,7 @@ import { dispatch } from './dispatch.js';
 import { CliError } from './errors.js';
 import { formatUsage } from './flags.js';
 import type { Io } from './io/io.js';
+import { MAX_INPUT_BYTES } from './io/limits.js';
 import { parseCommandLine } from './program.js';
 import { VERSION } from './version.js';
 
@@ -42,7 +43,7 @@ export async function run(argv: readonly string[], io: Io, env: Env): Promise<nu
     let fileInput: Buffer | undefined;
     if (plan.input.kind === 'file') {
       try {
-        fileInput = await io.fs.readFile(plan.input.path);
+        fileInput = await io.fs.readFile(plan.input.path, MAX_INPUT_BYTES);
       } catch (error) {
         throw new CliError('INPUT', 'Could not read file specified with --secret-file', { cause: error });
       }

@@ -149,6 +149,16 @@ describe('parseCommandLine', () => {
     );
     expect(usageError([], { SEALED_SECRETS_SCOPE: 'bad' })).toContain('must be one of');
   });
+
+  it('names an unknown long flag without its value, and refuses bad flag syntax, as pflag does', () => {
+    expect(usageError(['--template=foo'])).toBe('unknown flag: --template');
+    expect(usageError(['--template', 'foo'])).toBe('unknown flag: --template');
+    expect(usageError(['-x=foo'])).toBe("unknown shorthand flag: 'x' in -x=foo");
+    expect(usageError(['---x'])).toBe('bad flag syntax: ---x');
+    expect(usageError(['--=x'])).toBe('bad flag syntax: --=x');
+    // A flag's separate value is never a flag, whatever it looks like.
+    expect(parseCommandLine(['--name', '---x'], {})).toMatchObject({ kind: 'ok', options: { name: '---x' } });
+  });
 });
 
 describe('formatUsage', () => {

@@ -93,6 +93,16 @@ function normalizeArgv(argv: readonly string[]): string[] {
       out.push(...argv.slice(i));
       break;
     }
+    // pflag refuses `---x` and `--=x` before looking the name up.
+    if (/^--[-=]/.test(arg)) throw new FlagValueError(`bad flag syntax: ${arg}`);
+    const separate = /^--([^=]+)$/.exec(arg)?.[1] ?? /^-([^-])$/.exec(arg)?.[1];
+    const takesValue =
+      separate !== undefined && (FLAG_BY_NAME.get(separate) ?? FLAG_BY_SHORT.get(separate))?.kind;
+    if (takesValue !== undefined && takesValue !== 'bool' && i + 1 < argv.length) {
+      // `--name value`: the value is not a flag, whatever it looks like.
+      out.push(arg, argv[++i] ?? '');
+      continue;
+    }
     const long = /^--([^=]+)=(.*)$/s.exec(arg);
     const longFlag = long ? FLAG_BY_NAME.get(long[1] ?? '') : undefined;
     if (long && longFlag?.kind === 'bool') {
@@ -113,8 +123,9 @@ function pflagMessage(error: CommanderError): string {
   const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
   const flag = quoted.split(/[ ,]/)[0] ?? quoted;
   if (error.code === 'commander.unknownOption') {
+    // pflag names a long flag without its `=value`, and a shorthand with the whole argument.
     return flag.startsWith('--')
-      ? `unknown flag: ${flag}`
+      ? `unknown flag: ${flag.split('=')[0] ?? flag}`
       : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`;
   }
   if (error.code === 'commander.optionMissingArgument') {

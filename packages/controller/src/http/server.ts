@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { capMessage, type SealedSecret, type Secret, type ValueDecryptor } from '@ssts/core';
 import { fastify, LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AuditLog } from '../audit/audit-log.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';
@@ -25,6 +26,8 @@ export interface ServerDeps {
    * or while a watch is down (ours, with the reasons).
    */
   readonly readiness: () => { ready: boolean; reasons: readonly string[] };
+  /** The audit trail: one line per verify/rotate request that reached its handler. */
+  readonly audit?: Pick<AuditLog, 'http'>;
   readonly rateLimit: number;
   readonly rateLimitBurst: number;
   readonly readTimeoutMs: number;
@@ -153,12 +156,19 @@ export function buildServer(deps: ServerDeps) {
         ss = await parsePostedSealedSecret(bodyOf(request), { singleDocument: true, maxBytes: bodyLimit });
       } catch (error) {
         request.log.info({ error: errorMessage(error) }, 'Cannot decode the posted SealedSecret');
+        deps.audit?.http('verify', request.raw, '/v1/verify', { status: 500, error: errorMessage(error) });
         return reply.code(500).send();
       }
       try {
         await decryptOnly(ss);
+        deps.audit?.http('verify', request.raw, '/v1/verify', { status: 200, object: ss });
         return reply.code(200).send();
-      } catch {
+      } catch (error) {
+        deps.audit?.http('verify', request.raw, '/v1/verify', {
+          status: 409,
+          object: ss,
+          error: errorMessage(error),
+        });
         return reply.code(409).send();
       }
     },
@@ -169,8 +179,9 @@ export function buildServer(deps: ServerDeps) {
     url: '/v1/rotate',
     onRequest: rateLimited,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      let posted: SealedSecret | undefined;
       try {
-        const posted = await parsePostedSealedSecret(bodyOf(request), {
+        posted = await parsePostedSealedSecret(bodyOf(request), {
           singleDocument: false,
           maxBytes: bodyLimit,
         });
@@ -183,6 +194,7 @@ export function buildServer(deps: ServerDeps) {
               "Sealed Secret metadata doesn't match. Please align your Sealed Secret metadata",
             ),
         });
+        deps.audit?.http('rotate', request.raw, '/v1/rotate', { status: 200, object: posted });
         return reply
           .code(200)
           .type('application/json')
@@ -190,6 +202,11 @@ export function buildServer(deps: ServerDeps) {
       } catch (error) {
         const message = capMessage(errorMessage(error));
         request.log.info({ error: message }, 'Cannot re-encrypt');
+        deps.audit?.http('rotate', request.raw, '/v1/rotate', {
+          status: 500,
+          ...(posted !== undefined && { object: posted }),
+          error: message,
+        });
         return reply.code(500).type(TEXT).send(`${message}\n`);
       }
     },

@@ -1,17 +1,10 @@
 import { Writable } from 'node:stream';
-import { generateKeyPairSync } from 'node:crypto';
-import {
-  createSelfSignedCertificate,
-  LABEL_SEALED_SECRETS_KEY,
-  parseCertificatePem,
-  parsePrivateKeyPem,
-  privateKeyToPkcs1Pem,
-  type Secret,
-} from '@ssts/core';
+import { LABEL_SEALED_SECRETS_KEY, parseCertificatePem, parsePrivateKeyPem, type Secret } from '@ssts/core';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeGateway } from '../../test/fake-gateway.js';
 import { ManualClock } from '../../test/manual-clock.js';
+import { testKeySecret } from '../../test/key-secret.js';
 import { testServer } from '../http/test-helpers/api-server.js';
 import type { Logger } from '../log.js';
 import { KeyStore, type KeyStoreOptions } from './key-store.js';
@@ -30,29 +23,12 @@ function capturingLogger(): { log: Logger; lines: string[] } {
   return { log: pino({ level: 'debug' }, stream) as Logger, lines };
 }
 
-function keySecret(
+const keySecret = (
   name: string,
   notBefore: Date,
   labels: Record<string, string> | undefined,
   created: string,
-): Secret {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
-  const cert = createSelfSignedCertificate({
-    privateKey,
-    publicKey,
-    notBefore,
-    validityMs: 10 * HOUR,
-    serial: new Uint8Array(16).fill(1),
-  });
-  return {
-    metadata: { name, namespace: NS, creationTimestamp: created, ...(labels && { labels }) },
-    type: 'kubernetes.io/tls',
-    data: {
-      'tls.crt': Buffer.from(cert).toString('base64'),
-      'tls.key': Buffer.from(privateKeyToPkcs1Pem(privateKey)).toString('base64'),
-    },
-  };
-}
+): Secret => testKeySecret(name, NS, notBefore, labels, created);
 
 function setup(overrides: Partial<KeyStoreOptions> = {}) {
   const gateway = new FakeGateway();

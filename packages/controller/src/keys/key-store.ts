@@ -55,6 +55,21 @@ export const coreKeyMaterial: KeyMaterial = {
   readSecret: (secret, orderBy) => keyEntryFromSecret(secret, { orderBy }),
 };
 
+/** Why a key was generated: none existed, the latest predates --key-cutoff-time, the schedule, or SIGUSR1. */
+export type KeyTrigger = 'initial' | 'cutoff' | 'renewal' | 'signal';
+
+/** A key added to the ring or refused (for the audit trail; never carries key material). */
+export interface KeyEvent {
+  readonly action: 'generated' | 'loaded';
+  /** `generated`: a KeyTrigger; `loaded`: `startup` (the initial list) or `watch` (--watch-for-secrets). */
+  readonly trigger: KeyTrigger | 'startup' | 'watch';
+  readonly namespace: string;
+  readonly secretName?: string;
+  readonly fingerprint?: string;
+  /** Set when the key could not be generated or the Secret could not be used. */
+  readonly error?: string;
+}
+
 export interface KeyStoreOptions {
   readonly gateway: KubeGateway;
   readonly namespace: string;
@@ -76,6 +91,8 @@ export interface KeyStoreOptions {
    * add one key per renewal (README: "Several replicas"). Unset: upstream's behaviour exactly.
    */
   readonly leadership?: Leadership;
+  /** Called once per key added to the ring, and per failed generation or unusable key Secret. */
+  readonly audit?: (event: KeyEvent) => void;
 }
 
 /** Retry bounds of the first key's creation by a leader (it cannot abort start-up like a single replica). */
@@ -94,6 +111,8 @@ export class KeyStore {
   #ring = KeyRing.empty();
   #timer: unknown;
   #generating: Promise<unknown> = Promise.resolve();
+  /** The key being written by #generate: the watch may deliver its Secret first; it is audited as generated. */
+  #ownKey: string | undefined;
   #stopped = false;
 
   constructor(options: KeyStoreOptions) {
@@ -128,22 +147,38 @@ export class KeyStore {
         time: Date.parse(secret.metadata.creationTimestamp ?? '') || 0,
       }))
       .sort((a, b) => a.time - b.time || a.index - b.index);
-    for (const { secret } of ordered) this.addSecret(secret);
+    for (const { secret } of ordered) this.addSecret(secret, 'startup');
   }
 
   /** Registers a key Secret (startup list or the live watch). Returns false when it was unusable. */
-  addSecret(secret: Secret): boolean {
+  addSecret(secret: Secret, source: 'startup' | 'watch' = 'watch'): boolean {
     let entry: KeyEntry;
+    const { name, namespace } = secret.metadata;
     try {
       entry = this.#material.readSecret(secret, this.#options.orderBy);
     } catch (error) {
       this.#options.log.error(
-        { secret: secret.metadata.name, namespace: secret.metadata.namespace, error: errorMessage(error) },
+        { secret: name, namespace, error: errorMessage(error) },
         'Skipping a key Secret that cannot be used',
       );
+      this.#options.audit?.({
+        action: 'loaded',
+        trigger: source,
+        namespace: namespace ?? this.#options.namespace,
+        ...(name !== undefined && { secretName: name }),
+        error: errorMessage(error),
+      });
       return false;
     }
-    this.#register(entry);
+    if (this.#register(entry) && entry.fingerprint !== this.#ownKey) {
+      this.#options.audit?.({
+        action: 'loaded',
+        trigger: source,
+        namespace: namespace ?? this.#options.namespace,
+        ...(name !== undefined && { secretName: name }),
+        fingerprint: entry.fingerprint,
+      });
+    }
     return true;
   }
 
@@ -154,18 +189,19 @@ export class KeyStore {
    * watch registered its Secret first with the certificate's NotBefore, which has second precision and can tie
    * with or predate the previous key.
    */
-  #register(entry: KeyEntry, replace = false): void {
+  #register(entry: KeyEntry, replace = false): boolean {
     const current = this.#ring;
     const next = replace
       ? KeyRing.of([...current.all().filter((e) => e.fingerprint !== entry.fingerprint), entry])
       : current.with(entry);
-    if (next === current) return;
+    if (next === current) return false;
     this.#ring = next;
     this.#options.log.info(
       { secret: entry.secretName, fingerprint: entry.fingerprint, keys: next.size },
       'Registered a sealing key',
     );
     for (const listener of this.#listeners) listener(next);
+    return true;
   }
 
   /**
@@ -177,7 +213,7 @@ export class KeyStore {
     const cutoff = this.#options.cutoffTime;
     if (latest === undefined || (cutoff !== undefined && latest.orderingTime.getTime() < cutoff.getTime())) {
       try {
-        await this.generateKey();
+        await this.generateKey(latest === undefined ? 'initial' : 'cutoff');
       } catch (error) {
         throw new ControllerError('KEYS', `cannot create the first sealing key: ${errorMessage(error)}`, {
           cause: error,
@@ -200,7 +236,7 @@ export class KeyStore {
         // Fixed cadence: the next renewal is one period after this one was due, not after the key was made.
         next += period;
         arm();
-        this.generateKey().catch((error: unknown) =>
+        this.generateKey('renewal').catch((error: unknown) =>
           this.#options.log.error({ error: errorMessage(error) }, 'Scheduled key renewal failed'),
         );
       }, next - clock.now());
@@ -209,8 +245,8 @@ export class KeyStore {
   }
 
   /** Writes a new key Secret, then registers it with ordering time "now" (compat §4.4). Serialized. */
-  generateKey(): Promise<KeyEntry> {
-    return this.#serialized(() => this.#generate());
+  generateKey(trigger: KeyTrigger = 'signal'): Promise<KeyEntry> {
+    return this.#serialized(() => this.#generate(trigger));
   }
 
   #serialized<T>(task: () => Promise<T>): Promise<T> {
@@ -228,7 +264,7 @@ export class KeyStore {
     let backoff = FIRST_KEY_RETRY_MS.min;
     while (!signal.aborted) {
       try {
-        await this.#serialized(() => this.#renewIfDue('leader start'));
+        await this.#serialized(() => this.#renewIfDue(true));
         if (this.#ring.latest() !== undefined) return;
       } catch (error) {
         this.#options.log.error(
@@ -256,7 +292,7 @@ export class KeyStore {
       timer = clock.setTimeout(
         () => {
           if (signal.aborted) return;
-          this.#serialized(() => this.#renewIfDue('renewal period'))
+          this.#serialized(() => this.#renewIfDue(false))
             .then(() => arm(0))
             .catch((error: unknown) => {
               log.error({ error: errorMessage(error) }, 'Scheduled key renewal failed');
@@ -275,27 +311,31 @@ export class KeyStore {
     return this.#serialized(async () => {
       await this.load();
       if (this.#options.leadership?.isLeader() === false) return undefined;
-      return this.#createSuccessor(this.#ring.latest(), 'requested');
+      return this.#createSuccessor(this.#ring.latest(), 'signal');
     });
   }
 
-  /** Whether a key is due: none yet, the cutoff (at a leader's start only, like upstream's start-up), or a period. */
-  #due(reason: string): boolean {
+  /**
+   * Why a key is due, if it is: none yet, the cutoff (at a leader's start only, like upstream's start-up), or a
+   * renewal period.
+   */
+  #due(atLeaderStart: boolean): KeyTrigger | undefined {
     const latest = this.#ring.latest();
-    if (latest === undefined) return true;
+    if (latest === undefined) return 'initial';
     const { cutoffTime, renewPeriodMs: period, clock } = this.#options;
     const ordered = latest.orderingTime.getTime();
-    if (reason === 'leader start' && cutoffTime !== undefined && ordered < cutoffTime.getTime()) return true;
-    if (period <= 0) return false;
+    if (atLeaderStart && cutoffTime !== undefined && ordered < cutoffTime.getTime()) return 'cutoff';
+    if (period <= 0) return undefined;
     // A timer may fire a little early; a key younger than that is someone else's renewal of this period.
     const slack = Math.min(1_000, period / 10);
-    return clock.now() - ordered >= period - slack;
+    return clock.now() - ordered >= period - slack ? 'renewal' : undefined;
   }
 
-  async #renewIfDue(reason: string): Promise<void> {
+  async #renewIfDue(atLeaderStart: boolean): Promise<void> {
     await this.load();
-    if (!this.#due(reason) || this.#options.leadership?.isLeader() === false) return;
-    await this.#createSuccessor(this.#ring.latest(), reason);
+    const trigger = this.#due(atLeaderStart);
+    if (trigger === undefined || this.#options.leadership?.isLeader() === false) return;
+    await this.#createSuccessor(this.#ring.latest(), trigger);
   }
 
   /**
@@ -303,12 +343,12 @@ export class KeyStore {
    * first (AlreadyExists), that key is loaded instead. A name taken by something else (a relabelled key, a
    * foreign Secret) falls back to upstream's random name; the fresh list just before found no newer key.
    */
-  async #createSuccessor(predecessor: KeyEntry | undefined, reason: string): Promise<KeyEntry | undefined> {
+  async #createSuccessor(predecessor: KeyEntry | undefined, trigger: KeyTrigger): Promise<KeyEntry | undefined> {
     const { gateway, namespace, keyPrefix, log } = this.#options;
     const name = successorKeyName(keyPrefix, predecessor?.fingerprint);
-    log.info({ secret: name, reason }, 'Creating a sealing key');
+    log.info({ secret: name, trigger }, 'Creating a sealing key');
     try {
-      return await this.#generate(name);
+      return await this.#generate(trigger, name);
     } catch (error) {
       if (!isKubeError(error, 'AlreadyExists')) throw error;
     }
@@ -325,10 +365,33 @@ export class KeyStore {
       }
     }
     log.warn({ secret: name }, 'The successor key name is taken by another Secret; using a random name');
-    return this.#generate(undefined);
+    return this.#generate(trigger);
   }
 
-  async #generate(name?: string): Promise<KeyEntry> {
+  /**
+   * Generates and writes a key, audited as generated (success or failure). A successor name another replica took
+   * first (AlreadyExists) is not a failure: #createSuccessor loads that key instead.
+   */
+  async #generate(trigger: KeyTrigger, name?: string): Promise<KeyEntry> {
+    const { audit, namespace } = this.#options;
+    try {
+      const entry = await this.#write(name);
+      audit?.({
+        action: 'generated',
+        trigger,
+        namespace,
+        ...(entry.secretName !== undefined && { secretName: entry.secretName }),
+        fingerprint: entry.fingerprint,
+      });
+      return entry;
+    } catch (error) {
+      if (name === undefined || !isKubeError(error, 'AlreadyExists'))
+        audit?.({ action: 'generated', trigger, namespace, error: errorMessage(error) });
+      throw error;
+    }
+  }
+
+  async #write(name: string | undefined): Promise<KeyEntry> {
     const o = this.#options;
     const now = new Date(o.clock.now());
     const key = await this.#material.generate({
@@ -350,15 +413,24 @@ export class KeyStore {
       const { generateName: _random, ...metadata } = built.metadata;
       secret = { ...built, metadata: { ...metadata, name } };
     }
-    const created = await o.gateway.createSecret(secret);
+    const fingerprint = publicKeyFingerprint(key.privateKey);
+    this.#ownKey = fingerprint;
+    let created: Secret;
+    try {
+      created = await o.gateway.createSecret(secret);
+    } catch (error) {
+      this.#ownKey = undefined;
+      throw error;
+    }
     const entry: KeyEntry = {
-      fingerprint: publicKeyFingerprint(key.privateKey),
+      fingerprint,
       privateKey: key.privateKey,
       certificate: parseCertificatePem(key.certificatePem),
       orderingTime: now,
       ...(created.metadata.name !== undefined && { secretName: created.metadata.name }),
     };
     this.#register(entry, true);
+    this.#ownKey = undefined;
     // Upstream logs the new certificate so users without cluster access can copy it; never the private key.
     o.log.info({ secret: created.metadata.name, certificate: key.certificatePem }, 'Certificate generated');
     return entry;

@@ -42,10 +42,19 @@ export interface ReconcileDeps {
   readonly metrics: ControllerMetrics;
   readonly updateStatus: boolean;
   readonly oldGcBehavior: boolean;
+  /** The audit trail: called once per pass of an existing SealedSecret (audit/audit-log.ts). */
+  readonly audit?: (ss: SealedSecret, result: SyncResult) => void;
 }
 
-type SyncResult =
-  { readonly ok: true } | { readonly ok: false; readonly message: string; readonly terminal: boolean };
+/** How the Secret step of a pass ended; `reason` is the unseal_errors_total label. */
+export type SyncResult =
+  | { readonly ok: true; readonly secret: 'created' | 'updated' | 'unchanged' }
+  | {
+      readonly ok: false;
+      readonly reason: ErrorReason;
+      readonly message: string;
+      readonly terminal: boolean;
+    };
 
 /**
  * One level-based pass for `namespace/name` (compat §3.5–3.7): unseal, create or update the Secret, emit events,
@@ -71,6 +80,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Outco
   const ss = withTypeMeta(cached);
   const log = deps.log.child({ namespace, sealedSecret: name, reconcileId: randomUUID().slice(0, 8) });
   const result = await syncSecret(ss, deps, log);
+  deps.audit?.(ss, result);
   if (deps.updateStatus) await writeStatus(ss, result, deps, log);
   if (result.ok) return { kind: 'done' };
   return result.terminal
@@ -90,7 +100,7 @@ async function syncSecret(ss: SealedSecret, deps: ReconcileDeps, log: Logger): P
     deps.metrics.unsealError(reason, namespace);
     log.warn({ reason: event.reason, error: event.message }, 'Reconcile failed');
     await emit(ss, 'Warning', event.reason, event.message, deps, log);
-    return { ok: false, message, terminal };
+    return { ok: false, reason, message, terminal };
   };
 
   let unsealed: Secret;
@@ -102,9 +112,10 @@ async function syncSecret(ss: SealedSecret, deps: ReconcileDeps, log: Logger): P
   }
 
   let existing: Secret;
+  let created: Secret | undefined;
   try {
     const found = await deps.gateway.getSecret(namespace, name);
-    existing = found ?? (await deps.gateway.createSecret(secretToCreate(unsealed)));
+    existing = found ?? (created = await deps.gateway.createSecret(secretToCreate(unsealed)));
     if (found === undefined) log.info({ secret: name }, 'Created the Secret');
   } catch (error) {
     const message = errorMessage(error);
@@ -135,7 +146,10 @@ async function syncSecret(ss: SealedSecret, deps: ReconcileDeps, log: Logger): P
     }
   }
   await emit(ss, 'Normal', EVENT_UNSEALED, MESSAGE_UNSEALED, deps, log);
-  return { ok: true };
+  return {
+    ok: true,
+    secret: existing === created ? 'created' : plan.action === 'update' ? 'updated' : 'unchanged',
+  };
 }
 
 async function emit(

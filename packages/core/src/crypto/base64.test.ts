@@ -42,6 +42,17 @@ const GO_CORRUPT_CASES: [string, number][] = [
 ];
 
 describe('decodeBase64Strict', () => {
+  it('decodes and checks values of 8 MiB without recursion (a regular expression overflowed the stack at 3.4 MiB)', () => {
+    const bytes = Buffer.alloc(8 << 20, 0xa5);
+    const text = bytes.toString('base64');
+    expect(decodeBase64Strict(text).equals(bytes)).toBe(true);
+    const withNewlines = `${text.slice(0, 1000)}\n${text.slice(1000)}`;
+    expect(decodeBase64Strict(withNewlines).equals(bytes)).toBe(true);
+    expect(decodeError(`${text.slice(0, -4)}!AAA`).message).toBe(
+      `illegal base64 data at input byte ${text.length - 4}`,
+    );
+  });
+
   it.each(GO_CORRUPT_CASES)('%j → offset %i as in Go', (input, offset) => {
     if (offset === -1) {
       expect(() => decodeBase64Strict(input)).not.toThrow();

@@ -3,12 +3,20 @@ import type { DocumentLimits } from './limits.js';
 
 const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
 
+/** One JSON value of a stream: its source text, and whether a number literal occurs in it. */
+export interface JsonPart {
+  readonly text: string;
+  readonly hasNumber: boolean;
+}
+
+const NUMBER_START = new Set(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+
 /**
  * Splits concatenated JSON values (`{…}{…}` or whitespace separated, like Go's YAML-or-JSON decoder reads them)
  * into their source texts, in one linear pass that also enforces the nesting bound before JSON.parse sees a value.
  */
-export function splitJsonStream(text: string, limits: DocumentLimits): string[] {
-  const parts: string[] = [];
+export function splitJsonStream(text: string, limits: DocumentLimits): JsonPart[] {
+  const parts: JsonPart[] = [];
   let i = 0;
   while (i < text.length) {
     while (i < text.length && WHITESPACE.has(text[i] ?? '')) i++;
@@ -17,12 +25,14 @@ export function splitJsonStream(text: string, limits: DocumentLimits): string[] 
     const start = i;
     let depth = 0;
     let inString = false;
+    let hasNumber = false;
     for (; i < text.length; i++) {
       const c = text[i];
       if (inString) {
         if (c === '\\') i++;
         else if (c === '"') inString = false;
       } else if (c === '"') inString = true;
+      else if (depth > 0 && NUMBER_START.has(c ?? '')) hasNumber = true;
       else if (c === '{' || c === '[') {
         if (++depth > limits.maxDepth) throw tooDeep(parts.length + 1, limits);
       } else if (c === '}' || c === ']') {
@@ -33,7 +43,7 @@ export function splitJsonStream(text: string, limits: DocumentLimits): string[] 
         }
       } else if (depth === 0 && WHITESPACE.has(c ?? '')) break;
     }
-    parts.push(text.slice(start, i));
+    parts.push({ text: text.slice(start, i), hasNumber });
   }
   return parts;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DocumentError } from './document-error.js';
+import { GoScalar } from './go-scalars.js';
 import { parseDocuments } from './parse-documents.js';
 
 /** Every hostile input must end in a DocumentError with this code, not a crash, a RangeError or a stall. */
@@ -17,8 +18,8 @@ describe('parseDocuments', () => {
   it('reads multi-document YAML, skipping empty and comment-only documents', async () => {
     const docs = await parseDocuments('---\na: 1\n---\n# nothing\n---\n\n---\nb: 2\n');
     expect(docs).toEqual([
-      { index: 1, value: { a: 1 } },
-      { index: 4, value: { b: 2 } },
+      { index: 1, value: { a: 1 }, format: 'yaml' },
+      { index: 4, value: { b: 2 }, format: 'yaml' },
     ]);
   });
 
@@ -28,8 +29,10 @@ describe('parseDocuments', () => {
   });
 
   it('accepts a BOM, bytes and a single JSON document', async () => {
-    expect(await parseDocuments('\uFEFF {"a":1}')).toEqual([{ index: 1, value: { a: 1 } }]);
-    expect(await parseDocuments(Buffer.from('a: b\n'))).toEqual([{ index: 1, value: { a: 'b' } }]);
+    expect(await parseDocuments('\uFEFF {"a":1}')).toEqual([{ index: 1, value: { a: 1 }, format: 'json' }]);
+    expect(await parseDocuments(Buffer.from('a: b\n'))).toEqual([
+      { index: 1, value: { a: 'b' }, format: 'yaml' },
+    ]);
   });
 
   it('names the malformed document without quoting it', async () => {
@@ -157,5 +160,75 @@ describe('parseDocuments properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('parseDocuments, kubectl dialect', () => {
+  const read = async (input: string | Buffer) =>
+    (await parseDocuments(input, {}, { dialect: 'kubectl' })).map((d) => d.value);
+
+  it('keeps unquoted numbers and booleans as GoScalar with their source and Go text', async () => {
+    const [doc] = (await read('a: 017\nb: 1.0\nc: True\nd: 0b101\ne: 1_000\nf: 12345678901234567890\n')) as [
+      Record<string, GoScalar>,
+    ];
+    const texts = Object.fromEntries(
+      Object.entries(doc).map(([k, v]) => [k, [v.kind, v.source, v.toGoString()]]),
+    );
+    expect(texts).toEqual({
+      a: ['int', '017', '15'],
+      b: ['float', '1.0', '1'],
+      c: ['bool', 'True', 'true'],
+      d: ['int', '0b101', '5'],
+      e: ['int', '1_000', '1000'],
+      f: ['uint', '12345678901234567890', '12345678901234567890'],
+    });
+  });
+
+  it('reads yes/no/on/off/y/n, timestamps, too large floats and quoted text as strings', async () => {
+    expect(await read('a: yes\nb: "5"\nc: 2001-12-14\nd: 1e400\ne: on\n')).toEqual([
+      { a: 'yes', b: '5', c: '2001-12-14', d: '1e400', e: 'on' },
+    ]);
+  });
+
+  it('converts non-string keys like Go, merges << keys, and refuses null and collection keys', async () => {
+    expect(
+      await read('base: &b {x: 1}\nm:\n  <<: *b\n  1: a\n  1.5: b\n  true: c\n  .inf: d\n'),
+    ).toMatchObject([{ m: { '1': 'a', '1.5': 'b', true: 'c', '.inf': 'd' } }]);
+    await expect(read('~: a\n')).rejects.toThrow('document 1: a mapping key is null');
+    await expect(read('[a]: b\n')).rejects.toThrow('document 1: a mapping key is a list');
+  });
+
+  it('reads JSON with numbers through the same rules, and JSON without numbers with JSON.parse', async () => {
+    const [withNumber] = (await read('{"a": 1.0, "b": "x", "c": true}')) as [Record<string, unknown>];
+    expect(withNumber['a']).toBeInstanceOf(GoScalar);
+    expect(withNumber['c']).toBeInstanceOf(GoScalar);
+    expect(await read('{"a": "\\ud800x", "b": [true]}')).toEqual([{ a: '\uFFFDx', b: [true] }]);
+  });
+
+  it('reads raw NEL, U+2028 and U+2029 as the line breaks they are for Go (YAML 1.1)', async () => {
+    // What upstream kubeseal writes for "a\u2028b" (single-quoted, the separator raw, then indentation).
+    expect(await read("k:\n  v: 'a\u2028      b'\n")).toEqual([{ k: { v: 'a\u2028b' } }]);
+    expect(await read('a: "x\u0085  y"\nb: |\n  x\u0085  y\n')).toEqual([{ a: 'x y', b: 'x\ny\n' }]);
+    // Escapes are not raw characters.
+    expect(await read('a: "x\\L  y"\n')).toEqual([{ a: 'x\u2028  y' }]);
+  });
+
+  it('refuses invalid UTF-8 and raw control characters in YAML, with what Go calls them', async () => {
+    const utf8 = await parseDocuments(
+      Buffer.from([0x61, 0x3a, 0x20, 0x0a, 0x62, 0x3a, 0x20, 0xff]),
+      {},
+      { dialect: 'kubectl' },
+    ).catch((e: unknown) => e);
+    expect(utf8).toBeInstanceOf(DocumentError);
+    expect((utf8 as DocumentError).code).toBe('INVALID_ENCODING');
+    expect((utf8 as DocumentError).reason).toBe('invalid leading UTF-8 octet');
+    expect((utf8 as DocumentError).message).toBe(
+      'the input is not valid UTF-8: invalid leading UTF-8 octet at byte 7 (line 2)',
+    );
+    const control = await read('a: "\x7f"\n').catch((e: unknown) => e);
+    expect((control as DocumentError).reason).toBe('control characters are not allowed');
+    // Escapes are fine, and JSON may hold DEL (Go's JSON reader accepts it).
+    expect(await read('a: "\\x7f"\n')).toEqual([{ a: '\x7f' }]);
+    expect(await read('{"a": "\x7f"}')).toEqual([{ a: '\x7f' }]);
   });
 });

@@ -1,8 +1,22 @@
-import type { CST, Document } from 'yaml';
+import type { CST, Document, Scalar, Tags } from 'yaml';
 import type * as YamlLib from './yaml-lib.js';
 import { DocumentError } from './document-error.js';
 import { tooDeep, tooManyDocuments } from './json-stream.js';
+import { KUBECTL_SCALAR_TAGS, normalizeKubectlValue } from './kubectl-values.js';
 import type { DocumentLimits } from './limits.js';
+
+/** `yaml-1.2`: the YAML 1.2 core schema. `kubectl`: scalars and merge keys the way kubectl reads them. */
+export type YamlDialect = 'yaml-1.2' | 'kubectl';
+
+const COLLECTIONS_AND_STRINGS = new Set([
+  'tag:yaml.org,2002:map',
+  'tag:yaml.org,2002:seq',
+  'tag:yaml.org,2002:str',
+]);
+const kubectlTags = (tags: Tags): Tags => [
+  ...tags.filter((t) => typeof t === 'object' && COLLECTIONS_AND_STRINGS.has(t.tag)),
+  ...KUBECTL_SCALAR_TAGS,
+];
 
 type Yaml = typeof YamlLib;
 
@@ -44,14 +58,43 @@ function cstDepth(root: CST.Token, limit: number): number {
   return max;
 }
 
+const RAW_YAML11_BREAK = /[\u0085\u2028\u2029]/;
+const BLOCK_STYLES = new Set(['BLOCK_LITERAL', 'BLOCK_FOLDED']);
+
+/**
+ * YAML 1.1 (Go's reader) takes NEL, U+2028 and U+2029 written raw for line breaks, YAML 1.2 for ordinary characters;
+ * upstream kubeseal writes U+2028 raw in single quotes followed by indentation. For every scalar holding such a raw
+ * character, its value is made what Go reads: the blanks around a line or paragraph separator are indentation and
+ * go; a NEL folds to a space in a quoted or plain scalar and is a newline in a block scalar.
+ */
+function readBreaksAsYaml11(doc: Document.Parsed, text: string, visit: Yaml['visit']): void {
+  visit(doc, {
+    Scalar(_key, node: Scalar) {
+      if (typeof node.value !== 'string' || node.range === undefined || node.range === null) return;
+      if (!RAW_YAML11_BREAK.test(text.slice(node.range[0], node.range[1]))) return;
+      const block = node.type !== undefined && BLOCK_STYLES.has(node.type);
+      node.value = node.value
+        .replace(/[ \t]*([\u2028\u2029])[ \t]*/g, '$1')
+        .replace(/[ \t]*\u0085[ \t]*/g, block ? '\n' : ' ');
+    },
+  });
+}
+
 /**
  * Reads a YAML stream within the limits: one lexer pass feeds the library's (iterative) parser token by token and
  * stops at the first bound that is crossed (token count, flow nesting, block indicators on one line, document
  * count); each document's CST depth is checked before the recursive composer sees it.
  */
-export async function parseYamlStream(text: string, limits: DocumentLimits): Promise<unknown[]> {
-  const { Composer, CST: cst, Lexer, Parser } = await loadYaml();
-  const options = { prettyErrors: false, uniqueKeys: false } as const;
+export async function parseYamlStream(
+  text: string,
+  limits: DocumentLimits,
+  dialect: YamlDialect = 'yaml-1.2',
+): Promise<unknown[]> {
+  const { Composer, CST: cst, Lexer, Parser, visit } = await loadYaml();
+  const kubectl = dialect === 'kubectl';
+  const options = kubectl
+    ? ({ prettyErrors: false, uniqueKeys: false, merge: true, customTags: kubectlTags } as const)
+    : ({ prettyErrors: false, uniqueKeys: false } as const);
   const parser = new Parser();
   const composer = new Composer(options);
   const documents: Document.Parsed[] = [];
@@ -104,11 +147,14 @@ export async function parseYamlStream(text: string, limits: DocumentLimits): Pro
         cause: problem,
       });
     }
+    if (kubectl && RAW_YAML11_BREAK.test(text)) readBreaksAsYaml11(doc, text, visit);
+    let value: unknown;
     try {
-      return doc.toJS({ maxAliasCount: limits.maxAliasCount }) as unknown;
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount, mapAsMap: kubectl }) as unknown;
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
       throw new DocumentError('DOCUMENT_LIMIT', `document ${n + 1}: invalid YAML: ${reason}`, { cause });
     }
+    return kubectl ? normalizeKubectlValue(value, n + 1) : value;
   });
 }

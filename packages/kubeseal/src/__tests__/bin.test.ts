@@ -88,6 +88,10 @@ describe('bin/kubeseal.js', () => {
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       child.on('error', reject);
       child.on('close', (code) => resolve({ code, stdout, stderr }));
+      // A CLI that refuses an oversized input exits before reading it all: the rest of the write fails with EPIPE.
+      child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') reject(error);
+      });
       child.stdin.end(stdin);
     });
     const resolved = (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '');
@@ -173,6 +177,83 @@ describe('bin/kubeseal.js', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('error: secret.data is empty in input Secret');
     expect(await readFile(out, 'utf8')).toBe(written);
+  });
+
+  // Issue 9 item 4: on Node 20 these inputs made the process abort (V8 fatal error, exit 134) while parsing.
+  const deepYamlStream = `a: 1\n---\nb: 2\n---\nx: ${'['.repeat(6000)}${']'.repeat(6000)}\n`;
+  it.each([
+    ['2 000 nested [ (4 KB)', '['.repeat(2000), 'error: document 1: nested deeper than 100 levels\n'],
+    [
+      'a JSON object holding 2 000 nested [',
+      `{"a":${'['.repeat(2000)}`,
+      'error: document 1: nested deeper than 100 levels\n',
+    ],
+    [
+      'an 18 KB three-document YAML, the last one deep',
+      deepYamlStream,
+      'error: document 3: nested deeper than 100 levels\n',
+    ],
+  ])(
+    'refuses %s with one line and exit 1, in every mode that reads documents',
+    async (_name, input, error) => {
+      expect(Buffer.byteLength(input)).toBeLessThan(20_000);
+      const key = join(VECTOR_4096_DIR, 'tls.key');
+      const hostile = join(dir, `hostile-${++counter}`);
+      await writeFile(hostile, input);
+      for (const args of [
+        ['--cert', CERT],
+        ['--recovery-unseal', '--recovery-private-key', key],
+        ['--cert', CERT, '--merge-into', hostile],
+      ]) {
+        const r = await kubeseal(args, args.includes('--merge-into') ? secretYaml : input);
+        expect({ args, code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({
+          args,
+          code: 1,
+          stderr: error,
+          stdout: '',
+        });
+      }
+      const keys = await kubeseal(['--recovery-unseal', '--recovery-private-key', hostile], '{}');
+      expect(keys.code).toBe(1);
+      expect(keys.stderr.split('\n')).toHaveLength(2);
+    },
+  );
+
+  it('refuses inputs over 8 MiB without reading them whole, from stdin, -f and --raw', async () => {
+    const big = `apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\nstringData:\n  a: ${'x'.repeat(9 << 20)}\n`;
+    const file = join(dir, 'big.yaml');
+    await writeFile(file, big);
+    expect(await kubeseal(['--cert', CERT], big)).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'error: the input is larger than 8 MiB\n',
+    });
+    expect(await kubeseal(['--cert', CERT, '-f', file])).toMatchObject({
+      code: 1,
+      stderr: 'error: the input is larger than 8 MiB\n',
+    });
+    expect(
+      await kubeseal(['--cert', CERT, '--raw', '--scope', 'cluster-wide', '--from-file', file]),
+    ).toMatchObject({
+      code: 1,
+      stderr: 'error: the value is larger than 8 MiB\n',
+    });
+  });
+
+  it('seals and recovers a 4 MiB value (the base64 check overflowed the stack above 3.4 MiB)', async () => {
+    const value = Buffer.alloc(4 << 20, 'v').toString();
+    const sealed = await kubeseal(
+      ['--cert', CERT],
+      `apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\ndata:\n  a: ${Buffer.from(value).toString('base64')}\n`,
+    );
+    expect(sealed).toMatchObject({ code: 0, stderr: '' });
+    const file = join(dir, 'big-sealed.json');
+    await writeFile(file, sealed.stdout);
+    const key = join(VECTOR_4096_DIR, 'tls.key');
+    const unsealed = await kubeseal(['--recovery-unseal', '--recovery-private-key', key, '-f', file]);
+    expect(unsealed).toMatchObject({ code: 0, stderr: '' });
+    const secret = JSON.parse(unsealed.stdout) as { data: { a: string } };
+    expect(Buffer.from(secret.data.a, 'base64').toString() === value).toBe(true);
   });
 
   it('runs from dist/bundle/ and loads no compiled module of dist/', async () => {

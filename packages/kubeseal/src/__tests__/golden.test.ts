@@ -55,14 +55,21 @@ function verifies(body: string): number {
   }
 }
 
+/** Like the v0.40.0 controller: answers without apiVersion/kind, and without spec.template.data. */
 function rotates(body: string): { status: number; body: string } {
-  const ss = JSON.parse(body) as { apiVersion?: string; kind?: string; metadata: Record<string, unknown> };
+  const ss = JSON.parse(body) as {
+    apiVersion?: string;
+    kind?: string;
+    metadata: Record<string, unknown>;
+    spec: { template?: Record<string, unknown> };
+  };
   if (ss.metadata.name === 'conflict') return { status: 409, body: '' };
   if (ss.metadata.name === 'boom')
     return { status: 500, body: 'error decrypting secret. no key could decrypt secret\n' };
   const { apiVersion: _a, kind: _k, ...rest } = ss;
   const metadata = { ...rest.metadata, creationTimestamp: '2026-01-01T00:00:00Z', generation: 3 };
-  return { status: 200, body: JSON.stringify({ ...rest, metadata }) };
+  const { data: _data, ...template } = rest.spec.template ?? {};
+  return { status: 200, body: JSON.stringify({ ...rest, metadata, spec: { ...rest.spec, template } }) };
 }
 
 const cases = readdirSync(GOLDEN_DIR)

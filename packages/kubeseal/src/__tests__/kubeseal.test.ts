@@ -351,3 +351,74 @@ describe('recovery-unseal (compat §6.10, 9.3 item 6)', () => {
     expect(r.stderr).toMatch(/^error:.*key could decrypt secret \(.*\)/);
   });
 });
+
+describe('input read the way kubectl reads it (issue 10)', () => {
+  it('seals unquoted numbers and booleans as the text kubectl makes of them, and warns (without values) where the text changed', async () => {
+    const r = await kubeseal(['--cert', '/tls.crt'], {
+      stdin: [
+        'apiVersion: v1',
+        'kind: Secret',
+        'metadata: {name: db, namespace: web, labels: {version: 1.0}}',
+        'stringData: {port: 5432, ratio: 1.5, pin: 017, on: true, big: 12345678901234567890, none: ~}',
+        'data: {raw: 1234}',
+      ].join('\n'),
+    });
+    expect(r.code).toBe(0);
+    const [doc] = jsonStream(r.stdout);
+    if (doc === undefined) throw new Error('no output');
+    const plain = Object.fromEntries(
+      Object.entries(doc.spec.encryptedData).map(([k, v]) => [
+        k,
+        independentDecrypt(TLS_KEY, v, labelOf(doc)).toString('latin1'),
+      ]),
+    );
+    expect(plain).toEqual({
+      port: '5432',
+      ratio: '1.5',
+      pin: '15',
+      on: 'true',
+      big: '12345678901234567890',
+      none: '',
+      raw: Buffer.from('1234', 'base64').toString('latin1'),
+    });
+    expect(doc.spec.template.metadata.labels).toEqual({ version: '1' });
+    expect(r.stderr).toBe(
+      'warning: document 1: metadata.labels.version, stringData.pin: unquoted YAML number or boolean converted to ' +
+        'text the way kubectl does, which is not the text written; quote the value to keep it as written\n',
+    );
+    expect(r.stderr).not.toMatch(/017|15\b/);
+  });
+
+  it('validates the whole stream before writing: nothing on stdout when document 2 is invalid', async () => {
+    const good = 'apiVersion: v1\nkind: Secret\nmetadata: {name: a, namespace: web}\nstringData: {a: b}\n';
+    for (const bad of [
+      'kind: Secret\nmetadata: {name: b, namespace: web}\n',
+      'kind: Secret\nmetadata: [x]\n',
+    ]) {
+      const r = await kubeseal(['--cert', '/tls.crt'], { stdin: `${good}---\n${bad}` });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('re-encrypt warns when the controller answer lost template.data keys, and only then', async () => {
+    const { templateChanges } = await import('../modes/re-encrypt.js');
+    const answer = { metadata: {}, spec: { encryptedData: { password: 'x', hidden: 'y' } } };
+    expect(templateChanges({ dsn: 'u:{{ .password }}', password: 'p', hidden: null }, answer)).toEqual({
+      lost: ['dsn'],
+      back: ['hidden'],
+    });
+    const kept = { ...answer, spec: { ...answer.spec, template: { data: { dsn: 'x' } } } };
+    expect(templateChanges({ dsn: 'x' }, kept)).toEqual({ lost: [], back: [] });
+    expect(templateChanges(undefined, answer)).toEqual({ lost: [], back: [] });
+  });
+});
+
+describe('input caps', () => {
+  it('uses the core document bound as the cap of every input', async () => {
+    const { DEFAULT_DOCUMENT_LIMITS } = await import('@ssts/core');
+    const { MAX_INPUT_BYTES, MAX_INPUT_TEXT } = await import('../io/limits.js');
+    expect(MAX_INPUT_BYTES).toBe(DEFAULT_DOCUMENT_LIMITS.maxBytes);
+    expect(MAX_INPUT_TEXT).toBe('8 MiB');
+  });
+});

@@ -1,7 +1,7 @@
 import type { SealedSecret } from '@ssts/core';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { orderSealedSecret, orderSecret } from './go-order.js';
+import { orderSealedSecret, orderSecret, type Ordered, type OrderedMap } from './go-order.js';
 import { renderJson, renderYaml, resolveFormat } from './render.js';
 
 const ss: SealedSecret = {
@@ -19,17 +19,68 @@ const ss: SealedSecret = {
 };
 
 describe('Go field order', () => {
+  const at = (value: Ordered | undefined, ...path: string[]): OrderedMap => {
+    let node = value;
+    for (const key of path) node = (node as OrderedMap).get(key);
+    return node as OrderedMap;
+  };
+
   it('orders a SealedSecret like the Go structs and sorts map keys', () => {
     const out = orderSealedSecret(ss);
-    expect(Object.keys(out)).toEqual(['kind', 'apiVersion', 'metadata', 'spec']);
-    expect(out.metadata).toEqual({ name: 'n', namespace: 'ns' });
-    const spec = out.spec as Record<string, Record<string, unknown>>;
-    expect(Object.keys(spec)).toEqual(['template', 'encryptedData']);
-    expect(Object.keys(spec.template ?? {})).toEqual(['metadata', 'type']);
-    expect(Object.keys(spec.encryptedData ?? {})).toEqual(['alpha', 'zeta']);
-    const meta = (spec.template?.metadata ?? {}) as Record<string, Record<string, string>>;
-    expect(Object.keys(meta)).toEqual(['name', 'namespace', 'labels', 'annotations']);
-    expect(Object.keys(meta.labels ?? {})).toEqual(['a', 'b']);
+    expect(out.keys()).toEqual(['kind', 'apiVersion', 'metadata', 'spec']);
+    expect(at(out, 'metadata').entries).toEqual([
+      ['name', 'n'],
+      ['namespace', 'ns'],
+    ]);
+    expect(at(out, 'spec').keys()).toEqual(['template', 'encryptedData']);
+    expect(at(out, 'spec', 'template').keys()).toEqual(['metadata', 'type']);
+    expect(at(out, 'spec', 'encryptedData').keys()).toEqual(['alpha', 'zeta']);
+    expect(at(out, 'spec', 'template', 'metadata').keys()).toEqual([
+      'name',
+      'namespace',
+      'labels',
+      'annotations',
+    ]);
+    expect(at(out, 'spec', 'template', 'metadata', 'labels').keys()).toEqual(['a', 'b']);
+  });
+
+  it('keeps integer-like keys in Go order (JavaScript objects would move them first) and __proto__', () => {
+    const out = orderSealedSecret({
+      ...ss,
+      spec: {
+        encryptedData: Object.fromEntries([
+          ['b', 'x'],
+          ['10', 'x'],
+          ['__proto__', 'x'],
+          ['9', 'x'],
+          ['a', 'x'],
+        ]),
+      },
+    });
+    expect(at(out, 'spec', 'encryptedData').keys()).toEqual(['10', '9', '__proto__', 'a', 'b']);
+    expect(renderJson(out)).toMatch(/"10": "x",\n\s+"9": "x",\n\s+"__proto__": "x",\n\s+"a": "x"/);
+  });
+
+  it('orders managedFields entries like the Go struct and writes metav1.Time in UTC seconds', () => {
+    const out = orderSecret({
+      metadata: {
+        name: 'n',
+        creationTimestamp: '2020-01-01T01:00:00.5+01:00',
+        managedFields: [
+          {
+            time: '2020-01-01T00:00:00Z',
+            fieldsV1: { 'f:z': {}, 'f:a': {} },
+            manager: 'm',
+            junk: 1,
+            operation: 'Update',
+          },
+        ],
+      },
+    });
+    const entry = (at(out, 'metadata').get('managedFields') as OrderedMap[])[0];
+    expect(entry?.keys()).toEqual(['manager', 'operation', 'time', 'fieldsV1']);
+    expect((entry?.get('fieldsV1') as OrderedMap).keys()).toEqual(['f:z', 'f:a']);
+    expect(at(out, 'metadata').get('creationTimestamp')).toBe('2020-01-01T00:00:00Z');
   });
 
   it('orders a Secret: kind, apiVersion, metadata, immutable, data, stringData, type', () => {
@@ -46,9 +97,9 @@ describe('Go field order', () => {
       apiVersion: 'v1',
       kind: 'Secret',
     });
-    expect(Object.keys(out)).toEqual(['kind', 'apiVersion', 'metadata', 'immutable', 'data', 'type']);
-    const refs = (out.metadata as Record<string, Record<string, unknown>[]>).ownerReferences ?? [];
-    expect(Object.keys(refs[0] ?? {})).toEqual(['apiVersion', 'kind', 'name', 'uid', 'controller']);
+    expect(out.keys()).toEqual(['kind', 'apiVersion', 'metadata', 'immutable', 'data', 'type']);
+    const refs = at(out, 'metadata').get('ownerReferences') as OrderedMap[];
+    expect(refs[0]?.keys()).toEqual(['apiVersion', 'kind', 'name', 'uid', 'controller']);
   });
 });
 

@@ -1,5 +1,9 @@
 import { CliError } from '../errors.js';
-import type { Ordered } from './go-order.js';
+import { emitGoYaml } from './go-yaml.js';
+import type { Ordered } from './ordered.js';
+
+export { renderJson } from './json.js';
+import { renderJson } from './json.js';
 
 export type OutputFormat = 'json' | 'yaml';
 
@@ -11,22 +15,16 @@ export function resolveFormat(format: string, outputPath: string | undefined): O
   throw new CliError('OUTPUT', `unsupported output format: ${format}`);
 }
 
-/** Go's encoding/json escapes these even inside pretty output; only strings can contain them. */
-function escapeLikeGo(json: string): string {
-  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** YAML as upstream kubeseal writes it: `---`, then the document as go-yaml v2 writes it (see go-yaml.ts). */
+export function renderYamlSync(value: Ordered): string {
+  return `---\n${emitGoYaml(value)}`;
 }
 
-/** JSON: 2-space indent and a trailing newline. */
-export function renderJson(value: Ordered): string {
-  return `${escapeLikeGo(JSON.stringify(value, null, 2))}\n`;
-}
-
-/** YAML as Go's JSON→YAML path writes it: `---` first, keys sorted, unindented sequences, no line folding. */
+/** Promise-returning form kept for callers written when the YAML library was loaded lazily. */
 export async function renderYaml(value: Ordered): Promise<string> {
-  const { stringify } = await import('../io/yaml.js');
-  return `---\n${stringify(value, { sortMapEntries: true, lineWidth: 0, indentSeq: false, aliasDuplicateObjects: false })}`;
+  return renderYamlSync(value);
 }
 
 export async function renderDocument(value: Ordered, format: OutputFormat): Promise<string> {
-  return format === 'json' ? renderJson(value) : renderYaml(value);
+  return format === 'json' ? renderJson(value) : renderYamlSync(value);
 }

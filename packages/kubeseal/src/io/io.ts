@@ -1,8 +1,11 @@
 /** A readable standard input. */
 export interface InputStream {
   readonly isTTY: boolean;
-  /** Reads everything until end of input. */
-  readAll(): Promise<Buffer>;
+  /**
+   * Reads everything until end of input, or stops after more than `maxBytes` bytes (it then returns what it read,
+   * longer than `maxBytes`, so that the caller can refuse it without holding an unbounded input in memory).
+   */
+  readAll(maxBytes?: number): Promise<Buffer>;
 }
 
 /** A writable standard stream. */
@@ -13,7 +16,8 @@ export interface OutputStream {
 
 /** The file-system calls the CLI makes; errors carry Node's `code` (ENOENT, …). */
 export interface FileSystem {
-  readFile(path: string): Promise<Buffer>;
+  /** Reads a file, or only its first `maxBytes + 1` bytes when it is larger than `maxBytes`. */
+  readFile(path: string, maxBytes?: number): Promise<Buffer>;
   /** Replaces `path` atomically (temp file in the same directory + rename); a failure leaves `path` untouched. */
   writeFileAtomic(path: string, data: string | Uint8Array): Promise<void>;
 }

@@ -1,25 +1,83 @@
-import { readFile } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import type { Io, OutputStream } from './io.js';
 
 function outputStream(stream: NodeJS.WriteStream): OutputStream {
   return { isTTY: stream.isTTY === true, write: (chunk) => void stream.write(chunk) };
 }
 
+const CHUNK_BYTES = 64 * 1024;
+
+interface Collected {
+  readonly parts: Buffer[];
+  total: number;
+}
+
+const done = (c: Collected, maxBytes: number): Buffer =>
+  Buffer.concat(c.parts, Math.min(c.total, maxBytes + 1));
+
+/**
+ * Reads `fd` with blocking reads until its end or until more than `maxBytes` arrived. Synchronous on purpose: a
+ * short-lived CLI saves creating a stream (measured in the start-up snapshot: 137 M instead of 153 M instructions
+ * for `--raw`). Returns false when the descriptor is non-blocking and has no data yet (EAGAIN).
+ */
+function readSyncUntil(fd: number, maxBytes: number, into: Collected): boolean {
+  while (into.total <= maxBytes) {
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, CHUNK_BYTES, null);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'EAGAIN') return false;
+      if (code === 'EOF') return true;
+      throw error;
+    }
+    if (n === 0) return true;
+    into.parts.push(chunk.subarray(0, n));
+    into.total += n;
+  }
+  return true;
+}
+
+/** Stdin: blocking reads, or the stream when stdin is non-blocking (then what was read so far is kept). */
+async function readStdin(maxBytes: number): Promise<Buffer> {
+  const collected: Collected = { parts: [], total: 0 };
+  if (readSyncUntil(0, maxBytes, collected)) return done(collected, maxBytes);
+  for await (const chunk of process.stdin as AsyncIterable<Uint8Array>) {
+    collected.parts.push(Buffer.from(chunk));
+    collected.total += chunk.byteLength;
+    if (collected.total > maxBytes) break;
+  }
+  return done(collected, maxBytes);
+}
+
 /** The real process streams and file system. */
 export function nodeIo(): Io {
   return {
     stdin: {
-      isTTY: process.stdin.isTTY === true,
-      async readAll() {
-        const chunks: Buffer[] = [];
-        for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
-        return Buffer.concat(chunks);
-      },
+      // isatty, not process.stdin.isTTY: the getter creates the stdin stream, which blocking reads do not need.
+      isTTY: isatty(0),
+      readAll: (maxBytes = Infinity) => readStdin(maxBytes),
     },
     stdout: outputStream(process.stdout),
     stderr: outputStream(process.stderr),
     fs: {
-      readFile: (path) => readFile(path),
+      readFile(path, maxBytes = Infinity) {
+        try {
+          const fd = openSync(path, 'r');
+          try {
+            // Read in chunks rather than by size: also bounded for FIFOs and devices, whose size is unknown.
+            const collected: Collected = { parts: [], total: 0 };
+            readSyncUntil(fd, maxBytes, collected);
+            return Promise.resolve(done(collected, maxBytes));
+          } finally {
+            closeSync(fd);
+          }
+        } catch (error) {
+          return Promise.reject(error as Error);
+        }
+      },
       // Loaded on first use: it needs node:crypto, which commands that write no file would load for nothing.
       writeFileAtomic: async (path, data) => (await import('./atomic-write.js')).writeFileAtomic(path, data),
     },

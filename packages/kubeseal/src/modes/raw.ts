@@ -2,6 +2,7 @@ import { parseScope, sealRawValue } from '@ssts/core';
 import type { RunContext } from '../context.js';
 import { TTY_NOTICE_RAW } from '../dispatch.js';
 import { CliError, describeFsError } from '../errors.js';
+import { MAX_INPUT_BYTES, MAX_INPUT_TEXT } from '../io/limits.js';
 
 const NEWLINE_WARNING =
   'warning: the value ends with a newline; use printf or --from-file without a trailing newline if that is not intended';
@@ -10,13 +11,13 @@ async function readValue(ctx: RunContext): Promise<Buffer> {
   const [source] = ctx.options.fromFile;
   if (source === undefined) {
     if (ctx.io.stdin.isTTY) ctx.io.stderr.write(`${TTY_NOTICE_RAW}\n`);
-    return ctx.io.stdin.readAll();
+    return ctx.io.stdin.readAll(MAX_INPUT_BYTES);
   }
   // kubectl's `[key=]path` syntax; the key is meaningless for a single raw value.
   const eq = source.indexOf('=');
   const path = eq === -1 ? source : source.slice(eq + 1);
   try {
-    return await ctx.io.fs.readFile(path);
+    return await ctx.io.fs.readFile(path, MAX_INPUT_BYTES);
   } catch (error) {
     throw new CliError('INPUT', describeFsError('open', path, error), { cause: error });
   }
@@ -46,6 +47,8 @@ export async function runRaw(ctx: RunContext): Promise<void> {
     );
   }
   const value = await readValue(ctx);
+  if (value.length > MAX_INPUT_BYTES)
+    throw new CliError('INPUT', `the value is larger than ${MAX_INPUT_TEXT}`);
   if (value.at(-1) === 0x0a) ctx.io.stderr.write(`${NEWLINE_WARNING}\n`);
   ctx.output.write(sealRawValue(cert.publicKey, value, { namespace, name: ctx.options.name, scope }));
 }

@@ -1,22 +1,63 @@
-import { SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND } from '@ssts/core';
+import { SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND, type SealedSecret } from '@ssts/core';
 import { describeHttpFailure } from '../cluster/controller-client.js';
 import type { RunContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { orderSealedSecret } from '../format/go-order.js';
 import { renderDocument, renderJson } from '../format/render.js';
-import { parseDocuments } from '../io/documents.js';
-import { sealedSecretFromDocument } from './sealed-input.js';
+import { readDocuments } from '../io/documents.js';
+import { sealedSecretFromDocument, templateDataWithNulls, withoutTemplateNulls } from './sealed-input.js';
+
+/**
+ * What the v0.40 `/v1/rotate` answer changed in the Secret the SealedSecret produces (it re-encrypts
+ * `encryptedData` only and drops `template.data`): keys only `template.data` produced are lost, and keys a null
+ * `template.data` entry suppressed come back.
+ */
+export function templateChanges(
+  input: Readonly<Record<string, string | null>> | undefined,
+  answer: SealedSecret,
+): { lost: string[]; back: string[] } {
+  if (input === undefined) return { lost: [], back: [] };
+  const encrypted = new Set(Object.keys(answer.spec.encryptedData));
+  const answerTemplate: Readonly<Record<string, unknown>> = answer.spec.template?.data ?? {};
+  const entries = Object.entries(input);
+  const lost = entries.filter(
+    ([k, v]) => v !== null && !encrypted.has(k) && !Object.hasOwn(answerTemplate, k),
+  );
+  const back = entries.filter(
+    ([k, v]) => v === null && encrypted.has(k) && !Object.hasOwn(answerTemplate, k),
+  );
+  return { lost: lost.map(([k]) => k).sort(), back: back.map(([k]) => k).sort() };
+}
+
+function templateWarning(name: string, changes: { lost: string[]; back: string[] }): string | undefined {
+  const parts = [];
+  if (changes.lost.length > 0) parts.push(`no longer produces ${changes.lost.join(', ')}`);
+  if (changes.back.length > 0)
+    parts.push(`produces again ${changes.back.join(', ')} (suppressed by a null entry)`);
+  if (parts.length === 0) return undefined;
+  return (
+    `warning: ${name}: the re-encrypted SealedSecret ${parts.join(' and ')}: the controller's /v1/rotate drops ` +
+    'spec.template.data (since v0.40.0); copy spec.template.data back from the original'
+  );
+}
 
 /** Compat §6.9: re-encrypt each input SealedSecret with the controller's latest key (`/v1/rotate`). */
 export async function runReEncrypt(ctx: RunContext): Promise<void> {
-  const documents = await parseDocuments(await ctx.readInput());
+  const documents = await readDocuments(await ctx.readInput(), 'sealed-secrets');
   if (documents.length === 0) {
     throw new CliError('INPUT', 'no sealed secrets found. Ensure the input is valid and UTF-8 encoded');
   }
   const format = ctx.format();
+  // Every document is checked before the first request, and nothing is written before the last answer.
+  // /v1/rotate ignores template.data, so its null entries (a v0.40 feature) do not matter here.
+  const inputs = documents.map((doc) => ({
+    doc,
+    ss: sealedSecretFromDocument({ ...doc, value: withoutTemplateNulls(doc.value) }),
+  }));
   const controller = await ctx.controller();
-  for (const doc of documents) {
-    const ss = sealedSecretFromDocument(doc);
+  const rendered: string[] = [];
+  const warnings: string[] = [];
+  for (const { doc, ss } of inputs) {
     let response;
     try {
       response = await controller.rotate(renderJson(orderSealedSecret(ss)));
@@ -48,6 +89,13 @@ export async function runReEncrypt(ctx: RunContext): Promise<void> {
     delete metadata.deletionTimestamp;
     delete metadata.generation;
     const out = { ...rotated, apiVersion: SEALED_SECRET_API_VERSION, kind: SEALED_SECRET_KIND, metadata };
-    ctx.output.write(await renderDocument(orderSealedSecret(out), format));
+    rendered.push(await renderDocument(orderSealedSecret(out), format));
+    const warning = templateWarning(
+      ss.metadata.name ?? '',
+      templateChanges(templateDataWithNulls(doc.value), rotated),
+    );
+    if (warning !== undefined) warnings.push(warning);
   }
+  for (const warning of warnings) ctx.io.stderr.write(`${warning}\n`);
+  for (const text of rendered) ctx.output.write(text);
 }

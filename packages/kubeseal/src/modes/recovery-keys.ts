@@ -7,7 +7,8 @@ import {
   publicKeyFingerprint,
 } from '@ssts/core';
 import { CliError, describeFsError } from '../errors.js';
-import { parseDocuments } from '../io/documents.js';
+import { readDocuments } from '../io/documents.js';
+import { MAX_INPUT_BYTES } from '../io/limits.js';
 import type { FileSystem } from '../io/io.js';
 
 /** Private keys for `--recovery-unseal`, deduplicated by fingerprint (compat §6.10). */
@@ -39,14 +40,13 @@ function keyFromSecret(value: unknown, where: string): KeyObject {
 async function keysInFile(fs: FileSystem, path: string): Promise<KeyObject[]> {
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(path);
+    bytes = await fs.readFile(path, MAX_INPUT_BYTES);
   } catch (error) {
     throw new CliError('INPUT', describeFsError('open', path, error), { cause: error });
   }
-  const text = bytes.toString('utf8');
-  const pem = tryPem(text);
+  const pem = tryPem(bytes.toString('utf8'));
   if (pem !== undefined) return [pem];
-  const documents = await parseDocuments(text).catch((error: unknown) => {
+  const documents = await readDocuments(bytes, 'key-file').catch((error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
     throw new CliError('INPUT', `${path}: not a PEM private key, nor key Secrets in JSON/YAML (${reason})`, {
       cause: error,

@@ -1,9 +1,15 @@
-import { UnsealError, keysDecryptor, unsealSealedSecret, type UnsealDiagnostics } from '@ssts/core';
+import {
+  DEFAULT_TEMPLATE_TIME_BUDGET_MS,
+  UnsealError,
+  keysDecryptor,
+  unsealSealedSecret,
+  type UnsealDiagnostics,
+} from '@ssts/core';
 import type { RunContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { orderSecret } from '../format/go-order.js';
 import { renderDocument } from '../format/render.js';
-import { parseDocuments } from '../io/documents.js';
+import { readDocuments } from '../io/documents.js';
 import { readRecoveryKeys } from './recovery-keys.js';
 import { sealedSecretFromDocument } from './sealed-input.js';
 
@@ -31,7 +37,7 @@ export function unsealHint(error: UnsealError, itemCount: number): string | unde
 /** Compat §6.10: unseal one SealedSecret offline with backed-up private keys and print the v1 Secret. */
 export async function runRecoveryUnseal(ctx: RunContext, keyFiles: readonly string[]): Promise<void> {
   const keys = await readRecoveryKeys(ctx.io.fs, keyFiles);
-  const [doc] = await parseDocuments(await ctx.readInput());
+  const [doc] = await readDocuments(await ctx.readInput(), 'sealed-secrets');
   if (doc === undefined) {
     throw new CliError('INPUT', 'no sealed secrets found. Ensure the input is valid and UTF-8 encoded');
   }
@@ -42,6 +48,9 @@ export async function runRecoveryUnseal(ctx: RunContext, keyFiles: readonly stri
       decrypt: keysDecryptor(keys.map((k) => k.privateKey)),
       keyCount: keys.length,
       acceptDeprecatedV1Data: false,
+      // Templates are untrusted input: the engine stops itself at this budget (and each step is bounded by its
+      // work limits), so a hostile template cannot hang the process.
+      templateTimeBudget: { ms: DEFAULT_TEMPLATE_TIME_BUDGET_MS, now: () => performance.now() },
     });
   } catch (error) {
     if (error instanceof UnsealError) {

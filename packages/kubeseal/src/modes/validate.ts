@@ -3,18 +3,22 @@ import type { RunContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { orderSealedSecret } from '../format/go-order.js';
 import { renderJson } from '../format/render.js';
-import { parseDocuments } from '../io/documents.js';
-import { sealedSecretFromDocument } from './sealed-input.js';
+import { readDocuments } from '../io/documents.js';
+import { sealedSecretFromDocument, withoutTemplateNulls } from './sealed-input.js';
 
 /** Compat §6.8: ask the controller (`/v1/verify`) whether every input SealedSecret can be decrypted. */
 export async function runValidate(ctx: RunContext): Promise<void> {
   const controller = await ctx.controller();
-  const documents = await parseDocuments(await ctx.readInput());
+  const documents = await readDocuments(await ctx.readInput(), 'sealed-secrets');
   if (documents.length === 0) {
     throw new CliError('INPUT', 'no sealed secrets found. Ensure the input is valid and UTF-8 encoded');
   }
-  for (const doc of documents) {
-    const ss = sealedSecretFromDocument(doc);
+  // Every document is checked before the first request.
+  // /v1/verify never looks at template.data, so its null entries (a v0.40 feature) do not matter here.
+  const sealedSecrets = documents.map((doc) =>
+    sealedSecretFromDocument({ ...doc, value: withoutTemplateNulls(doc.value) }),
+  );
+  for (const ss of sealedSecrets) {
     let status: number;
     let failure: string;
     try {

@@ -40,18 +40,20 @@ export function memoryIo(options: MemoryIoOptions = {}): MemoryIo {
   const io: Io = {
     stdin: {
       isTTY: options.stdinIsTTY ?? false,
-      readAll: () => {
+      readAll: (maxBytes = Infinity) => {
         reads++;
-        return Promise.resolve(Buffer.from(options.stdin ?? ''));
+        const data = Buffer.from(options.stdin ?? '');
+        return Promise.resolve(data.length > maxBytes ? data.subarray(0, maxBytes + 1) : data);
       },
     },
     stdout: { isTTY: false, write: (c) => void out.push(Buffer.from(c)) },
     stderr: { isTTY: options.stderrIsTTY ?? false, write: (c) => void err.push(Buffer.from(c)) },
     fs: {
-      readFile: (path) => {
+      readFile: (path, maxBytes = Infinity) => {
         read.push(path);
         const data = files.get(path);
-        return data === undefined ? Promise.reject(enoent(path)) : Promise.resolve(Buffer.from(data));
+        if (data === undefined) return Promise.reject(enoent(path));
+        return Promise.resolve(Buffer.from(data.length > maxBytes ? data.subarray(0, maxBytes + 1) : data));
       },
       writeFileAtomic: (path, data) => {
         if (options.failWrites === true) return Promise.reject(new Error('disk full'));
