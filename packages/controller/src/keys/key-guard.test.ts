@@ -13,7 +13,13 @@ import { ManualClock } from '../../test/manual-clock.js';
 import type { Leadership } from '../leader/elector.js';
 import { leaderOnlyGateway } from '../leader/write-gate.js';
 import type { Logger } from '../log.js';
-import { coreKeyMaterial, KeyStore, type KeyMaterial, type KeyStoreOptions } from './key-store.js';
+import {
+  coreKeyMaterial,
+  KeyStore,
+  type KeyEvent,
+  type KeyMaterial,
+  type KeyStoreOptions,
+} from './key-store.js';
 import { successorKeyName } from './successor-name.js';
 
 // Key creation with leader election (README "Several replicas"): one key per renewal even when two replicas
@@ -243,5 +249,32 @@ describe('KeyStore with leader election', () => {
     c.clock.advance(2_000);
     await ensuring;
     expect(c.keys()).toHaveLength(1);
+  });
+
+  it('audits each key with its trigger; the replica that lost the name race reports a loaded key, no failure', async () => {
+    const c = cluster();
+    const material = barrier(2);
+    const events: { a: KeyEvent[]; b: KeyEvent[] } = { a: [], b: [] };
+    const a = c.replica(leader, { material, audit: (e) => events.a.push(e) });
+    const b = c.replica(leader, { material, audit: (e) => events.b.push(e) });
+    const stop = new AbortController();
+    await Promise.all([a.store.ensureKeys(stop.signal), b.store.ensureKeys(stop.signal)]);
+    const all = [...events.a, ...events.b];
+    const name = successorKeyName(PREFIX, undefined);
+    expect(all.filter((e) => e.action === 'generated')).toEqual([
+      expect.objectContaining({ trigger: 'initial', secretName: name, fingerprint: expect.any(String) }),
+    ]);
+    expect(all.filter((e) => e.action === 'loaded')).toEqual([
+      expect.objectContaining({ trigger: 'watch', secretName: name }),
+    ]);
+    expect(all.some((e) => e.error !== undefined)).toBe(false);
+    // SIGUSR1 on a leader (a replica without the race barrier).
+    const signalled: KeyEvent[] = [];
+    const d = c.replica(leader, { audit: (e) => signalled.push(e) });
+    c.clock.advance(1_000);
+    const entry = await d.store.requestKey();
+    expect(signalled.filter((e) => e.action === 'generated')).toEqual([
+      expect.objectContaining({ trigger: 'signal', fingerprint: entry?.fingerprint }),
+    ]);
   });
 });
