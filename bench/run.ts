@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { admissionSection } from './sections/admission.js';
 import { cliSection } from './sections/cli.js';
 import { controllerSection } from './sections/controller.js';
 import { cryptoSection } from './sections/crypto.js';
+import { failoverSection } from './sections/failover.js';
 import { memorySection } from './sections/memory.js';
 import { scalingSection } from './sections/scaling.js';
 import { versusGoSection } from './sections/versus-go.js';
@@ -27,13 +28,15 @@ const SECTIONS: Record<
   scaling: { title: '5. Scaling and where the time goes', run: scalingSection },
   web: { title: '6. Sealing page', run: webSection },
   admission: { title: '7. Admission policy', run: admissionSection },
-  go: { title: '8. Side by side with the Go controller v0.40.0', run: versusGoSection },
+  failover: { title: '8. Failover with three replicas', run: failoverSection },
+  go: { title: '9. Side by side with the Go controller v0.40.0', run: versusGoSection },
 };
 
 const USAGE = `usage: pnpm bench [--quick] [--only <${SECTION_IDS.join('|')}>[,...]] [--out <file>] [--go-runs <cases>]
   --quick    small sizes and few runs (CI: checks the benchmark still works; timings are not asserted)
   --only     run only these sections (the control plane starts only if one of them needs it)
-  --out      where to write the report (default bench/RESULTS.md; bench/out/RESULTS.quick.md with --quick)
+  --out      where to write the report (default bench/RESULTS.md; bench/out/RESULTS.quick.md with --quick,
+             bench/out/RESULTS.<sections>.md with --only)
   --go-runs  the go section's cases, e.g. off:500,default:100 (client limit off or default : objects)`;
 
 function parseFlags(argv: string[]): { quick: boolean; only: SectionId[]; out?: string; goRuns?: string } {
@@ -148,9 +151,19 @@ async function main(): Promise<number> {
     totalMs: performance.now() - started,
     versions: ctx.versions,
   });
+  // Only a full run replaces the committed report; a quick or partial run writes beside it in bench/out/.
+  const partial = flags.only.length < SECTION_IDS.length;
   const out =
-    flags.out ?? (flags.quick ? join(outDir, 'RESULTS.quick.md') : join(root, 'bench', 'RESULTS.md'));
-  writeFileSync(out, markdown);
+    flags.out ??
+    (flags.quick
+      ? join(outDir, 'RESULTS.quick.md')
+      : partial
+        ? join(outDir, `RESULTS.${flags.only.join('-')}.md`)
+        : join(root, 'bench', 'RESULTS.md'));
+  // Written whole or not at all: a crash mid-write never leaves a truncated report.
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, markdown);
+  renameSync(tmp, out);
   log(`wrote ${out}${failed > 0 ? ` (${failed} section(s) failed)` : ''}`);
   return failed > 0 ? 1 : 0;
 }

@@ -19,6 +19,8 @@ export interface ControllerStartOptions {
   /** `off` (default): `--kubeclient-qps=-1`; `default`: the flags' defaults (5 qps, burst 10, as upstream). */
   clientLimit?: ClientLimit;
   extraArgs?: readonly string[];
+  /** A replica name (several controllers in one namespace): its log file and POD_NAME. */
+  replica?: string;
 }
 
 export type ClientLimit = 'off' | 'default';
@@ -61,12 +63,17 @@ export function startController(options: ControllerStartOptions): RunningControl
   const nodeArgs =
     options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   const args = controllerFlags(options);
+  const suffix = options.replica === undefined ? '' : `-${options.replica}`;
   return launch({
     command: process.execPath,
     commandArgs: [...nodeArgs, bin, ...args],
     args,
-    env: { ...process.env, POD_NAMESPACE: options.namespace },
-    logPath: join(options.logDir, `controller-${options.namespace}.log`),
+    env: {
+      ...process.env,
+      POD_NAMESPACE: options.namespace,
+      ...(options.replica === undefined ? {} : { POD_NAME: options.replica }),
+    },
+    logPath: join(options.logDir, `controller-${options.namespace}${suffix}.log`),
     apiUrl: `http://${options.listenHost ?? '127.0.0.1'}:${options.apiPort}`,
   });
 }

@@ -9,6 +9,7 @@ export const SECTION_IDS = [
   'scaling',
   'web',
   'admission',
+  'failover',
   'go',
 ] as const;
 export type SectionId = (typeof SECTION_IDS)[number];

@@ -316,7 +316,7 @@ function report(
   }
   return {
     id: 'go',
-    title: '8. Side by side with the Go controller v0.40.0',
+    title: '9. Side by side with the Go controller v0.40.0',
     tables,
     notes,
     targets,

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { EventSink } from '../kube/event-queue.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
+import { isNotLeader } from '../leader/write-gate.js';
 import type { Logger } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';
 import {
@@ -145,6 +146,8 @@ async function writeStatus(
           continue;
         }
       }
+      // A replica that just stopped leading writes nothing more; the next leader writes the status.
+      if (isNotLeader(error)) return;
       deps.metrics.unsealError('status', namespace);
       log.error({ error: errorMessage(error) }, 'Cannot update the SealedSecret status');
       return;
