@@ -17,6 +17,7 @@ export * from './keys/go-date.js';
 export * from './keys/generate.js';
 export * from './keys/key-ring.js';
 export * from './keys/key-secret.js';
+export * from './keys/continuity.js';
 export * from './seal/seal.js';
 export * from './seal/envelope.js';
 export * from './seal/seal-hints.js';

@@ -1,6 +1,7 @@
 // Seal hints (issue 14): two public annotations kubeseal writes on a SealedSecret's top-level metadata, saying
 // which certificate it was sealed with and what it was sealed for. Plain text, no Node built-ins (the browser page
 // may use it). The Go controller ignores unknown annotations; the wire format is unchanged.
+import { isFingerprint } from '../crypto/fingerprint-format.js';
 import type { ObjectMeta, SealedSecret } from '../model/types.js';
 import { encryptionLabelText, scopeFromAnnotations, SCOPES, type Scope } from '../scope/scope.js';
 
@@ -10,14 +11,8 @@ export const ANNOTATION_SEALED_WITH = 'sealed-secrets-ts/sealed-with';
 export const ANNOTATION_SEALED_FOR = 'sealed-secrets-ts/sealed-for';
 export const SEAL_HINT_ANNOTATIONS: readonly string[] = [ANNOTATION_SEALED_WITH, ANNOTATION_SEALED_FOR];
 
-/** An OpenSSH-style SHA-256 fingerprint: `SHA256:` and 43 characters of unpadded standard base64. */
-const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 /** A namespace or object name as the API server allows them (DNS subdomain, at most 253 characters). */
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-
-export function isFingerprint(text: string): boolean {
-  return FINGERPRINT.test(text);
-}
 
 /** What a SealedSecret says it was sealed for: a scope and, for strict and namespace-wide, its target. */
 export interface SealedFor {
