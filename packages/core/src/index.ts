@@ -4,6 +4,7 @@ export * from './model/types.js';
 export * from './model/annotations.js';
 export * from './model/parse.js';
 export * from './model/conditions.js';
+export * from './model/decryption-keys.js';
 export { canonicalObjectMeta, OBJECT_META_FIELDS } from './model/object-meta.js';
 export * from './model/kubectl-shape.js';
 export * from './scope/scope.js';
