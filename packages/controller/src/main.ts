@@ -166,7 +166,11 @@ async function runWithConfig(
         reconcile(key, {
           gateway,
           getCached: (ns, name) => controller.getSealedSecret(ns, name),
-          unseal: unsealWith,
+          unseal: (ss) =>
+            pool.unsealWithKeys(ss, {
+              acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
+              diagnose: true,
+            }),
           events,
           clock,
           log,
