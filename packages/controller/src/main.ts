@@ -9,6 +9,8 @@ import { DecryptPool } from './crypto/decrypt-pool.js';
 import { ControllerError, errorMessage } from './errors.js';
 import { buildMetricsServer, buildServer, parseListenAddress } from './http/server.js';
 import { loadWebUi, type WebUi } from './http/web-ui.js';
+import { certChainOf } from './keys/cert-link.js';
+import { KeyInventory } from './keys/inventory.js';
 import { ACTIVE_KEY_SELECTOR, KeyStore } from './keys/key-store.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { RestGateway } from './kube/rest-gateway.js';
@@ -142,6 +144,8 @@ async function runWithConfig(
     // Decryption and templates run in the pool's worker threads, under the per-object time budget.
     const unsealWith = (ss: SealedSecret) =>
       pool.unseal(ss, { acceptDeprecatedV1Data: config.acceptDeprecatedV1Data });
+    // The reconcile also learns which key decrypted which item, and why items do not decrypt (issue 14).
+    const inventory = new KeyInventory();
 
     // Own-namespace mode with --all-namespaces=false or any additional namespace (compat §3.2); the additional
     // ones are looked up only after the HTTP servers listen (addendum §3.1).
@@ -161,6 +165,7 @@ async function runWithConfig(
       onSealedSecretDeleted: (ns, name) => {
         metrics.forgetConditions(ns, name);
         pool.forget(`${ns}/${name}`);
+        inventory.forget(ns, name);
       },
       reconcile: (key) =>
         reconcile(key, {
@@ -171,6 +176,7 @@ async function runWithConfig(
               acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
               diagnose: true,
             }),
+          recordKeys: (ss, itemKeys) => inventory.record(ss, itemKeys),
           events,
           clock,
           log,
@@ -191,6 +197,8 @@ async function runWithConfig(
         })
       : undefined;
 
+    const keyInventory = () => inventory.report(keyStore.current(), controller.sealedSecrets());
+    metrics.setKeyInventory(keyInventory);
     const api = buildServer({
       log: log.child({ component: 'http' }),
       metrics,
@@ -209,6 +217,8 @@ async function runWithConfig(
         return { ready: reasons.length === 0, reasons };
       },
       audit,
+      keyInventory,
+      certChain: () => certChainOf(keyStore.current()),
       rateLimit: config.rateLimit,
       rateLimitBurst: config.rateLimitBurst,
       readTimeoutMs: config.readTimeoutMs,

@@ -16,6 +16,7 @@ import type { Clock } from '../clock.js';
 import { ControllerError, errorMessage } from '../errors.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { Logger } from '../log.js';
+import { linkFromPrevious } from './cert-link.js';
 
 /** The key Secret selector of compat §4.3. */
 export const ACTIVE_KEY_SELECTOR = `${LABEL_SEALED_SECRETS_KEY}=active`;
@@ -260,13 +261,22 @@ export class KeyStore {
       notBefore: now,
       validityMs: o.keyTtlMs,
     });
+    // Key continuity: the current sealing key signs the new certificate (keys/cert-link.ts).
+    const previous = linkFromPrevious(this.#ring.latest(), key.certificatePem);
+    if (previous !== undefined && 'error' in previous) {
+      o.log.error(
+        { error: errorMessage(previous.error) },
+        'Cannot sign the new certificate with the previous key',
+      );
+    }
+    const link = previous !== undefined && 'link' in previous ? previous : undefined;
     const secret = buildKeySecret({
       prefix: o.keyPrefix,
       namespace: o.namespace,
       privateKey: key.privateKey,
       certificatePem: key.certificatePem,
       labels: o.privateKeyLabels,
-      annotations: o.privateKeyAnnotations,
+      annotations: { ...o.privateKeyAnnotations, ...link?.annotations },
     });
     const fingerprint = publicKeyFingerprint(key.privateKey);
     this.#ownKey = fingerprint;
@@ -283,6 +293,7 @@ export class KeyStore {
       certificate: parseCertificatePem(key.certificatePem),
       orderingTime: now,
       ...(created.metadata.name !== undefined && { secretName: created.metadata.name }),
+      ...(link !== undefined && { link: link.link }),
     };
     this.#register(entry, true);
     this.#ownKey = undefined;
