@@ -3,6 +3,7 @@ import {
   buildCertChain,
   createSelfSignedCertificate,
   parseCertChain,
+  parseCertificatePem,
   publicKeyFingerprint,
   signCertificateLink,
   type CertificateLink,
@@ -10,6 +11,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import type { ControllerClient, ProxyResponse } from '../cluster/controller-client.js';
 import { CliError } from '../errors.js';
+import { readCertFromSource } from '../io/cert-source.js';
 import { fetchKeyInventory, parseKeyInventory, renderKeyInventory, retirableKeys } from './inventory.js';
 import {
   certChainUrl,
@@ -17,6 +19,7 @@ import {
   decideTrust,
   EMPTY_KNOWN_CERTS,
   fetchCertChain,
+  fetchCertChainFromUrl,
   knownCertsPath,
   parseKnownCerts,
   pin,
@@ -371,5 +374,78 @@ describe('kubeseal reencrypt, cluster mode (library)', () => {
       ['c', { a: 'new-c' }, { data: { x: '{{ .a }}' } }],
     ]);
     expect(puts.every((p) => !('status' in p))).toBe(true);
+  });
+});
+
+describe('a fake controller on 127.0.0.1 swaps its certificate (--cert http://…/v1/cert.pem)', () => {
+  async function fakeController(served: { cert: string; chain: string | undefined }) {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      if (req.url === '/v1/cert.pem') return void res.end(served.cert);
+      if (req.url === '/v1/cert-chain' && served.chain !== undefined) return void res.end(served.chain);
+      res.statusCode = 404;
+      res.end('404 page not found\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    return { url: `http://127.0.0.1:${port}/v1/cert.pem`, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  it('refuses the swapped certificate, accepts a genuinely renewed one, and --trust-new-cert overrides', async () => {
+    const [k1, k2, evil] = [newKey(0), newKey(1), newKey(7)] as [Key, Key, Key];
+    const genuine = JSON.stringify(
+      buildCertChain([
+        { fingerprint: k1.fingerprint, certificatePem: k1.pem },
+        { fingerprint: k2.fingerprint, certificatePem: k2.pem, link: signCertificateLink(k1, k2.pem) },
+      ]),
+    );
+    const swapped = JSON.stringify(
+      buildCertChain([{ fingerprint: evil.fingerprint, certificatePem: evil.pem }]),
+    );
+    const served = { cert: k2.pem, chain: genuine as string | undefined };
+    const server = await fakeController(served);
+    try {
+      const identity = controllerIdentity({ url: server.url });
+      const known = pin(EMPTY_KNOWN_CERTS, identity, [k1.fingerprint]);
+      const decide = async (trustNew: boolean) => {
+        const pem = (
+          await readCertFromSource(server.url, {
+            readFile: () => Promise.reject(new Error('no')),
+            writeFileAtomic: () => Promise.resolve(),
+          })
+        ).toString();
+        const fingerprint = publicKeyFingerprint(parseCertificatePem(pem).publicKey);
+        const fetched = await fetchCertChainFromUrl(server.url, {});
+        return decideTrust({
+          known,
+          identity,
+          fingerprint,
+          chain: 'chain' in fetched ? fetched.chain : undefined,
+          ...('problem' in fetched && { chainProblem: fetched.problem }),
+          trustNew,
+        });
+      };
+      expect((await decide(false)).kind).toBe('linked');
+      Object.assign(served, { cert: evil.pem, chain: swapped });
+      const refused = await decide(false);
+      expect(refused.kind).toBe('refused');
+      if (refused.kind === 'refused') {
+        expect(refused.error.message).toContain(
+          `changed to ${evil.fingerprint}, which no pinned certificate vouches for`,
+        );
+        expect(refused.error.message).toContain(
+          `certificate ${evil.fingerprint} is not signed by an earlier key`,
+        );
+      }
+      Object.assign(served, { chain: undefined });
+      const noChain = await decide(false);
+      expect(noChain.kind === 'refused' && noChain.error.message).toMatch(
+        /cannot fetch ".*\/v1\/cert-chain": 404/,
+      );
+      expect((await decide(true)).kind).toBe('trusted-new');
+    } finally {
+      await server.close();
+    }
   });
 });

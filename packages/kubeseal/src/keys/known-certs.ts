@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { linkPath, parseCertChain, shortFingerprint, type VerifiedChainEntry } from '@ssts/core';
 import type { ControllerClient } from '../cluster/controller-client.js';
 import { CliError } from '../errors.js';
+import { fetchCert, type CertFetchOptions } from '../io/cert-fetch.js';
 import type { FileSystem } from '../io/io.js';
 
 /** Environment variable naming the known-certificates file (the flag, `--known-certs`, wins). */
@@ -231,6 +232,26 @@ export async function fetchCertChain(
     return { problem: `cannot fetch the certificate chain (HTTP ${response.status})` };
   try {
     return { chain: parseCertChain(response.body, { maxBytes: MAX_CERT_CHAIN_BYTES }) };
+  } catch (error) {
+    return { problem: (error as Error).message };
+  }
+}
+
+/**
+ * The chain for `--cert https://…/v1/cert.pem`: GET `…/v1/cert-chain` the same way the certificate was fetched
+ * (node:http(s), proxy variables, --request-timeout, 1 MiB), checked; a reason instead when there is none.
+ */
+export async function fetchCertChainFromUrl(
+  certUrl: string,
+  options: CertFetchOptions,
+): Promise<{ chain: VerifiedChainEntry[] } | { problem: string }> {
+  const url = certChainUrl(certUrl);
+  if (url === undefined) {
+    return { problem: `${certUrl} does not end in /v1/cert.pem, so there is no /v1/cert-chain to ask` };
+  }
+  try {
+    const body = await fetchCert(url, new URL(url), options);
+    return { chain: parseCertChain(body, { maxBytes: MAX_CERT_CHAIN_BYTES }) };
   } catch (error) {
     return { problem: (error as Error).message };
   }
