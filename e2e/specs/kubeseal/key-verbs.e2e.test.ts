@@ -3,7 +3,7 @@
 // credentials. After one key renewal the inventory shows both keys with the right object counts; reencrypt moves
 // every object to the new key, after which the old key has 0 objects and is reported as retirable; the renewed
 // certificate is linked from the pinned one by /v1/cert-chain.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ import {
   pin,
 } from '../../../packages/kubeseal/src/keys/known-certs.js';
 import { reencryptCluster } from '../../../packages/kubeseal/src/keys/reencrypt.js';
+import { listManifestFiles, reencryptFiles } from '../../../packages/kubeseal/src/keys/reencrypt-files.js';
+import { parse as parseYaml } from 'yaml';
 import { coreApi, createTestNamespace, e2eCluster, waitFor } from '../../helpers/index.js';
 import { decode, getSecret, plainSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
@@ -161,6 +163,27 @@ describe('kubeseal keys / reencrypt / key continuity through the service proxy',
       expect(renderKeyInventory(result.inventory ?? before, 'text')).toContain(
         `No watched SealedSecret needs: ${first}.`,
       );
+      // reencrypt <dir>: a file sealed with the old key, rewritten in place, unseals with the new key.
+      const file = join(dir, 'repo', 'apps', 'four.yaml');
+      mkdirSync(join(dir, 'repo', 'apps'), { recursive: true });
+      const four = sealed(firstPem, 'four', { v: 'four' });
+      writeFileSync(file, `# sealed in 2026\n${JSON.stringify(four)}\n`);
+      const files = await listManifestFiles(join(dir, 'repo'));
+      expect(files).toEqual([file]);
+      const rewritten = await reencryptFiles(nodeIo().fs, files, client);
+      expect(rewritten).toEqual({ reencrypted: [{ file, sealedSecrets: 1 }], failed: [], untouched: [] });
+      expect(readFileSync(file, 'utf8')).toMatch(/^# sealed in 2026\n/);
+      await applySealedSecret(parseYaml(readFileSync(file, 'utf8')) as SealedSecret);
+      const fourSynced = await waitForSynced(
+        ns,
+        'four',
+        (c, ss) => c.status === 'True' && ss.status?.decryptionKeys !== undefined,
+      );
+      expect(fourSynced.status?.decryptionKeys).toEqual([
+        { fingerprint: second, itemCount: 1, items: ['v'] },
+      ]);
+      expect(decode((await getSecret(ns, 'four'))?.data)).toEqual({ v: 'four' });
+
       // The Secrets still hold the same values.
       for (const name of ['one', 'two', 'three'])
         expect(decode((await getSecret(ns, name))?.data)).toEqual({ v: name });
