@@ -393,6 +393,38 @@ const rows: [string, Changes, Partial<Plan>][] = [
     },
   ],
   [
+    'item keys (ours, issue 14): kept in the result; a write for status.decryptionKeys alone keeps the condition',
+    {
+      sealedSecret: { ...ss, status: synced('True') },
+      unsealed: { ok: true, secret: unsealed(), itemKeys: { foo: 'SHA256:k' } },
+      secret: present({ ...existing({ labels: { app: 'new' }, ownerReferences: [OWNER] }, { foo: 'bmV3' }) }),
+    },
+    {
+      secret: { kind: 'none' },
+      result: { ok: true, secret: 'unchanged', itemKeys: { foo: 'SHA256:k' } },
+      status: {
+        write: true,
+        status: {
+          ...synced('True'),
+          decryptionKeys: [{ fingerprint: 'SHA256:k', itemCount: 1, items: ['foo'] }],
+        },
+      },
+    },
+  ],
+  [
+    'an unseal failure keeps the keys of the items that did decrypt',
+    { unsealed: { ok: false, message: 'no key could decrypt secret (bar)', itemKeys: { foo: 'SHA256:k' } } },
+    {
+      result: {
+        ok: false,
+        reason: 'unseal',
+        message: 'no key could decrypt secret (bar)',
+        terminal: false,
+        itemKeys: { foo: 'SHA256:k' },
+      },
+    },
+  ],
+  [
     'a deleted SealedSecret: nothing, no status, no event (compat §3.5 step 2)',
     { sealedSecret: undefined, unsealed: undefined, secret: undefined },
     { secret: { kind: 'none' }, result: undefined, events: [], status: undefined, outcome: { kind: 'done' } },

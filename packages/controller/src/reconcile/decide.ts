@@ -5,6 +5,8 @@ import {
   SEALED_SECRET_API_VERSION,
   SEALED_SECRET_KIND,
   updateSyncedCondition,
+  withDecryptionKeys,
+  type ItemKeys,
   type SealedSecret,
   type SealedSecretStatus,
   type Secret,
@@ -23,9 +25,13 @@ export type ErrorReason = 'fetch' | 'unseal' | 'update' | 'unmanaged' | 'status'
 // What a pass observed (the input of decide) and what it plans (its output). Plain data: tests build and compare
 // them directly.
 
-/** What unsealing the SealedSecret produced: the Secret, or the error text (never a decrypted value). */
+/**
+ * What unsealing the SealedSecret produced: the Secret, or the error text (never a decrypted value); with the key
+ * that decrypted each item when known (on a failure, the items that did decrypt).
+ */
 export type Unsealed =
-  { readonly ok: true; readonly secret: Secret } | { readonly ok: false; readonly message: string };
+  | { readonly ok: true; readonly secret: Secret; readonly itemKeys?: ItemKeys }
+  | { readonly ok: false; readonly message: string; readonly itemKeys?: ItemKeys };
 
 /**
  * The target Secret as observed: absent (the informer cache or a GET says so), present (a GET returned it, with
@@ -70,14 +76,22 @@ export type SecretAction =
   /** `--old-gc-behavior`: the SealedSecret is gone, its Secret is deleted. */
   | { readonly kind: 'delete'; readonly namespace: string; readonly name: string };
 
-/** How the Secret step of a pass ends; `reason` is the unseal_errors_total label. Also the audit record. */
+/**
+ * How the Secret step of a pass ends; `reason` is the unseal_errors_total label. Also the audit record. `itemKeys`:
+ * which key decrypted which item (status.decryptionKeys, the key inventory), when the unseal said so.
+ */
 export type SyncResult =
-  | { readonly ok: true; readonly secret: 'created' | 'updated' | 'unchanged' }
+  | {
+      readonly ok: true;
+      readonly secret: 'created' | 'updated' | 'unchanged';
+      readonly itemKeys?: ItemKeys;
+    }
   | {
       readonly ok: false;
       readonly reason: ErrorReason;
       readonly message: string;
       readonly terminal: boolean;
+      readonly itemKeys?: ItemKeys;
     };
 
 /** How a reconcile ended, for the work queue (STYLE §2: retry, terminal, or done). */
@@ -178,7 +192,10 @@ export function decide(observed: Observation): Plan {
           : { kind: 'retry', error: observed.writeFailure.message },
     };
   }
-  const { action, result } = decideSecret(ss, observed);
+  const decided = decideSecret(ss, observed);
+  const action = decided.action;
+  const itemKeys = observed.unsealed?.itemKeys;
+  const result: SyncResult = itemKeys === undefined ? decided.result : { ...decided.result, itemKeys };
   return {
     secret: observed.writeFailure === undefined ? action : { kind: 'none' },
     result,
@@ -260,17 +277,21 @@ function eventFor(ss: SealedSecret, result: SyncResult): PlannedEvent {
 }
 
 /**
- * The Synced condition after a pass (compat §3.6), computed from the SealedSecret's current status: the one place
- * the status is derived. The message is published, so user text in it (key names, template errors) is capped.
+ * The status after a pass, computed from the SealedSecret's current status: the one place it is derived. The
+ * Synced condition as upstream writes it (compat §3.6; the message is published, so user text in it is capped),
+ * and ours, `status.decryptionKeys`, beside it: a write for the keys alone leaves the condition as it was
+ * (upstream would not have written it).
  */
 export function planStatus(ss: SealedSecret, result: SyncResult, now: Date): StatusPlan {
-  const { status, changed } = updateSyncedCondition(ss.status, {
+  const synced = updateSyncedCondition(ss.status, {
     ok: result.ok,
     ...(!result.ok && { message: capMessage(result.message) }),
     generation: ss.metadata.generation,
     now,
   });
-  return { write: changed, status };
+  const keys = withDecryptionKeys(synced.changed ? synced.status : ss.status, result.itemKeys);
+  const write = synced.changed || keys.changed;
+  return { write, status: write ? keys.status : synced.status };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { SealedSecret, Secret } from '@ssts/core';
+import type { ItemKeys, SealedSecret, Secret } from '@ssts/core';
 import type { Clock } from '../clock.js';
+import { PoolUnsealError } from '../crypto/decrypt-pool.js';
 import { errorMessage } from '../errors.js';
 import type { EventSink } from '../kube/event-queue.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
@@ -32,8 +33,11 @@ export interface ReconcileDeps {
   readonly getCached: (namespace: string, name: string) => SealedSecret | undefined;
   /** What the Secret informer says; default `unknown` (always GET). */
   readonly cachedSecret?: (namespace: string, name: string) => CachedSecretState;
-  /** Unseals with the current keys (core unsealSealedSecret + the decrypt pool). */
-  readonly unseal: (ss: SealedSecret) => Promise<Secret>;
+  /**
+   * Unseals with the current keys (core unsealSealedSecret + the decrypt pool), saying which key decrypted each
+   * item. A PoolUnsealError carries the items that did decrypt.
+   */
+  readonly unseal: (ss: SealedSecret) => Promise<UnsealOutput>;
   /** Events are queued here and sent off the reconcile path (EventQueue, aggregating through EventRecorder). */
   readonly events: EventSink;
   readonly clock: Clock;
@@ -43,6 +47,14 @@ export interface ReconcileDeps {
   readonly oldGcBehavior: boolean;
   /** The audit trail: called once per pass of an existing SealedSecret (audit/audit-log.ts). */
   readonly audit?: (ss: SealedSecret, result: SyncResult) => void;
+  /** The key inventory: which key decrypted which items of this object in this pass, when known. */
+  readonly recordKeys?: (ss: SealedSecret, itemKeys: ItemKeys) => void;
+}
+
+/** What an unseal produced: the Secret and, when known, the key that decrypted each item. */
+export interface UnsealOutput {
+  readonly secret: Secret;
+  readonly itemKeys?: ItemKeys;
 }
 
 /**
@@ -103,15 +115,18 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
     plan = decide({ ...observed, writeFailure: failure, now: new Date(deps.clock.now()) });
 
   if (plan.result !== undefined) deps.audit?.(ss, plan.result);
+  if (plan.result?.itemKeys !== undefined) deps.recordKeys?.(ss, plan.result.itemKeys);
   const tail = applyEffects(ss, plan, deps, log);
   return { ...plan.outcome, tail };
 }
 
 async function unseal(ss: SealedSecret, deps: ReconcileDeps): Promise<Unsealed> {
   try {
-    return { ok: true, secret: await deps.unseal(ss) };
+    const { secret, itemKeys } = await deps.unseal(ss);
+    return { ok: true, secret, ...(itemKeys !== undefined && { itemKeys }) };
   } catch (error) {
-    return { ok: false, message: errorMessage(error) };
+    const itemKeys = error instanceof PoolUnsealError ? error.itemKeys : undefined;
+    return { ok: false, message: errorMessage(error), ...(itemKeys !== undefined && { itemKeys }) };
   }
 }
 
