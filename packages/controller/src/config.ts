@@ -1,4 +1,4 @@
-import { LABEL_SEALED_SECRETS_KEY } from '@ssts/core';
+import { DEFAULT_TEMPLATE_TIME_BUDGET_MS, LABEL_SEALED_SECRETS_KEY } from '@ssts/core';
 import {
   FlagError,
   flag,
@@ -46,6 +46,8 @@ export interface ControllerConfig {
   readonly kubeclientBurst: number;
   /** Concurrent reconciles (`--workers`); 0 → automatic (main.ts: 4 × available CPUs). Upstream has one. */
   readonly workers: number;
+  /** `--template-time-budget` (ours): wall-clock budget for all templates of one SealedSecret, > 0. */
+  readonly templateTimeBudgetMs: number;
   readonly listenAddr: string;
   readonly listenMetricsAddr: string;
   readonly readTimeoutMs: number;
@@ -125,6 +127,10 @@ const FLAGS = {
   }),
   'skip-recreate': flag.bool(
     'Do not recreate deleted Secrets (no Secret informer, fewer permissions needed).',
+  ),
+  'template-time-budget': flag.duration(
+    'Wall-clock budget for rendering all spec.template.data entries of one SealedSecret (ours; upstream has none).',
+    { default: DEFAULT_TEMPLATE_TIME_BUDGET_MS },
   ),
   'update-status': flag.bool('Update the status subresource of SealedSecrets.', { default: true }),
   // Upstream default is false; issue 4 asks for live key loading by default. The flag still turns it off.
@@ -216,6 +222,9 @@ function buildConfig(flags: Flags, env: Readonly<Record<string, string | undefin
   }
   if (workers < 0)
     throw new ControllerError('CONFIG', `--workers must be 0 (automatic) or more, got ${workers}`);
+  if (flags.templateTimeBudget <= 0) {
+    throw new ControllerError('CONFIG', '--template-time-budget must be a positive duration, like 2s');
+  }
   // Go would take inf/nan; a rate limiter needs a number.
   if (!Number.isFinite(flags.kubeclientQps)) {
     throw new ControllerError(
@@ -255,6 +264,7 @@ function buildConfig(flags: Flags, env: Readonly<Record<string, string | undefin
     kubeclientQps: flags.kubeclientQps,
     kubeclientBurst: flags.kubeclientBurst,
     workers,
+    templateTimeBudgetMs: flags.templateTimeBudget,
     listenAddr: flags.listenAddr,
     listenMetricsAddr: flags.listenMetricsAddr,
     readTimeoutMs: flags.readTimeout,
