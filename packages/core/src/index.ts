@@ -1,5 +1,4 @@
 export * from './errors.js';
-export { formatGoDuration } from './go-duration.js';
 export * from './model/types.js';
 export * from './model/annotations.js';
 export * from './model/parse.js';

@@ -34,7 +34,7 @@ const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' 
 const lower = (c: string | undefined): string => (c ?? '').toLowerCase();
 
 /** Go's rule for `_` in number literals: only between digits, or between a base prefix and a digit. */
-function underscoresAllowed(text: string): boolean {
+export function underscoresAllowed(text: string): boolean {
   let s = text;
   if (s.startsWith('-') || s.startsWith('+')) s = s.slice(1);
   let saw = '^';

@@ -19,6 +19,7 @@ export {
   parseGoBool,
   parseGoFloat32,
   parseGoInt,
+  underscoresAllowed,
 } from './go-strconv.js';
 export {
   FlagError,
