@@ -32,3 +32,11 @@ export {
   type Source,
 } from './parse.js';
 export { flagUsages } from './usage.js';
+export {
+  commandHelp,
+  resolveCommand,
+  type ArgDef,
+  type CommandDef,
+  type ResolvedCommand,
+} from './command.js';
+export { SHELLS, completionScript, type Shell } from './completion.js';
