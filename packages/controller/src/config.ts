@@ -11,6 +11,16 @@ import {
 import { ControllerError } from './errors.js';
 import { parseRfc1123z } from './go-syntax.js';
 
+/** `--leader-elect*` (ours, client-go's flag names and defaults): several replicas, one writer. */
+export interface LeaderElectionConfig {
+  readonly enabled: boolean;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+  /** Name of the Lease in the controller namespace. */
+  readonly leaseName: string;
+}
+
 export type KeyOrderPriority = 'CertNotBefore' | 'SecretCreationTimestamp';
 
 /** Everything the controller is told by flags and environment (compat §7.1). Durations are in milliseconds. */
@@ -58,6 +68,7 @@ export interface ControllerConfig {
   readonly namespace: string | undefined;
   /** Our addition: serve the browser sealing page at `/` of the API server (`--web-ui`, default true). */
   readonly webUi: boolean;
+  readonly leaderElection: LeaderElectionConfig;
 }
 
 export type ParsedCommandLine =
@@ -91,6 +102,25 @@ const FLAGS = {
   }),
   kubeconfig: flag.string('Path to a kubeconfig for out-of-cluster runs.', { env: false, complete: 'file' }),
   'label-selector': flag.string('Label selector which can be used to filter sealed secrets.'),
+  'leader-elect': flag.bool(
+    'Run several replicas: the one holding the Lease writes (keys, Secrets, statuses, events); every replica serves HTTP.',
+  ),
+  'leader-elect-lease-duration': flag.duration(
+    'How long followers wait after the Lease last changed before taking it over.',
+    { default: 15_000 },
+  ),
+  'leader-elect-renew-deadline': flag.duration(
+    'How long the leader keeps trying to renew the Lease before it stops leading.',
+    { default: 10_000 },
+  ),
+  'leader-elect-resource-name': flag.string(
+    'Name of the Lease (coordination.k8s.io/v1) in the controller namespace.',
+    { default: 'sealed-secrets-controller' },
+  ),
+  'leader-elect-retry-period': flag.duration(
+    'How often candidates try to acquire and the leader renews the Lease.',
+    { default: 2_000 },
+  ),
   'listen-addr': flag.string('HTTP serving address.', { default: ':8080' }),
   'listen-metrics-addr': flag.string('HTTP metrics serving address.', { default: ':8081' }),
   'log-format': flag.string('Log format (text,json).', { default: 'text', complete: ['text', 'json'] }),
@@ -271,6 +301,7 @@ function buildConfig(flags: Flags, env: Readonly<Record<string, string | undefin
     writeTimeoutMs: flags.writeTimeout,
     kubeconfig: flags.kubeconfig,
     webUi: flags.webUi,
+    leaderElection: leaderElectionConfig(flags),
     namespace:
       flags.namespace !== ''
         ? flags.namespace
@@ -278,6 +309,32 @@ function buildConfig(flags: Flags, env: Readonly<Record<string, string | undefin
           ? podNamespace
           : undefined,
   };
+}
+
+/** client-go's checks (leaderelection.NewLeaderElector), only when leader election is on. */
+function leaderElectionConfig(flags: Flags): LeaderElectionConfig {
+  const config: LeaderElectionConfig = {
+    enabled: flags.leaderElect,
+    leaseDurationMs: flags.leaderElectLeaseDuration,
+    renewDeadlineMs: flags.leaderElectRenewDeadline,
+    retryPeriodMs: flags.leaderElectRetryPeriod,
+    leaseName: flags.leaderElectResourceName,
+  };
+  if (!config.enabled) return config;
+  const problem =
+    config.leaseDurationMs % 1000 !== 0
+      ? '--leader-elect-lease-duration must be whole seconds (the Lease stores leaseDurationSeconds)'
+      : config.retryPeriodMs <= 0
+        ? '--leader-elect-retry-period must be greater than zero'
+        : config.renewDeadlineMs <= config.retryPeriodMs * 1.2
+          ? '--leader-elect-renew-deadline must be greater than 1.2 × --leader-elect-retry-period'
+          : config.leaseDurationMs <= config.renewDeadlineMs
+            ? '--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline'
+            : !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(config.leaseName)
+              ? `--leader-elect-resource-name "${config.leaseName}" is not a valid object name`
+              : undefined;
+  if (problem !== undefined) throw new ControllerError('CONFIG', problem);
+  return config;
 }
 
 /** Compat §3.1 step 3: a valid generateName prefix. */

@@ -4,7 +4,8 @@ export type ControllerErrorCode =
   | 'CONFIG' // the configuration is valid syntax but unusable (bad key prefix, cutoff time)
   | 'KEYS' // key Secrets could not be loaded or generated at startup
   | 'STARTUP' // any other startup failure
-  | 'UNSEAL_WORKER'; // an unseal worker thread died (out of memory, a bug) while unsealing
+  | 'UNSEAL_WORKER' // an unseal worker thread died (out of memory, a bug) while unsealing
+  | 'NOT_LEADER'; // a write on a replica that does not hold the leader Lease
 
 export class ControllerError extends Error {
   readonly code: ControllerErrorCode;
