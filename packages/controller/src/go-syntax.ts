@@ -1,5 +1,5 @@
 // Go's bool and duration syntax: one copy, in the flag layer.
-export { formatGoDuration, parseGoBool, parseGoDuration } from '@ssts/flags';
+export { parseGoBool, parseGoDuration } from '@ssts/flags';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

@@ -40,17 +40,9 @@ export async function run(argv: readonly string[], io: Io, env: Env): Promise<nu
         io.stdout.write(call.help);
         io.stderr.write(`${call.message}\n`);
         return 2;
-      case 'help':
+      case 'print':
         io.stdout.write(call.text);
         return 0;
-      case 'completion': {
-        const [{ completionScript }, { COMMANDS }] = await Promise.all([
-          import('@ssts/flags'),
-          import('./verbs.js'),
-        ]);
-        io.stdout.write(completionScript(call.shell, PROGRAM, COMMANDS));
-        return 0;
-      }
       case 'run':
         return execute(call.options, () => call.plan, io, env);
     }

@@ -2,13 +2,13 @@ import {
   FlagError,
   SHELLS,
   commandHelp,
+  completionScript,
   parseFlags,
   resolveCommand,
   type CommandDef,
   type FlagTable,
   type Options,
   type ParseResult,
-  type Shell,
 } from '@ssts/flags';
 import { dispatch, type Plan, type Terminal } from './dispatch.js';
 import { FLAGS } from './flags.js';
@@ -17,8 +17,8 @@ import { COMMANDS, type SET_FLAGS } from './verbs.js';
 
 export type VerbCall =
   | { readonly kind: 'usage-error'; readonly message: string; readonly help: string }
-  | { readonly kind: 'help'; readonly text: string }
-  | { readonly kind: 'completion'; readonly shell: Shell }
+  /** `--help`, or what `completion SHELL` prints. */
+  | { readonly kind: 'print'; readonly text: string }
   | { readonly kind: 'run'; readonly options: CliOptions; readonly plan: Plan };
 
 /** Every upstream flag at its default, without the environment: a verb reads only its own flags' variables. */
@@ -65,7 +65,7 @@ export function parseVerb(
     throw error;
   }
   const options = asCliOptions(parsed);
-  if (options.help) return { kind: 'help', text: help };
+  if (options.help) return { kind: 'print', text: help };
   const { args } = parsed;
   const usageError = (message: string): VerbCall => ({ kind: 'usage-error', message, help });
   const simple = (mode: Plan['mode']): Plan => ({
@@ -134,7 +134,7 @@ export function parseVerb(
       if (args.length !== 1 || known === undefined) {
         return usageError(`completion: expected one of ${SHELLS.join(', ')}`);
       }
-      return { kind: 'completion', shell: known };
+      return { kind: 'print', text: completionScript(known, 'kubeseal', COMMANDS) };
     }
     default:
       return usageError(`unknown command "${words}"`);

@@ -131,8 +131,8 @@ describe('verbs beside the upstream command line', () => {
     );
     for (const words of verbs) {
       const call = parseVerb([...words, '--help'], {}, TERMINAL);
-      expect(call.kind, words.join(' ')).toBe('help');
-      if (call.kind === 'help') {
+      expect(call.kind, words.join(' ')).toBe('print');
+      if (call.kind === 'print') {
         expect(call.text).toContain(`Usage:\n  kubeseal ${words.join(' ')}`);
         expect(call.text).toContain('Examples:\n  ');
       }
