@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSelfSignedCertificate } from '@ssts/core';
 import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -98,6 +100,24 @@ describe('kubeseal set / unset', () => {
       file: FILE,
       stderr: 'error: /sealed.yaml: no SealedSecret named nope\n',
     });
+  });
+});
+
+describe('kubeseal cert show', () => {
+  it('shows a certificate with empty DNs (the controller default) and one not valid yet', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = createSelfSignedCertificate({
+      privateKey,
+      publicKey,
+      notBefore: new Date('2030-01-01T00:00:00Z'),
+      validityMs: 86_400_000,
+      serial: new Uint8Array(16).fill(1),
+    });
+    const mem = memoryIo({ files: { '/c.pem': pem }, now: new Date('2029-01-01T00:00:00Z') });
+    expect(await run(['cert', 'show', '--cert', '/c.pem'], mem.io, {})).toBe(0);
+    expect(mem.stdout()).toMatch(
+      /^Subject: {4}\(empty\)\nIssuer: {5}\(empty\)\nSerial: {5}(01){16}\nNot before: 2030-01-01T00:00:00.000Z\nNot after: {2}2030-01-02T00:00:00.000Z \(not valid yet\)\nPublic key: RSA 2048 bits\n/,
+    );
   });
 });
 

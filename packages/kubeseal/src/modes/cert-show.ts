@@ -4,6 +4,10 @@ import type { RunContext } from '../context.js';
 
 const DAY_MS = 86_400_000;
 
+/** Node gives no subject/issuer text for an empty DN (the controller's default, like upstream's `--my-cn`). */
+const dn = (text: string | undefined): string =>
+  text === undefined || text === '' ? '(empty)' : text.replaceAll('\n', ', ');
+
 /** `kubeseal cert show`: what the certificate is and until when it is valid (an expired one is shown, not refused). */
 export async function runCertShow(ctx: RunContext): Promise<void> {
   const cert = parseCertificatePem((await ctx.certificateBytes()).toString('utf8'));
@@ -17,8 +21,8 @@ export async function runCertShow(ctx: RunContext): Promise<void> {
         ? 'not valid yet'
         : `expires in ${Math.floor(left / DAY_MS)} days`;
   const rows: [string, string][] = [
-    ['Subject', x509.subject.replaceAll('\n', ', ')],
-    ['Issuer', x509.issuer.replaceAll('\n', ', ')],
+    ['Subject', dn(x509.subject)],
+    ['Issuer', dn(x509.issuer)],
     ['Serial', x509.serialNumber],
     ['Not before', cert.notBefore.toISOString()],
     ['Not after', `${cert.notAfter.toISOString()} (${validity})`],
