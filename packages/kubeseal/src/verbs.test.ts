@@ -84,6 +84,19 @@ describe('kubeseal set / unset', () => {
     );
   });
 
+  it('refuses a hostile file with one line before the document model sees it, and leaves it alone', async () => {
+    const hostile = `apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: db}\nspec: ${'['.repeat(2000)}\n`;
+    for (const args of [
+      ['set', 'db', 'a', '-f', '/hostile.yaml', '--from-literal=x', '--cert', '/cert.pem'],
+      ['unset', 'db', 'a', '-f', '/hostile.yaml'],
+    ]) {
+      const mem = memoryIo({ files: { '/cert.pem': CERT, '/hostile.yaml': hostile } });
+      expect(await run(args, mem.io, {})).toBe(1);
+      expect(mem.stderr()).toMatch(/^error: [^\n]+\n$/);
+      expect(mem.written).toEqual([]);
+    }
+  });
+
   it('leaves the file alone when the SealedSecret is not there', async () => {
     const out = await kubeseal([
       'set',
