@@ -128,6 +128,13 @@ export function parseVerb(
         plan: simple({ kind: 'set', file: options.secretFile, name, key, value }),
       };
     }
+    case 'help': {
+      const target = resolveCommand(COMMANDS, args);
+      if (target.rest.length > 0) return usageError(`help: unknown command "${args.join(' ')}"`);
+      // The root's flags are upstream's, which `kubeseal --help` lists: here only the verbs.
+      const path = target.path.length === 1 ? [{ ...COMMANDS, flags: {} }] : target.path;
+      return { kind: 'print', text: commandHelp(path) };
+    }
     case 'completion': {
       const [shell] = args;
       const known = SHELLS.find((s) => s === shell);

@@ -120,6 +120,13 @@ export const COMMANDS = {
       examples: ['kubeseal validate -f sealed.yaml'],
     },
     {
+      name: 'help',
+      summary: "Describe the verbs, or one verb ('kubeseal --help' lists the upstream flags)",
+      args: [{ name: '[COMMAND...]' }],
+      flags: COMPLETION_FLAGS,
+      examples: ['kubeseal help', 'kubeseal help cert show'],
+    },
+    {
       name: 'completion',
       summary: 'Print the shell completion script (bash, zsh or fish)',
       args: [{ name: 'SHELL', complete: SHELLS }],
