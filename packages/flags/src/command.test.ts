@@ -57,6 +57,13 @@ describe('commandHelp', () => {
         '',
       ].join('\n'),
     );
+    const sectioned = {
+      ...(path.at(-1) as CommandDef),
+      flagSections: [{ title: 'Output flags', names: ['out'] }],
+    };
+    expect(commandHelp([sectioned])).toContain(
+      'Flags:\n  -o, --format string   Output [format]: text or json\n\nOutput flags:\n      --out path   Write to path\n',
+    );
     expect(commandHelp(resolveCommand(TREE, ['key']).path)).toContain(
       "Commands:\n  show   Show a key's details\n",
     );

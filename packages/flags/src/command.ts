@@ -18,6 +18,8 @@ export interface CommandDef {
   readonly description?: string;
   readonly args?: readonly ArgDef[];
   readonly flags?: FlagTable;
+  /** Flags listed under a heading of their own in `--help` (`Cluster flags:`); the others go under `Flags:`. */
+  readonly flagSections?: readonly { readonly title: string; readonly names: readonly string[] }[];
   /** Complete command lines, shown under `Examples:`. */
   readonly examples?: readonly string[];
   readonly commands?: readonly CommandDef[];
@@ -67,10 +69,22 @@ export function commandHelp(path: readonly CommandDef[]): string {
   if (subcommands.length > 0) {
     text += `\nCommands:\n${table(subcommands.map((c) => [c.name, c.summary] as const))}`;
   }
-  if (hasFlags && command.flags !== undefined) text += `\nFlags:\n${flagUsages(command.flags)}`;
+  if (hasFlags && command.flags !== undefined) text += flagsHelp(command.flags, command.flagSections ?? []);
   if (command.examples !== undefined && command.examples.length > 0) {
     text += `\nExamples:\n${command.examples.map((e) => `  ${e}\n`).join('')}`;
   }
   if (subcommands.length > 0) text += `\nRun '${words(path)} COMMAND --help' for more about a command.\n`;
+  return text;
+}
+
+function flagsHelp(flags: FlagTable, sections: NonNullable<CommandDef['flagSections']>): string {
+  const sectioned = new Set(sections.flatMap((section) => section.names));
+  const subset = (keep: (name: string) => boolean): FlagTable =>
+    Object.fromEntries(Object.entries(flags).filter(([name]) => keep(name)));
+  let text = `\nFlags:\n${flagUsages(subset((name) => !sectioned.has(name)))}`;
+  for (const { title, names } of sections) {
+    const listed = flagUsages(subset((name) => names.includes(name)));
+    if (listed !== '') text += `\n${title}:\n${listed}`;
+  }
   return text;
 }

@@ -13,6 +13,14 @@ const CERT_SOURCE = {
   help: FLAGS.help,
 } satisfies FlagTable;
 
+/** In each verb's `--help`, the flags that only say how to reach the controller come last, under their own heading. */
+const CLUSTER_SECTION = [
+  {
+    title: 'Cluster flags (how to reach the controller)',
+    names: ['controller-namespace', 'controller-name', 'kubeconfig', ...Object.keys(KUBECTL_FLAGS)],
+  },
+];
+
 export const SEAL_FLAGS = {
   ...pick('secret-file', 'sealed-secret-file', 'format', 'scope', 'allow-empty-data', 'merge-into'),
   ...CERT_SOURCE,
@@ -66,6 +74,7 @@ export const COMMANDS = {
       name: 'seal',
       summary: 'Seal Secrets (stdin or -f) into SealedSecrets (stdout or -w)',
       flags: SEAL_FLAGS,
+      flagSections: CLUSTER_SECTION,
       examples: [
         'kubectl create secret generic db --from-literal=password=s3cr3t --dry-run=client -o yaml | kubeseal seal -o yaml',
         'kubeseal seal -f secret.yaml -w sealed.yaml --cert cert.pem',
@@ -77,6 +86,7 @@ export const COMMANDS = {
       summary: 'Add or replace one item of a SealedSecret file, leaving every other byte as it was',
       args: [{ name: 'NAME' }, { name: 'KEY' }],
       flags: SET_FLAGS,
+      flagSections: CLUSTER_SECTION,
       description:
         'NAME is the SealedSecret (metadata.name) in the file given with -f; the value comes from --from-file,\n' +
         '--from-literal or stdin, and is sealed with the scope, name and namespace of that SealedSecret.',
@@ -100,6 +110,7 @@ export const COMMANDS = {
           name: 'fetch',
           summary: "Print the controller's certificate (or write it with -w)",
           flags: CERT_FETCH_FLAGS,
+          flagSections: CLUSTER_SECTION,
           examples: [
             'kubeseal cert fetch -w cert.pem',
             'kubeseal cert fetch --controller-namespace sealed-secrets',
@@ -109,6 +120,7 @@ export const COMMANDS = {
           name: 'show',
           summary: 'Describe the certificate: subject, validity, key size and SHA-256 fingerprint',
           flags: CERT_SHOW_FLAGS,
+          flagSections: CLUSTER_SECTION,
           examples: ['kubeseal cert show', 'kubeseal cert show --cert cert.pem'],
         },
       ],
@@ -117,6 +129,7 @@ export const COMMANDS = {
       name: 'validate',
       summary: 'Ask the controller whether it can decrypt SealedSecrets (stdin or -f)',
       flags: VALIDATE_FLAGS,
+      flagSections: CLUSTER_SECTION,
       examples: ['kubeseal validate -f sealed.yaml'],
     },
     {
