@@ -26,6 +26,8 @@ import { coreApi, createTestNamespace, e2eCluster, waitFor } from '../../helpers
 import { decode, getSecret, plainSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
   applySealedSecret,
+  expectOk,
+  kubeseal,
   startOurController,
   writeKubeconfigFile,
   type ProxiedController,
@@ -189,4 +191,41 @@ describe('kubeseal keys / reencrypt / key continuity through the service proxy',
         expect(decode((await getSecret(ns, name))?.data)).toEqual({ v: name });
     },
   );
+
+  it('the verb: kubeseal keys (table, -o json) after one more renewal', { timeout: 120_000 }, async () => {
+    const cli = (args: readonly string[]) =>
+      kubeseal([...args, '--kubeconfig', flags.kubeconfig, '--controller-namespace', ns]);
+    const keysJson = async () =>
+      JSON.parse(expectOk(await cli(['keys', '-o', 'json']), 'keys -o json')) as {
+        keys: { fingerprint: string; state: string; objects: number }[];
+        objects: number;
+        objectsWithoutKey: number;
+      };
+    const secondPem = await controller.certPem();
+    const second = publicKeyFingerprint(parseCertificatePem(secondPem).publicKey);
+    process.kill(controller.pid, 'SIGUSR1');
+    const thirdPem = await waitFor(
+      async () => {
+        const pem = await controller.certPem();
+        return pem !== secondPem && pem;
+      },
+      { description: 'the second renewed certificate' },
+    );
+    const third = publicKeyFingerprint(parseCertificatePem(thirdPem).publicKey);
+    const before = await waitFor(async () => {
+      const inventory = await keysJson();
+      return inventory.keys.length === 3 && inventory;
+    });
+    // The first test left one, two, three and four on the second key.
+    expect(before.keys.map((k) => [k.state, k.objects])).toEqual([
+      ['active', 0],
+      ['active', 4],
+      ['sealing', 0],
+    ]);
+    expect(before.keys[1]?.fingerprint).toBe(second);
+    expect(before.keys[2]?.fingerprint).toBe(third);
+    const table = expectOk(await cli(['keys']), 'keys');
+    expect(table).toMatch(/^FINGERPRINT +STATE +CREATED +OBJECTS +ITEMS +LINKED +SECRET\n/);
+    expect(table).toContain(`${second}  active`);
+  });
 });

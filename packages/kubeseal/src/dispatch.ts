@@ -15,7 +15,9 @@ export type Mode =
   // The verbs' own modes (verb-program.ts); never chosen by flags.
   | { kind: 'cert-show' }
   | { kind: 'set'; file: string; name: string; key: string; value: ValueSource }
-  | { kind: 'unset'; file: string; name: string; key: string };
+  | { kind: 'unset'; file: string; name: string; key: string }
+  // The key verb (modes/key-verbs.ts, loaded on its own).
+  | { kind: 'keys'; output: 'table' | 'json' };
 
 /** Where `kubeseal set` takes the value from. */
 export type ValueSource =

@@ -58,6 +58,21 @@ export const VALIDATE_FLAGS = {
 } satisfies FlagTable;
 export const COMPLETION_FLAGS = { help: FLAGS.help } satisfies FlagTable;
 
+/** The flags that reach the controller, without `--cert` (the key verbs need the cluster itself). */
+const CLUSTER_ONLY = {
+  ...pick('controller-namespace', 'controller-name', 'kubeconfig'),
+  ...KUBECTL_FLAGS,
+  help: FLAGS.help,
+} satisfies FlagTable;
+
+export const KEYS_FLAGS = {
+  output: flag.oneOf(['table', 'json'], 'must be one of: table, json', 'Output format: table or json', {
+    short: 'o',
+    default: 'table',
+  }),
+  ...CLUSTER_ONLY,
+} satisfies FlagTable;
+
 /**
  * kubeseal's verbs (issue 15), beside the upstream flag set: a command line whose first word is one of these runs
  * the verb; any other command line (in particular one starting with a flag) is dispatched exactly as upstream.
@@ -131,6 +146,16 @@ export const COMMANDS = {
       flags: VALIDATE_FLAGS,
       flagSections: CLUSTER_SECTION,
       examples: ['kubeseal validate -f sealed.yaml'],
+    },
+    {
+      name: 'keys',
+      summary: "The controller's keys: which SealedSecrets still need each one, and which can be retired",
+      flags: KEYS_FLAGS,
+      flagSections: CLUSTER_SECTION,
+      description:
+        'Asks the controller (GET /v1/keys, through the service proxy) for its key inventory. A key that does not\n' +
+        'seal and that no SealedSecret needs any more can be retired (a human act: see the controller README).',
+      examples: ['kubeseal keys', 'kubeseal keys -o json --controller-namespace sealed-secrets'],
     },
     {
       name: 'help',

@@ -38,6 +38,9 @@ export async function runMode(ctx: RunContext, mode: Mode): Promise<void> {
       return runSetItem(ctx, mode);
     case 'unset':
       return runUnsetItem(ctx, mode);
+    case 'keys':
+      // main.ts loads key-verbs.ts directly for it; here only for completeness.
+      return (await import('./key-verbs.js')).runMode(ctx, mode);
     case 'version':
     case 'help':
       return;
