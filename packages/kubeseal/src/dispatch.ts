@@ -16,8 +16,9 @@ export type Mode =
   | { kind: 'cert-show' }
   | { kind: 'set'; file: string; name: string; key: string; value: ValueSource }
   | { kind: 'unset'; file: string; name: string; key: string }
-  // The key verb (modes/key-verbs.ts, loaded on its own).
-  | { kind: 'keys'; output: 'table' | 'json' };
+  // The key verbs (modes/key-verbs.ts, loaded on their own).
+  | { kind: 'keys'; output: 'table' | 'json' }
+  | { kind: 'reencrypt'; paths: readonly string[]; namespace: string | undefined };
 
 /** Where `kubeseal set` takes the value from. */
 export type ValueSource =

@@ -133,6 +133,13 @@ export function parseVerb(
       const output = (parsed.options as Options<typeof KEYS_FLAGS>).output;
       return { kind: 'run', options, plan: simple({ kind: 'keys', output }) };
     }
+    case 'reencrypt': {
+      const paths = options.secretFile === '' ? [...args] : [...args, options.secretFile];
+      // Files are re-encrypted where they are: -n then only says which kubeconfig namespace to use.
+      const namespace =
+        paths.length === 0 && parsed.sources['namespace'] !== 'default' ? options.namespace : undefined;
+      return { kind: 'run', options, plan: simple({ kind: 'reencrypt', paths, namespace }) };
+    }
     case 'help': {
       const target = resolveCommand(COMMANDS, args);
       if (target.rest.length > 0) return usageError(`help: unknown command "${args.join(' ')}"`);

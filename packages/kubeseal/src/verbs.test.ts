@@ -193,7 +193,7 @@ describe('kubeseal completion', () => {
     const mem = memoryIo();
     expect(await run(['completion', 'bash'], mem.io, {})).toBe(0);
     const script = mem.stdout();
-    const verbs = ['seal', 'set', 'unset', 'cert', 'validate', 'keys', 'help', 'completion'];
+    const verbs = ['seal', 'set', 'unset', 'cert', 'validate', 'keys', 'reencrypt', 'help', 'completion'];
     expect(bashComplete(script, ['kubeseal', ''])).toEqual(verbs);
     expect(bashComplete(script, ['kubeseal', 'keys', '-o', ''])).toEqual(['table', 'json']);
     expect(bashComplete(script, ['kubeseal', 'cert', ''])).toEqual(['fetch', 'show']);

@@ -73,6 +73,19 @@ export const KEYS_FLAGS = {
   ...CLUSTER_ONLY,
 } satisfies FlagTable;
 
+export const REENCRYPT_FLAGS = {
+  'secret-file': {
+    ...FLAGS['secret-file'],
+    usage: 'A SealedSecret file, or a directory whose *.yaml, *.yml and *.json files are rewritten in place',
+  },
+  ...CLUSTER_ONLY,
+  namespace: {
+    ...KUBECTL_FLAGS.namespace,
+    usage:
+      'Only the SealedSecrets of this namespace (default: every namespace); also the kubeconfig namespace',
+  },
+} satisfies FlagTable;
+
 /**
  * kubeseal's verbs (issue 15), beside the upstream flag set: a command line whose first word is one of these runs
  * the verb; any other command line (in particular one starting with a flag) is dispatched exactly as upstream.
@@ -156,6 +169,24 @@ export const COMMANDS = {
         'Asks the controller (GET /v1/keys, through the service proxy) for its key inventory. A key that does not\n' +
         'seal and that no SealedSecret needs any more can be retired (a human act: see the controller README).',
       examples: ['kubeseal keys', 'kubeseal keys -o json --controller-namespace sealed-secrets'],
+    },
+    {
+      name: 'reencrypt',
+      summary: "Re-encrypt SealedSecrets (the cluster's, or files in a tree) to the controller's newest key",
+      args: [{ name: '[PATH...]', complete: 'file' }],
+      flags: REENCRYPT_FLAGS,
+      flagSections: CLUSTER_SECTION,
+      description:
+        'Without PATH or -f: every SealedSecret in the cluster (or in -n NAMESPACE) goes through the controller\n' +
+        '(/v1/rotate, one at a time, waiting out its rate limit) and only its values are written back. With paths\n' +
+        '(files, or directories searched for *.yaml, *.yml and *.json): the files are rewritten in place. Then it\n' +
+        'says which old keys no SealedSecret needs any more. A progress bar is drawn when stderr is a terminal.',
+      examples: [
+        'kubeseal reencrypt',
+        'kubeseal reencrypt -n prod',
+        'kubeseal reencrypt deploy/ && git diff --stat',
+        'kubeseal reencrypt -f sealed.yaml',
+      ],
     },
     {
       name: 'help',

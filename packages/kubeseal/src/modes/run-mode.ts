@@ -39,7 +39,8 @@ export async function runMode(ctx: RunContext, mode: Mode): Promise<void> {
     case 'unset':
       return runUnsetItem(ctx, mode);
     case 'keys':
-      // main.ts loads key-verbs.ts directly for it; here only for completeness.
+    case 'reencrypt':
+      // main.ts loads key-verbs.ts directly for these; here only for completeness.
       return (await import('./key-verbs.js')).runMode(ctx, mode);
     case 'version':
     case 'help':
