@@ -29,9 +29,10 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
-    // The core is pure: no Kubernetes client, HTTP, CLI framework, file system, network or process access.
-    files: ['packages/core/src/**/*.ts'],
-    ignores: ['packages/core/src/**/*.test.ts'],
+    // The core and the template engine are pure: no Kubernetes client, HTTP, CLI framework, file system, network
+    // or process access.
+    files: ['packages/core/src/**/*.ts', 'packages/template/src/**/*.ts'],
+    ignores: ['packages/core/src/**/*.test.ts', 'packages/template/src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -80,6 +81,7 @@ export default tseslint.config(
       'packages/*/src/**/*.test.ts',
       'packages/*/src/**/test-helpers/**',
       'packages/core/src/**/*.ts',
+      'packages/template/src/**/*.ts',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

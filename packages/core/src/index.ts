@@ -1,5 +1,5 @@
 export * from './errors.js';
-export { formatGoDuration } from './go-duration.js';
+export { formatGoDuration } from '@ssts/template/text';
 export * from './model/types.js';
 export * from './model/annotations.js';
 export * from './model/parse.js';
@@ -20,7 +20,6 @@ export * from './keys/key-secret.js';
 export * from './seal/seal.js';
 export * from './seal/envelope.js';
 export * from './unseal/unseal.js';
-export * from './template/render.js';
 export * from './documents/index.js';
 export { formatPath, type Path } from './model/reader.js';
 export * from './text/bounded-text.js';

@@ -1,4 +1,4 @@
-import { decodeRune } from './bytes.js';
+import { decodeRune } from '../go/bytes.js';
 import { LIMITS } from './limits.js';
 
 /** Thrown by `emit` at LIMITS.maxTokens: the lexer's memory and the parse time stay bounded by it. */

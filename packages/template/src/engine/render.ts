@@ -1,4 +1,3 @@
-import { SealedSecretsError } from '../errors.js';
 import {
   nodeString,
   type ArgNode,
@@ -8,8 +7,8 @@ import {
   type NumberNode,
   type PipeNode,
 } from './ast.js';
-import { bytesToBuffer, bytesToText, rawToBytes, textToBytes } from './bytes.js';
-import { ExecError, FuncError, ParseError, templateError } from './errors.js';
+import { bytesToBuffer, bytesToText, rawToBytes, textToBytes } from '../go/bytes.js';
+import { ExecError, FuncError, ParseError, TemplateError, templateError } from './errors.js';
 import {
   BUILTIN_NAMES,
   FUNCTIONS,
@@ -18,9 +17,9 @@ import {
   type CallContext,
   type FuncDef,
   type ParamType,
-} from './functions.js';
-import { formatV } from './go-fmt.js';
-import { quoteBytes } from './go-quote.js';
+} from '../functions/functions.js';
+import { formatV } from '../go/fmt.js';
+import { quoteBytes } from '../go/quote.js';
 import { LIMITS, timeBudgetMessage } from './limits.js';
 import { parseTemplate } from './parser.js';
 import { GoList, GoMap, isTrue, typeName, ValueMeter, type Value } from './values.js';
@@ -46,7 +45,7 @@ export interface RendererOptions {
 /**
  * Renders `spec.template.data` entries: a documented subset of Go text/template + sprig (compat §2.7). The data
  * context `.` maps each name to its bytes (decrypted values and, since v0.37, raw template texts); it is converted
- * once and shared by every template rendered here. `render` throws SealedSecretsError TEMPLATE with a Go-like
+ * once and shared by every template rendered here. `render` throws TemplateError TEMPLATE with a Go-like
  * message (e.g. `template: foo:1: function "bar" not defined`) that never contains a decrypted value, or
  * TEMPLATE_TIME_BUDGET once the deadline has passed.
  */
@@ -98,8 +97,8 @@ function checkDeadline(deadline: RenderDeadline | undefined): void {
   if (deadline !== undefined && deadline.now() > deadline.at) throw new TimeBudgetExceeded(deadline.budgetMs);
 }
 
-function asTemplateError(e: unknown, name: string): SealedSecretsError {
-  if (e instanceof TimeBudgetExceeded) return new SealedSecretsError('TEMPLATE_TIME_BUDGET', e.message);
+function asTemplateError(e: unknown, name: string): TemplateError {
+  if (e instanceof TimeBudgetExceeded) return new TemplateError('TEMPLATE_TIME_BUDGET', e.message);
   if (e instanceof ParseError || e instanceof ExecError) return templateError(e.message);
   // Anything else is a bug or an engine limit (e.g. a RangeError): never echo its message, it could hold data.
   return templateError(`template: ${name}: internal error while rendering the template`, e);

@@ -3,7 +3,7 @@
 // list: 177 s; one crafted `contains`: 116 s in V8's indexOf). The per-test timeout is the (generous) liveness
 // bound; the controller's tests run the same inputs in a worker with a capped heap (bounded memory).
 import { describe, expect, it } from 'vitest';
-import { SealedSecretsError } from '../errors.js';
+import { TemplateError } from './engine/errors.js';
 import {
   HOSTILE_TEMPLATES,
   LIST_LIMIT,
@@ -16,15 +16,15 @@ import {
   WORK_LIMIT,
 } from '@ssts/test-utils';
 import fc from 'fast-check';
-import { LIMITS } from './limits.js';
-import { NUMBER_SYNTAX } from './parser.js';
-import { renderTemplate, TemplateRenderer } from './render.js';
+import { LIMITS } from './engine/limits.js';
+import { NUMBER_SYNTAX } from './engine/parser.js';
+import { renderTemplate, TemplateRenderer } from './engine/render.js';
 
-function errorOf(source: string, render: (source: string) => unknown): SealedSecretsError {
+function errorOf(source: string, render: (source: string) => unknown): TemplateError {
   try {
     render(source);
   } catch (error) {
-    if (error instanceof SealedSecretsError) return error;
+    if (error instanceof TemplateError) return error;
     throw error;
   }
   throw new Error('expected the template to fail');

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { FuncError } from './errors.js';
-import { base32Decode, base32Encode, base64Decode, base64Encode } from './go-base.js';
-import { formatV, sprint, sprintf, sprintln } from './go-fmt.js';
+import { FuncError } from '../engine/errors.js';
+import { base32Decode, base32Encode, base64Decode, base64Encode } from '../go/base.js';
+import { formatV, sprint, sprintf, sprintln } from '../go/fmt.js';
 // (sprint, sprintf and sprintln stop as soon as their output passes LIMITS.maxValueBytes.)
-import { JsonUnsupportedError, marshalJson, unmarshalJson } from './go-json.js';
-import { quoteBytes } from './go-quote.js';
-import { LIMITS } from './limits.js';
+import { JsonUnsupportedError, marshalJson, unmarshalJson } from '../go/json.js';
+import { quoteBytes } from '../go/quote.js';
+import { LIMITS } from '../engine/limits.js';
 import {
   deleteWhiteSpace,
   replaceAll,
@@ -16,9 +16,9 @@ import {
   toUpper,
   trimCutset,
   trimSpace,
-} from './strings.js';
-import { indexOf } from './search.js';
-import { GoList, GoMap, isTrue, typeName, type Value } from './values.js';
+} from '../go/strings.js';
+import { indexOf } from '../go/search.js';
+import { GoList, GoMap, isTrue, typeName, type Value } from '../engine/values.js';
 
 /**
  * Go parameter types that text/template converts arguments to. `value` is reflect.Value (the builtins see the

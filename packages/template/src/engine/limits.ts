@@ -1,4 +1,4 @@
-import { formatGoDuration } from '../go-duration.js';
+import { formatGoDuration } from '../go/duration.js';
 
 /** Resource limits: templates are untrusted input evaluated inside the controller (README.md, "Limits"). */
 export const LIMITS = {

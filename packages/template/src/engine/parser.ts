@@ -8,9 +8,9 @@ import type {
   PipeNode,
   VariableNode,
 } from './ast.js';
-import { bytesToText, decodeRune, encodeRune, runesOf } from './bytes.js';
+import { bytesToText, decodeRune, encodeRune, runesOf } from '../go/bytes.js';
 import { ParseError } from './errors.js';
-import { quoteBytes } from './go-quote.js';
+import { quoteBytes } from '../go/quote.js';
 import { lex, type Item } from './lexer.js';
 
 /** Nesting deeper than this (parentheses, control structures) is refused instead of exhausting the stack. */

@@ -1,8 +1,8 @@
 import { decodeRune, encodeRune, runeCount, runesOf } from './bytes.js';
-import { FuncError } from './errors.js';
-import { formatFloat, formatHexFloat, type FloatFormat } from './go-float.js';
-import { canBackquote, quoteBytes, quoteRune } from './go-quote.js';
-import { GoList, typeName, type GoMap, type Value } from './values.js';
+import { FuncError } from '../engine/errors.js';
+import { formatFloat, formatHexFloat, type FloatFormat } from './float.js';
+import { canBackquote, quoteBytes, quoteRune } from './quote.js';
+import { GoList, typeName, type GoMap, type Value } from '../engine/values.js';
 
 /** A subset of Go's fmt over template values. All strings in and out are byte strings. */
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SealedSecretsError } from '../errors.js';
-import { FUNCTIONS } from './functions.js';
-import { LIMITS } from './limits.js';
-import { renderTemplate } from './render.js';
+import { TemplateError } from './engine/errors.js';
+import { FUNCTIONS } from './functions/functions.js';
+import { LIMITS } from './engine/limits.js';
+import { renderTemplate } from './engine/render.js';
 
 const ctx = (data: Record<string, string | Uint8Array>): Map<string, Uint8Array> =>
   new Map(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? Buffer.from(v, 'utf8') : v]));
@@ -11,11 +11,11 @@ const ctx = (data: Record<string, string | Uint8Array>): Map<string, Uint8Array>
 const render = (source: string, data: Record<string, string | Uint8Array> = {}): string =>
   renderTemplate('key', source, ctx(data)).toString('utf8');
 
-function renderError(source: string, data: Record<string, string | Uint8Array> = {}): SealedSecretsError {
+function renderError(source: string, data: Record<string, string | Uint8Array> = {}): TemplateError {
   try {
     renderTemplate('key', source, ctx(data));
   } catch (e) {
-    if (e instanceof SealedSecretsError) return e;
+    if (e instanceof TemplateError) return e;
     throw e;
   }
   throw new Error(`expected ${source} to fail`);
@@ -188,7 +188,7 @@ describe('error messages never contain decrypted values (compat §10)', () => {
       renderTemplate('key', source, ctx(secrets));
       return [];
     } catch (e) {
-      if (!(e instanceof SealedSecretsError)) throw e;
+      if (!(e instanceof TemplateError)) throw e;
       return [e.message];
     }
   }
@@ -372,9 +372,9 @@ describe('properties', () => {
         try {
           renderTemplate('key', parts.join(''), ctx({ a: 'v' }));
         } catch (e) {
-          expect(e).toBeInstanceOf(SealedSecretsError);
-          expect((e as SealedSecretsError).code).toBe('TEMPLATE');
-          expect((e as SealedSecretsError).message).toMatch(/^template: key:/);
+          expect(e).toBeInstanceOf(TemplateError);
+          expect((e as TemplateError).code).toBe('TEMPLATE');
+          expect((e as TemplateError).message).toMatch(/^template: key:/);
         }
       }),
       { numRuns: 2000 },

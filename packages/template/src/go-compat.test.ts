@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SealedSecretsError } from '../errors.js';
-import { renderTemplate } from './render.js';
+import { TemplateError } from './engine/errors.js';
+import { renderTemplate } from './engine/render.js';
 
 interface GoCase {
   readonly source: string;
@@ -17,7 +17,7 @@ interface GoExpected {
 // Produced by testdata/generate.mjs with Go's text/template + sprig v3.3.0 (the Go controller's engine), from
 // testdata/cases.txt. Each case renders against the same data context.
 const expected = JSON.parse(
-  readFileSync(new URL('./testdata/go-expected.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../testdata/go-expected.json', import.meta.url), 'utf8'),
 ) as GoExpected;
 const context = new Map(Object.entries(expected.data).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
 
@@ -73,7 +73,7 @@ function render(source: string): { out: Buffer } | { err: string } {
   try {
     return { out: renderTemplate(expected.name, source, context) };
   } catch (e) {
-    if (!(e instanceof SealedSecretsError)) throw e;
+    if (!(e instanceof TemplateError)) throw e;
     expect(e.code).toBe('TEMPLATE');
     return { err: e.message };
   }

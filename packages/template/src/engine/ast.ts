@@ -1,5 +1,5 @@
-import { bytesToText } from './bytes.js';
-import { quoteBytes } from './go-quote.js';
+import { bytesToText } from '../go/bytes.js';
+import { quoteBytes } from '../go/quote.js';
 
 /** The parse tree, shaped like text/template/parse's nodes. Names and texts are byte strings. */
 export type ArgNode =

@@ -1,7 +1,7 @@
 import { bytesToText, decodeRune, RUNE_ERROR, textToBytes } from './bytes.js';
-import { FuncError } from './errors.js';
-import { formatFloat } from './go-float.js';
-import { GoList, GoMap, type Value } from './values.js';
+import { FuncError } from '../engine/errors.js';
+import { formatFloat } from './float.js';
+import { GoList, GoMap, type Value } from '../engine/values.js';
 
 const HEX = '0123456789abcdef';
 
