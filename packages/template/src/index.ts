@@ -1,5 +1,10 @@
 // @ssts/template: Go text/template + sprig v3 (minus env, expandenv, getHostByName) for spec.template.data.
-export { renderTemplate, TemplateRenderer, type RenderDeadline, type RendererOptions } from './engine/render.js';
+export {
+  renderTemplate,
+  TemplateRenderer,
+  type RenderDeadline,
+  type RendererOptions,
+} from './engine/render.js';
 export { TemplateError, type TemplateErrorCode } from './engine/errors.js';
 export { LIMITS, timeBudgetMessage } from './engine/limits.js';
 export { formatGoDuration } from './go/duration.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TemplateError } from './engine/errors.js';
-import { FUNCTIONS } from './functions/functions.js';
+import { FUNCTIONS } from './functions/index.js';
 import { LIMITS } from './engine/limits.js';
 import { renderTemplate } from './engine/render.js';
 
@@ -157,8 +157,8 @@ describe('errors', () => {
     ['{{ getHostByName "x" }}', 'template: key:1: function "getHostByName" not defined'],
     ['{{ toYaml . }}', 'template: key:1: function "toYaml" not defined'],
     [
-      '{{ add 1 2 }}',
-      'template: key:1: function "add" not defined (sprig function not supported by this controller)',
+      '{{ repeat (add 1 2) "x" }}',
+      'template: key:1:11: executing "key" at <add 1 2>: wrong type for value; expected int; got int64',
     ],
     ['x\n{{ .a.b }}', 'template: key:2:5: executing "key" at <.a.b>: can\'t evaluate field b in type string'],
     ['{{ indent "2" .a }}', 'template: key:1:10: executing "key" at <"2">: expected integer; found "2"'],

@@ -15,14 +15,16 @@ import {
   PARAM_TYPE_NAMES,
   undefinedFunctionHint,
   type CallContext,
+  type Environment,
   type FuncDef,
   type ParamType,
-} from '../functions/functions.js';
+} from '../functions/index.js';
+import { randomFillSync } from 'node:crypto';
 import { formatV } from '../go/fmt.js';
 import { quoteBytes } from '../go/quote.js';
 import { LIMITS, timeBudgetMessage } from './limits.js';
 import { parseTemplate } from './parser.js';
-import { GoList, GoMap, isTrue, typeName, ValueMeter, type Value } from './values.js';
+import { GoInt, GoList, GoMap, GoObject, isTrue, typeName, ValueMeter, type Value } from './values.js';
 
 /**
  * A wall-clock budget shared by all templates of one object. The engine checks it between templates, every 1 024
@@ -40,7 +42,17 @@ export interface RenderDeadline {
 
 export interface RendererOptions {
   readonly deadline?: RenderDeadline;
+  /**
+   * The clock and randomness of `now`, `uuidv4`, `rand*`, key generation, …: the system's by default. Their output
+   * changes on every render, as with the Go controller (README.md, "Functions").
+   */
+  readonly env?: Partial<Environment>;
 }
+
+const SYSTEM_ENV: Environment = {
+  nowNs: () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n,
+  randomBytes: (n) => randomFillSync(new Uint8Array(n)),
+};
 
 /**
  * Renders `spec.template.data` entries: a documented subset of Go text/template + sprig (compat §2.7). The data
@@ -52,8 +64,10 @@ export interface RendererOptions {
 export class TemplateRenderer {
   readonly #dot: GoMap;
   readonly #deadline: RenderDeadline | undefined;
+  readonly #env: Environment;
 
   constructor(context: ReadonlyMap<string, Uint8Array>, options: RendererOptions = {}) {
+    this.#env = { ...SYSTEM_ENV, ...options.env };
     const entries = new Map<string, Value>();
     for (const [key, value] of context) entries.set(textToBytes(key), rawToBytes(value));
     this.#dot = new GoMap(entries, 'string');
@@ -69,7 +83,7 @@ export class TemplateRenderer {
         undefinedFunctionHint,
       });
       checkDeadline(this.#deadline);
-      return bytesToBuffer(new Executor(name, bytes, this.#deadline).run(tree, this.#dot));
+      return bytesToBuffer(new Executor(name, bytes, this.#deadline, this.#env).run(tree, this.#dot));
     } catch (e) {
       throw asTemplateError(e, name);
     }
@@ -81,8 +95,9 @@ export function renderTemplate(
   name: string,
   source: string,
   context: ReadonlyMap<string, Uint8Array>,
+  options: RendererOptions = {},
 ): Buffer {
-  return new TemplateRenderer(context).render(name, source);
+  return new TemplateRenderer(context, options).render(name, source);
 }
 
 /** The deadline passed; unwinds the executor without any position (the budget belongs to the whole object). */
@@ -143,6 +158,7 @@ class Executor implements CallContext {
     private readonly name: string,
     private readonly source: string,
     private readonly deadline: RenderDeadline | undefined,
+    readonly env: Environment,
   ) {}
 
   run(tree: readonly Node[], dot: Value): string {
@@ -454,18 +470,40 @@ class Executor implements CallContext {
     let r = receiver;
     ident.forEach((name, i) => {
       const last = i === ident.length - 1;
-      r = this.evalField(name, last ? args : [], last ? final : NO_FINAL, r);
+      r = this.evalField(_dot, name, last ? args : [], last ? final : NO_FINAL, r);
     });
     return r;
   }
 
-  private evalField(fieldName: string, args: readonly ArgNode[], final: Final, receiver: Value): Value {
+  private evalField(
+    _dot: Value,
+    fieldName: string,
+    args: readonly ArgNode[],
+    final: Final,
+    receiver: Value,
+  ): Value {
     const field = bytesToText(fieldName);
     if (receiver === undefined) return undefined;
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${field}`);
     if (receiver instanceof GoMap) {
       if (args.length > 1 || final !== NO_FINAL) this.errorf(`${field} is not a method but has arguments`);
       return receiver.entries.has(fieldName) ? (receiver.entries.get(fieldName) ?? null) : undefined;
+    }
+    if (receiver instanceof GoObject) {
+      const method = receiver.method(fieldName);
+      if (method !== undefined) {
+        const def: FuncDef = { params: method.params, cost: 'self', call: (argv) => method.call(argv) };
+        const at = args[0] ?? (this.node as ArgNode);
+        return this.evalCall(_dot, def, fieldName, at, args.slice(1), final);
+      }
+      const value = receiver.field(fieldName);
+      if (value !== undefined) {
+        if (args.length > 1 || final !== NO_FINAL) {
+          this.errorf(`${field} has arguments but cannot be invoked as function`);
+        }
+        return value;
+      }
+      this.errorf(`can't evaluate field ${field} in type ${receiver.type}`);
     }
     this.errorf(`can't evaluate field ${field} in type ${typeName(receiver)}`);
   }
@@ -572,6 +610,11 @@ class Executor implements CallContext {
           return typeof value === 'string';
         case 'int':
           return typeof value === 'bigint';
+        case 'uint32':
+          return value instanceof GoInt && value.type === 'uint32';
+        case 'time.Time':
+        case 'certificate':
+          return value instanceof GoObject && value.type === PARAM_TYPE_NAMES[typ];
         case 'float64':
           return typeof value === 'number';
         case 'bool':
@@ -619,6 +662,8 @@ class Executor implements CallContext {
         return n.kind === 'number' && n.isFloat ? n.float : found();
       case 'int':
         return n.kind === 'number' && n.isInt ? n.int : found();
+      case 'uint32':
+        return n.kind === 'number' && n.isUint ? GoInt.of('uint32', n.int) : found();
       case 'string':
         return n.kind === 'string' ? n.text : found();
       case 'any':
@@ -637,6 +682,8 @@ function expectedName(typ: ParamType): string {
       return 'integer';
     case 'float64':
       return 'float';
+    case 'uint32':
+      return 'unsigned integer';
     default:
       return typ;
   }

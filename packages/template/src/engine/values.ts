@@ -1,13 +1,40 @@
 /**
  * Runtime values of the template engine, modelled on the Go types that text/template + sprig produce:
- * `string` = Go string as a byte string (see bytes.ts), `bigint` = int, `number` = float64, `boolean` = bool,
- * `null` = nil interface, GoList = slice, GoMap = map with string keys, `undefined` = the invalid reflect.Value
- * that a missing map key yields (printed `<no value>`).
+ * `string` = Go string as a byte string (see go/bytes.ts), `bigint` = int, `number` = float64, `boolean` = bool,
+ * `null` = nil interface, GoInt = the other integer types (sprig's math returns int64), GoList = slice, GoMap =
+ * map with string keys, GoObject = a struct or pointer with fields and methods (time.Time, *semver.Version, …),
+ * `undefined` = the invalid reflect.Value that a missing map key yields (printed `<no value>`).
  */
-export type Value = string | bigint | number | boolean | null | undefined | GoList | GoMap;
+export type Value = string | bigint | number | boolean | null | undefined | GoInt | GoList | GoMap | GoObject;
 
-/** Element type of a slice or map: `interface {}` for sprig's lists/dicts, `string` for the data context. */
-export type ElemType = 'interface {}' | 'string';
+/** Element type of a slice or map: `interface {}` for sprig's lists/dicts, `string` for the data context, … */
+export type ElemType = 'interface {}' | 'string' | 'int' | '[]interface {}';
+
+/** Integer types other than `int`, with their reflect.Kind (named types print their own way, see go/fmt.ts). */
+export const INT_TYPES = {
+  int64: { kind: 'int64', signed: true, bits: 64 },
+  int32: { kind: 'int32', signed: true, bits: 32 },
+  uint64: { kind: 'uint64', signed: false, bits: 64 },
+  uint32: { kind: 'uint32', signed: false, bits: 32 },
+  uint8: { kind: 'uint8', signed: false, bits: 8 },
+  'time.Month': { kind: 'int', signed: true, bits: 64 },
+  'time.Weekday': { kind: 'int', signed: true, bits: 64 },
+  'time.Duration': { kind: 'int64', signed: true, bits: 64 },
+} as const;
+export type IntType = keyof typeof INT_TYPES;
+
+/** A Go integer of a type other than `int`, e.g. sprig's `int64` results; the value is already in range. */
+export class GoInt {
+  constructor(
+    readonly type: IntType,
+    readonly value: bigint,
+  ) {}
+
+  static of(type: IntType, v: bigint): GoInt {
+    const t = INT_TYPES[type];
+    return new GoInt(type, t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v));
+  }
+}
 
 export class GoList {
   constructor(
@@ -28,16 +55,40 @@ export class GoMap {
   }
 }
 
+/**
+ * A Go struct or pointer to one that templates can print, pass around, and read fields or call methods of:
+ * `{{ (semver "1.2.3").Major }}`, `{{ now.Unix }}`, `{{ (genCA "x" 1).Cert }}`.
+ */
+export abstract class GoObject {
+  /** %T, e.g. `time.Time`, `*semver.Version`. */
+  abstract readonly type: string;
+  /** reflect.Kind: `struct` or `ptr`. */
+  abstract readonly kind: 'struct' | 'ptr';
+  /** %v (the String method, or the struct's fields). */
+  abstract format(): string;
+  /** json.Marshal of the value (compact, byte string). */
+  abstract json(escapeHTML: boolean): string;
+  /** reflect.DeepEqual with another object of the same type. */
+  abstract equals(other: GoObject): boolean;
+  /** An exported field, or undefined. */
+  field(_name: string): Value | undefined {
+    return undefined;
+  }
+  /** A method, or undefined. */
+  method(_name: string): ObjectMethod | undefined {
+    return undefined;
+  }
+}
+
+/** Parameter types of methods are named like FuncDef's ParamType (functions/types.ts). */
+export interface ObjectMethod {
+  readonly params: readonly ('string' | 'int' | 'any' | 'time.Time')[];
+  readonly call: (args: Value[]) => Value;
+}
+
 /** Go's string ordering: bytewise, which for byte strings is UTF-16 code-unit order. */
 export function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export const INT64_MIN = -(2n ** 63n);
-export const INT64_MAX = 2n ** 63n - 1n;
-
-export function toInt64(v: bigint): bigint {
-  return BigInt.asIntN(64, v);
 }
 
 /** The Go type name as fmt's %T and text/template's type errors print it. */
@@ -54,6 +105,8 @@ export function typeName(v: Value): string {
     case 'boolean':
       return 'bool';
   }
+  if (v instanceof GoInt) return v.type;
+  if (v instanceof GoObject) return v.type;
   return v instanceof GoList ? `[]${v.elem}` : `map[string]${v.elem}`;
 }
 
@@ -70,6 +123,8 @@ export function isTrue(v: Value): boolean {
     case 'boolean':
       return v;
   }
+  if (v instanceof GoInt) return v.value !== 0n;
+  if (v instanceof GoObject) return true;
   return v instanceof GoList ? v.items.length > 0 : v.entries.size > 0;
 }
 

@@ -13,3 +13,44 @@ export function formatGoDuration(ms: number): string {
   if (minutes > 0) return `${sign}${minutes}m${seconds}`;
   return `${sign}${seconds}`;
 }
+
+/** Go's time.Duration.String of a duration in nanoseconds (int64): `1h2m3.5s`, `1.5µs`, `0s`. */
+export function formatDurationNs(d: bigint): string {
+  if (d === 0n) return '0s';
+  const neg = d < 0n;
+  let u = neg ? -d : d;
+  let out: string;
+  if (u < 1_000_000_000n) {
+    // Less than a second: one unit, with a fraction.
+    let unit: string;
+    let scale: bigint;
+    if (u < 1000n) return `${neg ? '-' : ''}${u}ns`;
+    if (u < 1_000_000n) {
+      unit = 'µs';
+      scale = 1000n;
+    } else {
+      unit = 'ms';
+      scale = 1_000_000n;
+    }
+    out = fraction(u, scale) + unit;
+  } else {
+    out = fraction(u % 60_000_000_000n, 1_000_000_000n) + 's';
+    u /= 60_000_000_000n;
+    if (u > 0n) {
+      out = `${u % 60n}m` + out;
+      u /= 60n;
+      if (u > 0n) out = `${u}h` + out;
+    }
+  }
+  return (neg ? '-' : '') + out;
+}
+
+/** v / scale with the fraction's trailing zeros dropped (`1.5`, `2`). */
+function fraction(v: bigint, scale: bigint): string {
+  const whole = v / scale;
+  const frac = (v % scale)
+    .toString()
+    .padStart(scale.toString().length - 1, '0')
+    .replace(/0+$/, '');
+  return frac === '' ? `${whole}` : `${whole}.${frac}`;
+}

@@ -2,7 +2,8 @@ import { decodeRune, encodeRune, runeCount, runesOf } from './bytes.js';
 import { FuncError } from '../engine/errors.js';
 import { formatFloat, formatHexFloat, type FloatFormat } from './float.js';
 import { canBackquote, quoteBytes, quoteRune } from './quote.js';
-import { GoList, typeName, type GoMap, type Value } from '../engine/values.js';
+import { GoInt, GoList, GoObject, typeName, type GoMap, type Value } from '../engine/values.js';
+import { formatDurationNs } from './duration.js';
 
 /** A subset of Go's fmt over template values. All strings in and out are byte strings. */
 
@@ -180,6 +181,12 @@ function fmtValue(v: Value, verb: string, f: Flags): string {
     case 'boolean':
       return verb === 'v' || verb === 't' ? pad(v ? 'true' : 'false', f) : badVerb(verb, v);
   }
+  if (v instanceof GoInt) {
+    const name = stringer(v);
+    if (name === undefined) return fmtInt(v.value, verb, f);
+    return fmtString(name, verb === 'v' ? 's' : verb, f);
+  }
+  if (v instanceof GoObject) return fmtString(v.format(), verb === 'v' ? 's' : verb, f);
   if (v instanceof GoList) {
     return '[' + v.items.map((item) => fmtValue(item, verb, f)).join(' ') + ']';
   }
@@ -188,6 +195,36 @@ function fmtValue(v: Value, verb: string, f: Flags): string {
     .sortedKeys()
     .map((k) => fmtValue(k, verb, f) + ':' + fmtValue(map.entries.get(k), verb, f));
   return 'map[' + parts.join(' ') + ']';
+}
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** The String method of named integer types (time.Month, time.Weekday, time.Duration). */
+function stringer(v: GoInt): string | undefined {
+  switch (v.type) {
+    case 'time.Month':
+      return MONTHS[Number(v.value) - 1] ?? `%!Month(${v.value})`;
+    case 'time.Weekday':
+      return WEEKDAYS[Number(v.value)] ?? `%!Weekday(${v.value})`;
+    case 'time.Duration':
+      return formatDurationNs(v.value);
+    default:
+      return undefined;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { bytesToText, decodeRune, RUNE_ERROR, textToBytes } from './bytes.js';
 import { FuncError } from '../engine/errors.js';
 import { formatFloat } from './float.js';
-import { GoList, GoMap, type Value } from '../engine/values.js';
+import { GoInt, GoList, GoMap, GoObject, type Value } from '../engine/values.js';
 
 const HEX = '0123456789abcdef';
 
@@ -93,6 +93,8 @@ function encode(v: Value, escapeHTML: boolean): string {
     case 'boolean':
       return v ? 'true' : 'false';
   }
+  if (v instanceof GoInt) return v.value.toString();
+  if (v instanceof GoObject) return v.json(escapeHTML);
   if (v instanceof GoList) return '[' + v.items.map((item) => encode(item, escapeHTML)).join(',') + ']';
   const map: GoMap = v;
   const fields = map

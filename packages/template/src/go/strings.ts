@@ -109,7 +109,7 @@ export function replaceAllSize(s: string, old: string, replacement: string): num
  * unicode.ToUpper / ToLower / ToTitle per rune. JS case mapping is used when it maps one code point to one code
  * point (Go's "simple" mapping); multi-code-point special casings such as ß → SS are left unchanged, as in Go.
  */
-function simpleCase(r: number, mode: 'upper' | 'lower' | 'title'): number {
+export function simpleCase(r: number, mode: 'upper' | 'lower' | 'title'): number {
   if (r < 0x80) {
     if (mode === 'lower') return r >= 0x41 && r <= 0x5a ? r + 32 : r;
     return r >= 0x61 && r <= 0x7a ? r - 32 : r;
