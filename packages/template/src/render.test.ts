@@ -158,7 +158,7 @@ describe('errors', () => {
     ['{{ toYaml . }}', 'template: key:1: function "toYaml" not defined'],
     [
       '{{ repeat (add 1 2) "x" }}',
-      'template: key:1:11: executing "key" at <add 1 2>: wrong type for value; expected int; got int64',
+      'template: key:1:17: executing "key" at <2>: wrong type for value; expected int; got int64',
     ],
     ['x\n{{ .a.b }}', 'template: key:2:5: executing "key" at <.a.b>: can\'t evaluate field b in type string'],
     ['{{ indent "2" .a }}', 'template: key:1:10: executing "key" at <"2">: expected integer; found "2"'],
