@@ -56,6 +56,21 @@ export default tseslint.config(
     },
   },
   {
+    // Template patterns are RE2 (re2js, linear time): a JS RegExp built at run time could backtrack for minutes.
+    files: ['packages/template/src/**/*.ts'],
+    ignores: ['packages/template/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports only.' },
+        {
+          selector: "NewExpression[callee.name='RegExp'], CallExpression[callee.name='RegExp']",
+          message: 'No RegExp built at run time in the template engine: use go/regexp.ts (RE2).',
+        },
+      ],
+    },
+  },
+  {
     // The sealing page runs in browsers: DOM types (its own tsconfig), no Node built-ins.
     files: ['packages/web/src/**/*.ts'],
     languageOptions: {

@@ -61,9 +61,54 @@ const INTENTIONAL: ReadonlyMap<string, string> = new Map([
     '{{ substr 5 2 .foo }}',
     at(3, 'substr 5 2 .foo', 'error calling substr: runtime error: slice bounds out of range'),
   ],
+  // A regexp error names the pattern in Go; the pattern may be built from secret data.
   [
-    '{{ regexMatch "a" "b" }}',
-    'template: key:1: function "regexMatch" not defined (sprig function not supported by this controller)',
+    '{{ mustRegexMatch "a(" "x" }}',
+    at(
+      3,
+      'mustRegexMatch "a(" "x"',
+      'error calling mustRegexMatch: error parsing regexp: missing closing ) (pattern withheld)',
+    ),
+  ],
+  [
+    '{{ regexFind "a(" "x" }}',
+    at(
+      3,
+      'regexFind "a(" "x"',
+      'error calling regexFind: regexp: Compile(<pattern withheld>): error parsing regexp: missing closing )',
+    ),
+  ],
+  [
+    '{{ regexReplaceAll "(" "x" "y" }}',
+    at(
+      3,
+      'regexReplaceAll "(" "x" "y"',
+      'error calling regexReplaceAll: regexp: Compile(<pattern withheld>): error parsing regexp: missing closing )',
+    ),
+  ],
+  [
+    '{{ mustRegexReplaceAll "[z-a]" "x" "y" }}',
+    at(
+      3,
+      'mustRegexReplaceAll "[z-a]" "x" "y"',
+      'error calling mustRegexReplaceAll: error parsing regexp: invalid character class range (pattern withheld)',
+    ),
+  ],
+  [
+    '{{ mustRegexMatch "x{1001}" "x" }}',
+    at(
+      3,
+      'mustRegexMatch "x{1001}" "x"',
+      'error calling mustRegexMatch: error parsing regexp: invalid repeat count (pattern withheld)',
+    ),
+  ],
+  [
+    '{{ mustRegexMatch "\\\\8" "a" }}',
+    at(
+      3,
+      'mustRegexMatch "\\\\8" "a"',
+      'error calling mustRegexMatch: error parsing regexp: invalid escape sequence (pattern withheld)',
+    ),
   ],
   ['{{ define "x" }}{{ end }}', 'template: key:1: {{define}} is not supported in template.data'],
   ['{{ template "x" }}', 'template: key:1: {{template}} is not supported in template.data'],

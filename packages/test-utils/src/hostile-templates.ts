@@ -145,5 +145,25 @@ export const HOSTILE_TEMPLATES: readonly HostileTemplate[] = (
         '{{ uniq $l }}',
       `at <uniq $l>: ${WORK}`,
     ],
+    [
+      'a nested-quantifier pattern (exponential for a backtracking engine) on 1 MiB, in a loop',
+      '{{ $s := print (repeat 1000000 "a") "!" }}{{ range 1000 }}{{ $x := regexMatch "^(a+)+$" $s }}{{ end }}',
+      WORK,
+    ],
+    [
+      'a counted repetition that compiles to millions of instructions',
+      '{{ regexMatch "((a{1000}){1000}){1000}" "a" }}',
+      'error calling regexMatch: regular expression exceeds the limit of 100000 instructions',
+    ],
+    [
+      'regexReplaceAll of every empty match with a long replacement',
+      '{{ regexReplaceAll "" (repeat 100000 "a") (repeat 100 "b") }}',
+      `error calling regexReplaceAll: result ${VALUE}`,
+    ],
+    [
+      'regexFindAll of a million empty matches',
+      '{{ regexFindAll "" (repeat 1000000 "a") -1 }}',
+      `error calling regexFindAll: ${LIST_LIMIT}`,
+    ],
   ] as const
 ).map(([name, source, limit]) => ({ name, source, limit }));

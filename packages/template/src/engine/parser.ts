@@ -498,7 +498,7 @@ function unquoteChar(s: string, quote: '"' | "'"): { rune: number; bytes: string
   }
   const hexEscape = (len: number): { rune: number; bytes: string; rest: string } | undefined => {
     const digits = s.slice(2, 2 + len);
-    if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(digits)) return undefined;
+    if (digits.length !== len || !/^[0-9a-fA-F]*$/.test(digits)) return undefined;
     const v = parseInt(digits, 16);
     const rest = s.slice(2 + len);
     if (len === 2) return { rune: v, bytes: String.fromCharCode(v), rest };

@@ -5,6 +5,7 @@ import { ENCODING, HASHES } from './encoding.js';
 import { LIST_FUNCTIONS } from './lists.js';
 import { MATH } from './math.js';
 import { REFLECTION } from './reflection.js';
+import { REGEX } from './regex.js';
 import { REMOVED_BY_UPSTREAM, SPRIG_GENERIC_NAMES } from './sprig-names.js';
 import { STRINGS } from './strings.js';
 import type { FuncDef } from './types.js';
@@ -27,6 +28,7 @@ const SPRIG: readonly Readonly<Record<string, FuncDef>>[] = [
   DICTS,
   MATH,
   REFLECTION,
+  REGEX,
 ];
 
 /** Every function a template may call: text/template's builtins, then sprig's (whose `slice` replaces Go's). */
