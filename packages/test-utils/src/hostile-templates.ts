@@ -165,5 +165,15 @@ export const HOSTILE_TEMPLATES: readonly HostileTemplate[] = (
       '{{ regexFindAll "" (repeat 1000000 "a") -1 }}',
       `error calling regexFindAll: ${LIST_LIMIT}`,
     ],
+    [
+      'a billion random characters',
+      '{{ randAlphaNum 1000000000 }}',
+      `error calling randAlphaNum: result ${VALUE}`,
+    ],
+    [
+      'random strings of 100 000 characters in a loop',
+      '{{ range 1000000 }}{{ $x := randAscii 100000 }}{{ end }}',
+      WORK,
+    ],
   ] as const
 ).map(([name, source, limit]) => ({ name, source, limit }));

@@ -76,6 +76,12 @@ function deepCopy(v: Value, ctx: CallContext): Value {
   return v;
 }
 
+/** copystructure.Copy(nil) panics inside reflect, for deepCopy and mustDeepCopy alike. */
+function deepCopyTop(v: Value, ctx: CallContext): Value {
+  if (v === null || v === undefined) throw new FuncError('reflect: call of reflect.Value.Type on zero Value');
+  return deepCopy(v, ctx);
+}
+
 /** Go's panic text for a failed type assertion `x.(T)` on an interface {}. */
 function assertionError(v: Value, want: string): FuncError {
   const got = v === null || v === undefined ? 'nil' : typeName(v);
@@ -195,8 +201,8 @@ export const DICTS: FuncTable = {
   mustMerge: merge(false),
   mergeOverwrite: merge(true),
   mustMergeOverwrite: merge(true),
-  deepCopy: { params: ['any'], cost: 'self', call: ([v], ctx) => deepCopy(v, ctx) },
-  mustDeepCopy: { params: ['any'], cost: 'self', call: ([v], ctx) => deepCopy(v, ctx) },
+  deepCopy: { params: ['any'], cost: 'self', call: ([v], ctx) => deepCopyTop(v, ctx) },
+  mustDeepCopy: { params: ['any'], cost: 'self', call: ([v], ctx) => deepCopyTop(v, ctx) },
   dig: {
     params: [],
     variadic: 'any',

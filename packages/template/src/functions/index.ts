@@ -4,6 +4,7 @@ import { DICTS } from './dicts.js';
 import { ENCODING, HASHES } from './encoding.js';
 import { LIST_FUNCTIONS } from './lists.js';
 import { MATH } from './math.js';
+import { RANDOM } from './random.js';
 import { REFLECTION } from './reflection.js';
 import { REGEX } from './regex.js';
 import { REMOVED_BY_UPSTREAM, SPRIG_GENERIC_NAMES } from './sprig-names.js';
@@ -29,6 +30,7 @@ const SPRIG: readonly Readonly<Record<string, FuncDef>>[] = [
   MATH,
   REFLECTION,
   REGEX,
+  RANDOM,
 ];
 
 /** Every function a template may call: text/template's builtins, then sprig's (whose `slice` replaces Go's). */

@@ -52,7 +52,8 @@ export function formatV(v: Value): string {
   return fmtValue(v, 'v', NO_FLAGS);
 }
 
-function fmtInt(v: bigint, verb: string, f: Flags): string {
+/** `orig`: the value as given (a GoInt prints its own type in `%!verb(int64=2)`). */
+function fmtInt(v: bigint, verb: string, f: Flags, orig: Value = v): string {
   const neg = v < 0n;
   const abs = neg ? -v : v;
   let digits: string;
@@ -96,9 +97,9 @@ function fmtInt(v: bigint, verb: string, f: Flags): string {
     case 'F':
     case 'g':
     case 'G':
-      return badVerb(verb, v);
+      return badVerb(verb, orig);
     default:
-      return badVerb(verb, v);
+      return badVerb(verb, orig);
   }
   if (f.prec !== undefined) {
     if (f.prec === 0 && abs === 0n) digits = '';
@@ -183,7 +184,7 @@ function fmtValue(v: Value, verb: string, f: Flags): string {
   }
   if (v instanceof GoInt) {
     const name = stringer(v);
-    if (name === undefined) return fmtInt(v.value, verb, f);
+    if (name === undefined) return fmtInt(v.value, verb, f, v);
     return fmtString(name, verb === 'v' ? 's' : verb, f);
   }
   if (v instanceof GoObject) return fmtString(v.format(), verb === 'v' ? 's' : verb, f);
