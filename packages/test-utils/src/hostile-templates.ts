@@ -175,5 +175,20 @@ export const HOSTILE_TEMPLATES: readonly HostileTemplate[] = (
       '{{ range 1000000 }}{{ $x := randAscii 100000 }}{{ end }}',
       WORK,
     ],
+    [
+      'a template calling itself inside 290 nested structures',
+      '{{ define "deep" }}' +
+        '{{ with 1 }}'.repeat(290) +
+        '{{ template "deep" }}' +
+        '{{ end }}'.repeat(290) +
+        '{{ end }}{{ template "deep" }}',
+      'exceeded maximum template depth (1000)',
+    ],
+    [
+      'a template calling itself twice per level (2^depth calls)',
+      '{{ define "x" }}{{ if lt (len .) 30 }}{{ template "x" (append . 1) }}{{ template "x" (append . 1) }}' +
+        '{{ end }}{{ end }}{{ template "x" (list) }}',
+      STEPS_LIMIT,
+    ],
   ] as const
 ).map(([name, source, limit]) => ({ name, source, limit }));

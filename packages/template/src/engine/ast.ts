@@ -102,7 +102,19 @@ export interface LoopControlNode {
   readonly pos: number;
 }
 
-export type Node = TextNode | ActionNode | BranchNode | LoopControlNode;
+/** `{{template "name" pipe}}`, also what `{{block "name" pipe}}…{{end}}` leaves in place of its body. */
+export interface TemplateNode {
+  readonly kind: 'template';
+  /** Position of the name (Go's newTemplate gets the name token's). */
+  readonly pos: number;
+  readonly name: string;
+  readonly pipe: PipeNode | undefined;
+}
+
+export type Node = TextNode | ActionNode | BranchNode | LoopControlNode | TemplateNode;
+
+/** The templates of one source: the `define`d and `block` ones, and the main one under the source's name. */
+export type TemplateSet = ReadonlyMap<string, readonly Node[]>;
 
 /** Go's Node.String(), used as the `<context>` of execution errors. Returns display text (UTF-16). */
 export function nodeString(n: ArgNode | CommandNode | Node): string {
@@ -151,5 +163,7 @@ function writeNode(n: ArgNode | CommandNode | Node): string {
     case 'break':
     case 'continue':
       return `{{${n.kind}}}`;
+    case 'template':
+      return `{{template ${quoteBytes(n.name)}${n.pipe === undefined ? '' : ' ' + writeNode(n.pipe)}}}`;
   }
 }

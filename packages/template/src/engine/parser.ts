@@ -6,6 +6,8 @@ import type {
   Node,
   NumberNode,
   PipeNode,
+  TemplateNode,
+  TemplateSet,
   VariableNode,
 } from './ast.js';
 import { bytesToText, decodeRune, encodeRune, runesOf } from '../go/bytes.js';
@@ -56,11 +58,16 @@ function itemString(item: Item): string {
 }
 
 /**
- * Parses a template source (a byte string) into a list of nodes, with Go's text/template grammar and error texts
- * (`template: <name>:<line>: <message>`). `define`, `template` and `block` are not supported.
+ * Parses a template source (a byte string) into its templates, with Go's text/template grammar and error texts
+ * (`template: <name>:<line>: <message>`): the main one under `name`, and those of `define` and `block`.
  */
-export function parseTemplate(name: string, source: string, options: ParseOptions): readonly Node[] {
+export function parseTemplate(name: string, source: string, options: ParseOptions): TemplateSet {
   return new Parser(name, source, options).parse();
+}
+
+/** parse.IsEmptyTree: only blank text (and comments, which the tree does not keep). */
+function isEmptyTree(list: readonly Node[]): boolean {
+  return list.every((n) => n.kind === 'text' && n.text.trim() === '');
 }
 
 class Parser {
@@ -135,15 +142,87 @@ class Parser {
     if (++this.depth > MAX_NESTING) this.errorf(`template nesting exceeds the limit of ${MAX_NESTING}`);
   }
 
-  parse(): Node[] {
+  private readonly trees = new Map<string, readonly Node[]>();
+
+  parse(): TemplateSet {
     const root: Node[] = [];
     while (this.peek().typ !== 'eof') {
+      if (this.peek().typ === 'leftDelim') {
+        const mark = this.index;
+        this.next();
+        const keyword = this.nextNonSpace();
+        if (keyword.typ === 'keyword' && keyword.val === 'define') {
+          this.definition();
+          continue;
+        }
+        this.index = mark;
+        this.current = this.items[mark - 1] ?? this.current;
+      }
       const n = this.textOrAction();
       if (n instanceof EndNode) this.errorf('unexpected {{end}}');
       if (n instanceof ElseNode) this.errorf('unexpected {{else}}');
       root.push(n);
     }
-    return root;
+    this.add(this.name, root);
+    return this.trees;
+  }
+
+  /** parse.(*Tree).add: a name may be defined again only where one of the two definitions is empty. */
+  private add(name: string, list: readonly Node[]): void {
+    const existing = this.trees.get(name);
+    if (existing === undefined || isEmptyTree(existing)) this.trees.set(name, list);
+    else if (!isEmptyTree(list)) {
+      this.errorf(`template: multiple definition of template ${bytesToText(quoteBytes(name))}`);
+    }
+  }
+
+  private templateName(token: Item, context: string): string {
+    if (token.typ !== 'string' && token.typ !== 'rawString') this.unexpected(token, context);
+    const name = unquote(token.val);
+    if (name === undefined) this.errorf('invalid syntax');
+    return name;
+  }
+
+  /** The body of a `define` or `block`: a template of its own, with fresh variables and outside any range. */
+  private body(context: string): Node[] {
+    const [vars, rangeDepth] = [this.vars, this.rangeDepth];
+    this.vars = ['$'];
+    this.rangeDepth = 0;
+    this.enter();
+    const [list, end] = this.itemList();
+    if (!(end instanceof EndNode)) this.errorf(`unexpected {{else}} in ${context}`);
+    this.depth--;
+    [this.vars, this.rangeDepth] = [vars, rangeDepth];
+    return list;
+  }
+
+  private definition(): void {
+    const context = 'define clause';
+    const name = this.templateName(this.nextNonSpace(), context);
+    this.expect('rightDelim', context);
+    this.add(name, this.body(context));
+  }
+
+  private templateControl(): TemplateNode {
+    const context = 'template clause';
+    const token = this.nextNonSpace();
+    const name = this.templateName(token, context);
+    let pipe: PipeNode | undefined;
+    if (this.nextNonSpace().typ !== 'rightDelim') {
+      this.backup();
+      // Variables the pipeline declares persist until the enclosing {{end}}, as in Go.
+      pipe = this.pipeline(context, 'rightDelim');
+    }
+    return { kind: 'template', pos: token.pos, name, pipe };
+  }
+
+  private blockControl(): TemplateNode {
+    const context = 'block clause';
+    const token = this.nextNonSpace();
+    const name = this.templateName(token, context);
+    const pipe = this.pipeline(context, 'rightDelim');
+    this.add(name, this.body(context));
+    return { kind: 'template', pos: token.pos, name, pipe };
   }
 
   private textOrAction(): Node | EndNode | ElseNode {
@@ -180,10 +259,10 @@ class Parser {
         case 'range':
         case 'with':
           return this.control(item.val);
-        case 'define':
         case 'template':
+          return this.templateControl();
         case 'block':
-          this.errorf(`{{${item.val}}} is not supported in template.data`);
+          return this.blockControl();
       }
     }
     this.backup();

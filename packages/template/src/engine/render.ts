@@ -6,6 +6,8 @@ import {
   type Node,
   type NumberNode,
   type PipeNode,
+  type TemplateNode,
+  type TemplateSet,
 } from './ast.js';
 import { bytesToBuffer, bytesToText, rawToBytes, textToBytes } from '../go/bytes.js';
 import { ExecError, FuncError, ParseError, TemplateError, templateError } from './errors.js';
@@ -78,12 +80,12 @@ export class TemplateRenderer {
     try {
       checkDeadline(this.#deadline);
       const bytes = textToBytes(source);
-      const tree = parseTemplate(name, bytes, {
+      const templates = parseTemplate(name, bytes, {
         hasFunction: (f) => FUNCTIONS.has(f),
         undefinedFunctionHint,
       });
       checkDeadline(this.#deadline);
-      return bytesToBuffer(new Executor(name, bytes, this.#deadline, this.#env).run(tree, this.#dot));
+      return bytesToBuffer(new Executor(name, bytes, templates, this.#deadline, this.#env).run(this.#dot));
     } catch (e) {
       throw asTemplateError(e, name);
     }
@@ -142,8 +144,19 @@ const CLOCK_EVERY_STEPS = 1 << 10;
 /** Work units per list, map or element read by a function (visiting one costs about as much as 8 bytes). */
 const ELEMENT_WORK = 8;
 
+/**
+ * Nesting of `{{template}}` calls plus the structures (`if`, `with`, `range`) around them. Go allows 100 000 calls
+ * (maxExecDepth); here each call and structure takes stack frames, and one template may nest 300 structures,
+ * so the engine counts both and stops at 1 000, far from the end of the stack (about 7 700 levels on Node 20).
+ */
+export const MAX_TEMPLATE_DEPTH = 1_000;
+
 class Executor implements CallContext {
-  private readonly vars: Variable[] = [];
+  private vars: Variable[] = [];
+  /** The template being executed (`executing "x"`); positions are always in the source named `name`. */
+  private current: string;
+  /** Template calls and structures around the current node (MAX_TEMPLATE_DEPTH). */
+  private depth = 0;
   private node: ContextNode | undefined;
   private readonly out: string[] = [];
   private outBytes = 0;
@@ -157,13 +170,16 @@ class Executor implements CallContext {
   constructor(
     private readonly name: string,
     private readonly source: string,
+    private readonly templates: TemplateSet,
     private readonly deadline: RenderDeadline | undefined,
     readonly env: Environment,
-  ) {}
+  ) {
+    this.current = name;
+  }
 
-  run(tree: readonly Node[], dot: Value): string {
+  run(dot: Value): string {
     this.vars.push({ name: '$', value: dot });
-    this.walkList(dot, tree);
+    this.walkList(dot, this.templates.get(this.name) ?? []);
     return this.out.join('');
   }
 
@@ -210,7 +226,7 @@ class Executor implements CallContext {
   }
 
   private errorf(message: string): never {
-    const quotedName = bytesToText(quoteBytes(textToBytes(this.name)));
+    const quotedName = bytesToText(quoteBytes(textToBytes(this.current)));
     if (this.node === undefined) throw new ExecError(`template: ${this.name}: ${message}`);
     const pos = this.node.pos;
     const before = this.source.slice(0, pos);
@@ -261,11 +277,36 @@ class Executor implements CallContext {
         throw BREAK;
       case 'continue':
         throw CONTINUE;
+      case 'template':
+        this.walkTemplate(dot, node);
+        return;
+    }
+  }
+
+  /** Go's walkTemplate: the named template with `.` and `$` set to the pipeline's value and no other variable. */
+  private walkTemplate(dot: Value, node: TemplateNode): void {
+    this.at(node);
+    this.step();
+    const tree = this.templates.get(node.name);
+    if (tree === undefined) this.errorf(`template ${bytesToText(quoteBytes(node.name))} not defined`);
+    if (this.depth >= MAX_TEMPLATE_DEPTH)
+      this.errorf(`exceeded maximum template depth (${MAX_TEMPLATE_DEPTH})`);
+    const value = node.pipe === undefined ? undefined : this.evalPipeline(dot, node.pipe);
+    const [vars, current] = [this.vars, this.current];
+    this.vars = [{ name: '$', value }];
+    this.current = node.name;
+    this.depth++;
+    try {
+      this.walkList(value, tree);
+    } finally {
+      this.depth--;
+      [this.vars, this.current] = [vars, current];
     }
   }
 
   private walkIfOrWith(dot: Value, node: BranchNode): void {
     const mark = this.vars.length;
+    this.depth++;
     try {
       const val = this.evalPipeline(dot, node.pipe);
       if (isTrue(val)) {
@@ -274,6 +315,7 @@ class Executor implements CallContext {
         this.walkList(dot, node.elseList);
       }
     } finally {
+      this.depth--;
       this.vars.length = mark;
     }
   }
@@ -281,6 +323,7 @@ class Executor implements CallContext {
   private walkRange(dot: Value, node: BranchNode): void {
     this.at(node);
     const outerMark = this.vars.length;
+    this.depth++;
     try {
       const val = this.evalPipeline(dot, node.pipe);
       const mark = this.vars.length;
@@ -333,6 +376,7 @@ class Executor implements CallContext {
       }
       if (node.elseList !== undefined) this.walkList(dot, node.elseList);
     } finally {
+      this.depth--;
       this.vars.length = outerMark;
     }
   }
