@@ -120,6 +120,47 @@ const INTENTIONAL: ReadonlyMap<string, string> = new Map([
     '{{ define "e" }}{{ fail "x" }}{{ end }}{{ template "e" }}',
     'template: key:1:19: executing "e" at <fail "x">: error calling fail: template called fail (message withheld: it may contain secret data)',
   ],
+  // semver errors quote the version or constraint in Go; either may come from secret data.
+  [
+    '{{ semver "99999999999999999999.0.0" }}',
+    at(
+      3,
+      'semver "99999999999999999999.0.0"',
+      'error calling semver: error parsing version segment: strconv.ParseUint: value out of range',
+    ),
+  ],
+  [
+    '{{ semverCompare "" "1.0.0" }}',
+    at(
+      3,
+      'semverCompare "" "1.0.0"',
+      'error calling semverCompare: improper constraint (constraint withheld)',
+    ),
+  ],
+  [
+    '{{ semverCompare "not a constraint" "1.0.0" }}',
+    at(
+      3,
+      'semverCompare "not a constraint" "1.0.0"',
+      'error calling semverCompare: improper constraint (constraint withheld)',
+    ),
+  ],
+  [
+    '{{ semverCompare "1.0.0 ||" "1.0.0" }}',
+    at(
+      3,
+      'semverCompare "1.0.0 ||" "1.0.0"',
+      'error calling semverCompare: improper constraint (constraint withheld)',
+    ),
+  ],
+  [
+    '{{ semverCompare ">= 1.0.0 - 2.0.0" "1.5.0" }}',
+    at(
+      3,
+      'semverCompare ">= 1.0.0 - 2.0.0" "1.5.0"',
+      'error calling semverCompare: improper constraint (constraint withheld)',
+    ),
+  ],
 ]);
 
 function render(source: string): { out: Buffer } | { err: string } {

@@ -190,5 +190,10 @@ export const HOSTILE_TEMPLATES: readonly HostileTemplate[] = (
         '{{ end }}{{ end }}{{ template "x" (list) }}',
       STEPS_LIMIT,
     ],
+    [
+      'semverCompare of a 800 KB constraint in a loop',
+      '{{ $c := repeat 100000 ">=1.0.0 " }}{{ range 10000 }}{{ $x := semverCompare $c "1.0.0" }}{{ end }}',
+      WORK,
+    ],
   ] as const
 ).map(([name, source, limit]) => ({ name, source, limit }));

@@ -7,6 +7,7 @@ import { MATH } from './math.js';
 import { RANDOM } from './random.js';
 import { REFLECTION } from './reflection.js';
 import { REGEX } from './regex.js';
+import { SEMVER } from './semver.js';
 import { REMOVED_BY_UPSTREAM, SPRIG_GENERIC_NAMES } from './sprig-names.js';
 import { STRINGS } from './strings.js';
 import type { FuncDef } from './types.js';
@@ -31,6 +32,7 @@ const SPRIG: readonly Readonly<Record<string, FuncDef>>[] = [
   REFLECTION,
   REGEX,
   RANDOM,
+  SEMVER,
 ];
 
 /** Every function a template may call: text/template's builtins, then sprig's (whose `slice` replaces Go's). */
