@@ -161,6 +161,23 @@ const INTENTIONAL: ReadonlyMap<string, string> = new Map([
       'error calling semverCompare: improper constraint (constraint withheld)',
     ),
   ],
+  // Go quotes the unparsable value and the layout, either of which may come from secret data.
+  [
+    '{{ mustToDate "2006-01-02" "bad" }}',
+    at(
+      3,
+      'mustToDate "2006-01-02" "bad"',
+      'error calling mustToDate: parsing time: the value does not match the layout (details withheld)',
+    ),
+  ],
+  [
+    '{{ mustDateModify "bad" (toDate "2006-01-02" "2024-01-01") }}',
+    at(
+      3,
+      'mustDateModify "bad" (toDate "2006-01-02" "2024-01-01")',
+      'error calling mustDateModify: time: invalid duration (value withheld)',
+    ),
+  ],
 ]);
 
 function render(source: string): { out: Buffer } | { err: string } {

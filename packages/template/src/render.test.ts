@@ -381,3 +381,29 @@ describe('properties', () => {
     );
   });
 });
+
+describe('clock and randomness come from the caller (they change on every reconcile otherwise)', () => {
+  const env = {
+    nowNs: () => 1_700_000_000_123_456_789n,
+    randomBytes: (n: number) => new Uint8Array(n).fill(7),
+  };
+  const fixed = (source: string): string =>
+    renderTemplate('key', source, new Map(), { env }).toString('utf8');
+
+  it('now, date, ago and unixEpoch read the injected clock', () => {
+    expect(
+      fixed('{{ now | date "2006-01-02T15:04:05.000Z07:00" }} {{ unixEpoch now }} {{ ago 1699999990 }}'),
+    ).toBe('2023-11-14T22:13:20.123Z 1700000000 10s');
+  });
+
+  it('uuidv4 and the random functions read the injected randomness', () => {
+    expect(
+      fixed('{{ uuidv4 }} {{ randAlpha 3 }} {{ randNumeric 2 }} {{ randBytes 3 }} {{ randInt 10 20 }}'),
+    ).toBe('07070707-0707-4707-8707-070707070707 hhh 77 BwcH 11');
+  });
+
+  it('the system clock and randomness by default: two renders differ', () => {
+    expect(render('{{ uuidv4 }}')).not.toBe(render('{{ uuidv4 }}'));
+    expect(render('{{ now.UnixNano }}')).toMatch(/^\d{19}$/);
+  });
+});

@@ -31,7 +31,9 @@ const sources = readFileSync('cases.txt', 'utf8')
 execFileSync('go', ['build', '-o', '/tmp/go-template-oracle', '.'], { cwd: 'go-oracle', stdio: 'inherit' });
 const input =
   sources.map((source) => JSON.stringify({ name: 'key', source, data: encoded })).join('\n') + '\n';
-const output = execFileSync('/tmp/go-template-oracle', { input, maxBuffer: 1 << 28 }).toString('utf8');
+// Local is UTC, as in the upstream controller image (the engine's `Local`).
+const env = { ...process.env, TZ: 'UTC' };
+const output = execFileSync('/tmp/go-template-oracle', { input, env, maxBuffer: 1 << 28 }).toString('utf8');
 const results = output
   .trim()
   .split('\n')

@@ -195,5 +195,10 @@ export const HOSTILE_TEMPLATES: readonly HostileTemplate[] = (
       '{{ $c := repeat 100000 ">=1.0.0 " }}{{ range 10000 }}{{ $x := semverCompare $c "1.0.0" }}{{ end }}',
       WORK,
     ],
+    [
+      'dateInZone with distinct unknown zones and a long layout, in a loop',
+      '{{ $l := repeat 10000 "2006-01-02 " }}{{ range $i := 1000000 }}{{ $x := dateInZone $l 0 (print "No/Zone" $i) }}{{ end }}',
+      WORK,
+    ],
   ] as const
 ).map(([name, source, limit]) => ({ name, source, limit }));

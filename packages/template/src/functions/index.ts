@@ -1,4 +1,5 @@
 import { BUILTINS } from './builtins.js';
+import { DATES } from './dates.js';
 import { DEFAULTS } from './defaults.js';
 import { DICTS } from './dicts.js';
 import { ENCODING, HASHES } from './encoding.js';
@@ -33,6 +34,7 @@ const SPRIG: readonly Readonly<Record<string, FuncDef>>[] = [
   REGEX,
   RANDOM,
   SEMVER,
+  DATES,
 ];
 
 /** Every function a template may call: text/template's builtins, then sprig's (whose `slice` replaces Go's). */

@@ -184,7 +184,8 @@ function fmtValue(v: Value, verb: string, f: Flags): string {
   }
   if (v instanceof GoInt) {
     const name = stringer(v);
-    if (name === undefined) return fmtInt(v.value, verb, f, v);
+    // A Stringer (time.Month, …) prints its name only for the string verbs (fmt's handleMethods).
+    if (name === undefined || !'vsxXq'.includes(verb)) return fmtInt(v.value, verb, f, v);
     return fmtString(name, verb === 'v' ? 's' : verb, f);
   }
   if (v instanceof GoObject) return fmtString(v.format(), verb === 'v' ? 's' : verb, f);
