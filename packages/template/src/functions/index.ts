@@ -5,6 +5,7 @@ import { DICTS } from './dicts.js';
 import { ENCODING, HASHES } from './encoding.js';
 import { LIST_FUNCTIONS } from './lists.js';
 import { MATH } from './math.js';
+import { PATHS } from './paths.js';
 import { RANDOM } from './random.js';
 import { REFLECTION } from './reflection.js';
 import { REGEX } from './regex.js';
@@ -35,6 +36,7 @@ const SPRIG: readonly Readonly<Record<string, FuncDef>>[] = [
   RANDOM,
   SEMVER,
   DATES,
+  PATHS,
 ];
 
 /** Every function a template may call: text/template's builtins, then sprig's (whose `slice` replaces Go's). */
