@@ -81,10 +81,11 @@ const toDate = (must: boolean): FuncDef => ({
 
 /** strconv.ParseInt(s, 10, 64) with the error ignored: 0 when malformed, the nearest bound when out of range. */
 function parseInt64(s: string): bigint {
-  const m = /^([+-]?)0*([0-9]+)$/.exec(s);
-  if (m === null) return 0n;
-  const digits = m[2] ?? '0';
-  const neg = m[1] === '-';
+  if (!/^[+-]?[0-9]+$/.test(s)) return 0n;
+  const neg = s[0] === '-';
+  let i = s[0] === '+' || s[0] === '-' ? 1 : 0;
+  while (i < s.length - 1 && s[i] === '0') i++;
+  const digits = s.slice(i);
   const max = neg ? 1n << 63n : (1n << 63n) - 1n;
   const n = digits.length > 19 ? max : BigInt(digits);
   const clamped = n > max ? max : n;
