@@ -4,3 +4,4 @@ export { bytesToText, textToBytes } from './go/bytes.js';
 export { quoteBytes } from './go/quote.js';
 export { formatGoDuration } from './go/duration.js';
 export { timeBudgetMessage } from './engine/limits.js';
+export { MONTH_NAMES } from './go/calendar.js';

@@ -1,17 +1,4 @@
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
+import { MONTH_NAMES } from '@ssts/template/text';
 
 /** Go's `January 2, 2006` layout, in UTC. */
 export function formatGoDate(date: Date): string {

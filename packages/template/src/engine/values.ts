@@ -91,10 +91,8 @@ export function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The Go type name as fmt's %T and text/template's type errors print it. */
-export function typeName(v: Value): string {
-  if (v === undefined) return 'invalid';
-  if (v === null) return '<nil>';
+/** The type (and kind) of a string, int, float64 or bool; undefined for other values. */
+export function basicTypeName(v: Value): string | undefined {
   switch (typeof v) {
     case 'string':
       return 'string';
@@ -105,9 +103,19 @@ export function typeName(v: Value): string {
     case 'boolean':
       return 'bool';
   }
+  return undefined;
+}
+
+/** The Go type name as fmt's %T and text/template's type errors print it. */
+export function typeName(v: Value): string {
+  if (v === undefined) return 'invalid';
+  if (v === null) return '<nil>';
+  const basic = basicTypeName(v);
+  if (basic !== undefined) return basic;
   if (v instanceof GoInt) return v.type;
   if (v instanceof GoObject) return v.type;
-  return v instanceof GoList ? `[]${v.elem}` : `map[string]${v.elem}`;
+  if (v instanceof GoList) return `[]${v.elem}`;
+  return v instanceof GoMap ? `map[string]${v.elem}` : 'invalid';
 }
 
 /** text/template's truth: the zero value of its type (or an empty container, or nil) is false. */

@@ -1,20 +1,21 @@
 import { FuncError } from '../engine/errors.js';
-import { GoInt, GoList, GoMap, GoObject, INT_TYPES, typeName, type Value } from '../engine/values.js';
+import {
+  basicTypeName,
+  GoInt,
+  GoList,
+  GoMap,
+  GoObject,
+  INT_TYPES,
+  typeName,
+  type Value,
+} from '../engine/values.js';
 import { str, type FuncTable } from './types.js';
 
 /** Go's reflect.Kind name of a value, as sprig's kindOf prints it. */
 export function kindOf(v: Value): string {
   if (v === null || v === undefined) return 'invalid';
-  switch (typeof v) {
-    case 'string':
-      return 'string';
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return 'float64';
-    case 'boolean':
-      return 'bool';
-  }
+  const basic = basicTypeName(v);
+  if (basic !== undefined) return basic;
   if (v instanceof GoInt) return INT_TYPES[v.type].kind;
   if (v instanceof GoObject) return v.kind;
   return v instanceof GoList ? 'slice' : 'map';

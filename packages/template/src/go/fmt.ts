@@ -1,3 +1,4 @@
+import { DAY_NAMES, MONTH_NAMES } from './calendar.js';
 import { decodeRune, encodeRune, runeCount, runesOf } from './bytes.js';
 import { FuncError } from '../engine/errors.js';
 import { formatFloat, formatHexFloat, type FloatFormat } from './float.js';
@@ -199,29 +200,13 @@ function fmtValue(v: Value, verb: string, f: Flags): string {
   return 'map[' + parts.join(' ') + ']';
 }
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
 /** The String method of named integer types (time.Month, time.Weekday, time.Duration). */
 function stringer(v: GoInt): string | undefined {
   switch (v.type) {
     case 'time.Month':
-      return MONTHS[Number(v.value) - 1] ?? `%!Month(${v.value})`;
+      return MONTH_NAMES[Number(v.value) - 1] ?? `%!Month(${v.value})`;
     case 'time.Weekday':
-      return WEEKDAYS[Number(v.value)] ?? `%!Weekday(${v.value})`;
+      return DAY_NAMES[Number(v.value)] ?? `%!Weekday(${v.value})`;
     case 'time.Duration':
       return formatDurationNs(v.value);
     default:

@@ -1,4 +1,5 @@
 import { GoInt, GoObject, type ObjectMethod, type Value } from '../engine/values.js';
+import { DAY_NAMES, MONTH_NAMES } from './calendar.js';
 import { formatDurationNs } from './duration.js';
 
 /**
@@ -106,22 +107,6 @@ function daysToCivil(days: number): { year: number; month: number; day: number }
 }
 
 const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-
-export const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-export const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 interface Fields {
   year: number;
