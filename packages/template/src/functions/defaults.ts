@@ -2,7 +2,7 @@ import { FuncError } from '../engine/errors.js';
 import { LIMITS } from '../engine/limits.js';
 import type { Value } from '../engine/values.js';
 import { JsonUnsupportedError, marshalJson, unmarshalJson } from '../go/json.js';
-import { empty, str, type FuncTable } from './types.js';
+import { asFuncError, empty, str, type FuncTable } from './types.js';
 
 function toJson(v: Value, escapeHTML: boolean, indent?: string): string {
   return marshalJson(
@@ -21,14 +21,7 @@ function swallow(f: () => string): string {
   }
 }
 
-function mustJson(f: () => string): string {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof JsonUnsupportedError) throw new FuncError(e.message);
-    throw e;
-  }
-}
+const mustJson = (f: () => string): string => asFuncError(JsonUnsupportedError, f);
 
 export const DEFAULTS: FuncTable = {
   all: { params: [], variadic: 'any', cost: 'self', call: (args) => args.every((a) => !empty(a)) },

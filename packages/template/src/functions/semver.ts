@@ -1,4 +1,3 @@
-import { FuncError } from '../engine/errors.js';
 import {
   checkConstraints,
   newConstraints,
@@ -7,17 +6,10 @@ import {
   SemverVersion,
   type VersionData,
 } from '../go/semver.js';
-import { str, type FuncTable } from './types.js';
+import { asFuncError, str, type FuncTable } from './types.js';
 
 /** Masterminds/semver errors become the call's error (upstream's texts, never the input). */
-function guarded<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof SemverError) throw new FuncError(e.message);
-    throw e;
-  }
-}
+const guarded = <T>(f: () => T): T => asFuncError(SemverError, f);
 
 export const SEMVER: FuncTable = {
   semver: {

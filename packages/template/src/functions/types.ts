@@ -83,6 +83,16 @@ export const int = (v: Value): number => {
 };
 export const map = (v: Value): GoMap | null => v as GoMap | null;
 
+/** Runs `f`, turning an error of `kind` (a Go package's error) into the call's error, with its message. */
+export function asFuncError<T>(kind: abstract new (...args: never[]) => Error, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof kind) throw new FuncError(e.message);
+    throw e;
+  }
+}
+
 export function checkSize(size: number): void {
   if (size > LIMITS.maxValueBytes) {
     throw new FuncError(`result exceeds the limit of ${LIMITS.maxValueBytes} bytes`);

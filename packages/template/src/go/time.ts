@@ -426,6 +426,35 @@ function formatOffset(std: string, offset: number): string {
   }
 }
 
+const hour12 = (f: Fields): number => (f.hour % 12 === 0 ? 12 : f.hour % 12);
+
+/** How Format writes each element but the zone offsets. */
+const FORMAT = {
+  '2006': (f: Fields) => (f.year < 0 ? '-' + pad(-f.year, 4) : pad(f.year, 4)),
+  '06': (f: Fields) => pad(((f.year % 100) + 100) % 100, 2),
+  Jan: (f: Fields) => MONTH_NAMES[f.month - 1]!.slice(0, 3),
+  January: (f: Fields) => MONTH_NAMES[f.month - 1]!,
+  '1': (f: Fields) => String(f.month),
+  '01': (f: Fields) => pad(f.month, 2),
+  Mon: (f: Fields) => DAY_NAMES[f.weekday]!.slice(0, 3),
+  Monday: (f: Fields) => DAY_NAMES[f.weekday]!,
+  '2': (f: Fields) => String(f.day),
+  _2: (f: Fields) => pad(f.day, 2, ' '),
+  '02': (f: Fields) => pad(f.day, 2),
+  __2: (f: Fields) => pad(f.yday, 3, ' '),
+  '002': (f: Fields) => pad(f.yday, 3),
+  '15': (f: Fields) => pad(f.hour, 2),
+  '3': (f: Fields) => String(hour12(f)),
+  '03': (f: Fields) => pad(hour12(f), 2),
+  '4': (f: Fields) => String(f.minute),
+  '04': (f: Fields) => pad(f.minute, 2),
+  '5': (f: Fields) => String(f.second),
+  '05': (f: Fields) => pad(f.second, 2),
+  PM: (f: Fields) => (f.hour >= 12 ? 'PM' : 'AM'),
+  pm: (f: Fields) => (f.hour >= 12 ? 'pm' : 'am'),
+  MST: (f: Fields) => (f.abbr !== '' ? f.abbr : formatOffset('-0700', f.offset)),
+} as const;
+
 /** Time.Format. */
 export function formatTime(t: GoTime, layout: string): string {
   const f = t.fields();
@@ -444,81 +473,7 @@ export function formatTime(t: GoTime, layout: string): string {
       }
       continue;
     }
-    const hour12 = f.hour % 12 === 0 ? 12 : f.hour % 12;
-    switch (chunk) {
-      case '2006':
-        out += f.year < 0 ? '-' + pad(-f.year, 4) : pad(f.year, 4);
-        break;
-      case '06':
-        out += pad(((f.year % 100) + 100) % 100, 2);
-        break;
-      case 'Jan':
-        out += MONTH_NAMES[f.month - 1]!.slice(0, 3);
-        break;
-      case 'January':
-        out += MONTH_NAMES[f.month - 1];
-        break;
-      case '1':
-        out += f.month;
-        break;
-      case '01':
-        out += pad(f.month, 2);
-        break;
-      case 'Mon':
-        out += DAY_NAMES[f.weekday]!.slice(0, 3);
-        break;
-      case 'Monday':
-        out += DAY_NAMES[f.weekday];
-        break;
-      case '2':
-        out += f.day;
-        break;
-      case '_2':
-        out += pad(f.day, 2, ' ');
-        break;
-      case '02':
-        out += pad(f.day, 2);
-        break;
-      case '__2':
-        out += pad(f.yday, 3, ' ');
-        break;
-      case '002':
-        out += pad(f.yday, 3);
-        break;
-      case '15':
-        out += pad(f.hour, 2);
-        break;
-      case '3':
-        out += hour12;
-        break;
-      case '03':
-        out += pad(hour12, 2);
-        break;
-      case '4':
-        out += f.minute;
-        break;
-      case '04':
-        out += pad(f.minute, 2);
-        break;
-      case '5':
-        out += f.second;
-        break;
-      case '05':
-        out += pad(f.second, 2);
-        break;
-      case 'PM':
-        out += f.hour >= 12 ? 'PM' : 'AM';
-        break;
-      case 'pm':
-        out += f.hour >= 12 ? 'pm' : 'am';
-        break;
-      case 'MST':
-        if (f.abbr !== '') out += f.abbr;
-        else out += formatOffset('-0700', f.offset);
-        break;
-      default:
-        out += formatOffset(chunk, f.offset);
-    }
+    out += (FORMAT[chunk as keyof typeof FORMAT] ?? ((x: Fields) => formatOffset(chunk, x.offset)))(f);
   }
   return out;
 }
