@@ -178,6 +178,67 @@ const INTENTIONAL: ReadonlyMap<string, string> = new Map([
       'error calling mustDateModify: time: invalid duration (value withheld)',
     ),
   ],
+  // net/url errors quote the URL and the offending text; a URL may hold credentials.
+  [
+    '{{ urlParse "http://a b.com/" }}',
+    'template: key:1:3: executing "key" at <urlParse "http://a b.com/">: error calling urlParse: unable to parse url: parse (url withheld): invalid character in host name',
+  ],
+  [
+    '{{ urlParse "http://host:port/" }}',
+    'template: key:1:3: executing "key" at <urlParse "http://host:port/">: error calling urlParse: unable to parse url: parse (url withheld): invalid port after host',
+  ],
+  [
+    '{{ urlParse ":foo" }}',
+    'template: key:1:3: executing "key" at <urlParse ":foo">: error calling urlParse: unable to parse url: parse (url withheld): missing protocol scheme',
+  ],
+  [
+    '{{ urlParse "1a:b" }}',
+    'template: key:1:3: executing "key" at <urlParse "1a:b">: error calling urlParse: unable to parse url: parse (url withheld): first path segment in URL cannot contain colon',
+  ],
+  [
+    '{{ urlParse "http://host/%zz" }}',
+    'template: key:1:3: executing "key" at <urlParse "http://host/%zz">: error calling urlParse: unable to parse url: parse (url withheld): invalid URL escape',
+  ],
+  [
+    '{{ urlParse "http://host/a\\x01" }}',
+    'template: key:1:3: executing "key" at <urlParse "http://host/a\\x01">: error calling urlParse: unable to parse url: parse (url withheld): net/url: invalid control character in URL',
+  ],
+  [
+    '{{ urlParse "http://[1.2.3.4]/" }}',
+    'template: key:1:3: executing "key" at <urlParse "http://[1.2.3.4]/">: error calling urlParse: unable to parse url: parse (url withheld): invalid IP-literal',
+  ],
+  [
+    '{{ urlParse "http://a:1:2/" }}',
+    'template: key:1:3: executing "key" at <urlParse "http://a:1:2/">: error calling urlParse: unable to parse url: parse (url withheld): invalid port after host',
+  ],
+  [
+    '{{ urlParse "http://u s@host/" }}',
+    'template: key:1:3: executing "key" at <urlParse "http://u s@host/">: error calling urlParse: unable to parse url: parse (url withheld): net/url: invalid userinfo',
+  ],
+  [
+    '{{ (urlParse "http://%41/").host }}',
+    'template: key:1:4: executing "key" at <urlParse "http://%41/">: error calling urlParse: unable to parse url: parse (url withheld): invalid URL escape',
+  ],
+  [
+    '{{ urlJoin (dict "userinfo" "a b") }}',
+    'template: key:1:3: executing "key" at <urlJoin (dict "userinfo" "a b")>: error calling urlJoin: unable to parse userinfo in dict: parse (url withheld): net/url: invalid userinfo',
+  ],
+  [
+    '{{ urlParse "http://[1::2::3]/" }}',
+    at(
+      3,
+      'urlParse "http://[1::2::3]/"',
+      'error calling urlParse: unable to parse url: parse (url withheld): invalid host',
+    ),
+  ],
+  [
+    '{{ urlParse "http://[1:2:3:4:5:6:7:8:9]/" }}',
+    at(
+      3,
+      'urlParse "http://[1:2:3:4:5:6:7:8:9]/"',
+      'error calling urlParse: unable to parse url: parse (url withheld): invalid host',
+    ),
+  ],
 ]);
 
 function render(source: string): { out: Buffer } | { err: string } {

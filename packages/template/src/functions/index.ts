@@ -12,6 +12,7 @@ import { REGEX } from './regex.js';
 import { SEMVER } from './semver.js';
 import { REMOVED_BY_UPSTREAM, SPRIG_GENERIC_NAMES } from './sprig-names.js';
 import { STRINGS } from './strings.js';
+import { URLS } from './urls.js';
 import type { FuncDef } from './types.js';
 
 export {
@@ -37,6 +38,7 @@ const SPRIG: readonly Readonly<Record<string, FuncDef>>[] = [
   SEMVER,
   DATES,
   PATHS,
+  URLS,
 ];
 
 /** Every function a template may call: text/template's builtins, then sprig's (whose `slice` replaces Go's). */
