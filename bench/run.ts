@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { admissionSection } from './sections/admission.js';
 import { cliSection } from './sections/cli.js';
 import { controllerSection } from './sections/controller.js';
 import { cryptoSection } from './sections/crypto.js';
+import { failoverSection } from './sections/failover.js';
 import { memorySection } from './sections/memory.js';
 import { scalingSection } from './sections/scaling.js';
 import { webSection } from './sections/web.js';
@@ -26,12 +27,14 @@ const SECTIONS: Record<
   scaling: { title: '5. Scaling and where the time goes', run: scalingSection },
   web: { title: '6. Sealing page', run: webSection },
   admission: { title: '7. Admission policy', run: admissionSection },
+  failover: { title: '8. Failover with three replicas', run: failoverSection },
 };
 
 const USAGE = `usage: pnpm bench [--quick] [--only <${SECTION_IDS.join('|')}>[,...]] [--out <file>]
   --quick   small sizes and few runs (CI: checks the benchmark still works; timings are not asserted)
   --only    run only these sections (the control plane starts only if one of them needs it)
-  --out     where to write the report (default bench/RESULTS.md; bench/out/RESULTS.quick.md with --quick)`;
+  --out     where to write the report (default bench/RESULTS.md; bench/out/RESULTS.quick.md with --quick,
+            bench/out/RESULTS.<sections>.md with --only)`;
 
 function parseFlags(argv: string[]): { quick: boolean; only: SectionId[]; out?: string } {
   const { values } = parseArgs({
@@ -142,9 +145,19 @@ async function main(): Promise<number> {
     totalMs: performance.now() - started,
     versions: ctx.versions,
   });
+  // Only a full run replaces the committed report; a quick or partial run writes beside it in bench/out/.
+  const partial = flags.only.length < SECTION_IDS.length;
   const out =
-    flags.out ?? (flags.quick ? join(outDir, 'RESULTS.quick.md') : join(root, 'bench', 'RESULTS.md'));
-  writeFileSync(out, markdown);
+    flags.out ??
+    (flags.quick
+      ? join(outDir, 'RESULTS.quick.md')
+      : partial
+        ? join(outDir, `RESULTS.${flags.only.join('-')}.md`)
+        : join(root, 'bench', 'RESULTS.md'));
+  // Written whole or not at all: a crash mid-write never leaves a truncated report.
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, markdown);
+  renameSync(tmp, out);
   log(`wrote ${out}${failed > 0 ? ` (${failed} section(s) failed)` : ''}`);
   return failed > 0 ? 1 : 0;
 }

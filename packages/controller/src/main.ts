@@ -12,6 +12,9 @@ import { loadWebUi, type WebUi } from './http/web-ui.js';
 import { ACTIVE_KEY_SELECTOR, KeyStore } from './keys/key-store.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { RestGateway } from './kube/rest-gateway.js';
+import { ALWAYS_LEADER, LeaderElector, leaderIdentity, type Leadership } from './leader/elector.js';
+import { LeaderMetrics } from './leader/metrics.js';
+import { leaderOnlyGateway } from './leader/write-gate.js';
 import { createAuditLogger, createLogger, type Logger } from './log.js';
 import { bootstrapAdditionalNamespaces } from './namespace-bootstrap.js';
 import { Controller } from './loop/controller.js';
@@ -21,6 +24,11 @@ import { reconcile } from './reconcile/reconcile.js';
 
 /** Total deadline of one API request (for a watch: until its headers). */
 const API_REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * Fault injection for tests only: with --leader-elect, this replica acts as the leader without the Lease, so a
+ * test can run two replicas that both believe they lead and check that the key guard still adds one key.
+ */
+export const ASSUME_LEADER_ENV = 'SSTS_TEST_ASSUME_LEADER';
 
 export interface ProcessIo {
   readonly stdout: { write(text: string): unknown };
@@ -96,6 +104,33 @@ async function runWithConfig(
     env,
   });
   const gateway = new RestGateway(client);
+  const electing = config.leaderElection.enabled;
+  const assumeLeader = electing && env[ASSUME_LEADER_ENV] === '1';
+  // Leader election: only the leader writes, enforced at the gateway for every write (README: Several replicas).
+  let leadership: Leadership = ALWAYS_LEADER;
+  let elector: LeaderElector | undefined;
+  const leaderTerm: { run?: (term: AbortSignal) => Promise<void> } = {};
+  if (electing && !assumeLeader) {
+    const leaderMetrics = new LeaderMetrics(metrics.registry);
+    const le = config.leaderElection;
+    elector = new LeaderElector({
+      // Its own client view without the --kubeclient-qps limit: renewals must never queue behind reconciles.
+      gateway: new RestGateway(client.withRateLimiter(undefined)),
+      namespace,
+      name: le.leaseName,
+      identity: leaderIdentity(env),
+      leaseDurationMs: le.leaseDurationMs,
+      renewDeadlineMs: le.renewDeadlineMs,
+      retryPeriodMs: le.retryPeriodMs,
+      clock,
+      log: log.child({ component: 'leader-election' }),
+      onStartedLeading: (term) => leaderTerm.run?.(term) ?? Promise.resolve(),
+      onChange: (change) => leaderMetrics.observe(change),
+    });
+    leadership = elector;
+  }
+  if (assumeLeader) log.warn(`${ASSUME_LEADER_ENV}=1: acting as the leader WITHOUT the Lease (tests only)`);
+  const writer = electing ? leaderOnlyGateway(gateway, leadership) : gateway;
   if (config.keyOrderPriorityWarning !== undefined) log.error(config.keyOrderPriorityWarning);
   log.info({ namespace, version: io.version ?? 'UNKNOWN' }, 'Starting the sealed-secrets controller');
   // The audit trail (docs/audit.md): JSON lines at info whatever --log-level and --log-format say.
@@ -106,7 +141,7 @@ async function runWithConfig(
   });
 
   const keyStore = new KeyStore({
-    gateway,
+    gateway: writer,
     namespace,
     keyPrefix: config.keyPrefix,
     keySize: config.keySize,
@@ -119,6 +154,7 @@ async function runWithConfig(
     privateKeyAnnotations: config.privateKeyAnnotations,
     clock,
     log: log.child({ component: 'keys' }),
+    ...(electing && { leadership }),
     audit: (event) => audit.key(event),
   });
   const pool = new DecryptPool({ templateBudgetMs: config.templateTimeBudgetMs });
@@ -131,12 +167,20 @@ async function runWithConfig(
   try {
     await keyStore.load();
     pool.setKeyRing(keyStore.current());
-    await keyStore.start();
+    // With leader election the leader makes the first key and renewals (leaderTerm below), not start-up.
+    if (!electing) await keyStore.start();
     io.onKeyRequest(() => {
       log.info('SIGUSR1 received, generating a new key');
-      keyStore
-        .generateKey('signal')
-        .catch((error: unknown) => log.error({ error: errorMessage(error) }, 'Key generation failed'));
+      if (electing && !leadership.isLeader()) {
+        log.warn(
+          { leader: elector?.observedLeader ?? null },
+          'Not the leader: no key generated; send SIGUSR1 to the leader',
+        );
+        return;
+      }
+      (electing ? keyStore.requestKey() : keyStore.generateKey('signal')).catch((error: unknown) =>
+        log.error({ error: errorMessage(error) }, 'Key generation failed'),
+      );
     });
 
     // Decryption and templates run in the pool's worker threads, under the per-object time budget.
@@ -147,9 +191,10 @@ async function runWithConfig(
     // ones are looked up only after the HTTP servers listen (addendum §3.1).
     const ownNamespaceOnly = !config.allNamespaces || config.additionalNamespaces.length > 0;
     let bootstrapping = ownNamespaceOnly && config.additionalNamespaces.length > 0;
-    const events = new EventRecorder({ gateway, clock });
+    const events = new EventRecorder({ gateway: writer, clock });
     const controller: Controller = new Controller({
-      gateway,
+      gateway: writer,
+      leaderElected: electing,
       namespaces: ownNamespaceOnly ? [namespace] : undefined,
       labelSelector: config.labelSelector,
       skipRecreate: config.skipRecreate,
@@ -164,7 +209,7 @@ async function runWithConfig(
       },
       reconcile: (key) =>
         reconcile(key, {
-          gateway,
+          gateway: writer,
           getCached: (ns, name) => controller.getSealedSecret(ns, name),
           unseal: unsealWith,
           events,
@@ -176,16 +221,25 @@ async function runWithConfig(
           audit: (ss, result) => audit.unseal(ss, result),
         }),
     });
-    const keyWatch = config.watchForSecrets
-      ? new Informer({
-          gateway,
-          resource: 'secrets',
-          scope: { namespace, labelSelector: ACTIVE_KEY_SELECTOR },
-          handlers: { onAdd: (secret) => keyStore.addSecret(secret) },
-          clock,
-          log: log.child({ component: 'key-watch' }),
-        })
-      : undefined;
+    // Followers learn the leader's new keys through this watch, so leader election turns it on.
+    const keyWatch =
+      config.watchForSecrets || electing
+        ? new Informer({
+            gateway,
+            resource: 'secrets',
+            scope: { namespace, labelSelector: ACTIVE_KEY_SELECTOR },
+            handlers: { onAdd: (secret) => keyStore.addSecret(secret) },
+            clock,
+            log: log.child({ component: 'key-watch' }),
+          })
+        : undefined;
+    leaderTerm.run = async (term) => {
+      await keyStore.ensureKeys(term);
+      keyStore.scheduleRenewals(term);
+      await controller.lead(term);
+      // The next leader reports the statuses; this replica's series would go stale.
+      metrics.forgetAllConditions();
+    };
 
     const api = buildServer({
       log: log.child({ component: 'http' }),
@@ -202,6 +256,8 @@ async function runWithConfig(
         if (keyWatch !== undefined && !(keyWatch.synced && keyWatch.healthy)) {
           reasons.push(`key watch: ${keyWatch.lastError ?? 'starting'}`);
         }
+        // A replica is ready when it can serve its certificate, whether it leads or not.
+        if (electing && keyStore.current().size === 0) reasons.push('no sealing key loaded yet');
         return { ready: reasons.length === 0, reasons };
       },
       audit,
@@ -213,7 +269,13 @@ async function runWithConfig(
     });
     const metricsServer = buildMetricsServer({ log: log.child({ component: 'metrics' }), metrics });
 
-    const running = Promise.all([controller.start(stop.signal), keyWatch?.run(stop.signal)]);
+    const running = Promise.all([
+      controller.start(stop.signal),
+      keyWatch?.run(stop.signal),
+      elector?.run(stop.signal),
+      // The fault-injected "leader" leads from the start, for the process' life.
+      assumeLeader ? leaderTerm.run(stop.signal) : undefined,
+    ]);
     try {
       await api.listen(parseListenAddress(config.listenAddr));
       await metricsServer.listen(parseListenAddress(config.listenMetricsAddr));
