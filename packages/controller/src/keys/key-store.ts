@@ -18,6 +18,7 @@ import { ControllerError, errorMessage } from '../errors.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { Leadership } from '../leader/elector.js';
 import type { Logger } from '../log.js';
+import { linkFromPrevious } from './cert-link.js';
 import { successorKeyName } from './successor-name.js';
 
 /** The key Secret selector of compat §4.3. */
@@ -343,7 +344,10 @@ export class KeyStore {
    * first (AlreadyExists), that key is loaded instead. A name taken by something else (a relabelled key, a
    * foreign Secret) falls back to upstream's random name; the fresh list just before found no newer key.
    */
-  async #createSuccessor(predecessor: KeyEntry | undefined, trigger: KeyTrigger): Promise<KeyEntry | undefined> {
+  async #createSuccessor(
+    predecessor: KeyEntry | undefined,
+    trigger: KeyTrigger,
+  ): Promise<KeyEntry | undefined> {
     const { gateway, namespace, keyPrefix, log } = this.#options;
     const name = successorKeyName(keyPrefix, predecessor?.fingerprint);
     log.info({ secret: name, trigger }, 'Creating a sealing key');
@@ -400,13 +404,22 @@ export class KeyStore {
       notBefore: now,
       validityMs: o.keyTtlMs,
     });
+    // Key continuity: the current sealing key signs the new certificate (keys/cert-link.ts).
+    const previous = linkFromPrevious(this.#ring.latest(), key.certificatePem);
+    if (previous !== undefined && 'error' in previous) {
+      o.log.error(
+        { error: errorMessage(previous.error) },
+        'Cannot sign the new certificate with the previous key',
+      );
+    }
+    const link = previous !== undefined && 'link' in previous ? previous : undefined;
     const built = buildKeySecret({
       prefix: o.keyPrefix,
       namespace: o.namespace,
       privateKey: key.privateKey,
       certificatePem: key.certificatePem,
       labels: o.privateKeyLabels,
-      annotations: o.privateKeyAnnotations,
+      annotations: { ...o.privateKeyAnnotations, ...link?.annotations },
     });
     let secret = built;
     if (name !== undefined) {
@@ -428,6 +441,7 @@ export class KeyStore {
       certificate: parseCertificatePem(key.certificatePem),
       orderingTime: now,
       ...(created.metadata.name !== undefined && { secretName: created.metadata.name }),
+      ...(link !== undefined && { link: link.link }),
     };
     this.#register(entry, true);
     this.#ownKey = undefined;
