@@ -7,4 +7,3 @@ export {
 } from './engine/render.js';
 export { TemplateError, type TemplateErrorCode } from './engine/errors.js';
 export { LIMITS, timeBudgetMessage } from './engine/limits.js';
-export { formatGoDuration } from './go/duration.js';

@@ -91,8 +91,10 @@ export function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The type (and kind) of a string, int, float64 or bool; undefined for other values. */
-export function basicTypeName(v: Value): string | undefined {
+/** The Go type name as fmt's %T and text/template's type errors print it. */
+export function typeName(v: Value): string {
+  if (v === undefined) return 'invalid';
+  if (v === null) return '<nil>';
   switch (typeof v) {
     case 'string':
       return 'string';
@@ -103,15 +105,6 @@ export function basicTypeName(v: Value): string | undefined {
     case 'boolean':
       return 'bool';
   }
-  return undefined;
-}
-
-/** The Go type name as fmt's %T and text/template's type errors print it. */
-export function typeName(v: Value): string {
-  if (v === undefined) return 'invalid';
-  if (v === null) return '<nil>';
-  const basic = basicTypeName(v);
-  if (basic !== undefined) return basic;
   if (v instanceof GoInt) return v.type;
   if (v instanceof GoObject) return v.type;
   if (v instanceof GoList) return `[]${v.elem}`;

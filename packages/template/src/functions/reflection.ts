@@ -1,6 +1,5 @@
 import { FuncError } from '../engine/errors.js';
 import {
-  basicTypeName,
   GoInt,
   GoList,
   GoMap,
@@ -14,11 +13,12 @@ import { str, type FuncTable } from './types.js';
 /** Go's reflect.Kind name of a value, as sprig's kindOf prints it. */
 export function kindOf(v: Value): string {
   if (v === null || v === undefined) return 'invalid';
-  const basic = basicTypeName(v);
-  if (basic !== undefined) return basic;
   if (v instanceof GoInt) return INT_TYPES[v.type].kind;
   if (v instanceof GoObject) return v.kind;
-  return v instanceof GoList ? 'slice' : 'map';
+  if (v instanceof GoList) return 'slice';
+  if (v instanceof GoMap) return 'map';
+  // A string, int, float64 or bool: its kind is its type.
+  return typeName(v);
 }
 
 /** typeOf: `%T`, and `<nil>` for nil. */

@@ -1,5 +1,6 @@
 import { GoInt, GoObject, type ObjectMethod, type Value } from '../engine/values.js';
 import { DAY_NAMES, MONTH_NAMES } from './calendar.js';
+import { parseGoDurationNs } from '@ssts/flags/go-duration';
 import { formatDurationNs } from './duration.js';
 
 /**
@@ -702,49 +703,13 @@ export function parseTime(layout: string, value: string, local: Zone): GoTime {
   return new GoTime(localSeconds - BigInt(guess.offset), nanos, local);
 }
 
-/** time.ParseDuration (sprig's dateModify, durationRound): `1h30m`, `-1.5s`, `300ms`, `2µs`. */
+/** time.ParseDuration (sprig's dateModify, durationRound): `1h30m`, `-1.5s`, `300ms`, `2µs`; undefined if Go refuses. */
 export function parseDuration(text: string): bigint | undefined {
-  let s = text;
-  let neg = false;
-  if (s[0] === '-' || s[0] === '+') {
-    neg = s[0] === '-';
-    s = s.slice(1);
+  try {
+    return parseGoDurationNs(text);
+  } catch {
+    return undefined; // parseGoDurationNs throws only its syntax error, whose text quotes the input: withheld
   }
-  if (s === '0') return 0n;
-  if (s === '') return undefined;
-  const UNITS: Record<string, bigint> = {
-    ns: 1n,
-    us: 1000n,
-    µs: 1000n,
-    μs: 1000n,
-    ms: 1_000_000n,
-    s: 1_000_000_000n,
-    m: 60_000_000_000n,
-    h: 3_600_000_000_000n,
-  };
-  let total = 0n;
-  while (s !== '') {
-    const m = /^([0-9]*)(?:\.([0-9]*))?/.exec(s);
-    if (m === null || (m[1] === '' && (m[2] ?? '') === '') || (m[1] === '' && m[2] === undefined))
-      return undefined;
-    s = s.slice(m[0].length);
-    const u = /^[^0-9.]+/.exec(s);
-    if (u === null) return undefined;
-    const unit = UNITS[u[0]];
-    if (unit === undefined) return undefined;
-    s = s.slice(u[0].length);
-    const whole = BigInt(m[1] === '' ? '0' : m[1]!.length > 20 ? '1' + '0'.repeat(20) : m[1]!);
-    let v = whole * unit;
-    const frac = m[2] ?? '';
-    if (frac !== '') {
-      const digits = frac.slice(0, 20);
-      v += (BigInt(digits) * unit) / 10n ** BigInt(digits.length);
-    }
-    total += v;
-    if (total > 1n << 63n) return undefined;
-  }
-  if (!neg && total > (1n << 63n) - 1n) return undefined;
-  return neg ? -total : total;
 }
 
 export { formatDurationNs };
