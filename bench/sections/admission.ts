@@ -29,9 +29,12 @@ async function applyYaml(cluster: BenchCluster, kind: string, yaml: string): Pro
   const resource = RESOURCES[kind];
   if (resource === undefined) throw new Error(`unexpected kind ${kind} in deploy/admission-policy.yaml`);
   const path = `/apis/admissionregistration.k8s.io/v1/${resource}/${POLICY}?fieldManager=ssts-bench&force=true`;
-  const res = await cluster.client.request('PATCH', path, yaml, 'application/apply-patch+yaml');
+  const res = await cluster.client.request('PATCH', path, {
+    body: yaml,
+    contentType: 'application/apply-patch+yaml',
+  });
   if (res.status !== 200 && res.status !== 201)
-    throw new Error(`applying ${kind}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+    throw new Error(`applying ${kind}: HTTP ${res.status} ${res.text().slice(0, 300)}`);
 }
 
 async function installPolicy(ctx: BenchContext, cluster: BenchCluster): Promise<void> {
@@ -68,9 +71,11 @@ export async function admissionSection(ctx: BenchContext): Promise<Omit<SectionR
   if (key === undefined) throw new Error('no key generated');
   for (const name of [WITH, WITHOUT]) {
     await cluster.client.json('POST', '/api/v1/namespaces', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name, labels: name === WITH ? { [LABEL]: 'on' } : {} },
+      body: {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name, labels: name === WITH ? { [LABEL]: 'on' } : {} },
+      },
     });
   }
   await installPolicy(ctx, cluster);
@@ -108,8 +113,8 @@ export async function admissionSection(ctx: BenchContext): Promise<Omit<SectionR
   probe.metadata.name = 'renamed';
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const res = await cluster.client.request('POST', dryRunPath(WITH), probe);
-    if (res.status === 422 && res.body.includes(POLICY)) break;
+    const res = await cluster.client.request('POST', dryRunPath(WITH), { body: probe });
+    if (res.status === 422 && res.text().includes(POLICY)) break;
     if (Date.now() > deadline)
       throw new Error(`the policy is not enforced after 30 s (last answer ${res.status})`);
     await new Promise((r) => setTimeout(r, 200));
@@ -125,10 +130,13 @@ export async function admissionSection(ctx: BenchContext): Promise<Omit<SectionR
       const order = round % 2 === 0 ? [WITH, WITHOUT] : [WITHOUT, WITH];
       for (const ns of order) {
         const t0 = performance.now();
-        const res = await cluster.client.request('POST', dryRunPath(ns), body[ns]);
+        const res = await cluster.client.request('POST', dryRunPath(ns), {
+          body: body[ns],
+          contentType: 'application/json',
+        });
         const ms = performance.now() - t0;
         if (res.status !== 201)
-          throw new Error(`${c.label} in ${ns}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+          throw new Error(`${c.label} in ${ns}: HTTP ${res.status} ${res.text().slice(0, 300)}`);
         if (round >= 0) times[ns]?.push(ms);
       }
     }
