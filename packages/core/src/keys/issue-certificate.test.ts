@@ -64,7 +64,9 @@ describe('issueCertificate', () => {
     expect(server.checkIP('127.0.0.1')).toBe('127.0.0.1');
     expect(server.checkIP('::1')).toBeDefined();
     expect(server.checkIP('10.0.0.1')).toBeUndefined();
-    expect(server.publicKey.export({ format: 'jwk' }).n).toBe(serverKeys.publicKey.export({ format: 'jwk' }).n);
+    expect(server.publicKey.export({ format: 'jwk' }).n).toBe(
+      serverKeys.publicKey.export({ format: 'jwk' }).n,
+    );
     const text = openssl(['x509', '-noout', '-text', '-in', write('server.pem', serverPem)]);
     expect(text).toMatch(/Extended Key Usage:\s+TLS Web Server Authentication/);
     expect(text).toMatch(/Basic Constraints: critical\s+CA:FALSE/);

@@ -83,17 +83,20 @@ type forgeKey = ReturnType<typeof forgePublicKey>;
 
 /** RFC 5280 method 1: SHA-1 of the subjectPublicKey bits (what forge's subjectKeyIdentifier computes too). */
 function keyIdentifier(key: forgeKey): string {
-  return loadForge()
-    .pki.getPublicKeyFingerprint(key, { type: 'RSAPublicKey' })
-    .getBytes();
+  return loadForge().pki.getPublicKeyFingerprint(key, { type: 'RSAPublicKey' }).getBytes();
 }
 
 function altNames(hosts: readonly string[]): object[] {
   if (hosts.length === 0) {
-    throw new SealedSecretsError('INVALID_KEY', 'a server certificate needs at least one DNS name or IP address');
+    throw new SealedSecretsError(
+      'INVALID_KEY',
+      'a server certificate needs at least one DNS name or IP address',
+    );
   }
   // subjectAltName type 2 = dNSName, 7 = iPAddress (IPv4 dotted quads, IPv6 with colons; DNS names have neither).
   return hosts.map((host) =>
-    /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) || host.includes(':') ? { type: 7, ip: host } : { type: 2, value: host },
+    /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) || host.includes(':')
+      ? { type: 7, ip: host }
+      : { type: 2, value: host },
   );
 }
