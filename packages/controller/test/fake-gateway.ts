@@ -10,6 +10,7 @@ import type {
   ResourceOfKind,
   WatchEvent,
   WatchedResource,
+  WebhookConfiguration,
 } from '../src/kube/kube-gateway.js';
 
 type AnyObject = SealedSecret | Secret;
@@ -45,6 +46,8 @@ export class FakeGateway implements KubeGateway {
   readonly events: StoredEvent[] = [];
   readonly calls: string[] = [];
   readonly namespaces = new Set<string>(['default']);
+  /** ValidatingWebhookConfigurations by name. */
+  readonly webhookConfigurations = new Map<string, WebhookConfiguration>();
   /** Next call of that name throws this error (once). */
   readonly failures = new Map<string, Error>();
   /** Every call of that name throws this error until removed. */
@@ -257,5 +260,26 @@ export class FakeGateway implements KubeGateway {
   namespaceExists(name: string): Promise<boolean> {
     this.#fail(`namespaceExists ${name}`);
     return Promise.resolve(this.namespaces.has(name));
+  }
+
+  getValidatingWebhookConfiguration(name: string): Promise<WebhookConfiguration | undefined> {
+    this.#fail(`getValidatingWebhookConfiguration ${name}`);
+    const stored = this.webhookConfigurations.get(name);
+    return Promise.resolve(stored === undefined ? undefined : structuredClone(stored));
+  }
+
+  patchValidatingWebhookCaBundle(name: string, webhooks: readonly string[], caBundle: string): Promise<void> {
+    this.#fail(`patchValidatingWebhookCaBundle ${name}`);
+    const stored = this.webhookConfigurations.get(name);
+    if (stored === undefined) {
+      throw new KubeError('NotFound', `validatingwebhookconfigurations "${name}" not found`, { status: 404 });
+    }
+    this.webhookConfigurations.set(name, {
+      metadata: { ...stored.metadata, resourceVersion: String(++this.#rv) },
+      webhooks: (stored.webhooks ?? []).map((w) =>
+        webhooks.includes(w.name) ? { ...w, clientConfig: { ...w.clientConfig, caBundle } } : w,
+      ),
+    });
+    return Promise.resolve();
   }
 }
