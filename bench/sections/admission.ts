@@ -130,10 +130,7 @@ export async function admissionSection(ctx: BenchContext): Promise<Omit<SectionR
       const order = round % 2 === 0 ? [WITH, WITHOUT] : [WITHOUT, WITH];
       for (const ns of order) {
         const t0 = performance.now();
-        const res = await cluster.client.request('POST', dryRunPath(ns), {
-          body: body[ns],
-          contentType: 'application/json',
-        });
+        const res = await cluster.client.request('POST', dryRunPath(ns), { body: body[ns] });
         const ms = performance.now() - t0;
         if (res.status !== 201)
           throw new Error(`${c.label} in ${ns}: HTTP ${res.status} ${res.text().slice(0, 300)}`);

@@ -50,6 +50,7 @@ describe('parseControllerConfig', () => {
       kubeclientQps: 5,
       kubeclientBurst: 10,
       workers: 0,
+      templateTimeBudgetMs: 2000,
       listenAddr: ':8080',
       listenMetricsAddr: ':8081',
       readTimeoutMs: 120_000,
@@ -57,6 +58,15 @@ describe('parseControllerConfig', () => {
       kubeconfig: '',
       namespace: undefined,
     });
+  });
+
+  it('takes --template-time-budget as a Go duration (default 2s) and rejects zero', () => {
+    expect(run([]).templateTimeBudgetMs).toBe(2000);
+    expect(run(['--template-time-budget=500ms']).templateTimeBudgetMs).toBe(500);
+    expect(run([], { SEALED_SECRETS_TEMPLATE_TIME_BUDGET: '1m' }).templateTimeBudgetMs).toBe(60_000);
+    expect(() => run(['--template-time-budget=0s'])).toThrow(
+      '--template-time-budget must be a positive duration, like 2s',
+    );
   });
 
   it('takes --workers (0 = automatic) and rejects a negative count', () => {

@@ -1,4 +1,4 @@
-import { LABEL_SEALED_SECRETS_KEY } from '@ssts/core';
+import { DEFAULT_TEMPLATE_TIME_BUDGET_MS, LABEL_SEALED_SECRETS_KEY } from '@ssts/core';
 import { ControllerError } from './errors.js';
 import { formatGoDuration, parseGoBool, parseGoDuration, parseRfc1123z } from './go-syntax.js';
 
@@ -37,6 +37,8 @@ export interface ControllerConfig {
   readonly kubeclientBurst: number;
   /** Concurrent reconciles (`--workers`); 0 → automatic (main.ts: 4 × available CPUs). Upstream has one. */
   readonly workers: number;
+  /** `--template-time-budget` (ours): wall-clock budget for all templates of one SealedSecret, > 0. */
+  readonly templateTimeBudgetMs: number;
   readonly listenAddr: string;
   readonly listenMetricsAddr: string;
   readonly readTimeoutMs: number;
@@ -214,6 +216,12 @@ const FLAGS: readonly FlagSpec[] = [
     help: 'Do not recreate deleted Secrets (no Secret informer, fewer permissions needed).',
   },
   {
+    name: 'template-time-budget',
+    kind: 'duration',
+    default: formatGoDuration(DEFAULT_TEMPLATE_TIME_BUDGET_MS),
+    help: 'Wall-clock budget for rendering all spec.template.data entries of one SealedSecret (ours; upstream has none).',
+  },
+  {
     name: 'update-status',
     kind: 'bool',
     default: 'true',
@@ -380,6 +388,10 @@ function buildConfig(values: RawValues, env: Readonly<Record<string, string | un
   const workers = num(values, 'workers');
   if (workers < 0)
     throw new ControllerError('CONFIG', `--workers must be 0 (automatic) or more, got ${workers}`);
+  const templateTimeBudgetMs = duration(values, 'template-time-budget');
+  if (templateTimeBudgetMs <= 0) {
+    throw new ControllerError('CONFIG', '--template-time-budget must be a positive duration, like 2s');
+  }
   const namespaceFlag = str(values, 'namespace');
   const podNamespace = env['POD_NAMESPACE'];
   return {
@@ -413,6 +425,7 @@ function buildConfig(values: RawValues, env: Readonly<Record<string, string | un
     kubeclientQps: num(values, 'kubeclient-qps'),
     kubeclientBurst: num(values, 'kubeclient-burst'),
     workers,
+    templateTimeBudgetMs,
     listenAddr: str(values, 'listen-addr'),
     listenMetricsAddr: str(values, 'listen-metrics-addr'),
     readTimeoutMs: duration(values, 'read-timeout'),

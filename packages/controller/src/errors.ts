@@ -5,7 +5,8 @@ export type ControllerErrorCode =
   | 'KEYS' // key Secrets could not be loaded or generated at startup
   | 'STARTUP' // any other startup failure
   | 'IMMUTABLE_SECRET' // the target Secret is immutable: terminal, never retried
-  | 'UNMANAGED_SECRET'; // the target Secret exists and is not ours to touch
+  | 'UNMANAGED_SECRET' // the target Secret exists and is not ours to touch
+  | 'UNSEAL_WORKER'; // an unseal worker thread died (out of memory, a bug) while unsealing
 
 export class ControllerError extends Error {
   readonly code: ControllerErrorCode;

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
-import { unsealSealedSecret, type SealedSecret } from '@ssts/core';
+import type { SealedSecret } from '@ssts/core';
 import { inClusterNamespace, isKubeError, KubeClient, loadRestConfig, rateLimiter } from '@ssts/kube';
 import { AuditLog } from './audit/audit-log.js';
 import { systemClock } from './clock.js';
@@ -121,7 +121,7 @@ async function runWithConfig(
     log: log.child({ component: 'keys' }),
     audit: (event) => audit.key(event),
   });
-  const pool = new DecryptPool();
+  const pool = new DecryptPool({ templateBudgetMs: config.templateTimeBudgetMs });
   keyStore.subscribe((ring) => pool.setKeyRing(ring));
   keyStore.subscribe((ring) => metrics.observeKeys(ring));
   metrics.keyRenewPeriod.set(Math.max(0, config.keyRenewPeriodMs) / 1000);
@@ -139,12 +139,9 @@ async function runWithConfig(
         .catch((error: unknown) => log.error({ error: errorMessage(error) }, 'Key generation failed'));
     });
 
+    // Decryption and templates run in the pool's worker threads, under the per-object time budget.
     const unsealWith = (ss: SealedSecret) =>
-      unsealSealedSecret(ss, {
-        decrypt: pool.decryptorFor(`${ss.metadata.namespace ?? ''}/${ss.metadata.name ?? ''}`),
-        keyCount: keyStore.current().size,
-        acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
-      });
+      pool.unseal(ss, { acceptDeprecatedV1Data: config.acceptDeprecatedV1Data });
 
     // Own-namespace mode with --all-namespaces=false or any additional namespace (compat §3.2); the additional
     // ones are looked up only after the HTTP servers listen (addendum §3.1).

@@ -5,6 +5,7 @@ export type CoreErrorCode =
   | 'DECRYPT_FAILED' // no key could decrypt a value (wrong key, wrong label/scope, tampered, truncated)
   | 'UNSEAL_FAILED' // aggregate of per-item failures (see UnsealError)
   | 'TEMPLATE' // spec.template.data could not be parsed or rendered
+  | 'TEMPLATE_TIME_BUDGET' // the templates of one object ran past their wall-clock budget
   | 'LEGACY_DATA' // legacy spec.data rejected
   | 'INVALID_SCOPE'
   | 'MISSING_NAME'

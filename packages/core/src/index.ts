@@ -1,4 +1,5 @@
 export * from './errors.js';
+export { formatGoDuration } from './go-duration.js';
 export * from './model/types.js';
 export * from './model/annotations.js';
 export * from './model/parse.js';

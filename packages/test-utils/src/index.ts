@@ -16,3 +16,5 @@ export function readJsonFixture<T = unknown>(...segments: string[]): T {
 
 /** The RSA-4096 SealedSecret vectors made by an independent implementation (see fixtures/vectors/README.md). */
 export const VECTOR_4096_DIR = fixturePath('vectors', 'sealedsecret-4096');
+
+export * from './hostile-templates.js';

@@ -1,8 +1,9 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { hybridEncrypt, KeyRing, publicKeyFingerprint, type KeyEntry } from '@ssts/core';
+import { hybridEncrypt, KeyRing } from '@ssts/core';
 import { readJsonFixture, VECTOR_4096_DIR } from '@ssts/test-utils';
+import { keyEntry } from '../../test/key-entry.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DecryptPool, keyTryOrder } from './decrypt-pool.js';
 
@@ -14,20 +15,7 @@ interface KnownAnswer {
   values: { scope: string; label: string; ciphertext_base64: string }[];
 }
 
-function entry(privateKey: KeyObject, time: number, name: string): KeyEntry {
-  return {
-    fingerprint: publicKeyFingerprint(privateKey),
-    privateKey,
-    certificate: {
-      pem: '',
-      publicKey: createPublicKey(privateKey),
-      notBefore: new Date(time),
-      notAfter: new Date(time + 1),
-    },
-    orderingTime: new Date(time),
-    secretName: name,
-  };
-}
+const entry = keyEntry;
 
 const vectors = readJsonFixture<KnownAnswer>('vectors', 'known-answer-2048.json');
 const vectorKey = createPrivateKey(vectors.private_key_pem);

@@ -1,122 +1,175 @@
-import { createDecipheriv } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { SealedSecretsError, type KeyRing, type ValueDecryptor } from '@ssts/core';
+import {
+  DEFAULT_TEMPLATE_TIME_BUDGET_MS,
+  SealedSecretsError,
+  templateTimeBudgetError,
+  UnsealError,
+  type KeyRing,
+  type SealedSecret,
+  type Secret,
+  type ValueDecryptor,
+} from '@ssts/core';
+import { ControllerError } from '../errors.js';
+import type { DecryptRequest, FromWorker, ToWorker, UnsealRequest } from './unseal-protocol.js';
+import { unsealWorkerScript } from './worker-script.js';
 
-// The worker only does the RSA-OAEP private operation (the expensive part). It is plain CommonJS evaluated from a
-// string so the same code runs from src/ under vitest and from dist/ without a build step for the worker.
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { constants, privateDecrypt } = require('node:crypto');
-let keys = new Map();
-parentPort.on('message', (message) => {
-  if (message.type === 'keys') {
-    keys = new Map(message.keys.map((k) => [k.fingerprint, k.key]));
-    return;
-  }
-  const { id, rsaBlock, label, order } = message;
-  let attempts = 0;
-  for (let index = 0; index < order.length; index++) {
-    const key = keys.get(order[index]);
-    if (key === undefined) continue;
-    attempts++;
-    try {
-      const sessionKey = privateDecrypt(
-        { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: Buffer.from(label) },
-        rsaBlock,
-      );
-      parentPort.postMessage({ id, index, sessionKey: new Uint8Array(sessionKey), attempts });
-      sessionKey.fill(0);
-      return;
-    } catch {
-      // Wrong key or label: try the next one, like upstream's loop over all private keys.
-    }
-  }
-  parentPort.postMessage({ id, index: -1, attempts });
-});
-`;
+/** Objects whose last working key is remembered (LRU); README "Memory" gives the worst case. */
+export const LAST_KEY_CAPACITY = 65_536;
+/** Old-generation heap of each worker: a runaway worker dies alone (ERR_WORKER_OUT_OF_MEMORY), not the process. */
+export const WORKER_HEAP_MIB = 256;
 
-interface WorkerReply {
-  readonly id: number;
-  readonly index: number;
-  readonly sessionKey?: Uint8Array;
-  /** RSA private-key operations the worker ran for this request (each key tried costs one). */
-  readonly attempts: number;
-}
-
-interface Pending {
-  readonly resolve: (result: WorkerReply) => void;
-  readonly reject: (error: Error) => void;
-}
-
-interface PoolWorker {
-  readonly worker: Worker;
-  inFlight: number;
-  handled: number;
-}
-
-const GCM_TAG_BYTES = 16;
-const ZERO_NONCE = Buffer.alloc(12);
 const NO_KEY = 'no key could decrypt secret';
 
 function noKey(): SealedSecretsError {
   return new SealedSecretsError('DECRYPT_FAILED', NO_KEY);
 }
 
+export interface DecryptPoolOptions {
+  /** Worker threads; default one per available CPU. */
+  readonly size?: number;
+  /** Wall-clock budget for the templates of one object (`--template-time-budget`). */
+  readonly templateBudgetMs?: number;
+  /** The worker script (tests); default unsealWorkerScript(). */
+  readonly workerScript?: URL;
+  /** Old-generation heap of each worker in MiB; default WORKER_HEAP_MIB. */
+  readonly workerHeapMib?: number;
+  /** Size of the last-key LRU; default LAST_KEY_CAPACITY. */
+  readonly lastKeyCapacity?: number;
+}
+
+export interface UnsealRequestOptions {
+  readonly acceptDeprecatedV1Data: boolean;
+}
+
+type Request = Omit<DecryptRequest, 'id'> | Omit<UnsealRequest, 'id'>;
+type Reply = Exclude<FromWorker, { type: 'template' }>;
+
+interface Job {
+  readonly id: number;
+  readonly request: Request;
+  readonly resolve: (reply: Reply) => void;
+  readonly reject: (error: Error) => void;
+  /** The template being rendered, once the worker said so. */
+  renderingKey?: string;
+  watchdog?: NodeJS.Timeout;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  /** Jobs posted to this worker and not answered yet, in the order it runs them. */
+  readonly jobs: Map<number, Job>;
+  handled: number;
+  retired: boolean;
+}
+
 /**
- * RSA-OAEP decryption in a pool of worker threads (default: one per available CPU). Keys are sent to every
- * worker once per KeyRing snapshot; each value goes to the least busy worker. AES-GCM runs on the main thread.
+ * Unsealing in a pool of worker threads (default: one per available CPU). `unseal` runs a whole SealedSecret in
+ * one worker (the core's unsealSealedSecret: RSA-OAEP, AES-GCM, templates); `decryptorFor` decrypts single values.
+ * Keys go to every worker once per KeyRing snapshot; each request goes to the least busy worker.
+ *
+ * Templates are untrusted: the engine stops itself at the object's time budget, and a watchdog here terminates
+ * the worker if a single call runs past it, fails that object with the same budget error, replaces the worker
+ * and re-posts the other requests it held. The main thread never renders, so health checks, the HTTP API and
+ * other reconciles keep going.
  */
 export class DecryptPool {
   readonly #workers: PoolWorker[];
-  readonly #pending = new Map<number, Pending>();
-  /** The key that last decrypted something of an object, tried first next time (objects keep their key). */
-  readonly #lastKey = new Map<string, string>();
+  readonly #script: URL;
+  readonly #budgetMs: number;
+  readonly #heapMib: number;
+  readonly #lastKeyCapacity: number;
+  /** Hash of `ns/name` → fingerprint of the key that last decrypted it (LRU, LAST_KEY_CAPACITY entries). */
+  readonly #lastKey = new Map<number, string>();
   /** Fingerprint → sequence number of its latest success anywhere: most objects share the key in use. */
   readonly #lastSuccess = new Map<string, number>();
   #successes = 0;
   #rsaOperations = 0;
+  #workersReplaced = 0;
   #ring: KeyRing | undefined;
   #nextId = 0;
   #closed = false;
 
-  constructor(size: number = availableParallelism()) {
+  constructor(options: DecryptPoolOptions | number = {}) {
+    const opts: DecryptPoolOptions = typeof options === 'number' ? { size: options } : options;
+    const size = opts.size ?? availableParallelism();
+    this.#script = opts.workerScript ?? unsealWorkerScript();
+    this.#budgetMs = opts.templateBudgetMs ?? DEFAULT_TEMPLATE_TIME_BUDGET_MS;
+    this.#heapMib = opts.workerHeapMib ?? WORKER_HEAP_MIB;
+    this.#lastKeyCapacity = opts.lastKeyCapacity ?? LAST_KEY_CAPACITY;
     this.#workers = Array.from({ length: Math.max(1, size) }, () => this.#spawn());
   }
 
   #spawn(): PoolWorker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    const entry: PoolWorker = { worker, inFlight: 0, handled: 0 };
-    worker.on('message', (message: WorkerReply) => {
-      entry.inFlight--;
-      entry.handled++;
-      this.#rsaOperations += message.attempts;
-      const pending = this.#pending.get(message.id);
-      this.#pending.delete(message.id);
-      pending?.resolve(message);
-    });
-    worker.on('error', (error) => {
-      // A crashed worker fails its own requests; the pool replaces it so later requests still work.
-      for (const [id, pending] of this.#pending) {
-        pending.reject(new SealedSecretsError('DECRYPT_FAILED', NO_KEY, { cause: error }));
-        this.#pending.delete(id);
-      }
-      const index = this.#workers.indexOf(entry);
-      if (index >= 0 && !this.#closed) {
-        const replacement = this.#spawn();
-        this.#workers[index] = replacement;
-        if (this.#ring !== undefined) this.#sendKeys(replacement, this.#ring);
-      }
-    });
+    const worker = new Worker(this.#script, { resourceLimits: { maxOldGenerationSizeMb: this.#heapMib } });
+    const entry: PoolWorker = { worker, jobs: new Map(), handled: 0, retired: false };
+    worker.on('message', (message: FromWorker) => this.#onMessage(entry, message));
+    worker.on('error', (error) => this.#onCrash(entry, error));
     worker.unref();
+    if (this.#ring !== undefined) this.#sendKeys(entry, this.#ring);
     return entry;
+  }
+
+  #onMessage(entry: PoolWorker, message: FromWorker): void {
+    if (entry.retired) return;
+    const job = entry.jobs.get(message.id);
+    if (job === undefined) return;
+    if (message.type === 'template') {
+      job.renderingKey = message.key;
+      job.watchdog ??= setTimeout(() => this.#overrun(entry, job), this.#budgetMs).unref();
+      return;
+    }
+    entry.jobs.delete(message.id);
+    clearTimeout(job.watchdog);
+    entry.handled++;
+    this.#rsaOperations += message.attempts;
+    job.resolve(message);
+  }
+
+  /** The watchdog: `job` has rendered for the whole budget and its worker has not come back. */
+  #overrun(entry: PoolWorker, job: Job): void {
+    if (entry.retired || entry.jobs.get(job.id) !== job) return;
+    this.#retire(entry, job, templateTimeBudgetError(this.#budgetMs, job.renderingKey ?? ''));
+  }
+
+  /** A worker died (out of memory, a bug): the request it was running fails, the others are posted again. */
+  #onCrash(entry: PoolWorker, error: Error): void {
+    if (entry.retired) return;
+    const running =
+      [...entry.jobs.values()].find((j) => j.renderingKey !== undefined) ?? [...entry.jobs.values()][0];
+    const outOfMemory = (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+    const failure = new ControllerError(
+      'UNSEAL_WORKER',
+      outOfMemory
+        ? `unsealing exceeded the memory limit of its worker thread (${this.#heapMib} MiB)`
+        : 'the unseal worker thread stopped unexpectedly',
+      { cause: error },
+    );
+    this.#retire(entry, running, failure);
+  }
+
+  /** Terminates a worker, fails `culprit`, replaces the worker and re-posts the requests it still held. */
+  #retire(entry: PoolWorker, culprit: Job | undefined, error: Error): void {
+    entry.retired = true;
+    this.#workersReplaced++;
+    entry.worker.terminate().catch(() => undefined);
+    const index = this.#workers.indexOf(entry);
+    if (index >= 0 && !this.#closed) this.#workers[index] = this.#spawn();
+    for (const job of entry.jobs.values()) {
+      clearTimeout(job.watchdog);
+      if (job === culprit) job.reject(error);
+      else if (this.#closed) job.reject(noKey());
+      else this.#post(job);
+    }
+    entry.jobs.clear();
   }
 
   get size(): number {
     return this.#workers.length;
   }
 
-  /** Number of decryptions each worker has answered (for tests and debugging). */
+  /** Number of requests each worker has answered (for tests and debugging). */
   handledPerWorker(): number[] {
     return this.#workers.map((w) => w.handled);
   }
@@ -126,6 +179,16 @@ export class DecryptPool {
     return this.#rsaOperations;
   }
 
+  /** Workers terminated by the watchdog or lost to a crash, each replaced by a new one. */
+  get workersReplaced(): number {
+    return this.#workersReplaced;
+  }
+
+  /** Objects whose last working key is remembered (at most LAST_KEY_CAPACITY). */
+  get rememberedObjects(): number {
+    return this.#lastKey.size;
+  }
+
   /** Publishes a new key snapshot to every worker. */
   setKeyRing(ring: KeyRing): void {
     this.#ring = ring;
@@ -133,10 +196,37 @@ export class DecryptPool {
   }
 
   #sendKeys(worker: PoolWorker, ring: KeyRing): void {
-    worker.worker.postMessage({
+    const message: ToWorker = {
       type: 'keys',
       keys: ring.all().map((entry) => ({ fingerprint: entry.fingerprint, key: entry.privateKey })),
+    };
+    worker.worker.postMessage(message);
+  }
+
+  /**
+   * Unseals a whole SealedSecret in a worker (compat §2.6 with the v0.40 template rules), trying the object's
+   * last key first. Throws the core's UnsealError (Go texts; `template rendering exceeded its time budget of 2s
+   * (key)` from the engine or the watchdog), or ControllerError UNSEAL_WORKER when a worker died.
+   */
+  async unseal(ss: SealedSecret, options: UnsealRequestOptions): Promise<Secret> {
+    const objectKey = `${ss.metadata.namespace ?? ''}/${ss.metadata.name ?? ''}`;
+    const ring = this.#ring;
+    const order = ring === undefined ? [] : keyTryOrder(ring, this.#recall(objectKey), this.#lastSuccess);
+    const reply = await this.#request({
+      type: 'unseal',
+      sealedSecret: ss,
+      order,
+      keyCount: ring?.size ?? 0,
+      acceptDeprecatedV1Data: options.acceptDeprecatedV1Data,
+      templateBudgetMs: this.#budgetMs,
     });
+    if (reply.fingerprint !== undefined) this.#remember(objectKey, reply.fingerprint);
+    if (reply.type === 'unsealed') return reply.secret;
+    if (reply.type !== 'failed') throw new Error(`unexpected reply ${reply.type} to an unseal request`);
+    if (reply.error.kind === 'unseal') {
+      throw new UnsealError(reply.error.message, reply.error.failures, reply.error.diagnostics);
+    }
+    throw new ControllerError('UNSEAL_WORKER', `internal error while unsealing (${reply.error.name})`);
   }
 
   /**
@@ -149,17 +239,11 @@ export class DecryptPool {
   decryptorFor(objectKey: string): ValueDecryptor {
     let probe: Promise<unknown> | undefined;
     return async (ciphertext, label) => {
-      const data = Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength);
-      if (data.length < 2) throw noKey();
-      const rsaLength = data.readUInt16BE(0);
-      if (data.length < rsaLength + 2) throw noKey();
-      const rsaBlock = data.subarray(2, 2 + rsaLength);
-      const sealed = data.subarray(2 + rsaLength);
       if (probe !== undefined) await probe.catch(() => undefined);
       const ring = this.#ring;
       if (ring === undefined || ring.size === 0) throw noKey();
-      const attempt = this.#decrypt(objectKey, ring, rsaBlock, sealed, label);
-      if (probe === undefined && ring.size > 1 && !this.#lastKey.has(objectKey)) probe = attempt;
+      const attempt = this.#decrypt(objectKey, ring, ciphertext, label);
+      if (probe === undefined && ring.size > 1 && this.#recall(objectKey) === undefined) probe = attempt;
       return attempt;
     };
   }
@@ -167,66 +251,92 @@ export class DecryptPool {
   async #decrypt(
     objectKey: string,
     ring: KeyRing,
-    rsaBlock: Buffer,
-    sealed: Buffer,
+    ciphertext: Uint8Array,
     label: Uint8Array,
   ): Promise<Uint8Array> {
-    let order = keyTryOrder(ring, this.#lastKey.get(objectKey), this.#lastSuccess);
-    while (order.length > 0) {
-      const result = await this.#request(rsaBlock, label, order);
-      if (result.index < 0 || result.sessionKey === undefined) throw noKey();
-      const fingerprint = order[result.index];
-      const { sessionKey } = result;
-      // A view, not a copy, so gcmOpen's zeroing wipes the only copy on this thread.
-      const plaintext = gcmOpen(
-        Buffer.from(sessionKey.buffer, sessionKey.byteOffset, sessionKey.byteLength),
-        sealed,
-      );
-      if (plaintext !== undefined && fingerprint !== undefined) {
-        this.#lastKey.set(objectKey, fingerprint);
-        this.#lastSuccess.set(fingerprint, ++this.#successes);
-        return plaintext;
-      }
-      order = order.slice(result.index + 1);
+    const reply = await this.#request({
+      type: 'decrypt',
+      // Copies of exactly the bytes needed: posting a view serializes its whole ArrayBuffer, which for pooled
+      // Buffers (base64 decoding, short labels) is an 8 KiB slab per field.
+      ciphertext: new Uint8Array(ciphertext),
+      label: new Uint8Array(label),
+      order: keyTryOrder(ring, this.#recall(objectKey), this.#lastSuccess),
+    });
+    if (reply.type !== 'decrypted' || reply.plaintext === undefined || reply.fingerprint === undefined) {
+      throw noKey();
     }
-    throw noKey();
+    this.#remember(objectKey, reply.fingerprint);
+    return reply.plaintext;
   }
 
   /** Fingerprint of the key that last decrypted a value of `objectKey`, for the audit trail (no reordering). */
   keyOf(objectKey: string): string | undefined {
-    return this.#lastKey.get(objectKey);
+    return this.#lastKey.get(objectKeyHash(objectKey));
   }
 
   /** Drops the remembered key of a deleted object. */
   forget(objectKey: string): void {
-    this.#lastKey.delete(objectKey);
+    this.#lastKey.delete(objectKeyHash(objectKey));
   }
 
-  #request(rsaBlock: Uint8Array, label: Uint8Array, order: readonly string[]): Promise<WorkerReply> {
+  #recall(objectKey: string): string | undefined {
+    const hash = objectKeyHash(objectKey);
+    const fingerprint = this.#lastKey.get(hash);
+    if (fingerprint !== undefined) {
+      // Map order is insertion order: re-inserting makes it the most recently used.
+      this.#lastKey.delete(hash);
+      this.#lastKey.set(hash, fingerprint);
+    }
+    return fingerprint;
+  }
+
+  #remember(objectKey: string, fingerprint: string): void {
+    const hash = objectKeyHash(objectKey);
+    this.#lastKey.delete(hash);
+    this.#lastKey.set(hash, fingerprint);
+    if (this.#lastKey.size > this.#lastKeyCapacity) {
+      const oldest = this.#lastKey.keys().next();
+      if (oldest.done !== true) this.#lastKey.delete(oldest.value);
+    }
+    this.#lastSuccess.set(fingerprint, ++this.#successes);
+  }
+
+  #request(request: Request): Promise<Reply> {
     if (this.#closed) return Promise.reject(noKey());
-    const worker = this.#workers.reduce((best, w) => (w.inFlight < best.inFlight ? w : best));
-    const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      worker.inFlight++;
-      // Copies of exactly the bytes needed: posting a view serializes its whole ArrayBuffer, which for pooled
-      // Buffers (base64 decoding, short labels) is an 8 KiB slab per field.
-      worker.worker.postMessage({
-        type: 'decrypt',
-        id,
-        rsaBlock: new Uint8Array(rsaBlock),
-        label: new Uint8Array(label),
-        order,
-      });
+      this.#post({ id: this.#nextId++, request, resolve, reject });
     });
+  }
+
+  #post(job: Job): void {
+    delete job.renderingKey;
+    delete job.watchdog;
+    const worker = this.#workers.reduce((best, w) => (w.jobs.size < best.jobs.size ? w : best));
+    worker.jobs.set(job.id, job);
+    const message: ToWorker = { ...job.request, id: job.id };
+    worker.worker.postMessage(message);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const pending of this.#pending.values()) pending.reject(noKey());
-    this.#pending.clear();
+    for (const worker of this.#workers) {
+      worker.retired = true;
+      for (const job of worker.jobs.values()) {
+        clearTimeout(job.watchdog);
+        job.reject(noKey());
+      }
+      worker.jobs.clear();
+    }
     await Promise.all(this.#workers.map((w) => w.worker.terminate()));
   }
+}
+
+/**
+ * The LRU's key: 48 bits of SHA-256 of `ns/name`, so an entry has a fixed size however long a name posted to
+ * /v1/verify is. A collision only makes a wrong first guess, which costs one RSA operation.
+ */
+function objectKeyHash(objectKey: string): number {
+  return createHash('sha256').update(objectKey).digest().readUIntBE(0, 6);
 }
 
 /**
@@ -242,24 +352,4 @@ export function keyTryOrder(
   const preferred =
     objectLastKey === undefined ? recent : [objectLastKey, ...recent.filter((f) => f !== objectLastKey)];
   return ring.decryptionOrder(preferred).map((entry) => entry.fingerprint);
-}
-
-/** AES-GCM open with the zero nonce (compat §1.1); undefined on a tag mismatch or a bad session key size. */
-function gcmOpen(sessionKey: Buffer, sealed: Buffer): Buffer | undefined {
-  const algorithm = ({ 16: 'aes-128-gcm', 24: 'aes-192-gcm', 32: 'aes-256-gcm' } as const)[
-    sessionKey.length as 16 | 24 | 32
-  ];
-  try {
-    if (algorithm === undefined || sealed.length < GCM_TAG_BYTES) return undefined;
-    const decipher = createDecipheriv(algorithm, sessionKey, ZERO_NONCE, { authTagLength: GCM_TAG_BYTES });
-    decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
-    return Buffer.concat([
-      decipher.update(sealed.subarray(0, sealed.length - GCM_TAG_BYTES)),
-      decipher.final(),
-    ]);
-  } catch {
-    return undefined;
-  } finally {
-    sessionKey.fill(0);
-  }
 }

@@ -2,6 +2,7 @@ import {
   MESSAGE_LIMIT_BYTES,
   ownerReference,
   SealedSecretsError,
+  templateTimeBudgetError,
   type SealedSecret,
   type Secret,
 } from '@ssts/core';
@@ -187,6 +188,23 @@ describe('reconcile', () => {
     const event = gateway.events[0]?.message ?? '';
     expect(Buffer.byteLength(event)).toBeLessThanOrEqual(MESSAGE_LIMIT_BYTES);
     expect(event.startsWith('Failed to unseal: template: ttt')).toBe(true);
+  });
+
+  it('a template time-budget overrun (engine or watchdog) is an unseal failure: Synced=False naming the limit', async () => {
+    gateway.put('sealedsecrets', ssObject());
+    unsealResult = () => {
+      throw templateTimeBudgetError(2000, 'settings');
+    };
+    const message = 'template rendering exceeded its time budget of 2s (settings)';
+    expect(await reconcile(KEY, deps())).toEqual({ kind: 'retry', error: message });
+    expect(gateway.events[0]).toMatchObject({
+      reason: 'ErrUnsealFailed',
+      message: `Failed to unseal: ${message}`,
+    });
+    expect(gateway.get('sealedsecrets', NS, NAME)?.status?.conditions?.[0]).toMatchObject({
+      status: 'False',
+      message,
+    });
   });
 
   it('status: False + another error → no write; False → True writes with both times', async () => {

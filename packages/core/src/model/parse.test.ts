@@ -66,7 +66,7 @@ describe('parseSealedSecret', () => {
     [{ ...minimal(), spec: { encryptedData: {}, data: 5 } }, 'spec.data: expected a string, got a number'],
     [
       { ...minimal(), spec: { encryptedData: {}, template: { data: { k: {} } } } },
-      'spec.template.data.k: expected a string, got an object',
+      'spec.template.data.k: expected a string or null, got an object',
     ],
     [
       { ...minimal(), spec: { encryptedData: {}, template: { immutable: 'yes' } } },
@@ -129,6 +129,14 @@ describe('parseSealedSecret', () => {
     });
     expect(parsed.spec).toStrictEqual({ template: {}, data: 'AAAA', encryptedData: {} });
     expect(parsed.metadata).toStrictEqual({ name: 'n' });
+  });
+
+  it('keeps null template.data items (v0.40 null rule, addendum §2.2)', () => {
+    const parsed = parseSealedSecret({
+      metadata: { name: 'n' },
+      spec: { encryptedData: { foo: 'AgA=' }, template: { data: { foo: null, bar: 'x{{ .foo }}x' } } },
+    });
+    expect(parsed.spec.template?.data).toStrictEqual({ foo: null, bar: 'x{{ .foo }}x' });
   });
 
   it('keeps unknown metadata fields as deep copies and never shares or mutates the input', () => {

@@ -8,6 +8,7 @@ import {
   optionalArray,
   optionalBoolean,
   optionalInteger,
+  optionalNullableStringMap,
   optionalObject,
   optionalString,
   optionalStringMap,
@@ -36,7 +37,8 @@ export interface ParseSealedSecretOptions {
  * precise path (e.g. `spec.encryptedData.foo: expected a string`). Never mutates or keeps references to the input.
  *
  * `apiVersion`/`kind` are checked when present (they must be `bitnami.com/v1alpha1`/`SealedSecret`) and kept absent
- * when absent unless `requireTypeMeta`. `null` counts as absent everywhere; unknown metadata fields are kept,
+ * when absent unless `requireTypeMeta`. `null` counts as absent everywhere except for
+ * `spec.template.data` items (addendum §2.2); unknown metadata fields are kept,
  * unknown fields elsewhere are dropped (as Go's typed decoding does).
  */
 export function parseSealedSecret(value: unknown, options?: ParseSealedSecretOptions): SealedSecret {
@@ -89,7 +91,8 @@ function parseTemplate(input: JsonObject, path: Path): SecretTemplateSpec {
   if (type !== undefined) template.type = type;
   const immutable = optionalBoolean(input['immutable'], [...path, 'immutable']);
   if (immutable !== undefined) template.immutable = immutable;
-  const data = optionalStringMap(input['data'], [...path, 'data']);
+  // v0.40 (addendum §2.2): a null item is meaningful (it removes the decrypted item of that name), so it is kept.
+  const data = optionalNullableStringMap(input['data'], [...path, 'data']);
   if (data !== undefined) template.data = data;
   return template;
 }

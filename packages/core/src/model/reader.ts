@@ -84,6 +84,21 @@ export function optionalStringMap(value: unknown, path: Path): Record<string, st
   );
 }
 
+/** Like optionalStringMap, but an item may be `null` (kept as `null`, not dropped). */
+export function optionalNullableStringMap(
+  value: unknown,
+  path: Path,
+): Record<string, string | null> | undefined {
+  const object = optionalObject(value, path);
+  if (object === undefined) return undefined;
+  return Object.fromEntries(
+    Object.entries(object).map(([key, item]) => {
+      if (item !== null && typeof item !== 'string') throw mismatch([...path, key], 'a string or null', item);
+      return [key, item];
+    }),
+  );
+}
+
 export function optionalArray(value: unknown, path: Path): readonly unknown[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) throw mismatch(path, 'an array', value);

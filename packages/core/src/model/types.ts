@@ -42,8 +42,12 @@ export interface SecretTemplateSpec {
   metadata?: ObjectMeta | null;
   type?: string;
   immutable?: boolean;
-  /** Go-template strings rendered with the decrypted values (compat §2.7). */
-  data?: Record<string, string> | null;
+  /**
+   * Go-template strings rendered with the decrypted values (compat §2.7). A `null` entry (v0.40, addendum §2.2)
+   * removes the same-named decrypted item from the output; the API server prunes such nulls, so only offline
+   * inputs (kubeseal files) carry them.
+   */
+  data?: Record<string, string | null> | null;
 }
 
 export interface SealedSecretSpec {

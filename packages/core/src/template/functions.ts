@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { FuncError } from './errors.js';
 import { base32Decode, base32Encode, base64Decode, base64Encode } from './go-base.js';
 import { formatV, sprint, sprintf, sprintln } from './go-fmt.js';
+// (sprint, sprintf and sprintln stop as soon as their output passes LIMITS.maxValueBytes.)
 import { JsonUnsupportedError, marshalJson, unmarshalJson } from './go-json.js';
 import { quoteBytes } from './go-quote.js';
 import { LIMITS } from './limits.js';
@@ -16,6 +17,7 @@ import {
   trimCutset,
   trimSpace,
 } from './strings.js';
+import { indexOf } from './search.js';
 import { GoList, GoMap, isTrue, typeName, type Value } from './values.js';
 
 /**
@@ -37,13 +39,26 @@ export const PARAM_TYPE_NAMES: Readonly<Record<ParamType, string>> = {
 
 /** What a function may ask of the executor. */
 export interface CallContext {
-  /** Counts work/memory against the execution budget; throws when exhausted. */
+  /** Counts work against the execution budget (LIMITS.maxWorkUnits); throws when exhausted. */
   charge(units: number): void;
+  /** A map was changed in place: measured sizes of values that contain maps are stale. */
+  mutated(): void;
+  /** Work units to read a whole value: its bytes, and more for each list, map and element (remembered). */
+  readCost(v: Value): number;
 }
+
+/**
+ * How a call is charged. `args` (the default): before the call the executor charges the deep size of every
+ * argument, for functions whose work is linear in what they are given (they read, hash, copy or print all of it);
+ * such a function charges any superlinear rest itself. `self`: the function charges its own work, which for the
+ * O(1) functions (`len`, `index`, `first`, `get`, …) is nothing. String results are charged by the executor.
+ */
+export type CostModel = 'args' | 'self';
 
 export interface FuncDef {
   readonly params: readonly ParamType[];
   readonly variadic?: ParamType;
+  readonly cost?: CostModel;
   readonly call: (args: Value[], ctx: CallContext) => Value;
 }
 
@@ -76,6 +91,19 @@ function list(items: Value[]): GoList {
     throw new FuncError(`result exceeds the limit of ${LIMITS.maxListItems} elements`);
   }
   return new GoList(items);
+}
+
+/** Joins the pieces `piece(i)` for i < n with `sep`, failing as soon as the result would pass the value limit. */
+function joinLimited(n: number, piece: (i: number) => string, sep: string): string {
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    const part = piece(i);
+    size += part.length + (i > 0 ? sep.length : 0);
+    checkSize(size);
+    parts.push(part);
+  }
+  return parts.join(sep);
 }
 
 /** sprig's strval: strings as is, everything else with %v. */
@@ -171,7 +199,10 @@ function lt(a: Value, b: Value): boolean {
 /** text/template's evalArgs for html/js/urlquery: one string as is, otherwise fmt.Sprint. */
 function evalArgs(args: Value[]): string {
   if (args.length === 1 && typeof args[0] === 'string') return args[0];
-  return sprint(args.map((a) => (a === null || a === undefined ? '<no value>' : a)));
+  return sprint(
+    args.map((a) => (a === null || a === undefined ? '<no value>' : a)),
+    LIMITS.maxValueBytes,
+  );
 }
 
 function htmlEscape(s: string): string {
@@ -236,7 +267,10 @@ const hash = (algorithm: string, s: string): string =>
   createHash(algorithm).update(Buffer.from(s, 'latin1')).digest('hex');
 
 function toJson(v: Value, escapeHTML: boolean, indent?: string): string {
-  return marshalJson(v, indent === undefined ? { escapeHTML } : { escapeHTML, indent });
+  return marshalJson(
+    v,
+    indent === undefined ? { escapeHTML } : { escapeHTML, indent, maxBytes: LIMITS.maxValueBytes },
+  );
 }
 
 /** sprig's toJson family swallows errors (returns ""); the `must` variants report them. */
@@ -297,14 +331,55 @@ function deepEqual(a: Value, b: Value): boolean {
 
 const withoutNil = (vs: Value[]): Value[] => vs.filter((v) => v !== null && v !== undefined);
 
+/** Scalars compare by value with a Set (NaN never equals itself, as in reflect.DeepEqual). */
+const isScalar = (v: Value): v is string | bigint | number | boolean | null | undefined =>
+  !(v instanceof GoList || v instanceof GoMap);
+const scalarKey = (v: string | bigint | number | boolean | null | undefined): unknown =>
+  v === undefined ? null : v;
+
+/**
+ * A filter for `uniq`: true for the first of each group of deeply equal items. Scalars are found in a Set in O(1)
+ * (Go compares every pair); lists and maps are compared with the earlier ones, each comparison charged with the
+ * size of the item (deepEqual reads at most that much).
+ */
+function notSeenBefore(ctx: CallContext): (item: Value) => boolean {
+  const scalars = new Set<unknown>();
+  const containers: Value[] = [];
+  return (item) => {
+    if (isScalar(item)) {
+      if (typeof item === 'number' && Number.isNaN(item)) return true;
+      if (scalars.has(scalarKey(item))) return false;
+      scalars.add(scalarKey(item));
+      return true;
+    }
+    ctx.charge(containers.length * ctx.readCost(item));
+    if (containers.some((o) => deepEqual(o, item))) return false;
+    containers.push(item);
+    return true;
+  };
+}
+
+/** Membership in `set` under reflect.DeepEqual, with the same costs as notSeenBefore. */
+function memberOf(set: readonly Value[], ctx: CallContext): (item: Value) => boolean {
+  const scalars = new Set(set.filter(isScalar).map(scalarKey));
+  const containers = set.filter((v) => !isScalar(v));
+  return (item) => {
+    if (isScalar(item))
+      return !(typeof item === 'number' && Number.isNaN(item)) && scalars.has(scalarKey(item));
+    ctx.charge(containers.length * ctx.readCost(item));
+    return containers.some((o) => deepEqual(o, item));
+  };
+}
+
 /** text/template builtins (text/template/funcs.go), minus `call` (no function values exist here). */
 const BUILTINS: Record<string, FuncDef> = {
   // and/or are evaluated lazily by the executor; these definitions only declare the arity.
-  and: { params: ['value'], variadic: 'value', call: () => null },
-  or: { params: ['value'], variadic: 'value', call: () => null },
-  not: { params: ['value'], call: ([a]) => !isTrue(a) },
+  and: { params: ['value'], variadic: 'value', cost: 'self', call: () => null },
+  or: { params: ['value'], variadic: 'value', cost: 'self', call: () => null },
+  not: { params: ['value'], cost: 'self', call: ([a]) => !isTrue(a) },
   len: {
     params: ['value'],
+    cost: 'self',
     call: ([a]) => {
       if (a === undefined) throw new FuncError('reflect: call of reflect.Value.Type on zero Value');
       if (a === null) throw new FuncError('len of nil pointer');
@@ -317,6 +392,7 @@ const BUILTINS: Record<string, FuncDef> = {
   index: {
     params: ['value'],
     variadic: 'value',
+    cost: 'self',
     call: ([item, ...indexes]) => {
       if (item === null || item === undefined) throw new FuncError('index of untyped nil');
       let cur: Value = item;
@@ -342,9 +418,13 @@ const BUILTINS: Record<string, FuncDef> = {
       return cur;
     },
   },
-  print: { params: [], variadic: 'any', call: (args) => sprint(args) },
-  printf: { params: ['string'], variadic: 'any', call: ([f, ...args]) => sprintf(str(f), args) },
-  println: { params: [], variadic: 'any', call: (args) => sprintln(args) },
+  print: { params: [], variadic: 'any', call: (args) => sprint(args, LIMITS.maxValueBytes) },
+  printf: {
+    params: ['string'],
+    variadic: 'any',
+    call: ([f, ...args]) => sprintf(str(f), args, LIMITS.maxValueBytes),
+  },
+  println: { params: [], variadic: 'any', call: (args) => sprintln(args, LIMITS.maxValueBytes) },
   html: { params: [], variadic: 'any', call: (args) => htmlEscape(evalArgs(args)) },
   js: { params: [], variadic: 'any', call: (args) => jsEscape(evalArgs(args)) },
   urlquery: { params: [], variadic: 'any', call: (args) => queryEscape(evalArgs(args)) },
@@ -359,6 +439,9 @@ const BUILTINS: Record<string, FuncDef> = {
 // A separate constant: as an object-literal member, `toString` is contextually typed as Object's method.
 const TO_STRING: FuncDef = { params: ['any'], call: ([v]) => strval(v ?? null) };
 
+/** Charges the length of the first argument (prefix/suffix checks read only that much). */
+const prefixCost = (ctx: CallContext, prefix: Value): void => ctx.charge(str(prefix).length);
+
 /** The implemented subset of sprig v3's generic function map (see README.md, "Templates"). */
 const SPRIG: Record<string, FuncDef> = {
   // Strings
@@ -367,11 +450,19 @@ const SPRIG: Record<string, FuncDef> = {
   trimall: { params: ['string', 'string'], call: ([a, b]) => trimCutset(str(b), str(a)) },
   trimSuffix: {
     params: ['string', 'string'],
-    call: ([a, b]) => (str(b).endsWith(str(a)) ? str(b).slice(0, str(b).length - str(a).length) : str(b)),
+    cost: 'self',
+    call: ([a, b], ctx) => {
+      prefixCost(ctx, a);
+      return str(b).endsWith(str(a)) ? str(b).slice(0, str(b).length - str(a).length) : str(b);
+    },
   },
   trimPrefix: {
     params: ['string', 'string'],
-    call: ([a, b]) => (str(b).startsWith(str(a)) ? str(b).slice(str(a).length) : str(b)),
+    cost: 'self',
+    call: ([a, b], ctx) => {
+      prefixCost(ctx, a);
+      return str(b).startsWith(str(a)) ? str(b).slice(str(a).length) : str(b);
+    },
   },
   upper: { params: ['string'], call: ([s]) => toUpper(str(s)) },
   lower: { params: ['string'], call: ([s]) => toLower(str(s)) },
@@ -379,6 +470,7 @@ const SPRIG: Record<string, FuncDef> = {
   nospace: { params: ['string'], call: ([s]) => deleteWhiteSpace(str(s)) },
   trunc: {
     params: ['int', 'string'],
+    cost: 'self',
     call: ([c, s]) => {
       const n = int(c);
       const v = str(s);
@@ -389,6 +481,7 @@ const SPRIG: Record<string, FuncDef> = {
   },
   substr: {
     params: ['int', 'int', 'string'],
+    cost: 'self',
     call: ([a, b, s]) => {
       const start = int(a);
       const end = int(b);
@@ -407,6 +500,7 @@ const SPRIG: Record<string, FuncDef> = {
   },
   repeat: {
     params: ['int', 'string'],
+    cost: 'self', // the executor charges the result
     call: ([c, s]) => {
       const n = int(c);
       if (n < 0) throw new FuncError('strings: negative Repeat count');
@@ -414,26 +508,41 @@ const SPRIG: Record<string, FuncDef> = {
       return str(s).repeat(n);
     },
   },
-  contains: { params: ['string', 'string'], call: ([sub, s]) => str(s).includes(str(sub)) },
-  hasPrefix: { params: ['string', 'string'], call: ([p, s]) => str(s).startsWith(str(p)) },
-  hasSuffix: { params: ['string', 'string'], call: ([p, s]) => str(s).endsWith(str(p)) },
+  contains: { params: ['string', 'string'], call: ([sub, s]) => indexOf(str(s), str(sub)) >= 0 },
+  hasPrefix: {
+    params: ['string', 'string'],
+    cost: 'self',
+    call: ([p, s], ctx) => (prefixCost(ctx, p), str(s).startsWith(str(p))),
+  },
+  hasSuffix: {
+    params: ['string', 'string'],
+    cost: 'self',
+    call: ([p, s], ctx) => (prefixCost(ctx, p), str(s).endsWith(str(p))),
+  },
   quote: {
     params: [],
     variadic: 'any',
-    call: (args) =>
-      withoutNil(args)
-        .map((a) => quoteBytes(strval(a)))
-        .join(' '),
+    call: (args) => {
+      const items = withoutNil(args);
+      return joinLimited(items.length, (i) => quoteBytes(strval(items[i] ?? null)), ' ');
+    },
   },
   squote: {
     params: [],
     variadic: 'any',
-    call: (args) =>
-      withoutNil(args)
-        .map((a) => `'${formatV(a)}'`)
-        .join(' '),
+    call: (args) => {
+      const items = withoutNil(args);
+      return joinLimited(items.length, (i) => `'${formatV(items[i] ?? null)}'`, ' ');
+    },
   },
-  cat: { params: [], variadic: 'any', call: (args) => withoutNil(args).map(formatV).join(' ') },
+  cat: {
+    params: [],
+    variadic: 'any',
+    call: (args) => {
+      const items = withoutNil(args);
+      return joinLimited(items.length, (i) => formatV(items[i] ?? null), ' ');
+    },
+  },
   indent: {
     params: ['int', 'string'],
     call: ([n, s]) => {
@@ -459,22 +568,27 @@ const SPRIG: Record<string, FuncDef> = {
   },
   plural: {
     params: ['string', 'string', 'int'],
+    cost: 'self',
     call: ([one, many, n]): Value => (int(n) === 1 ? (one ?? null) : (many ?? null)),
   },
   toString: TO_STRING,
   atoi: {
     params: ['string'],
     call: ([s]) => {
-      const m = /^[+-]?\d+$/.exec(str(s));
-      if (m === null) return 0n;
-      const v = BigInt(str(s));
+      const text = str(s);
+      if (!/^[+-]?\d+$/.test(text)) return 0n;
+      const negative = text.startsWith('-');
+      const digits = text.replace(/^[+-]?0*/, '');
+      // More than 19 significant digits never fits an int64; BigInt of a huge digit string is superlinear.
+      if (digits.length > 19) return 0n;
+      const v = BigInt(digits === '' ? 0 : `${negative ? '-' : ''}${digits}`);
       return v >= -(2n ** 63n) && v < 2n ** 63n ? v : 0n;
     },
   },
   split: {
     params: ['string', 'string'],
     call: ([sep, s]) => {
-      const parts = splitN(str(s), str(sep), -1);
+      const parts = splitN(str(s), str(sep), -1, LIMITS.maxListItems);
       stringList(parts);
       return new GoMap(new Map(parts.map((p, i) => [`_${i}`, p])), 'string');
     },
@@ -482,18 +596,31 @@ const SPRIG: Record<string, FuncDef> = {
   splitn: {
     params: ['string', 'int', 'string'],
     call: ([sep, n, s]) => {
-      const parts = splitN(str(s), str(sep), int(n));
+      const parts = splitN(str(s), str(sep), int(n), LIMITS.maxListItems);
       stringList(parts);
       return new GoMap(new Map(parts.map((p, i) => [`_${i}`, p])), 'string');
     },
   },
-  splitList: { params: ['string', 'string'], call: ([sep, s]) => stringList(splitN(str(s), str(sep), -1)) },
-  join: { params: ['string', 'any'], call: ([sep, v]) => strslice(v).join(str(sep)) },
+  splitList: {
+    params: ['string', 'string'],
+    call: ([sep, s]) => stringList(splitN(str(s), str(sep), -1, LIMITS.maxListItems)),
+  },
+  join: {
+    params: ['string', 'any'],
+    call: ([sep, v]) => {
+      const items = strslice(v);
+      return joinLimited(items.length, (i) => items[i] ?? '', str(sep));
+    },
+  },
   toStrings: { params: ['any'], call: ([v]) => stringList(strslice(v)) },
   sortAlpha: {
     params: ['any'],
-    call: ([v]) => {
-      if (v instanceof GoList) return stringList(strslice(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    call: ([v], ctx) => {
+      if (v instanceof GoList) {
+        // n·log n comparisons, each reading at most the shorter string: the deep size (already charged) per level.
+        ctx.charge(ctx.readCost(v) * Math.ceil(Math.log2(v.items.length + 1)));
+        return stringList(strslice(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      }
       return stringList([strval(v)]);
     },
   },
@@ -502,11 +629,17 @@ const SPRIG: Record<string, FuncDef> = {
   default: {
     params: ['any'],
     variadic: 'any',
+    cost: 'self',
     call: ([d, ...given]) => (given.length === 0 || empty(given[0] ?? null) ? d : (given[0] ?? null)),
   },
-  empty: { params: ['any'], call: ([v]) => empty(v) },
-  coalesce: { params: [], variadic: 'any', call: (args) => args.find((a) => !empty(a)) ?? null },
-  ternary: { params: ['any', 'any', 'bool'], call: ([t, f, c]) => (c === true ? t : f) },
+  empty: { params: ['any'], cost: 'self', call: ([v]) => empty(v) },
+  coalesce: {
+    params: [],
+    variadic: 'any',
+    cost: 'self',
+    call: (args) => args.find((a) => !empty(a)) ?? null,
+  },
+  ternary: { params: ['any', 'any', 'bool'], cost: 'self', call: ([t, f, c]) => (c === true ? t : f) },
   toJson: { params: ['any'], call: ([v]) => swallow(() => toJson(v, true)) },
   toPrettyJson: { params: ['any'], call: ([v]) => swallow(() => toJson(v, true, '  ')) },
   toRawJson: { params: ['any'], call: ([v]) => mustJson(() => toJson(v, false)) },
@@ -525,6 +658,7 @@ const SPRIG: Record<string, FuncDef> = {
   },
   fail: {
     params: ['string'],
+    cost: 'self',
     call: () => {
       throw new FuncError('template called fail (message withheld: it may contain secret data)');
     },
@@ -552,14 +686,26 @@ const SPRIG: Record<string, FuncDef> = {
   adler32sum: { params: ['string'], call: ([s]) => String(adler32(str(s))) },
 
   // Lists
-  list: { params: [], variadic: 'any', call: (args, ctx) => (ctx.charge(args.length), list(args)) },
-  tuple: { params: [], variadic: 'any', call: (args, ctx) => (ctx.charge(args.length), list(args)) },
+  list: {
+    params: [],
+    variadic: 'any',
+    cost: 'self',
+    call: (args, ctx) => (ctx.charge(args.length), list(args)),
+  },
+  tuple: {
+    params: [],
+    variadic: 'any',
+    cost: 'self',
+    call: (args, ctx) => (ctx.charge(args.length), list(args)),
+  },
   first: {
     params: ['any'],
+    cost: 'self',
     call: ([v]) => listArg(v, 'first').items[0] ?? null,
   },
   last: {
     params: ['any'],
+    cost: 'self',
     call: ([v]) => {
       const l = listArg(v, 'last');
       return l.items[l.items.length - 1] ?? null;
@@ -567,6 +713,7 @@ const SPRIG: Record<string, FuncDef> = {
   },
   rest: {
     params: ['any'],
+    cost: 'self',
     call: ([v], ctx) => {
       const l = listArg(v, 'rest');
       ctx.charge(l.items.length);
@@ -575,6 +722,7 @@ const SPRIG: Record<string, FuncDef> = {
   },
   initial: {
     params: ['any'],
+    cost: 'self',
     call: ([v], ctx) => {
       const l = listArg(v, 'initial');
       ctx.charge(l.items.length);
@@ -583,6 +731,7 @@ const SPRIG: Record<string, FuncDef> = {
   },
   append: {
     params: ['any', 'any'],
+    cost: 'self',
     call: ([v, x], ctx) => {
       const l = listArg(v, 'append');
       ctx.charge(l.items.length + 1);
@@ -591,6 +740,7 @@ const SPRIG: Record<string, FuncDef> = {
   },
   push: {
     params: ['any', 'any'],
+    cost: 'self',
     call: ([v, x], ctx) => {
       const l = listArg(v, 'push');
       ctx.charge(l.items.length + 1);
@@ -599,6 +749,7 @@ const SPRIG: Record<string, FuncDef> = {
   },
   prepend: {
     params: ['any', 'any'],
+    cost: 'self',
     call: ([v, x], ctx) => {
       const l = listArg(v, 'prepend');
       ctx.charge(l.items.length + 1);
@@ -607,6 +758,7 @@ const SPRIG: Record<string, FuncDef> = {
   },
   reverse: {
     params: ['any'],
+    cost: 'self',
     call: ([v], ctx) => {
       const l = listArg(v, 'reverse');
       ctx.charge(l.items.length);
@@ -617,14 +769,12 @@ const SPRIG: Record<string, FuncDef> = {
     params: ['any'],
     call: ([v], ctx) => {
       const l = listArg(v, 'uniq');
-      ctx.charge(l.items.length * l.items.length);
-      const out: Value[] = [];
-      for (const item of l.items) if (!out.some((o) => deepEqual(o, item))) out.push(item);
-      return list(out);
+      return list(l.items.filter(notSeenBefore(ctx)));
     },
   },
   compact: {
     params: ['any'],
+    cost: 'self',
     call: ([v], ctx) => {
       const l = listArg(v, 'compact');
       ctx.charge(l.items.length);
@@ -641,6 +791,7 @@ const SPRIG: Record<string, FuncDef> = {
   slice: {
     params: ['any'],
     variadic: 'any',
+    cost: 'self',
     call: ([v, ...indices], ctx) => {
       if (!(v instanceof GoList)) {
         throw new FuncError(`list should be type of slice or array but ${kindOf(v)}`);
@@ -660,8 +811,8 @@ const SPRIG: Record<string, FuncDef> = {
     variadic: 'any',
     call: ([v, ...omit], ctx) => {
       const l = listArg(v, 'without');
-      ctx.charge(l.items.length * (omit.length + 1));
-      return list(l.items.filter((x) => !omit.some((o) => deepEqual(o, x))));
+      const isOmitted = memberOf(omit, ctx);
+      return list(l.items.filter((x) => !isOmitted(x)));
     },
   },
 
@@ -669,8 +820,11 @@ const SPRIG: Record<string, FuncDef> = {
   dict: {
     params: [],
     variadic: 'any',
+    cost: 'self',
     call: (args, ctx) => {
+      // Values are stored, not read; keys are printed (strval).
       ctx.charge(args.length);
+      for (let i = 0; i < args.length; i += 2) ctx.charge(ctx.readCost(args[i] ?? null));
       const entries = new Map<string, Value>();
       for (let i = 0; i < args.length; i += 2) {
         entries.set(strval(args[i] ?? null), i + 1 < args.length ? (args[i + 1] ?? null) : '');
@@ -680,6 +834,7 @@ const SPRIG: Record<string, FuncDef> = {
   },
   get: {
     params: ['map', 'string'],
+    cost: 'self',
     call: ([d, k]) => {
       const m = map(d);
       return m !== null && m.entries.has(str(k)) ? (m.entries.get(str(k)) ?? null) : '';
@@ -687,26 +842,31 @@ const SPRIG: Record<string, FuncDef> = {
   },
   set: {
     params: ['map', 'string', 'any'],
+    cost: 'self',
     call: ([d, k, v], ctx) => {
       const m = map(d);
       if (m === null) throw new FuncError('assignment to entry in nil map');
       ctx.charge(1);
+      ctx.mutated();
       m.entries.set(str(k), v ?? null);
       return m;
     },
   },
   unset: {
     params: ['map', 'string'],
-    call: ([d, k]) => {
+    cost: 'self',
+    call: ([d, k], ctx) => {
       const m = map(d);
+      ctx.mutated();
       m?.entries.delete(str(k));
       return m;
     },
   },
-  hasKey: { params: ['map', 'string'], call: ([d, k]) => map(d)?.entries.has(str(k)) ?? false },
+  hasKey: { params: ['map', 'string'], cost: 'self', call: ([d, k]) => map(d)?.entries.has(str(k)) ?? false },
   keys: {
     params: [],
     variadic: 'map',
+    cost: 'self',
     call: (args, ctx) => {
       // Go's map order is random; sorting is one of its possible outcomes and keeps output stable.
       const keys = args.flatMap((d) => map(d)?.sortedKeys() ?? []);
@@ -716,6 +876,7 @@ const SPRIG: Record<string, FuncDef> = {
   },
   values: {
     params: ['map'],
+    cost: 'self',
     call: ([d], ctx) => {
       const m = map(d);
       const values = m === null ? [] : m.sortedKeys().map((k) => m.entries.get(k) ?? null);
@@ -726,6 +887,7 @@ const SPRIG: Record<string, FuncDef> = {
   pick: {
     params: ['map'],
     variadic: 'string',
+    cost: 'self',
     call: ([d, ...ks], ctx) => {
       const m = map(d);
       ctx.charge(ks.length);
@@ -737,6 +899,7 @@ const SPRIG: Record<string, FuncDef> = {
   omit: {
     params: ['map'],
     variadic: 'string',
+    cost: 'self',
     call: ([d, ...ks], ctx) => {
       const m = map(d);
       const drop = new Set(ks.map(str));
@@ -748,6 +911,7 @@ const SPRIG: Record<string, FuncDef> = {
   pluck: {
     params: ['string'],
     variadic: 'map',
+    cost: 'self',
     call: ([k, ...ds], ctx) => {
       ctx.charge(ds.length);
       return list(
@@ -757,11 +921,16 @@ const SPRIG: Record<string, FuncDef> = {
   },
 
   // Reflection
-  typeOf: { params: ['any'], call: ([v]) => (v === null || v === undefined ? '<nil>' : typeName(v)) },
-  kindOf: { params: ['any'], call: ([v]) => kindOf(v) },
-  kindIs: { params: ['string', 'any'], call: ([k, v]) => kindOf(v) === str(k) },
+  typeOf: {
+    params: ['any'],
+    cost: 'self',
+    call: ([v]) => (v === null || v === undefined ? '<nil>' : typeName(v)),
+  },
+  kindOf: { params: ['any'], cost: 'self', call: ([v]) => kindOf(v) },
+  kindIs: { params: ['string', 'any'], cost: 'self', call: ([k, v]) => kindOf(v) === str(k) },
   typeIs: {
     params: ['string', 'any'],
+    cost: 'self',
     call: ([t, v]) => (v === null || v === undefined ? '<nil>' : typeName(v)) === str(t),
   },
 };

@@ -8,11 +8,25 @@ export type DecodeResult = { ok: true; bytes: string } | { ok: false; offset: nu
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
+/** Byte → digit value, -1 for anything else (the decoders run over untrusted megabytes: no per-byte scans). */
+function decodeTable(alphabet: string): Int8Array {
+  const table = new Int8Array(256).fill(-1);
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  return table;
+}
+const B64_VALUE = decodeTable(B64);
+const B32_VALUE = decodeTable(B32);
+
 export function base64Encode(s: string): string {
   return Buffer.from(s, 'latin1').toString('base64');
 }
 
+/** Canonical padded base64 without line breaks: Go and Node decode it identically (Go ignores trailing bits too). */
+const PLAIN_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 export function base64Decode(src: string): DecodeResult {
+  // The common case natively; Go's loop below only for input with line breaks or errors (it finds the offset).
+  if (PLAIN_BASE64.test(src)) return { ok: true, bytes: Buffer.from(src, 'base64').toString('latin1') };
   let out = '';
   let si = 0;
   const isNewline = (c: string | undefined): boolean => c === '\n' || c === '\r';
@@ -27,9 +41,9 @@ export function base64Decode(src: string): DecodeResult {
         return { ok: false, offset: si - j };
       }
       const c = src[si] ?? '';
+      const v = B64_VALUE[src.charCodeAt(si) & 0xff] ?? -1;
       si++;
-      const v = B64.indexOf(c);
-      if (v >= 0 && c !== '') {
+      if (v >= 0 && src.charCodeAt(si - 1) < 256) {
         dbuf[j] = v;
         continue;
       }
@@ -60,52 +74,65 @@ export function base64Decode(src: string): DecodeResult {
 }
 
 export function base32Encode(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i += 5) {
-    const chunk = s.slice(i, i + 5);
-    let bits = 0n;
-    for (let k = 0; k < 5; k++) bits = (bits << 8n) | BigInt(k < chunk.length ? chunk.charCodeAt(k) : 0);
-    const chars = [1, 2, 4, 5, 7, 8][chunk.length] ?? 8;
-    for (let k = 0; k < 8; k++) {
-      out += k < chars ? B32[Number((bits >> BigInt(35 - 5 * k)) & 31n)] : '=';
-    }
+  const src = Buffer.from(s, 'latin1');
+  const out = Buffer.alloc(Math.ceil(src.length / 5) * 8, 0x3d);
+  for (let i = 0, o = 0; i < src.length; i += 5, o += 8) {
+    const n = Math.min(5, src.length - i);
+    const [b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0] = src.subarray(i, i + n);
+    const digits = [
+      b0 >> 3,
+      ((b0 & 7) << 2) | (b1 >> 6),
+      (b1 >> 1) & 31,
+      ((b1 & 1) << 4) | (b2 >> 4),
+      ((b2 & 15) << 1) | (b3 >> 7),
+      (b3 >> 2) & 31,
+      ((b3 & 3) << 3) | (b4 >> 5),
+      b4 & 31,
+    ];
+    const chars = [0, 2, 4, 5, 7, 8][n] ?? 8;
+    for (let k = 0; k < chars; k++) out[o + k] = B32.charCodeAt(digits[k] ?? 0);
   }
-  return out;
+  return out.toString('latin1');
 }
 
 export function base32Decode(input: string): DecodeResult {
   const src = input.replace(/[\r\n]/g, '');
   const olen = src.length;
-  let rest = src;
-  let out = '';
+  let pos = 0; // Go's loop consumes `src` from the front; `olen - pos` is what remains of it
+  const out: number[] = [];
   let end = false;
-  while (rest.length > 0 && !end) {
+  while (pos < olen && !end) {
     const dbuf = [0, 0, 0, 0, 0, 0, 0, 0];
     let dlen = 8;
     for (let j = 0; j < 8;) {
-      if (rest.length === 0) return { ok: false, offset: olen - rest.length - j };
-      const c = rest[0] ?? '';
-      rest = rest.slice(1);
-      if (c === '=' && j >= 2 && rest.length < 8) {
-        if (rest.length + j < 8 - 1) return { ok: false, offset: olen };
+      if (pos === olen) return { ok: false, offset: pos - j };
+      const c = src.charCodeAt(pos++);
+      const rest = olen - pos;
+      if (c === 0x3d && j >= 2 && rest < 8) {
+        if (rest + j < 8 - 1) return { ok: false, offset: olen };
         for (let k = 0; k < 8 - 1 - j; k++) {
-          if (rest.length > k && rest[k] !== '=') return { ok: false, offset: olen - rest.length + k - 1 };
+          if (rest > k && src[pos + k] !== '=') return { ok: false, offset: pos + k - 1 };
         }
         dlen = j;
         end = true;
-        if (dlen === 1 || dlen === 3 || dlen === 6) return { ok: false, offset: olen - rest.length - 1 };
+        if (dlen === 1 || dlen === 3 || dlen === 6) return { ok: false, offset: pos - 1 };
         break;
       }
-      const v = B32.indexOf(c);
-      if (v < 0 || c === '') return { ok: false, offset: olen - rest.length - 1 };
+      const v = c > 255 ? -1 : (B32_VALUE[c] ?? -1);
+      if (v < 0) return { ok: false, offset: pos - 1 };
       dbuf[j] = v;
       j++;
     }
-    let bits = 0n;
-    for (const v of dbuf) bits = (bits << 5n) | BigInt(v);
+    const [v0 = 0, v1 = 0, v2 = 0, v3 = 0, v4 = 0, v5 = 0, v6 = 0, v7 = 0] = dbuf;
+    const bytes = [
+      (v0 << 3) | (v1 >> 2),
+      ((v1 & 3) << 6) | (v2 << 1) | (v3 >> 4),
+      ((v3 & 15) << 4) | (v4 >> 1),
+      ((v4 & 1) << 7) | (v5 << 2) | (v6 >> 3),
+      ((v6 & 7) << 5) | v7,
+    ];
     const produced = [5, 0, 1, 0, 2, 3, 0, 4, 5][dlen] ?? 5;
-    for (let k = 0; k < produced; k++)
-      out += String.fromCharCode(Number((bits >> BigInt(32 - 8 * k)) & 0xffn));
+    for (let k = 0; k < produced; k++) out.push((bytes[k] ?? 0) & 0xff);
   }
-  return { ok: true, bytes: out };
+  return { ok: true, bytes: Buffer.from(out).toString('latin1') };
 }

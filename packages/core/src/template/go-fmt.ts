@@ -1,4 +1,5 @@
 import { decodeRune, encodeRune, runeCount, runesOf } from './bytes.js';
+import { FuncError } from './errors.js';
 import { formatFloat, formatHexFloat, type FloatFormat } from './go-float.js';
 import { canBackquote, quoteBytes, quoteRune } from './go-quote.js';
 import { GoList, typeName, type GoMap, type Value } from './values.js';
@@ -189,27 +190,47 @@ function fmtValue(v: Value, verb: string, f: Flags): string {
   return 'map[' + parts.join(' ') + ']';
 }
 
+/**
+ * Output that fails as soon as it passes `limit` bytes: many arguments or verbs each within bounds (a width of
+ * 65 536, a 1 MiB string) must not add up to gigabytes before the result is checked.
+ */
+class BoundedOutput {
+  text = '';
+  constructor(private readonly limit: number) {}
+
+  add(piece: string): void {
+    this.text += piece;
+    if (this.text.length > this.limit) throw new FuncError(`result exceeds the limit of ${this.limit} bytes`);
+  }
+}
+
 /** fmt.Sprint: spaces between operands when neither side is a string. */
-export function sprint(args: readonly Value[]): string {
-  let out = '';
+export function sprint(args: readonly Value[], limit = Infinity): string {
+  const out = new BoundedOutput(limit);
   let prevString = false;
   args.forEach((a, i) => {
     const isString = typeof a === 'string';
-    if (i > 0 && !isString && !prevString) out += ' ';
-    out += formatV(a);
+    if (i > 0 && !isString && !prevString) out.add(' ');
+    out.add(formatV(a));
     prevString = isString;
   });
-  return out;
+  return out.text;
 }
 
 /** fmt.Sprintln: spaces between all operands and a trailing newline. */
-export function sprintln(args: readonly Value[]): string {
-  return args.map(formatV).join(' ') + '\n';
+export function sprintln(args: readonly Value[], limit = Infinity): string {
+  const out = new BoundedOutput(limit);
+  args.forEach((a, i) => out.add((i > 0 ? ' ' : '') + formatV(a)));
+  out.add('\n');
+  return out.text;
 }
 
-/** fmt.Sprintf with verbs v s q d b o O x X c U e E f F g G t T %, flags `+-# 0`, width, precision and `*`. */
-export function sprintf(format: string, args: readonly Value[]): string {
-  let out = '';
+/**
+ * fmt.Sprintf with verbs v s q d b o O x X c U e E f F g G t T %, flags `+-# 0`, width, precision and `*`; fails
+ * once the output passes `limit` bytes.
+ */
+export function sprintf(format: string, args: readonly Value[], limit = Infinity): string {
+  const out = new BoundedOutput(limit);
   let argNum = 0;
   let reordered = false;
   let goodArgNum = true;
@@ -232,10 +253,10 @@ export function sprintf(format: string, args: readonly Value[]): string {
   while (i < n) {
     const pct = format.indexOf('%', i);
     if (pct < 0) {
-      out += format.slice(i);
+      out.add(format.slice(i));
       break;
     }
-    out += format.slice(i, pct);
+    out.add(format.slice(i, pct));
     i = pct + 1;
     goodArgNum = true;
     const f: Flags = { ...NO_FLAGS };
@@ -267,7 +288,7 @@ export function sprintf(format: string, args: readonly Value[]): string {
           width = -width;
         }
         f.width = Math.min(width, MAX_FMT_WIDTH);
-      } else out += '%!(BADWIDTH)';
+      } else out.add('%!(BADWIDTH)');
     } else {
       f.width = readNumber();
     }
@@ -278,38 +299,38 @@ export function sprintf(format: string, args: readonly Value[]): string {
         i++;
         const p = args[argNum++];
         if (typeof p === 'bigint' && p >= 0n) f.prec = Math.min(Number(p), MAX_FMT_WIDTH);
-        else out += '%!(BADPREC)';
+        else out.add('%!(BADPREC)');
       } else {
         f.prec = readNumber() ?? 0;
       }
     }
     argIndex();
     if (i >= n) {
-      out += '%!(NOVERB)';
+      out.add('%!(NOVERB)');
       break;
     }
     const [r, size] = decodeRune(format, i);
     const verb = format.slice(i, i + size);
     i += size;
     if (r === 0x25) {
-      out += '%';
+      out.add('%');
       continue;
     }
     if (!goodArgNum) {
-      out += `%!${verb}(BADINDEX)`;
+      out.add(`%!${verb}(BADINDEX)`);
       continue;
     }
     if (argNum >= args.length) {
-      out += `%!${verb}(MISSING)`;
+      out.add(`%!${verb}(MISSING)`);
       continue;
     }
-    out += fmtValue(args[argNum++], verb, f);
+    out.add(fmtValue(args[argNum++], verb, f));
   }
   if (!reordered && argNum < args.length) {
     const extra = args
       .slice(argNum)
       .map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatV(a)}`));
-    out += `%!(EXTRA ${extra.join(', ')})`;
+    out.add(`%!(EXTRA ${extra.join(', ')})`);
   }
-  return out;
+  return out.text;
 }

@@ -1,4 +1,5 @@
 import { bytesToText, decodeRune, RUNE_ERROR, textToBytes } from './bytes.js';
+import { FuncError } from './errors.js';
 import { formatFloat } from './go-float.js';
 import { GoList, GoMap, type Value } from './values.js';
 
@@ -100,9 +101,18 @@ function encode(v: Value, escapeHTML: boolean): string {
   return '{' + fields.join(',') + '}';
 }
 
-/** Go's json.Indent with prefix "" and the given indent, applied to compact JSON (a byte string). */
-function indentJson(compact: string, indent: string): string {
+/**
+ * Go's json.Indent with prefix "" and the given indent, applied to compact JSON (a byte string). Indentation grows
+ * with depth × lines, so the output is checked against `maxBytes` as it grows.
+ */
+function indentJson(compact: string, indent: string, maxBytes: number): string {
   let out = '';
+  const newline = (depth: number): string => {
+    if (out.length + depth * indent.length > maxBytes) {
+      throw new FuncError(`result exceeds the limit of ${maxBytes} bytes`);
+    }
+    return '\n' + indent.repeat(depth);
+  };
   let depth = 0;
   let inString = false;
   let needIndent = false;
@@ -117,7 +127,7 @@ function indentJson(compact: string, indent: string): string {
     if (needIndent && c !== ']' && c !== '}') {
       needIndent = false;
       depth++;
-      out += '\n' + indent.repeat(depth);
+      out += newline(depth);
     }
     switch (c) {
       case '"':
@@ -130,7 +140,7 @@ function indentJson(compact: string, indent: string): string {
         needIndent = true;
         break;
       case ',':
-        out += c + '\n' + indent.repeat(depth);
+        out += c + newline(depth);
         break;
       case ':':
         out += ': ';
@@ -141,7 +151,7 @@ function indentJson(compact: string, indent: string): string {
           needIndent = false; // empty object/array stays `{}` / `[]`
         } else {
           depth--;
-          out += '\n' + indent.repeat(depth);
+          out += newline(depth);
         }
         out += c;
         break;
@@ -155,12 +165,16 @@ function indentJson(compact: string, indent: string): string {
 export interface MarshalOptions {
   readonly escapeHTML: boolean;
   readonly indent?: string;
+  /** Indented output stops with a FuncError past this many bytes. */
+  readonly maxBytes?: number;
 }
 
 /** Go's json.Marshal / MarshalIndent / Encoder(SetEscapeHTML(false)) of a template value, as a byte string. */
 export function marshalJson(v: Value, options: MarshalOptions): string {
   const compact = encode(v, options.escapeHTML);
-  return options.indent === undefined ? compact : indentJson(compact, options.indent);
+  return options.indent === undefined
+    ? compact
+    : indentJson(compact, options.indent, options.maxBytes ?? Infinity);
 }
 
 function fromJs(v: unknown): Value {

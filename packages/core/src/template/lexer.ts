@@ -1,4 +1,8 @@
 import { decodeRune } from './bytes.js';
+import { LIMITS } from './limits.js';
+
+/** Thrown by `emit` at LIMITS.maxTokens: the lexer's memory and the parse time stay bounded by it. */
+const TOO_MANY_TOKENS = Symbol('too many tokens');
 
 /** Token kinds of Go's text/template lexer (text/template/parse/lex.go), minus custom delimiters. */
 export type ItemType =
@@ -95,8 +99,12 @@ export function lex(input: string): Item[] {
     };
   })();
 
+  const push = (item: Item): void => {
+    if (items.length >= LIMITS.maxTokens) throw TOO_MANY_TOKENS;
+    items.push(item);
+  };
   const emit = (typ: ItemType, val = input.slice(start, pos)): void => {
-    items.push({ typ, pos: start, val, line: lineAt(start) });
+    push({ typ, pos: start, val, line: lineAt(start) });
     start = pos;
   };
   const error = (message: string): void => {
@@ -171,7 +179,7 @@ export function lex(input: string): Item[] {
       return 'text';
     }
     const delimStart = pos - LEFT_DELIM.length;
-    items.push({ typ: 'leftDelim', pos: delimStart, val: LEFT_DELIM, line: lineAt(delimStart) });
+    push({ typ: 'leftDelim', pos: delimStart, val: LEFT_DELIM, line: lineAt(delimStart) });
     pos += afterMarker;
     start = pos;
     parenDepth = 0;
@@ -398,12 +406,17 @@ export function lex(input: string): Item[] {
     }
   };
 
-  for (;;) {
-    if (lexText() === 'done') break;
-    const next = lexLeftDelim();
-    if (next === 'error') break;
-    if (next === 'text') continue;
-    if (lexInsideAction() === 'stop' || failed) break;
+  try {
+    for (;;) {
+      if (lexText() === 'done') break;
+      const next = lexLeftDelim();
+      if (next === 'error') break;
+      if (next === 'text') continue;
+      if (lexInsideAction() === 'stop' || failed) break;
+    }
+  } catch (e) {
+    if (e !== TOO_MANY_TOKENS) throw e;
+    error(`template exceeds the limit of ${LIMITS.maxTokens} tokens`);
   }
   return items;
 }

@@ -405,10 +405,15 @@ type NumberValue = Pick<NumberNode, 'isInt' | 'isUint' | 'isFloat' | 'int' | 'fl
 
 const INT_SYNTAX =
   /^[+-]?(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|0(?:_?[0-7])*|[1-9](?:_?[0-9])*)$/;
-const FLOAT_SYNTAX = /^[+-]?(?:\d(?:_?\d)*\.?(?:\d(?:_?\d)*)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
+// Unambiguous forms (linear time): digits, then optionally `.` and more digits. Two adjacent optional digit
+// groups made a 100 KB hex literal backtrack for 73 s.
+const FLOAT_SYNTAX = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
 
 const HEX_FLOAT_SYNTAX =
-  /^[+-]?0[xX](?:_?[0-9a-fA-F])*\.?(?:[0-9a-fA-F](?:_?[0-9a-fA-F])*)?[pP][+-]?\d(?:_?\d)*$/;
+  /^[+-]?0[xX](?:_?[0-9a-fA-F])*(?:\.(?:[0-9a-fA-F](?:_?[0-9a-fA-F])*)?)?[pP][+-]?\d(?:_?\d)*$/;
+
+/** For tests: the literal syntaxes, which must stay linear-time. */
+export const NUMBER_SYNTAX = { int: INT_SYNTAX, float: FLOAT_SYNTAX, hexFloat: HEX_FLOAT_SYNTAX } as const;
 
 function parseHexFloat(text: string): number {
   const m = /^([+-]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)[pP]([+-]?\d+)$/.exec(text);
@@ -435,7 +440,11 @@ export function parseNumber(text: string, isChar: boolean): NumberValue | string
   let isFloat = false;
   let int = 0n;
   let float = 0;
-  if (INT_SYNTAX.test(text)) {
+  // A decimal literal of more than 20 digits overflows uint64; BigInt of a huge digit string is superlinear (a
+  // 1 MB literal took a second), so it is not built. Hex, octal and binary convert in linear time.
+  const decimalTooLong =
+    /^[+-]?[1-9]/.test(text) && text.replaceAll('_', '').replace(/^[+-]/, '').length > 20;
+  if (INT_SYNTAX.test(text) && !decimalTooLong) {
     const negative = text.startsWith('-');
     let digits = text.replace(/^[+-]/, '').replaceAll('_', '');
     if (/^0[0-7]+$/.test(digits)) digits = '0o' + digits.slice(1);

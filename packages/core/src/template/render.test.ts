@@ -249,7 +249,7 @@ describe('limits', () => {
   it('refuses quadratic list building', () => {
     expect(
       renderError('{{ $l := list }}{{ range 900000 }}{{ $l = append $l 1 }}{{ end }}').message,
-    ).toContain('template execution exceeds the memory budget');
+    ).toContain(`template execution exceeds the work budget of ${LIMITS.maxWorkUnits} units`);
   });
 
   it('refuses deep nesting at parse time', () => {
@@ -317,6 +317,23 @@ describe('properties', () => {
         expect(renderTemplate('key', '{{ .v | b64enc }}', data).toString()).toBe(
           Buffer.from(bytes).toString('base64'),
         );
+      }),
+    );
+  });
+
+  it('round-trips arbitrary bytes through b32enc/b32dec, and b32enc is RFC 4648 base32', () => {
+    // A bit-by-bit reference encoder, independent of the engine's 5-byte arithmetic.
+    const reference = (bytes: Uint8Array): string => {
+      const bits = [...bytes].map((b) => b.toString(2).padStart(8, '0')).join('');
+      const digits = (bits.match(/.{1,5}/g) ?? []).map((d) => d.padEnd(5, '0'));
+      const text = digits.map((d) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[parseInt(d, 2)]).join('');
+      return text.padEnd(Math.ceil(text.length / 8) * 8, '=');
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        const data = ctx({ v: bytes });
+        expect(renderTemplate('key', '{{ .v | b32enc }}', data).toString()).toBe(reference(bytes));
+        expect(renderTemplate('key', '{{ .v | b32enc | b32dec }}', data)).toEqual(Buffer.from(bytes));
       }),
     );
   });

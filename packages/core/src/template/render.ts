@@ -1,4 +1,4 @@
-import type { SealedSecretsError } from '../errors.js';
+import { SealedSecretsError } from '../errors.js';
 import {
   nodeString,
   type ArgNode,
@@ -21,40 +21,85 @@ import {
 } from './functions.js';
 import { formatV } from './go-fmt.js';
 import { quoteBytes } from './go-quote.js';
-import { LIMITS } from './limits.js';
+import { LIMITS, timeBudgetMessage } from './limits.js';
 import { parseTemplate } from './parser.js';
-import { exceedsSize, GoList, GoMap, isTrue, typeName, type Value } from './values.js';
+import { GoList, GoMap, isTrue, typeName, ValueMeter, type Value } from './values.js';
 
 /**
- * Renders one `spec.template.data` entry: a documented subset of Go text/template + sprig (compat §2.7). The data
- * context `.` maps each encryptedData key to its decrypted bytes. Throws SealedSecretsError TEMPLATE with a
- * Go-like message (e.g. `template: foo:1: function "bar" not defined`) that never contains a decrypted value.
+ * A wall-clock budget shared by all templates of one object. The engine checks it between templates, every 1 024
+ * steps and every 2^20 work units, so it stops a long run by itself; one function call is bounded by the work
+ * limits, not by this check (the controller also enforces the budget from another thread).
  */
+export interface RenderDeadline {
+  /** The caller's monotonic clock, in milliseconds. */
+  readonly now: () => number;
+  /** `now()` value after which rendering stops. */
+  readonly at: number;
+  /** The budget as configured, for the message. */
+  readonly budgetMs: number;
+}
+
+export interface RendererOptions {
+  readonly deadline?: RenderDeadline;
+}
+
+/**
+ * Renders `spec.template.data` entries: a documented subset of Go text/template + sprig (compat §2.7). The data
+ * context `.` maps each name to its bytes (decrypted values and, since v0.37, raw template texts); it is converted
+ * once and shared by every template rendered here. `render` throws SealedSecretsError TEMPLATE with a Go-like
+ * message (e.g. `template: foo:1: function "bar" not defined`) that never contains a decrypted value, or
+ * TEMPLATE_TIME_BUDGET once the deadline has passed.
+ */
+export class TemplateRenderer {
+  readonly #dot: GoMap;
+  readonly #deadline: RenderDeadline | undefined;
+
+  constructor(context: ReadonlyMap<string, Uint8Array>, options: RendererOptions = {}) {
+    const entries = new Map<string, Value>();
+    for (const [key, value] of context) entries.set(textToBytes(key), rawToBytes(value));
+    this.#dot = new GoMap(entries, 'string');
+    this.#deadline = options.deadline;
+  }
+
+  render(name: string, source: string): Buffer {
+    try {
+      checkDeadline(this.#deadline);
+      const bytes = textToBytes(source);
+      const tree = parseTemplate(name, bytes, {
+        hasFunction: (f) => FUNCTIONS.has(f),
+        undefinedFunctionHint,
+      });
+      checkDeadline(this.#deadline);
+      return bytesToBuffer(new Executor(name, bytes, this.#deadline).run(tree, this.#dot));
+    } catch (e) {
+      throw asTemplateError(e, name);
+    }
+  }
+}
+
+/** Renders one template against `context` (see TemplateRenderer). */
 export function renderTemplate(
   name: string,
   source: string,
   context: ReadonlyMap<string, Uint8Array>,
 ): Buffer {
-  let tree: readonly Node[];
-  try {
-    tree = parseTemplate(name, textToBytes(source), {
-      hasFunction: (f) => FUNCTIONS.has(f),
-      undefinedFunctionHint,
-    });
-  } catch (e) {
-    throw asTemplateError(e, name);
-  }
-  const entries = new Map<string, Value>();
-  for (const [key, value] of context) entries.set(textToBytes(key), rawToBytes(value));
-  const dot = new GoMap(entries, 'string');
-  try {
-    return bytesToBuffer(new Executor(name, textToBytes(source)).run(tree, dot));
-  } catch (e) {
-    throw asTemplateError(e, name);
+  return new TemplateRenderer(context).render(name, source);
+}
+
+/** The deadline passed; unwinds the executor without any position (the budget belongs to the whole object). */
+class TimeBudgetExceeded extends Error {
+  constructor(readonly budgetMs: number) {
+    super(timeBudgetMessage(budgetMs));
+    this.name = 'TimeBudgetExceeded';
   }
 }
 
+function checkDeadline(deadline: RenderDeadline | undefined): void {
+  if (deadline !== undefined && deadline.now() > deadline.at) throw new TimeBudgetExceeded(deadline.budgetMs);
+}
+
 function asTemplateError(e: unknown, name: string): SealedSecretsError {
+  if (e instanceof TimeBudgetExceeded) return new SealedSecretsError('TEMPLATE_TIME_BUDGET', e.message);
   if (e instanceof ParseError || e instanceof ExecError) return templateError(e.message);
   // Anything else is a bug or an engine limit (e.g. a RangeError): never echo its message, it could hold data.
   return templateError(`template: ${name}: internal error while rendering the template`, e);
@@ -76,17 +121,29 @@ interface Variable {
 
 type ContextNode = ArgNode | CommandNode | Node;
 
+/** Work units between two looks at the clock. */
+const CLOCK_EVERY_UNITS = 1 << 20;
+/** Steps between two looks at the clock. */
+const CLOCK_EVERY_STEPS = 1 << 10;
+/** Work units per list, map or element read by a function (visiting one costs about as much as 8 bytes). */
+const ELEMENT_WORK = 8;
+
 class Executor implements CallContext {
   private readonly vars: Variable[] = [];
   private node: ContextNode | undefined;
   private readonly out: string[] = [];
   private outBytes = 0;
   private steps = 0;
-  private allocated = 0;
+  private work = 0;
+  private workAtLastClock = 0;
+  private readonly meter = new ValueMeter(Math.max(LIMITS.maxValueBytes, LIMITS.maxOutputBytes), (units) =>
+    this.charge(units),
+  );
 
   constructor(
     private readonly name: string,
     private readonly source: string,
+    private readonly deadline: RenderDeadline | undefined,
   ) {}
 
   run(tree: readonly Node[], dot: Value): string {
@@ -96,16 +153,41 @@ class Executor implements CallContext {
   }
 
   charge(units: number): void {
-    this.allocated += units;
-    if (this.allocated > LIMITS.maxAllocUnits) {
-      this.errorf(`template execution exceeds the memory budget of ${LIMITS.maxAllocUnits} units`);
+    this.work += units;
+    if (this.work > LIMITS.maxWorkUnits) {
+      this.errorf(`template execution exceeds the work budget of ${LIMITS.maxWorkUnits} units`);
     }
+    if (this.work - this.workAtLastClock >= CLOCK_EVERY_UNITS) {
+      this.workAtLastClock = this.work;
+      checkDeadline(this.deadline);
+    }
+  }
+
+  mutated(): void {
+    this.meter.mutated();
   }
 
   private step(): void {
     if (++this.steps > LIMITS.maxSteps) {
       this.errorf(`template execution exceeds the limit of ${LIMITS.maxSteps} steps`);
     }
+    if (this.steps % CLOCK_EVERY_STEPS === 0) checkDeadline(this.deadline);
+  }
+
+  /** Work of reading a whole value: its bytes, and ELEMENT_WORK per list, map and element. */
+  readCost(v: Value): number {
+    if (typeof v === 'string') return v.length;
+    const { size, elements } = this.meter.measure(v);
+    return size + (ELEMENT_WORK - 1) * elements;
+  }
+
+  /** Fails when a list or map is too large or too deep to be passed on or printed. */
+  private checkValue(v: Value, maxBytes: number, what: (limit: string) => string): void {
+    if (!(v instanceof GoList || v instanceof GoMap)) return;
+    const { size, depth } = this.meter.measure(v);
+    if (depth > LIMITS.maxValueDepth)
+      this.errorf(what(`nesting exceeds the limit of ${LIMITS.maxValueDepth}`));
+    if (size > maxBytes) this.errorf(what(`exceeds the limit of ${maxBytes} bytes`));
   }
 
   private at(node: ContextNode): void {
@@ -146,9 +228,9 @@ class Executor implements CallContext {
         const val = this.evalPipeline(dot, node.pipe);
         if (node.pipe.decl.length === 0) {
           this.at(node);
-          if ((val instanceof GoList || val instanceof GoMap) && exceedsSize(val, LIMITS.maxOutputBytes)) {
-            this.errorf(`rendered output exceeds the limit of ${LIMITS.maxOutputBytes} bytes`);
-          }
+          this.checkValue(val, LIMITS.maxOutputBytes, (limit) =>
+            limit.startsWith('nesting') ? `printed value ${limit}` : `rendered output ${limit}`,
+          );
           this.write(val === undefined ? '<no value>' : formatV(val));
         }
         return;
@@ -211,13 +293,15 @@ class Executor implements CallContext {
         return true;
       };
       if (val instanceof GoList) {
-        if (val.items.length > 0) {
-          const items = [...val.items];
+        // Lists are immutable (values.ts), so no copy: Go ranges over the slice value it evaluated.
+        const items = val.items;
+        if (items.length > 0) {
           for (let i = 0; i < items.length; i++) if (!oneIteration(BigInt(i), items[i] ?? null)) break;
           return;
         }
       } else if (val instanceof GoMap) {
         if (val.entries.size > 0) {
+          this.charge(val.entries.size);
           const snapshot = val.sortedKeys().map((k) => [k, val.entries.get(k)] as const);
           for (const [k, v] of snapshot) if (!oneIteration(k, v ?? null)) break;
           return;
@@ -239,14 +323,22 @@ class Executor implements CallContext {
   }
 
   private setVar(name: string, value: Value): void {
+    const v = this.findVar(name);
+    if (v === undefined) this.errorf(`undefined variable: ${bytesToText(name)}`);
+    v.value = value;
+  }
+
+  /** The innermost variable of that name; the scan is work (a template may declare thousands of variables). */
+  private findVar(name: string): Variable | undefined {
     for (let i = this.vars.length - 1; i >= 0; i--) {
       const v = this.vars[i];
       if (v !== undefined && v.name === name) {
-        v.value = value;
-        return;
+        this.charge(this.vars.length - i);
+        return v;
       }
     }
-    this.errorf(`undefined variable: ${bytesToText(name)}`);
+    this.charge(this.vars.length);
+    return undefined;
   }
 
   private setTopVar(n: number, value: Value): void {
@@ -255,11 +347,9 @@ class Executor implements CallContext {
   }
 
   private varValue(name: string): Value {
-    for (let i = this.vars.length - 1; i >= 0; i--) {
-      const v = this.vars[i];
-      if (v !== undefined && v.name === name) return v.value;
-    }
-    this.errorf(`undefined variable: ${bytesToText(name)}`);
+    const v = this.findVar(name);
+    if (v === undefined) this.errorf(`undefined variable: ${bytesToText(name)}`);
+    return v.value;
   }
 
   private evalPipeline(dot: Value, pipe: PipeNode): Value {
@@ -439,18 +529,21 @@ class Executor implements CallContext {
       else t = numIn - 1 < numFixed ? (def.params[numIn - 1] ?? 'any') : def.variadic;
       argv.push(this.validateType(final, t));
     }
-    if (
-      argv.some((a) => (a instanceof GoList || a instanceof GoMap) && exceedsSize(a, LIMITS.maxValueBytes))
-    ) {
-      this.at(node);
-      this.errorf(`error calling ${fname}: argument exceeds the limit of ${LIMITS.maxValueBytes} bytes`);
+    // Limit errors (here and from charges inside the call) point at the call; afterwards the position is what Go
+    // would have, for the errors that follow.
+    const position = this.node;
+    this.at(node);
+    let work = 0;
+    for (const a of argv) {
+      this.checkValue(a, LIMITS.maxValueBytes, (limit) => `error calling ${fname}: argument ${limit}`);
+      if (def.cost !== 'self') work += this.readCost(a);
     }
+    this.charge(work);
     let result: Value;
     try {
       result = def.call(argv, this);
     } catch (e) {
-      if (e instanceof ExecError) throw e;
-      this.at(node);
+      if (e instanceof ExecError || e instanceof TimeBudgetExceeded) throw e;
       if (e instanceof FuncError) this.errorf(`error calling ${fname}: ${e.message}`);
       if (e instanceof RangeError) this.errorf(`error calling ${fname}: result too large`);
       throw e;
@@ -458,10 +551,10 @@ class Executor implements CallContext {
     if (typeof result === 'string') {
       this.charge(result.length);
       if (result.length > LIMITS.maxValueBytes) {
-        this.at(node);
         this.errorf(`error calling ${fname}: result exceeds the limit of ${LIMITS.maxValueBytes} bytes`);
       }
     }
+    this.node = position;
     return result;
   }
 

@@ -1,4 +1,5 @@
-import { decodeLastRune, decodeRune, encodeRune, mapRunes, RUNE_ERROR, runesOf } from './bytes.js';
+import { decodeLastRune, decodeRune, encodeRune, mapRunes, RUNE_ERROR, runeCount, runesOf } from './bytes.js';
+import { occurrences } from './search.js';
 
 /** Go's strings package on byte strings, where it differs from plain JS string operations. */
 
@@ -44,11 +45,11 @@ export function trimCutset(s: string, cutset: string): string {
   return trimFunc(s, (r) => set.has(r));
 }
 
-/** The UTF-8 sequences of s, each invalid byte on its own (Go's explode). */
-function explode(s: string, n = -1): string[] {
+/** The UTF-8 sequences of s, each invalid byte on its own (Go's explode), at most `max` + 1 of them. */
+function explode(s: string, n = -1, max = Infinity): string[] {
   const parts: string[] = [];
   let i = 0;
-  while (i < s.length) {
+  while (i < s.length && parts.length <= max) {
     if (n > 0 && parts.length === n - 1) {
       parts.push(s.slice(i));
       return parts;
@@ -60,15 +61,16 @@ function explode(s: string, n = -1): string[] {
   return parts;
 }
 
-/** strings.SplitN (n < 0: all). */
-export function splitN(s: string, sep: string, n: number): string[] {
+/**
+ * strings.SplitN (n < 0: all), in linear time (search.ts). Stops after `max` + 1 parts, so that a caller with an
+ * element limit can report it without building a million-element array first.
+ */
+export function splitN(s: string, sep: string, n: number, max = Infinity): string[] {
   if (n === 0) return [];
-  if (sep === '') return explode(s, n);
+  if (sep === '') return explode(s, n, max);
   const parts: string[] = [];
   let start = 0;
-  while (n < 0 || parts.length < n - 1) {
-    const x = s.indexOf(sep, start);
-    if (x < 0) break;
+  for (const x of occurrences(s, sep, Math.min(n < 0 ? Infinity : n - 1, max + 1))) {
     parts.push(s.slice(start, x));
     start = x + sep.length;
   }
@@ -79,7 +81,16 @@ export function splitN(s: string, sep: string, n: number): string[] {
 /** strings.Replace(s, old, new, -1), including Go's rule for an empty `old`. */
 export function replaceAll(s: string, old: string, replacement: string): string {
   if (old === replacement) return s;
-  if (old !== '') return s.split(old).join(replacement);
+  if (old !== '') {
+    const pieces: string[] = [];
+    let start = 0;
+    for (const x of occurrences(s, old)) {
+      pieces.push(s.slice(start, x));
+      start = x + old.length;
+    }
+    pieces.push(s.slice(start));
+    return pieces.join(replacement);
+  }
   return (
     replacement +
     explode(s)
@@ -90,10 +101,8 @@ export function replaceAll(s: string, old: string, replacement: string): string 
 
 /** Size of replaceAll's result, computed without building it. */
 export function replaceAllSize(s: string, old: string, replacement: string): number {
-  if (old === '') return s.length + (runesOf(s).length + 1) * replacement.length;
-  let count = 0;
-  for (let x = s.indexOf(old); x >= 0; x = s.indexOf(old, x + old.length)) count++;
-  return s.length + count * (replacement.length - old.length);
+  if (old === '') return s.length + (runeCount(s) + 1) * replacement.length;
+  return s.length + occurrences(s, old).length * (replacement.length - old.length);
 }
 
 /**

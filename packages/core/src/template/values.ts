@@ -73,30 +73,120 @@ export function isTrue(v: Value): boolean {
   return v instanceof GoList ? v.items.length > 0 : v.entries.size > 0;
 }
 
+/** Deep size (string bytes, map key bytes, one unit per list, map and element) and nesting depth of a value. */
+export interface Measure {
+  /** Capped: Infinity once it exceeds the meter's cap, or for a value that contains itself. */
+  readonly size: number;
+  readonly depth: number;
+  /** Lists, maps and their elements (part of `size`); each costs far more to visit than a byte. */
+  readonly elements: number;
+}
+
+interface Memo extends Measure {
+  /** The mutation epoch it was computed in, or -1 when the value contains no map (lists never change). */
+  readonly epoch: number;
+}
+
+interface Frame {
+  readonly node: GoList | GoMap;
+  readonly children: readonly Value[];
+  next: number;
+  size: number;
+  depth: number;
+  elements: number;
+  hasMap: boolean;
+}
+
 /**
- * Whether a value's deep size (string bytes plus one unit per element) exceeds `limit`. Lists and maps may share
- * substructure, so a small template can build a value whose printed form is astronomically large; the walk stops
- * as soon as the limit is crossed and never expands more than that.
+ * Measures values for the limits, in time linear in what has not been measured before. Lists and maps may share
+ * substructure, so a small template can build a value whose printed form is astronomically large: sizes are
+ * summed over the shared parts as printing would, but each list or map is walked once and remembered. Lists are
+ * immutable; maps change through `set`/`unset`, which call `mutated()` and so invalidate what contains a map.
+ * The walk is iterative (no recursion on deep values) and reports its own work to `charge`.
  */
-export function exceedsSize(v: Value, limit: number): boolean {
-  let total = 0;
-  const stack: Value[] = [v];
-  while (stack.length > 0) {
-    const x = stack.pop();
-    if (typeof x === 'string') total += x.length;
-    else if (x instanceof GoList) {
-      total += 1 + x.items.length;
-      if (total > limit) return true;
-      stack.push(...x.items);
-    } else if (x instanceof GoMap) {
-      total += 1 + x.entries.size;
-      if (total > limit) return true;
-      for (const [k, item] of x.entries) {
-        total += k.length;
-        stack.push(item);
-      }
-    } else total += 1;
-    if (total > limit) return true;
+export class ValueMeter {
+  readonly #memo = new WeakMap<GoList | GoMap, Memo>();
+  #epoch = 0;
+
+  constructor(
+    private readonly cap: number,
+    private readonly charge: (units: number) => void,
+  ) {}
+
+  mutated(): void {
+    this.#epoch++;
   }
-  return false;
+
+  measure(value: Value): Measure {
+    if (!(value instanceof GoList || value instanceof GoMap)) {
+      return { size: scalarSize(value), depth: 0, elements: 0 };
+    }
+    const known = this.#valid(value);
+    if (known !== undefined) return known;
+    const inProgress = new Set<GoList | GoMap>();
+    const stack: Frame[] = [];
+    let result: Memo | undefined;
+    const open = (node: GoList | GoMap): void => {
+      const isMap = node instanceof GoMap;
+      const children = isMap ? [...node.entries.values()] : node.items;
+      let size = 1 + children.length;
+      if (isMap) for (const key of node.entries.keys()) size += key.length;
+      this.charge(1 + children.length);
+      inProgress.add(node);
+      stack.push({ node, children, next: 0, size, depth: 1, elements: 1 + children.length, hasMap: isMap });
+    };
+    open(value);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as Frame;
+      let pushed = false;
+      while (frame.next < frame.children.length && frame.size <= this.cap) {
+        const child = frame.children[frame.next++];
+        if (!(child instanceof GoList || child instanceof GoMap)) {
+          frame.size += scalarSize(child);
+          continue;
+        }
+        const memo = inProgress.has(child) ? CYCLE : this.#valid(child);
+        if (memo === undefined) {
+          open(child);
+          pushed = true;
+          break;
+        }
+        frame.size += memo.size;
+        frame.elements += memo.elements;
+        frame.depth = Math.max(frame.depth, memo.depth + 1);
+        frame.hasMap ||= memo.epoch !== -1;
+      }
+      if (pushed) continue;
+      stack.pop();
+      inProgress.delete(frame.node);
+      const done: Memo = {
+        size: frame.size > this.cap ? Infinity : frame.size,
+        depth: frame.depth,
+        elements: frame.elements,
+        epoch: frame.hasMap ? this.#epoch : -1,
+      };
+      this.#memo.set(frame.node, done);
+      const parent = stack[stack.length - 1];
+      if (parent === undefined) result = done;
+      else {
+        parent.size += done.size;
+        parent.elements += done.elements;
+        parent.depth = Math.max(parent.depth, done.depth + 1);
+        parent.hasMap ||= done.epoch !== -1;
+      }
+    }
+    return result ?? CYCLE;
+  }
+
+  #valid(node: GoList | GoMap): Memo | undefined {
+    const memo = this.#memo.get(node);
+    return memo !== undefined && (memo.epoch === -1 || memo.epoch === this.#epoch) ? memo : undefined;
+  }
+}
+
+/** A value that contains itself (a map `set` into itself) prints forever: it is infinitely large. */
+const CYCLE: Memo = { size: Infinity, depth: Infinity, elements: Infinity, epoch: 0 };
+
+function scalarSize(v: Value): number {
+  return typeof v === 'string' ? v.length : 1;
 }

@@ -1,21 +1,28 @@
-// The template path of unseal, isolated from the template engine: renderTemplate is replaced by a fake, so these
-// tests pin what unseal does with rendered values and template errors, whatever the engine supports.
+// The template path of unseal, isolated from the template engine: TemplateRenderer is replaced by a fake whose
+// render() is a mock, so these tests pin what unseal does with rendered values and template errors, whatever the
+// engine supports.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { SealedSecretsError, UnsealError } from '../errors.js';
 import type { SealedSecret } from '../model/types.js';
 import { sealSecret } from '../seal/seal.js';
 import { vectorKey2048 } from '../test-helpers/keys.js';
-import { renderTemplate } from '../template/render.js';
 import { keysDecryptor, unsealSealedSecret } from './unseal.js';
 
-vi.mock('../template/render.js', () => ({ renderTemplate: vi.fn() }));
-const render = vi.mocked(renderTemplate);
+const render = vi.fn<(name: string, source: string, context: ReadonlyMap<string, Uint8Array>) => Buffer>();
+vi.mock('../template/render.js', () => ({
+  TemplateRenderer: class {
+    constructor(private readonly context: ReadonlyMap<string, Uint8Array>) {}
+    render(name: string, source: string): Buffer {
+      return render(name, source, this.context);
+    }
+  },
+}));
 
 const { privateKey, publicKey } = vectorKey2048();
 const decrypt = keysDecryptor([privateKey]);
 
 function withTemplates(
-  data: Record<string, string>,
+  data: Record<string, string | null>,
   encrypted: Record<string, string> = { foo: 'bar' },
 ): SealedSecret {
   const ss = sealSecret({ metadata: { name: 'n', namespace: 'ns' }, stringData: encrypted }, { publicKey });
@@ -40,18 +47,87 @@ beforeEach(() => {
 });
 
 describe('template.data in unseal', () => {
-  it('renders each entry with the decrypted bytes as context and overrides a decrypted item of the same key', async () => {
+  it('renders each entry with the decrypted bytes and the raw plaintext entries as context; decrypted items win', async () => {
     const ss = withTemplates({ foo: 'override', extra: 'x {{ .foo }}' }, { foo: 'bar', binary: '\u00ff' });
     const secret = await unsealSealedSecret(ss, { decrypt });
-    expect(render).toHaveBeenCalledTimes(2);
+    // `foo` still runs (its errors would count) although its output is discarded.
+    expect(render.mock.calls.map(([n]) => n)).toStrictEqual(['extra', 'foo']);
     const [name, source, context] = render.mock.calls.find(([n]) => n === 'extra') ?? [];
     expect(name).toBe('extra');
     expect(source).toBe('x {{ .foo }}');
-    expect([...(context?.keys() ?? [])].sort()).toStrictEqual(['binary', 'foo']);
+    expect([...(context?.keys() ?? [])].sort()).toStrictEqual(['binary', 'extra', 'foo']);
     expect(Buffer.from(context?.get('foo') ?? []).toString()).toBe('bar');
+    expect(Buffer.from(context?.get('extra') ?? []).toString()).toBe('x {{ .foo }}');
     expect(Buffer.from(context?.get('binary') ?? [])).toStrictEqual(Buffer.from([0xc3, 0xbf]));
     expect(Object.keys(secret.data ?? {})).toStrictEqual(['binary', 'extra', 'foo']);
-    expect(Buffer.from(secret.data?.['foo'] ?? '', 'base64').toString()).toMatch(/^foo:/);
+    expect(Buffer.from(secret.data?.['foo'] ?? '', 'base64').toString()).toBe('bar');
+    expect(Buffer.from(secret.data?.['extra'] ?? '', 'base64').toString()).toMatch(/^extra:/);
+  });
+
+  it('a null entry removes the decrypted item but keeps it as a variable, and is never rendered', async () => {
+    const ss = withTemplates({ foo: null, gone: null, out: '{{ .foo }}' }, { foo: 'bar', kept: 'k' });
+    const secret = await unsealSealedSecret(ss, { decrypt });
+    expect(render.mock.calls.map(([n]) => n)).toStrictEqual(['out']);
+    const context = render.mock.calls[0]?.[2];
+    expect([...(context?.keys() ?? [])].sort()).toStrictEqual(['foo', 'kept', 'out']);
+    expect(Buffer.from(context?.get('foo') ?? []).toString()).toBe('bar');
+    expect(Object.keys(secret.data ?? {})).toStrictEqual(['kept', 'out']);
+  });
+
+  it('an undecryptable item is an empty variable, bad base64 none; the unseal still fails', async () => {
+    const ss = withTemplates({ t: '' });
+    ss.spec.encryptedData['broken'] = 'AgA=';
+    ss.spec.encryptedData['notbase64'] = '!!';
+    await unsealError(unsealSealedSecret(ss, { decrypt }));
+    const context = render.mock.calls[0]?.[2];
+    expect([...(context?.keys() ?? [])].sort()).toStrictEqual(['broken', 'foo', 't']);
+    expect(context?.get('broken')).toStrictEqual(new Uint8Array());
+  });
+
+  it('a template error counts even when the output would have been discarded', async () => {
+    render.mockImplementation((name) => {
+      throw new SealedSecretsError(
+        'TEMPLATE',
+        `template: ${name}:1:3: executing "${name}" at <fail "x">: failed`,
+      );
+    });
+    const error = await unsealError(
+      unsealSealedSecret(withTemplates({ foo: '{{ fail "x" }}' }), { decrypt }),
+    );
+    expect(error.message).toBe('template: foo:1:3: executing "foo" at <fail "x">: failed (foo)');
+  });
+
+  it('stops at the time budget: one failure, TEMPLATE_TIME_BUDGET, naming the limit and the key', async () => {
+    render.mockImplementation(() => {
+      throw new SealedSecretsError(
+        'TEMPLATE_TIME_BUDGET',
+        'template rendering exceeded its time budget of 2s',
+      );
+    });
+    const ss = withTemplates({ a: '{{ bar }}', b: '{{ bar }}' });
+    ss.spec.encryptedData['broken'] = 'AgA=';
+    const error = await unsealError(
+      unsealSealedSecret(ss, { decrypt, templateTimeBudget: { ms: 2000, now: () => 0 } }),
+    );
+    expect(error.message).toBe('template rendering exceeded its time budget of 2s (a)');
+    expect(error.failures).toStrictEqual([
+      {
+        key: 'a',
+        source: 'template',
+        code: 'TEMPLATE_TIME_BUDGET',
+        message: 'template rendering exceeded its time budget of 2s',
+      },
+    ]);
+    expect(render).toHaveBeenCalledTimes(1);
+  });
+
+  it('announces each template before rendering it', async () => {
+    const seen: string[] = [];
+    await unsealSealedSecret(withTemplates({ b: 'x', a: 'y', c: null }), {
+      decrypt,
+      onTemplate: (key) => seen.push(key),
+    });
+    expect(seen).toStrictEqual(['a', 'b']);
   });
 
   it('works for a template-only SealedSecret without any key', async () => {
@@ -60,7 +136,7 @@ describe('template.data in unseal', () => {
       spec: { template: { data: { config: 'static' } }, encryptedData: {} },
     };
     const secret = await unsealSealedSecret(ss, { decrypt: keysDecryptor([]) });
-    expect(secret.data).toStrictEqual({ config: Buffer.from('config:').toString('base64') });
+    expect(secret.data).toStrictEqual({ config: Buffer.from('config:static').toString('base64') });
   });
 
   it('reports template errors by key, after the encryptedData errors', async () => {

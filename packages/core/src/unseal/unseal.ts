@@ -15,6 +15,7 @@ import {
   type Secret,
 } from '../model/types.js';
 import { encryptionLabelText, scopeFromAnnotations } from '../scope/scope.js';
+import { timeBudgetMessage } from '../template/limits.js';
 import { groupFailures } from './failures.js';
 
 /**
@@ -29,9 +30,41 @@ export interface UnsealOptions {
   keyCount?: number;
   /** Compat §1.4, default true (the controller flag default). kubeseal --recovery-unseal passes false. */
   acceptDeprecatedV1Data?: boolean;
+  /**
+   * Wall-clock budget for all templates of the object together, on the caller's monotonic clock (ms). Without it
+   * only the engine's work limits apply. Past it the unseal fails with templateTimeBudgetError.
+   */
+  templateTimeBudget?: { readonly ms: number; readonly now: () => number };
+  /** Called before each template is parsed (the controller's watchdog learns when rendering starts, and where). */
+  onTemplate?: (key: string) => void;
 }
 
 export const NO_KEY_COULD_DECRYPT = 'no key could decrypt secret';
+
+/**
+ * The wall-clock budget for the templates of one object: the controller's `--template-time-budget` default and
+ * kubeseal --recovery-unseal's bound. Legitimate templates render in well under a millisecond.
+ */
+export const DEFAULT_TEMPLATE_TIME_BUDGET_MS = 2_000;
+
+/**
+ * The unseal error when the templates of an object ran past their wall-clock budget, rendering `key`: one failure
+ * with code TEMPLATE_TIME_BUDGET, message `template rendering exceeded its time budget of 2s (key)`. Also built
+ * by the controller's watchdog when it has to stop a worker thread, so both paths read the same.
+ */
+export function templateTimeBudgetError(
+  budgetMs: number,
+  key: string,
+  diagnostics?: UnsealDiagnostics,
+): UnsealError {
+  const failure: ItemFailure = {
+    key,
+    source: 'template',
+    code: 'TEMPLATE_TIME_BUDGET',
+    message: timeBudgetMessage(budgetMs),
+  };
+  return new UnsealError(groupFailures([failure]), [failure], diagnostics);
+}
 
 interface UnsealContext {
   readonly ss: SealedSecret;
@@ -61,32 +94,61 @@ export async function unsealSealedSecret(ss: SealedSecret, options: UnsealOption
   return unsealEncryptedData(context);
 }
 
+/**
+ * Compat §2.6 steps 3–4 as of v0.40 (addendum §2.1, §2.2). Decrypted values go to the output and the template
+ * variables (a value that fails to decrypt is an empty variable, bad base64 none). Plaintext `template.data`
+ * entries become variables too, as raw unrendered text, unless a decrypted value has the name. Then each entry:
+ * `null` removes the decrypted item of that name from the output (it stays a variable); a template is rendered,
+ * its errors count, and its output is kept only when no encryptedData item has its name.
+ */
 async function unsealEncryptedData(context: UnsealContext): Promise<Secret> {
-  const { ss } = context;
+  const { ss, options } = context;
   const encrypted = Object.entries(ss.spec.encryptedData).sort(([a], [b]) => byCodeUnits(a, b));
   const results = await Promise.all(encrypted.map(([key, value]) => decryptItem(key, value, context)));
 
   const failures: ItemFailure[] = [];
-  const plaintexts = new Map<string, Uint8Array>();
+  const data = new Map<string, Uint8Array>();
+  const variables = new Map<string, Uint8Array>();
   for (const result of results) {
-    if ('failure' in result) failures.push(result.failure);
-    else plaintexts.set(result.key, result.plaintext);
+    if ('failure' in result) {
+      failures.push(result.failure);
+      if (result.failure.code === 'DECRYPT_FAILED') variables.set(result.failure.key, new Uint8Array());
+    } else {
+      data.set(result.key, result.plaintext);
+      variables.set(result.key, result.plaintext);
+    }
   }
-  const data = new Map<string, Uint8Array>(plaintexts);
   const templates = Object.entries(ss.spec.template?.data ?? {}).sort(([a], [b]) => byCodeUnits(a, b));
-  if (templates.length > 0) {
+  for (const [key, source] of templates) {
+    if (source !== null && !variables.has(key)) variables.set(key, Buffer.from(source, 'utf8'));
+  }
+  if (templates.some(([, source]) => source !== null)) {
     // Loaded only when needed: most SealedSecrets have no templates, and bundles (kubeseal's) keep it out of the
     // code every command loads.
-    const { renderTemplate } = await import('../template/render.js');
+    const { TemplateRenderer } = await import('../template/render.js');
+    const budget = options.templateTimeBudget;
+    const renderer = new TemplateRenderer(variables, {
+      ...(budget !== undefined && {
+        deadline: { now: budget.now, at: budget.now() + budget.ms, budgetMs: budget.ms },
+      }),
+    });
     for (const [key, source] of templates) {
+      if (source === null) continue;
+      options.onTemplate?.(key);
       try {
-        data.set(key, renderTemplate(key, source, plaintexts));
+        const rendered = renderer.render(key, source);
+        if (!Object.hasOwn(ss.spec.encryptedData, key)) data.set(key, rendered);
       } catch (error) {
         if (!(error instanceof SealedSecretsError)) throw error;
+        // The budget belongs to the object: nothing after it runs, and it is the one failure reported.
+        if (error.code === 'TEMPLATE_TIME_BUDGET') {
+          throw templateTimeBudgetError(budget?.ms ?? 0, key, context.diagnostics);
+        }
         failures.push({ key, source: 'template', code: error.code, message: error.message });
       }
     }
   }
+  for (const [key, source] of templates) if (source === null) data.delete(key);
   if (failures.length > 0) throw new UnsealError(groupFailures(failures), failures, context.diagnostics);
 
   const template = ss.spec.template;

@@ -1,4 +1,10 @@
-import { UnsealError, keysDecryptor, unsealSealedSecret, type UnsealDiagnostics } from '@ssts/core';
+import {
+  DEFAULT_TEMPLATE_TIME_BUDGET_MS,
+  UnsealError,
+  keysDecryptor,
+  unsealSealedSecret,
+  type UnsealDiagnostics,
+} from '@ssts/core';
 import type { RunContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { orderSecret } from '../format/go-order.js';
@@ -42,6 +48,9 @@ export async function runRecoveryUnseal(ctx: RunContext, keyFiles: readonly stri
       decrypt: keysDecryptor(keys.map((k) => k.privateKey)),
       keyCount: keys.length,
       acceptDeprecatedV1Data: false,
+      // Templates are untrusted input: the engine stops itself at this budget (and each step is bounded by its
+      // work limits), so a hostile template cannot hang the process.
+      templateTimeBudget: { ms: DEFAULT_TEMPLATE_TIME_BUDGET_MS, now: () => performance.now() },
     });
   } catch (error) {
     if (error instanceof UnsealError) {
