@@ -49,6 +49,27 @@ export interface ControllerConfig {
   readonly namespace: string | undefined;
   /** Our addition: serve the browser sealing page at `/` of the API server (`--web-ui`, default true). */
   readonly webUi: boolean;
+  /** Ours: the validating admission webhook (`--webhook-listen-addr`); undefined when it is off (the default). */
+  readonly webhook: WebhookConfig | undefined;
+}
+
+/** The admission webhook's flags (docs/admission.md, section 2). Durations in milliseconds. */
+export interface WebhookConfig {
+  readonly listenAddr: string;
+  /** The ValidatingWebhookConfiguration that gets the CA bundle; empty: the controller writes none. */
+  readonly configurationName: string;
+  /** subjectAltNames of the serving certificate. */
+  readonly hosts: readonly string[];
+  readonly caSecret: string;
+  readonly caValidityMs: number;
+  readonly certValidityMs: number;
+  /** The decision deadline; below the configuration's `timeoutSeconds`. */
+  readonly timeoutMs: number;
+  readonly rateLimit: number;
+  readonly rateLimitBurst: number;
+  readonly maxInFlight: number;
+  /** Namespaces admitted unchecked (besides the controller's own). */
+  readonly skipNamespaces: readonly string[];
 }
 
 export type ParsedCommandLine =
@@ -241,6 +262,72 @@ const FLAGS: readonly FlagSpec[] = [
     help: 'Serve the sealing page at / of the HTTP server (it seals in the browser; the controller never sees the values).',
   },
   {
+    name: 'webhook-ca-secret',
+    kind: 'string',
+    default: 'sealed-secrets-webhook-ca',
+    help: "Secret of the controller's namespace holding the admission webhook's CA (created if absent).",
+  },
+  {
+    name: 'webhook-ca-validity',
+    kind: 'duration',
+    default: '43800h0m0s',
+    help: "Validity of the webhook's CA; a new one is made at 2/3 of it, the old one stays trusted until it expires.",
+  },
+  {
+    name: 'webhook-cert-validity',
+    kind: 'duration',
+    default: '720h0m0s',
+    help: "Validity of the webhook's serving certificate; it is reissued at 2/3 of it.",
+  },
+  {
+    name: 'webhook-configuration',
+    kind: 'string',
+    default: '',
+    help: 'ValidatingWebhookConfiguration whose webhooks get the CA bundle (clientConfig.caBundle); empty: none.',
+  },
+  {
+    name: 'webhook-hosts',
+    kind: 'string',
+    default: '',
+    help: "Comma-separated DNS names and IP addresses of the webhook's serving certificate (required with --webhook-listen-addr).",
+  },
+  {
+    name: 'webhook-listen-addr',
+    kind: 'string',
+    default: '',
+    help: 'HTTPS address of the validating admission webhook (e.g. :9443); empty: no webhook.',
+  },
+  {
+    name: 'webhook-max-in-flight',
+    kind: 'int',
+    default: '16',
+    help: 'Admission reviews checked at once; more are admitted unchecked, with a warning.',
+  },
+  {
+    name: 'webhook-rate-limit',
+    kind: 'float',
+    default: '5',
+    help: 'Admission reviews checked per second and requesting user; more are admitted unchecked, with a warning.',
+  },
+  {
+    name: 'webhook-rate-limit-burst',
+    kind: 'int',
+    default: '20',
+    help: 'Admission reviews of one user checked back to back above --webhook-rate-limit.',
+  },
+  {
+    name: 'webhook-skip-namespaces',
+    kind: 'string',
+    default: 'kube-system,kube-public,kube-node-lease',
+    help: "Comma-separated namespaces whose SealedSecrets the webhook admits unchecked (the controller's own always).",
+  },
+  {
+    name: 'webhook-timeout',
+    kind: 'duration',
+    default: '3s',
+    help: "The webhook's decision deadline, below the configuration's timeoutSeconds; past it the object is admitted unchecked.",
+  },
+  {
     name: 'workers',
     kind: 'int',
     default: '0',
@@ -394,6 +481,7 @@ function buildConfig(values: RawValues, env: Readonly<Record<string, string | un
   }
   const namespaceFlag = str(values, 'namespace');
   const podNamespace = env['POD_NAMESPACE'];
+  const webhook = webhookConfig(values);
   return {
     keyPrefix,
     keySize,
@@ -432,12 +520,53 @@ function buildConfig(values: RawValues, env: Readonly<Record<string, string | un
     writeTimeoutMs: duration(values, 'write-timeout'),
     kubeconfig: str(values, 'kubeconfig'),
     webUi: bool(values, 'web-ui'),
+    webhook,
     namespace:
       namespaceFlag !== ''
         ? namespaceFlag
         : podNamespace !== undefined && podNamespace !== ''
           ? podNamespace
           : undefined,
+  };
+}
+
+function webhookConfig(values: RawValues): WebhookConfig | undefined {
+  const listenAddr = str(values, 'webhook-listen-addr');
+  if (listenAddr === '') return undefined;
+  const hosts = splitList(str(values, 'webhook-hosts'));
+  if (hosts.length === 0) {
+    throw new ControllerError(
+      'CONFIG',
+      '--webhook-hosts is required with --webhook-listen-addr: the names the API server calls the webhook by, ' +
+        'like sealed-secrets-controller-webhook.kube-system.svc',
+    );
+  }
+  const positive = (name: string): number => {
+    const ms = duration(values, name);
+    if (ms <= 0) throw new ControllerError('CONFIG', `--${name} must be a positive duration`);
+    return ms;
+  };
+  const caValidityMs = positive('webhook-ca-validity');
+  const certValidityMs = positive('webhook-cert-validity');
+  if (certValidityMs > caValidityMs) {
+    throw new ControllerError('CONFIG', '--webhook-cert-validity must not exceed --webhook-ca-validity');
+  }
+  const maxInFlight = num(values, 'webhook-max-in-flight');
+  if (maxInFlight < 1) throw new ControllerError('CONFIG', '--webhook-max-in-flight must be at least 1');
+  const rateLimit = num(values, 'webhook-rate-limit');
+  if (rateLimit <= 0) throw new ControllerError('CONFIG', '--webhook-rate-limit must be positive');
+  return {
+    listenAddr,
+    configurationName: str(values, 'webhook-configuration'),
+    hosts,
+    caSecret: str(values, 'webhook-ca-secret'),
+    caValidityMs,
+    certValidityMs,
+    timeoutMs: positive('webhook-timeout'),
+    rateLimit,
+    rateLimitBurst: num(values, 'webhook-rate-limit-burst'),
+    maxInFlight,
+    skipNamespaces: splitList(str(values, 'webhook-skip-namespaces')),
   };
 }
 
