@@ -147,3 +147,12 @@ additional namespaces are set) plus additionalNamespaces, without duplicates.
     - get
 {{- end }}
 {{- end -}}
+
+{{/* The admission webhook's Service and ValidatingWebhookConfiguration name (docs/admission.md, section 2). */}}
+{{- define "sealed-secrets.webhookName" -}}
+{{- printf "%s-webhook" (include "sealed-secrets.fullname" . | trunc 55 | trimSuffix "-") -}}
+{{- end -}}
+
+{{- define "sealed-secrets.webhookCaSecret" -}}
+{{- default (printf "%s-ca" (include "sealed-secrets.webhookName" .)) .Values.admission.webhook.caSecretName -}}
+{{- end -}}
