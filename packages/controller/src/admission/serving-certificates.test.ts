@@ -152,11 +152,17 @@ describe('ServingCertificates', () => {
     const { certs, clock, identities } = setup(gateway);
     await certs.sync();
     const oldCa = secretText(gateway, 'tls.crt');
-    const oldLeaf = identities[0]?.cert ?? '';
+    clock.advance(199 * DAY);
+    await certs.sync(); // a serving certificate from the old CA, due at day 219
+    const oldLeaf = identities.at(-1)?.cert ?? '';
 
-    clock.advance(201 * DAY);
+    clock.advance(2 * DAY);
     await certs.sync();
     const newCa = secretText(gateway, 'tls.crt');
+    // API servers trust the new CA a moment after the bundle is written: the current certificate stays until due.
+    expect(identities.at(-1)?.cert).toBe(oldLeaf);
+    clock.advance(19 * DAY);
+    await certs.sync();
     expect(newCa).not.toBe(oldCa);
     const bundle = secretText(gateway, 'ca.crt');
     expect(pems(bundle).map((c) => c.fingerprint256)).toEqual(
@@ -170,7 +176,7 @@ describe('ServingCertificates', () => {
     expect(verifiesAgainst(oldLeaf, bundle)).toBe(true);
 
     // Past the old CA's expiry, the bundle holds the new CA alone.
-    clock.advance(100 * DAY);
+    clock.advance(81 * DAY);
     await certs.sync();
     expect(pems(secretText(gateway, 'ca.crt'))).toHaveLength(1);
     expect(pems(injected(gateway)[0] ?? '')).toHaveLength(1);

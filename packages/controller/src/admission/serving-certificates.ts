@@ -42,6 +42,10 @@ const CA_BUNDLE = 'ca.crt';
 const RENEW_AT = 2 / 3;
 /** Retry delay after a failed sync (the API server is down, RBAC is missing, the configuration is not there yet). */
 const RETRY_MS = 5_000;
+/** Certificates start this much before they are made (clock skew); lifetimes are counted from issuance. */
+const BACKDATE_MS = 60_000;
+/** Syncs never follow each other faster than this, whatever the validities. */
+const MIN_SYNC_GAP_MS = 1_000;
 
 interface Authority {
   readonly certPem: string;
@@ -102,7 +106,10 @@ export class ServingCertificates {
     this.#authority = authority;
     const injected = await this.#inject(authority.bundle);
     const identity = this.#identity;
-    if (identity === undefined || identity.caPem !== authority.certPem || now >= identity.renewAt) {
+    // After a CA rotation the current certificate is kept until it is due: API servers see the new bundle a moment
+    // after it is written, and until then trust only the CA that signed it. Reissued at once only when its CA
+    // left the bundle (the Secret was replaced).
+    if (identity === undefined || !authority.bundle.includes(identity.caPem) || now >= identity.renewAt) {
       const issued = await this.#issue(authority, now);
       this.#identity = issued;
       this.#options.log.info(
@@ -123,7 +130,7 @@ export class ServingCertificates {
         ? Infinity
         : renewTime(this.#authority.notBefore, this.#authority.notAfter),
     );
-    const wait = Math.max(0, Math.min(delayMs, due - clock.now()));
+    const wait = Math.max(MIN_SYNC_GAP_MS, Math.min(delayMs, due - clock.now()));
     this.#timer = clock.setTimeout(() => {
       this.sync().then(
         (injected) => this.#schedule(injected ? this.#options.syncIntervalMs : RETRY_MS),
@@ -195,7 +202,7 @@ export class ServingCertificates {
       key,
       selfSignKey: key,
       commonName: `sealed-secrets-webhook-ca@${Math.floor(now / 1000)}`,
-      notBefore: new Date(now - 60_000),
+      notBefore: new Date(now - BACKDATE_MS),
       notAfter: new Date(notAfter),
       serial: randomBytes(16),
       usage: 'ca',
@@ -218,7 +225,7 @@ export class ServingCertificates {
     now: number,
   ): Promise<ServingIdentity & { readonly renewAt: number; readonly caPem: string }> {
     const key = await this.#generateKey();
-    const notBefore = now - 60_000;
+    const notBefore = now - BACKDATE_MS;
     const notAfter = Math.min(now + this.#options.certValidityMs, authority.notAfter);
     const cert = issueCertificate({
       key,
@@ -280,8 +287,10 @@ export class ServingCertificates {
   }
 }
 
+/** 2/3 of the lifetime counted from issuance (notBefore is backdated). */
 function renewTime(notBefore: number, notAfter: number): number {
-  return notBefore + (notAfter - notBefore) * RENEW_AT;
+  const issued = Math.min(notBefore + BACKDATE_MS, notAfter);
+  return issued + (notAfter - issued) * RENEW_AT;
 }
 
 function b64(text: string): string {
