@@ -201,7 +201,7 @@ export class ServingCertificates {
     const certPem = issueCertificate({
       key,
       selfSignKey: key,
-      commonName: `sealed-secrets-webhook-ca@${Math.floor(now / 1000)}`,
+      commonName: `sealed-secrets-webhook-ca-${Math.floor(now / 1000)}`,
       notBefore: new Date(now - BACKDATE_MS),
       notAfter: new Date(notAfter),
       serial: randomBytes(16),

@@ -43,7 +43,10 @@ export function issueCertificate(options: IssueCertificateOptions): string {
   cert.serialNumber = serialHex(options.serial);
   cert.validity.notBefore = truncateToSeconds(options.notBefore);
   cert.validity.notAfter = truncateToSeconds(options.notAfter);
-  cert.setSubject([{ name: 'commonName', value: options.commonName }]);
+  // UTF8String: forge's default PrintableString cannot hold characters like '@', and Go's x509 refuses such a name.
+  cert.setSubject([
+    { name: 'commonName', value: options.commonName, valueTagClass: forge.asn1.Type.UTF8 as never },
+  ]);
   let signer: KeyObject;
   let authorityKeyId: string;
   if (options.issuer === undefined) {
