@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,7 +31,8 @@ const SECTIONS: Record<
 const USAGE = `usage: pnpm bench [--quick] [--only <${SECTION_IDS.join('|')}>[,...]] [--out <file>]
   --quick   small sizes and few runs (CI: checks the benchmark still works; timings are not asserted)
   --only    run only these sections (the control plane starts only if one of them needs it)
-  --out     where to write the report (default bench/RESULTS.md; bench/out/RESULTS.quick.md with --quick)`;
+  --out     where to write the report (default bench/RESULTS.md; bench/out/RESULTS.quick.md with --quick,
+            bench/out/RESULTS.<sections>.md with --only)`;
 
 function parseFlags(argv: string[]): { quick: boolean; only: SectionId[]; out?: string } {
   const { values } = parseArgs({
@@ -142,9 +143,19 @@ async function main(): Promise<number> {
     totalMs: performance.now() - started,
     versions: ctx.versions,
   });
+  // Only a full run replaces the committed report; a quick or partial run writes beside it in bench/out/.
+  const partial = flags.only.length < SECTION_IDS.length;
   const out =
-    flags.out ?? (flags.quick ? join(outDir, 'RESULTS.quick.md') : join(root, 'bench', 'RESULTS.md'));
-  writeFileSync(out, markdown);
+    flags.out ??
+    (flags.quick
+      ? join(outDir, 'RESULTS.quick.md')
+      : partial
+        ? join(outDir, `RESULTS.${flags.only.join('-')}.md`)
+        : join(root, 'bench', 'RESULTS.md'));
+  // Written whole or not at all: a crash mid-write never leaves a truncated report.
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, markdown);
+  renameSync(tmp, out);
   log(`wrote ${out}${failed > 0 ? ` (${failed} section(s) failed)` : ''}`);
   return failed > 0 ? 1 : 0;
 }
