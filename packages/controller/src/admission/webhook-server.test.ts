@@ -9,8 +9,9 @@ import type { ServingIdentity } from './serving-certificates.js';
 import { buildWebhookServer, WEBHOOK_PATH } from './webhook-server.js';
 import type { WebhookAnswer } from './webhook.js';
 
+// RSA-2048: Node 24's OpenSSL refuses a 1024-bit key for a TLS server ("ee key too small").
 function authority() {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const now = Date.now();
   const certificatePem = issueCertificate({
     key: privateKey,
@@ -22,7 +23,7 @@ function authority() {
     usage: 'ca',
   });
   const issue = (): ServingIdentity => {
-    const key = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const cert = issueCertificate({
       key,
       issuer: { certificatePem, privateKey },

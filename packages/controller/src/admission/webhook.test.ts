@@ -501,4 +501,15 @@ describe('leaves alone what is not its to check', () => {
       'sealed-secrets webhook: not checked: cannot read the object: spec.encryptedData.a: expected a string, got a number',
     ]);
   });
+
+  it('survives an update whose template nests 100 000 levels deep (the API server would never send it)', async () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const hostile = { ...bad, spec: { ...bad.spec, template: { metadata: { labels: deep } } } };
+    const answer = await review(
+      harness(),
+      reviewOf(hostile as unknown as SealedSecret, { operation: 'UPDATE', old: bad }),
+    );
+    expect(typeof answer.allowed).toBe('boolean');
+  });
 });
