@@ -11,6 +11,7 @@ import { admissionSection } from './sections/admission.js';
 import { cliSection } from './sections/cli.js';
 import { controllerSection } from './sections/controller.js';
 import { cryptoSection } from './sections/crypto.js';
+import { failoverSection } from './sections/failover.js';
 import { memorySection } from './sections/memory.js';
 import { scalingSection } from './sections/scaling.js';
 import { webSection } from './sections/web.js';
@@ -26,6 +27,7 @@ const SECTIONS: Record<
   scaling: { title: '5. Scaling and where the time goes', run: scalingSection },
   web: { title: '6. Sealing page', run: webSection },
   admission: { title: '7. Admission policy', run: admissionSection },
+  failover: { title: '8. Failover with three replicas', run: failoverSection },
 };
 
 const USAGE = `usage: pnpm bench [--quick] [--only <${SECTION_IDS.join('|')}>[,...]] [--out <file>]

@@ -17,6 +17,8 @@ export interface ControllerStartOptions {
   /** Write a V8 CPU profile of every thread into this directory on exit (`node --cpu-prof`). */
   cpuProfileDir?: string;
   extraArgs?: readonly string[];
+  /** A replica name (several controllers in one namespace): its log file and POD_NAME. */
+  replica?: string;
 }
 
 export interface RunningController {
@@ -52,7 +54,8 @@ export function controllerFlags(options: ControllerStartOptions): string[] {
 
 export function startController(options: ControllerStartOptions): RunningController {
   const bin = builtFile(CONTROLLER_BIN);
-  const logPath = join(options.logDir, `controller-${options.namespace}.log`);
+  const suffix = options.replica === undefined ? '' : `-${options.replica}`;
+  const logPath = join(options.logDir, `controller-${options.namespace}${suffix}.log`);
   const nodeArgs =
     options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   const args = controllerFlags(options);
@@ -61,7 +64,11 @@ export function startController(options: ControllerStartOptions): RunningControl
   try {
     child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
       stdio: ['ignore', fd, fd],
-      env: { ...process.env, POD_NAMESPACE: options.namespace },
+      env: {
+        ...process.env,
+        POD_NAMESPACE: options.namespace,
+        ...(options.replica === undefined ? {} : { POD_NAME: options.replica }),
+      },
     });
   } finally {
     closeSync(fd);

@@ -46,10 +46,13 @@ export {
   type StartProcessOptions,
 } from './processes.js';
 export {
+  exposeReplicasViaServiceProxy,
   exposeViaServiceProxy,
   type ExposeViaServiceProxyOptions,
   type NetnsStartContext,
   type ServiceProxyExposure,
+  type ServiceProxyReplica,
+  type ServiceProxyReplicas,
 } from './service-proxy.js';
 export {
   clusterStatePath,

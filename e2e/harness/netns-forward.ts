@@ -33,7 +33,10 @@ export async function forwardLoopbackPortIntoNetns(
   port: number,
   dir: string,
 ): Promise<NetnsForward> {
-  const socketPath = join(dir, `fwd-${port}.sock`);
+  // Named after the netns too: several replicas' forwards may share `dir`, and each must wait for its own
+  // processes' "listening" (not a log line of another replica's) and keep its own socket.
+  const tag = `${link.name}-${port}`;
+  const socketPath = join(dir, `fwd-${tag}.sock`);
   const started: ManagedProcess[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(started.map((p) => p.stop(2_000)));
@@ -41,7 +44,7 @@ export async function forwardLoopbackPortIntoNetns(
   };
   try {
     const relay = startProcess({
-      name: `relay-${port}`,
+      name: `relay-${tag}`,
       command: process.execPath,
       args: [
         '-e',
@@ -49,12 +52,12 @@ export async function forwardLoopbackPortIntoNetns(
         JSON.stringify({ path: socketPath }),
         JSON.stringify({ host: '127.0.0.1', port }),
       ],
-      logPath: join(dir, `relay-${port}.log`),
+      logPath: join(dir, `relay-${tag}.log`),
     });
     started.push(relay);
     await waitListening(relay);
     const inside = startProcess({
-      name: `netns-forward-${port}`,
+      name: `netns-forward-${tag}`,
       command: 'ip',
       args: [
         'netns',
@@ -66,7 +69,7 @@ export async function forwardLoopbackPortIntoNetns(
         JSON.stringify({ host: '127.0.0.1', port }),
         JSON.stringify({ path: socketPath }),
       ],
-      logPath: join(dir, `netns-forward-${port}.log`),
+      logPath: join(dir, `netns-forward-${tag}.log`),
     });
     started.push(inside);
     await waitListening(inside);

@@ -68,6 +68,24 @@ export interface ServiceProxyExposure {
   stop(): Promise<void>;
 }
 
+/** One process of a Service with several replicas, each with its own Pod, network namespace and address. */
+export interface ServiceProxyReplica {
+  netns: NetnsLink;
+  podName: string;
+  podIp: string;
+  process: ManagedProcess;
+  logsTail(lines?: number): string;
+}
+
+export interface ServiceProxyReplicas {
+  replicas: ServiceProxyReplica[];
+  proxyName: string;
+  proxyBasePath: string;
+  proxyPath(path: string): string;
+  /** Kills every process, deletes the API objects (best effort) and removes the namespaces and veth pairs. */
+  stop(): Promise<void>;
+}
+
 /**
  * Runs a server inside a fresh network namespace and makes it reachable through kube-apiserver's service
  * proxy, without a kubelet: a Pod object whose status carries the netns address, a selector-less Service with
@@ -78,13 +96,46 @@ export interface ServiceProxyExposure {
 export async function exposeViaServiceProxy(
   options: ExposeViaServiceProxyOptions,
 ): Promise<ServiceProxyExposure> {
+  const exposed = await exposeReplicas(options, 1, false);
+  const [only] = exposed.replicas;
+  if (only === undefined) throw new ControlPlaneError('StartFailed', 'no replica started');
+  return {
+    netns: only.netns,
+    podName: only.podName,
+    podIp: only.podIp,
+    targetPort: options.targetPort ?? 8080,
+    proxyName: exposed.proxyName,
+    proxyBasePath: exposed.proxyBasePath,
+    proxyPath: exposed.proxyPath,
+    process: only.process,
+    logsTail: only.logsTail,
+    stop: exposed.stop,
+  };
+}
+
+/**
+ * `replicas` copies of the server behind one Service, as a Deployment's pods are: each in its own network
+ * namespace with its own Pod (`<serviceName>-<i>`, `POD_NAME` set like the downward API) and one address of the
+ * Service's Endpoints. kube-apiserver's service proxy picks a random ready address per request. Standing in for
+ * the kubelet and the endpoints controller, a replica whose process exits is moved to the not-ready addresses at
+ * once, so the proxy stops sending requests to it.
+ */
+export function exposeReplicasViaServiceProxy(
+  options: Omit<ExposeViaServiceProxyOptions, 'podName' | 'subnet'> & { replicas: number },
+): Promise<ServiceProxyReplicas> {
+  return exposeReplicas(options, options.replicas, true);
+}
+
+async function exposeReplicas(
+  options: ExposeViaServiceProxyOptions,
+  count: number,
+  followExits: boolean,
+): Promise<ServiceProxyReplicas> {
   const { endpoint, namespace, serviceName } = options;
   const portName = options.portName ?? 'http';
   const servicePort = options.servicePort ?? 8080;
   const targetPort = options.targetPort ?? 8080;
-  const podName = options.podName ?? `${serviceName}-0`;
   const logDir = mkdtempSync(join(tmpdir(), 'ssts-svc-'));
-  const logPath = join(logDir, `${serviceName}.log`);
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(logDir, { recursive: true, force: true })];
   const runCleanups = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -95,8 +146,14 @@ export async function exposeViaServiceProxy(
       }
     }
   };
+  const base = `/api/v1/namespaces/${namespace}`;
+  const port = { port: targetPort, protocol: 'TCP', ...(portName ? { name: portName } : {}) };
+  const sliceName = `${serviceName}-ssts-e2e`;
+  const slicePath = `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`;
 
-  try {
+  const startReplica = async (index: number): Promise<ServiceProxyReplica & { uid: string }> => {
+    const podName = count === 1 ? (options.podName ?? `${serviceName}-0`) : `${serviceName}-${index}`;
+    const logPath = join(logDir, `${podName}.log`);
     const netns = createNetns(options.subnet === undefined ? {} : { subnet: options.subnet });
     cleanups.push(() => deleteNetns(netns));
     const host = netns.netnsAddress;
@@ -106,11 +163,11 @@ export async function exposeViaServiceProxy(
     }
     const exec = (command: string, args: readonly string[], env?: NodeJS.ProcessEnv): ManagedProcess =>
       startProcess({
-        name: serviceName,
+        name: podName,
         command: 'ip',
         args: ['netns', 'exec', netns.name, command, ...args],
         logPath,
-        env: { ...process.env, ...env, HOST: host, PORT: String(targetPort) },
+        env: { ...process.env, ...env, HOST: host, PORT: String(targetPort), POD_NAME: podName },
       });
 
     let proc: ManagedProcess;
@@ -128,17 +185,16 @@ export async function exposeViaServiceProxy(
     await waitFor(
       async () => {
         if (!proc.isRunning()) {
-          throw new ControlPlaneError('StartFailed', `${serviceName} exited: ${tailFile(logPath, 20)}`);
+          throw new ControlPlaneError('StartFailed', `${podName} exited: ${tailFile(logPath, 20)}`);
         }
         return canConnect(host, targetPort);
       },
       {
         timeoutMs: options.readyTimeoutMs ?? 30_000,
-        description: `${serviceName} to listen on ${host}:${targetPort}`,
+        description: `${podName} to listen on ${host}:${targetPort}`,
       },
     );
 
-    const base = `/api/v1/namespaces/${namespace}`;
     const pod = await kubeJson<{ metadata: { uid: string } }>(endpoint, 'POST', `${base}/pods`, {
       body: {
         apiVersion: 'v1',
@@ -175,9 +231,61 @@ export async function exposeViaServiceProxy(
         },
       },
     });
+    return {
+      netns,
+      podName,
+      podIp: host,
+      process: proc,
+      uid: pod.metadata.uid,
+      logsTail: (lines = 50) => tailFile(logPath, lines),
+    };
+  };
 
-    const port = { port: targetPort, protocol: 'TCP', ...(portName ? { name: portName } : {}) };
-    const targetRef = { kind: 'Pod', namespace, name: podName, uid: pod.metadata.uid };
+  try {
+    const replicas: (ServiceProxyReplica & { uid: string })[] = [];
+    for (let i = 0; i < count; i++) replicas.push(await startReplica(i));
+    const targetRef = (r: { podName: string; uid: string }) => ({
+      kind: 'Pod',
+      namespace,
+      name: r.podName,
+      uid: r.uid,
+    });
+    const ready = new Set(replicas);
+    const endpointsBody = () => {
+      const address = (r: (typeof replicas)[number]) => ({ ip: r.podIp, targetRef: targetRef(r) });
+      const notReady = replicas.filter((r) => !ready.has(r));
+      return {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: serviceName },
+        subsets: [
+          {
+            ...(ready.size > 0 && { addresses: [...ready].map(address) }),
+            ...(notReady.length > 0 && { notReadyAddresses: notReady.map(address) }),
+            ports: [port],
+          },
+        ],
+      };
+    };
+    const sliceBody = () => ({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: sliceName,
+        labels: {
+          'kubernetes.io/service-name': serviceName,
+          'endpointslice.kubernetes.io/managed-by': 'ssts-e2e',
+        },
+      },
+      addressType: 'IPv4',
+      endpoints: replicas.map((r) => ({
+        addresses: [r.podIp],
+        conditions: { ready: ready.has(r) },
+        targetRef: targetRef(r),
+      })),
+      ports: [port],
+    });
+
     await kubeJson(endpoint, 'POST', `${base}/services`, {
       body: {
         apiVersion: 'v1',
@@ -190,52 +298,41 @@ export async function exposeViaServiceProxy(
     // kube-apiserver's service proxy resolves core/v1 Endpoints (not EndpointSlices) and only forwards to an
     // address whose targetRef names a Pod whose status.podIPs contains it (checked against v1.34.4). The
     // EndpointSlice is for clients that watch slices, as they would in a real cluster.
-    await kubeJson(endpoint, 'POST', `${base}/endpoints`, {
-      body: {
-        apiVersion: 'v1',
-        kind: 'Endpoints',
-        metadata: { name: serviceName },
-        subsets: [{ addresses: [{ ip: host, targetRef }], ports: [port] }],
-      },
-    });
+    await kubeJson(endpoint, 'POST', `${base}/endpoints`, { body: endpointsBody() });
     cleanups.push(() => deleteIgnoringNotFound(endpoint, `${base}/endpoints/${serviceName}`));
-    await kubeJson(endpoint, 'POST', `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`, {
-      body: {
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: {
-          name: `${serviceName}-ssts-e2e`,
-          labels: {
-            'kubernetes.io/service-name': serviceName,
-            'endpointslice.kubernetes.io/managed-by': 'ssts-e2e',
-          },
-        },
-        addressType: 'IPv4',
-        endpoints: [{ addresses: [host], conditions: { ready: true }, targetRef }],
-        ports: [port],
-      },
-    });
-    cleanups.push(() =>
-      deleteIgnoringNotFound(
-        endpoint,
-        `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices/${serviceName}-ssts-e2e`,
-      ),
-    );
+    await kubeJson(endpoint, 'POST', slicePath, { body: sliceBody() });
+    cleanups.push(() => deleteIgnoringNotFound(endpoint, `${slicePath}/${sliceName}`));
+
+    let stopping = false;
+    if (followExits) {
+      // Updates are serialized so a later one never lands before an earlier one.
+      let updates = Promise.resolve();
+      for (const replica of replicas) {
+        void replica.process.exited.then(() => {
+          if (stopping) return;
+          ready.delete(replica);
+          updates = updates
+            .then(async () => {
+              await kubeJson(endpoint, 'PUT', `${base}/endpoints/${serviceName}`, { body: endpointsBody() });
+              await kubeJson(endpoint, 'PUT', `${slicePath}/${sliceName}`, { body: sliceBody() });
+            })
+            .catch(() => undefined);
+        });
+      }
+    }
 
     const proxyName = `http:${serviceName}:${portName}`;
     const proxyBasePath = `${base}/services/${proxyName}/proxy`;
     let stopped: Promise<void> | undefined;
     return {
-      netns,
-      podName,
-      podIp: host,
-      targetPort,
+      replicas: replicas.map(({ uid: _uid, ...replica }) => replica),
       proxyName,
       proxyBasePath,
       proxyPath: (path) => `${proxyBasePath}${path}`,
-      process: proc,
-      logsTail: (lines = 50) => tailFile(logPath, lines),
-      stop: () => (stopped ??= runCleanups()),
+      stop: () => {
+        stopping = true;
+        return (stopped ??= runCleanups());
+      },
     };
   } catch (error) {
     await runCleanups();

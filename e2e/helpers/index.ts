@@ -2,7 +2,12 @@ export { applyManifest, parseManifest, type ApplyOptions } from './apply-manifes
 export { coreApi, customObjectsApi, e2eCluster, kubeConfig, kubeEndpoint, objectApi } from './cluster.js';
 export { createTestNamespace, type TestNamespaceOptions } from './namespace.js';
 export { waitFor, type WaitForOptions } from '../harness/wait-for.js';
-export { exposeViaServiceProxy, type ServiceProxyExposure } from '../harness/service-proxy.js';
+export {
+  exposeReplicasViaServiceProxy,
+  exposeViaServiceProxy,
+  type ServiceProxyExposure,
+  type ServiceProxyReplicas,
+} from '../harness/service-proxy.js';
 export { kubeJson, kubeRequest } from '../harness/kube-request.js';
 export { ControlPlaneError, KubeApiError } from '../harness/errors.js';
 export { acquireClusterLock, KUBE_SYSTEM_CONTROLLER } from './cluster-lock.js';

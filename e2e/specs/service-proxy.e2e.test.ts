@@ -3,9 +3,12 @@ import { linkExists, netnsExists } from '../harness/netns.js';
 import {
   createTestNamespace,
   e2eCluster,
+  exposeReplicasViaServiceProxy,
   exposeViaServiceProxy,
   kubeEndpoint,
+  kubeJson,
   kubeRequest,
+  waitFor,
 } from '../helpers/index.js';
 
 // A tiny HTTP server that echoes method, URL and its own address, so the test can see where it was reached.
@@ -101,6 +104,49 @@ describe('exposeViaServiceProxy', () => {
       expect(JSON.parse(res.body)).toMatchObject({ reason: 'Forbidden' });
     } finally {
       await exposure.stop();
+    }
+  });
+
+  it('puts several replicas behind one Service and takes a replica whose process died out of it', async () => {
+    const namespace = await createTestNamespace({ prefix: 'e2e-proxy-' });
+    const exposed = await exposeReplicasViaServiceProxy({
+      endpoint: kubeEndpoint(),
+      namespace,
+      serviceName: 'echo',
+      replicas: 3,
+      command: process.execPath,
+      args: ['-e', ECHO_SERVER],
+    });
+    try {
+      expect(exposed.replicas.map((r) => r.podName)).toEqual(['echo-0', 'echo-1', 'echo-2']);
+      const reached = async (n: number): Promise<Set<string>> => {
+        const seen = new Set<string>();
+        for (let i = 0; i < n; i++) {
+          const res = await kubeRequest(kubeEndpoint(), 'GET', exposed.proxyPath('/'));
+          expect(res.status, res.body).toBe(200);
+          seen.add((JSON.parse(res.body) as { local: string }).local);
+        }
+        return seen;
+      };
+      // The proxy picks a random ready address: 30 requests reach all three (a miss has odds below 1e-5).
+      expect(await reached(30)).toEqual(new Set(exposed.replicas.map((r) => r.podIp)));
+      const [dead, ...alive] = exposed.replicas;
+      dead?.process.stop(0).catch(() => undefined);
+      await dead?.process.exited;
+      await waitFor(
+        async () => {
+          const eps = await kubeJson<{ subsets: { notReadyAddresses?: { ip: string }[] }[] }>(
+            kubeEndpoint(),
+            'GET',
+            `/api/v1/namespaces/${namespace}/endpoints/echo`,
+          );
+          return eps.subsets[0]?.notReadyAddresses?.[0]?.ip === dead?.podIp;
+        },
+        { timeoutMs: 10_000, description: 'the dead replica to be not ready' },
+      );
+      expect(await reached(20)).toEqual(new Set(alive.map((r) => r.podIp)));
+    } finally {
+      await exposed.stop();
     }
   });
 });

@@ -156,3 +156,46 @@ additional namespaces are set) plus additionalNamespaces, without duplicates.
 {{- define "sealed-secrets.webhookCaSecret" -}}
 {{- default (printf "%s-ca" (include "sealed-secrets.webhookName" .)) .Values.admission.webhook.caSecretName -}}
 {{- end -}}
+
+{{/*
+"true" when the controller runs with --leader-elect: leaderElection.enabled when it is a boolean, else whether
+replicaCount > 1. More than one replica without leader election is refused: every replica would write (and
+create keys), the failure upstream's single-replica rule exists for.
+*/}}
+{{- define "sealed-secrets.leaderElection" -}}
+{{- $enabled := .Values.leaderElection.enabled -}}
+{{- $several := gt (int .Values.replicaCount) 1 -}}
+{{- if and $several (kindIs "bool" $enabled) (not $enabled) -}}
+{{- fail "replicaCount > 1 needs leader election: leave leaderElection.enabled unset (null) or set it to true" -}}
+{{- end -}}
+{{- if kindIs "bool" $enabled -}}
+{{- if $enabled }}true{{ end -}}
+{{- else if $several -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* Name of the leader-election Lease in the controller namespace. */}}
+{{- define "sealed-secrets.leaseName" -}}
+{{- default (include "sealed-secrets.fullname" .) .Values.leaderElection.leaseName -}}
+{{- end -}}
+
+{{/* The leader-election flags (also appended to a custom `args`: the Lease name must match the RBAC and the Lease). */}}
+{{- define "sealed-secrets.leaderElectionArgs" -}}
+{{- $le := .Values.leaderElection -}}
+- --leader-elect
+- --leader-elect-resource-name
+- {{ include "sealed-secrets.leaseName" . | quote }}
+{{- if $le.leaseDuration }}
+- --leader-elect-lease-duration
+- {{ $le.leaseDuration | quote }}
+{{- end }}
+{{- if $le.renewDeadline }}
+- --leader-elect-renew-deadline
+- {{ $le.renewDeadline | quote }}
+{{- end }}
+{{- if $le.retryPeriod }}
+- --leader-elect-retry-period
+- {{ $le.retryPeriod | quote }}
+{{- end }}
+{{- end -}}

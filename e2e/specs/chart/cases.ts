@@ -77,6 +77,11 @@ export const RENDER_CASES: Record<string, TemplateOptions> = {
   'host-users': {
     values: { hostUsers: false },
   },
+  // Issue 13: three replicas turn leader election on (flags, POD_NAME, the Lease and its RBAC, PDB, anti-affinity).
+  'high-availability': {
+    namespace: 'kube-system',
+    values: { fullnameOverride: 'sealed-secrets-controller', replicaCount: 3 },
+  },
   // The ValidatingAdmissionPolicy and its binding (docs/admission.md): default actions, and Warn + Audit with both
   // selectors.
   'admission-policy': {

@@ -16,10 +16,12 @@ import {
   kubeRequest,
   waitFor,
 } from '../../helpers/index.js';
+import { parseCertificatePem, sealSecret } from '@ssts/core';
 import { testKeyPair } from './cases.js';
 import {
   HELM_BUILD_TIMEOUT_MS,
   controllerContainer,
+  findObject,
   helmBin,
   helmTemplate,
   parseObjects,
@@ -114,6 +116,8 @@ async function serviceAccountToken(namespace: string, name: string): Promise<str
 /** Starts the built controller with the chart's flags, as the ServiceAccount, on free loopback ports. */
 interface RunningController {
   child: ChildProcess;
+  /** The HTTP API on loopback. */
+  url: string;
   /** The last 20 kB of the controller's stdout and stderr. */
   output: () => string;
 }
@@ -122,6 +126,7 @@ async function startController(
   installed: Installed,
   namespace: string,
   token: string,
+  podName?: string,
   extraReplacements: Readonly<Record<string, string>> = {},
 ): Promise<RunningController> {
   if (!existsSync(CONTROLLER_BIN)) {
@@ -146,7 +151,12 @@ async function startController(
   replace('--listen-metrics-addr', `127.0.0.1:${metrics}`);
   for (const [flag, value] of Object.entries(extraReplacements)) replace(flag, value);
   // A minimal environment: in particular no KUBECONFIG of the admin and no in-cluster variables.
-  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', POD_NAMESPACE: namespace, HOME: dir };
+  const env = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    POD_NAMESPACE: namespace,
+    HOME: dir,
+    ...(podName !== undefined && { POD_NAME: podName }),
+  };
   const child = spawn(process.execPath, [CONTROLLER_BIN, ...args, '--kubeconfig', kubeconfig], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -173,12 +183,20 @@ async function startController(
       });
     }
   });
-  return { child, output: () => output };
+  return { child, url: `http://127.0.0.1:${http}`, output: () => output };
 }
 
 interface SecretObject {
   data?: Record<string, string>;
   metadata: { ownerReferences?: { kind: string; name: string }[] };
+}
+
+/**
+ * The log lines of refused requests. A cluster-wide controller also sees the SealedSecrets of namespaces that
+ * other tests are deleting; the API server refuses its events there ("being terminated"), which is no RBAC refusal.
+ */
+function refusedRequests(output: string): string[] {
+  return output.split('\n').filter((line) => /forbidden/i.test(line) && !/being terminated/.test(line));
 }
 
 async function unsealedSecret(namespace: string): Promise<SecretObject> {
@@ -423,7 +441,7 @@ describe('the built controller runs with only the rendered RBAC (ServiceAccount 
     ]);
     expect(await syncedCondition(app)).toBe('True');
     // Nothing the controller tried was refused.
-    expect(controller.output()).not.toMatch(/forbidden/i);
+    expect(refusedRequests(controller.output())).toEqual([]);
   });
 
   it('namespaced RBAC: unseals in the granted namespace and cannot read Secrets anywhere else', async () => {
@@ -444,7 +462,7 @@ describe('the built controller runs with only the rendered RBAC (ServiceAccount 
 
     expect((await unsealedSecret(granted)).data).toEqual(expectedData);
     expect(await syncedCondition(granted)).toBe('True');
-    expect(controller.output()).not.toMatch(/forbidden/i);
+    expect(refusedRequests(controller.output())).toEqual([]);
 
     // The ServiceAccount itself is refused in the namespace it was not granted, whatever the controller does.
     const asController = { ...kubeEndpoint(), token };
@@ -483,7 +501,7 @@ describe('the built controller runs with only the rendered RBAC (ServiceAccount 
     const args = controllerContainer(installed.objects).args ?? [];
     const token = await serviceAccountToken(ctl, installed.serviceAccount);
     const [webhookPort] = await freePorts(1);
-    const controller = await startController(installed, ctl, token, {
+    const controller = await startController(installed, ctl, token, undefined, {
       '--webhook-listen-addr': `127.0.0.1:${webhookPort}`,
       '--webhook-hosts': '127.0.0.1',
     });
@@ -506,5 +524,98 @@ describe('the built controller runs with only the rendered RBAC (ServiceAccount 
     expect(secret.type).toBe('kubernetes.io/tls');
     expect(caBundle).toBe(secret.data['ca.crt']);
     expect(controller.output()).not.toMatch(/forbidden/i);
+  });
+
+  it('two replicas (replicaCount: 2): one takes the chart Lease, creates the key and unseals; Lease rights are by name', async () => {
+    const ctl = await createTestNamespace({ prefix: 'chart-rbacha-ctl-' });
+    const app = await createTestNamespace({ prefix: 'chart-rbacha-app-' });
+    const installed = await installChart(ctl, ctl, {
+      'rbac.clusterRoleName': `secrets-unsealer-${ctl}`,
+      replicaCount: 2,
+    });
+    const lease = findObject(installed.objects, 'Lease').metadata.name;
+    const token = await serviceAccountToken(ctl, installed.serviceAccount);
+    const replicas = [
+      await startController(installed, ctl, token, 'ha-a'),
+      await startController(installed, ctl, token, 'ha-b'),
+    ];
+    const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${ctl}/leases`;
+    const holder = await waitFor(
+      async () =>
+        (
+          await kubeJson<{ spec?: { holderIdentity?: string } }>(
+            kubeEndpoint(),
+            'GET',
+            `${leasePath}/${lease}`,
+          )
+        ).spec?.holderIdentity,
+      { timeoutMs: 60_000, description: 'a replica to hold the Lease' },
+    );
+    expect(holder).toMatch(/^ha-[ab]_/);
+    // The leader made the key; both replicas serve it.
+    const pem = await waitFor(
+      async () => {
+        const certs = await Promise.all(
+          replicas.map(async (r) => (await fetch(`${r.url}/v1/cert.pem`).catch(() => undefined))?.text()),
+        );
+        return certs[0]?.includes('BEGIN CERTIFICATE') && certs[0] === certs[1] && certs[0];
+      },
+      { timeoutMs: 60_000, description: 'both replicas to serve the key' },
+    );
+    const sealed = sealSecret(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: SS_NAME, namespace: app },
+        stringData: { a: 'b' },
+      },
+      { publicKey: parseCertificatePem(pem).publicKey },
+    );
+    await applyManifest({
+      ...sealed,
+      apiVersion: 'bitnami.com/v1alpha1',
+      kind: 'SealedSecret',
+    } as unknown as KubernetesObject);
+    expect((await unsealedSecret(app)).data).toEqual({ a: Buffer.from('b').toString('base64') });
+    expect(await syncedCondition(app)).toBe('True');
+    for (const r of replicas) expect(refusedRequests(r.output())).toEqual([]);
+
+    // What the Role allows: the one Lease, read, watched (by field selector) and updated; no create, no other Lease.
+    const asController = { ...kubeEndpoint(), token };
+    expect((await kubeRequest(asController, 'GET', `${leasePath}/${lease}`)).status).toBe(200);
+    const watch = await kubeRequest(
+      asController,
+      'GET',
+      `${leasePath}?watch=true&timeoutSeconds=1&fieldSelector=${encodeURIComponent(`metadata.name=${lease}`)}`,
+    );
+    expect(watch.status).toBe(200);
+    expect((await kubeRequest(asController, 'GET', leasePath)).status).toBe(403);
+    const create = await kubeRequest(asController, 'POST', leasePath, {
+      body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'squatted' } },
+    });
+    expect(create.status).toBe(403);
+    await expectAccess(
+      ctl,
+      installed.serviceAccount,
+      ['get', 'watch', 'update'].map((verb) => ({
+        verb,
+        group: 'coordination.k8s.io',
+        resource: 'leases',
+        namespace: ctl,
+        name: lease,
+      })),
+      [
+        { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: ctl },
+        {
+          verb: 'update',
+          group: 'coordination.k8s.io',
+          resource: 'leases',
+          namespace: ctl,
+          name: 'kube-scheduler',
+        },
+        { verb: 'delete', group: 'coordination.k8s.io', resource: 'leases', namespace: ctl, name: lease },
+        { verb: 'get', group: 'coordination.k8s.io', resource: 'leases', namespace: app, name: lease },
+      ],
+    );
   });
 });

@@ -1,12 +1,16 @@
 /** Time and timers, injected so schedules and backoff are testable. */
 export interface Clock {
+  /** Wall-clock time in ms since the epoch (timestamps written to the API). */
   now(): number;
+  /** A monotonic time in ms (durations: a wall-clock step must not shorten or stretch a lease). */
+  monotonicNow(): number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonicNow: () => performance.now(),
   setTimeout: (callback, ms) => {
     // Node caps timers at 2^31-1 ms (~24.8 days); longer waits (e.g. the 30-day renew period) re-arm.
     const max = 2 ** 31 - 1;

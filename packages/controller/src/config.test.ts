@@ -189,6 +189,49 @@ describe('parseControllerConfig', () => {
     expect(error.message).toContain(message);
   });
 
+  it('leader election: off by default, client-go defaults, flags and SEALED_SECRETS_LEADER_ELECT_*', () => {
+    expect(run([]).leaderElection).toEqual({
+      enabled: false,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+      leaseName: 'sealed-secrets-controller',
+    });
+    expect(
+      run(['--leader-elect', '--leader-elect-lease-duration=30s', '--leader-elect-resource-name', 'ha'], {
+        SEALED_SECRETS_LEADER_ELECT_RENEW_DEADLINE: '20s',
+        SEALED_SECRETS_LEADER_ELECT_RETRY_PERIOD: '500ms',
+      }).leaderElection,
+    ).toEqual({
+      enabled: true,
+      leaseDurationMs: 30_000,
+      renewDeadlineMs: 20_000,
+      retryPeriodMs: 500,
+      leaseName: 'ha',
+    });
+    expect(run([], { SEALED_SECRETS_LEADER_ELECT: 'true' }).leaderElection.enabled).toBe(true);
+    // Unusable timings are only an error when leader election is on.
+    expect(run(['--leader-elect-lease-duration=1s']).leaderElection.enabled).toBe(false);
+  });
+
+  it.each([
+    [
+      ['--leader-elect-lease-duration=10s'],
+      'lease-duration must be greater than --leader-elect-renew-deadline',
+    ],
+    [
+      ['--leader-elect-renew-deadline=2s'],
+      'renew-deadline must be greater than 1.2 × --leader-elect-retry-period',
+    ],
+    [['--leader-elect-retry-period=0s'], 'retry-period must be greater than zero'],
+    [['--leader-elect-lease-duration=15500ms'], 'must be whole seconds'],
+    [['--leader-elect-resource-name=Bad_Name'], '"Bad_Name" is not a valid object name'],
+  ])('leader election: rejects %j', (argv, message) => {
+    const error = usageError(['--leader-elect', ...argv]);
+    expect(error.code).toBe('CONFIG');
+    expect(error.message).toContain(message);
+  });
+
   it('handles --version (before --help) and --help', () => {
     expect(parseControllerConfig(['--help', '--version'], {})).toEqual({ kind: 'version' });
     const help = parseControllerConfig(['--help'], {});

@@ -4,6 +4,16 @@ import { formatGoDuration, parseGoBool, parseGoDuration, parseRfc1123z } from '.
 
 export type KeyOrderPriority = 'CertNotBefore' | 'SecretCreationTimestamp';
 
+/** `--leader-elect*` (ours, client-go's flag names and defaults): several replicas, one writer. */
+export interface LeaderElectionConfig {
+  readonly enabled: boolean;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+  /** Name of the Lease in the controller namespace. */
+  readonly leaseName: string;
+}
+
 /** Everything the controller is told by flags and environment (compat §7.1). Durations are in milliseconds. */
 export interface ControllerConfig {
   readonly keyPrefix: string;
@@ -49,6 +59,7 @@ export interface ControllerConfig {
   readonly namespace: string | undefined;
   /** Our addition: serve the browser sealing page at `/` of the API server (`--web-ui`, default true). */
   readonly webUi: boolean;
+  readonly leaderElection: LeaderElectionConfig;
   /** Ours: the validating admission webhook (`--webhook-listen-addr`); undefined when it is off (the default). */
   readonly webhook: WebhookConfig | undefined;
 }
@@ -157,6 +168,36 @@ const FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     default: '',
     help: 'Label selector which can be used to filter sealed secrets.',
+  },
+  {
+    name: 'leader-elect',
+    kind: 'bool',
+    default: 'false',
+    help: 'Run several replicas: the one holding the Lease writes (keys, Secrets, statuses, events); every replica serves HTTP.',
+  },
+  {
+    name: 'leader-elect-lease-duration',
+    kind: 'duration',
+    default: '15s',
+    help: 'How long followers wait after the Lease last changed before taking it over.',
+  },
+  {
+    name: 'leader-elect-renew-deadline',
+    kind: 'duration',
+    default: '10s',
+    help: 'How long the leader keeps trying to renew the Lease before it stops leading.',
+  },
+  {
+    name: 'leader-elect-resource-name',
+    kind: 'string',
+    default: 'sealed-secrets-controller',
+    help: 'Name of the Lease (coordination.k8s.io/v1) in the controller namespace.',
+  },
+  {
+    name: 'leader-elect-retry-period',
+    kind: 'duration',
+    default: '2s',
+    help: 'How often candidates try to acquire and the leader renews the Lease.',
   },
   { name: 'listen-addr', kind: 'string', default: ':8080', help: 'HTTP serving address.' },
   { name: 'listen-metrics-addr', kind: 'string', default: ':8081', help: 'HTTP metrics serving address.' },
@@ -521,6 +562,7 @@ function buildConfig(values: RawValues, env: Readonly<Record<string, string | un
     kubeconfig: str(values, 'kubeconfig'),
     webUi: bool(values, 'web-ui'),
     webhook,
+    leaderElection: leaderElectionConfig(values),
     namespace:
       namespaceFlag !== ''
         ? namespaceFlag
@@ -568,6 +610,32 @@ function webhookConfig(values: RawValues): WebhookConfig | undefined {
     maxInFlight,
     skipNamespaces: splitList(str(values, 'webhook-skip-namespaces')),
   };
+}
+
+/** client-go's checks (leaderelection.NewLeaderElector), only when leader election is on. */
+function leaderElectionConfig(values: RawValues): LeaderElectionConfig {
+  const config: LeaderElectionConfig = {
+    enabled: bool(values, 'leader-elect'),
+    leaseDurationMs: duration(values, 'leader-elect-lease-duration'),
+    renewDeadlineMs: duration(values, 'leader-elect-renew-deadline'),
+    retryPeriodMs: duration(values, 'leader-elect-retry-period'),
+    leaseName: str(values, 'leader-elect-resource-name'),
+  };
+  if (!config.enabled) return config;
+  const problem =
+    config.leaseDurationMs % 1000 !== 0
+      ? '--leader-elect-lease-duration must be whole seconds (the Lease stores leaseDurationSeconds)'
+      : config.retryPeriodMs <= 0
+        ? '--leader-elect-retry-period must be greater than zero'
+        : config.renewDeadlineMs <= config.retryPeriodMs * 1.2
+          ? '--leader-elect-renew-deadline must be greater than 1.2 × --leader-elect-retry-period'
+          : config.leaseDurationMs <= config.renewDeadlineMs
+            ? '--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline'
+            : !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(config.leaseName)
+              ? `--leader-elect-resource-name "${config.leaseName}" is not a valid object name`
+              : undefined;
+  if (problem !== undefined) throw new ControllerError('CONFIG', problem);
+  return config;
 }
 
 /** Compat §3.1 step 3: a valid generateName prefix. */

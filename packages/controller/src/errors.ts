@@ -6,7 +6,8 @@ export type ControllerErrorCode =
   | 'STARTUP' // any other startup failure
   | 'IMMUTABLE_SECRET' // the target Secret is immutable: terminal, never retried
   | 'UNMANAGED_SECRET' // the target Secret exists and is not ours to touch
-  | 'UNSEAL_WORKER'; // an unseal worker thread died (out of memory, a bug) while unsealing
+  | 'UNSEAL_WORKER' // an unseal worker thread died (out of memory, a bug) while unsealing
+  | 'NOT_LEADER'; // a write on a replica that does not hold the leader Lease
 
 export class ControllerError extends Error {
   readonly code: ControllerErrorCode;

@@ -13,6 +13,9 @@ import { loadWebUi, type WebUi } from './http/web-ui.js';
 import { ACTIVE_KEY_SELECTOR, KeyStore } from './keys/key-store.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { RestGateway } from './kube/rest-gateway.js';
+import { ALWAYS_LEADER, LeaderElector, leaderIdentity, type Leadership } from './leader/elector.js';
+import { LeaderMetrics } from './leader/metrics.js';
+import { leaderOnlyGateway } from './leader/write-gate.js';
 import { createAuditLogger, createLogger, type Logger } from './log.js';
 import { bootstrapAdditionalNamespaces } from './namespace-bootstrap.js';
 import { Controller } from './loop/controller.js';
@@ -22,6 +25,11 @@ import { reconcile } from './reconcile/reconcile.js';
 
 /** Total deadline of one API request (for a watch: until its headers). */
 const API_REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * Fault injection for tests only: with --leader-elect, this replica acts as the leader without the Lease, so a
+ * test can run two replicas that both believe they lead and check that the key guard still adds one key.
+ */
+export const ASSUME_LEADER_ENV = 'SSTS_TEST_ASSUME_LEADER';
 
 export interface ProcessIo {
   readonly stdout: { write(text: string): unknown };
@@ -97,6 +105,33 @@ async function runWithConfig(
     env,
   });
   const gateway = new RestGateway(client);
+  const electing = config.leaderElection.enabled;
+  const assumeLeader = electing && env[ASSUME_LEADER_ENV] === '1';
+  // Leader election: only the leader writes, enforced at the gateway for every write (README: Several replicas).
+  let leadership: Leadership = ALWAYS_LEADER;
+  let elector: LeaderElector | undefined;
+  const leaderTerm: { run?: (term: AbortSignal) => Promise<void> } = {};
+  if (electing && !assumeLeader) {
+    const leaderMetrics = new LeaderMetrics(metrics.registry);
+    const le = config.leaderElection;
+    elector = new LeaderElector({
+      // Its own client view without the --kubeclient-qps limit: renewals must never queue behind reconciles.
+      gateway: new RestGateway(client.withRateLimiter(undefined)),
+      namespace,
+      name: le.leaseName,
+      identity: leaderIdentity(env),
+      leaseDurationMs: le.leaseDurationMs,
+      renewDeadlineMs: le.renewDeadlineMs,
+      retryPeriodMs: le.retryPeriodMs,
+      clock,
+      log: log.child({ component: 'leader-election' }),
+      onStartedLeading: (term) => leaderTerm.run?.(term) ?? Promise.resolve(),
+      onChange: (change) => leaderMetrics.observe(change),
+    });
+    leadership = elector;
+  }
+  if (assumeLeader) log.warn(`${ASSUME_LEADER_ENV}=1: acting as the leader WITHOUT the Lease (tests only)`);
+  const writer = electing ? leaderOnlyGateway(gateway, leadership) : gateway;
   if (config.keyOrderPriorityWarning !== undefined) log.error(config.keyOrderPriorityWarning);
   log.info({ namespace, version: io.version ?? 'UNKNOWN' }, 'Starting the sealed-secrets controller');
   // The audit trail (docs/audit.md): JSON lines at info whatever --log-level and --log-format say.
@@ -107,7 +142,7 @@ async function runWithConfig(
   });
 
   const keyStore = new KeyStore({
-    gateway,
+    gateway: writer,
     namespace,
     keyPrefix: config.keyPrefix,
     keySize: config.keySize,
@@ -120,6 +155,7 @@ async function runWithConfig(
     privateKeyAnnotations: config.privateKeyAnnotations,
     clock,
     log: log.child({ component: 'keys' }),
+    ...(electing && { leadership }),
     audit: (event) => audit.key(event),
   });
   const pool = new DecryptPool({ templateBudgetMs: config.templateTimeBudgetMs });
@@ -132,12 +168,20 @@ async function runWithConfig(
   try {
     await keyStore.load();
     pool.setKeyRing(keyStore.current());
-    await keyStore.start();
+    // With leader election the leader makes the first key and renewals (leaderTerm below), not start-up.
+    if (!electing) await keyStore.start();
     io.onKeyRequest(() => {
       log.info('SIGUSR1 received, generating a new key');
-      keyStore
-        .generateKey('signal')
-        .catch((error: unknown) => log.error({ error: errorMessage(error) }, 'Key generation failed'));
+      if (electing && !leadership.isLeader()) {
+        log.warn(
+          { leader: elector?.observedLeader ?? null },
+          'Not the leader: no key generated; send SIGUSR1 to the leader',
+        );
+        return;
+      }
+      (electing ? keyStore.requestKey() : keyStore.generateKey('signal')).catch((error: unknown) =>
+        log.error({ error: errorMessage(error) }, 'Key generation failed'),
+      );
     });
 
     // Decryption and templates run in the pool's worker threads, under the per-object time budget.
@@ -148,9 +192,10 @@ async function runWithConfig(
     // ones are looked up only after the HTTP servers listen (addendum §3.1).
     const ownNamespaceOnly = !config.allNamespaces || config.additionalNamespaces.length > 0;
     let bootstrapping = ownNamespaceOnly && config.additionalNamespaces.length > 0;
-    const events = new EventRecorder({ gateway, clock });
+    const events = new EventRecorder({ gateway: writer, clock });
     const controller: Controller = new Controller({
-      gateway,
+      gateway: writer,
+      leaderElected: electing,
       namespaces: ownNamespaceOnly ? [namespace] : undefined,
       labelSelector: config.labelSelector,
       skipRecreate: config.skipRecreate,
@@ -165,7 +210,7 @@ async function runWithConfig(
       },
       reconcile: (key) =>
         reconcile(key, {
-          gateway,
+          gateway: writer,
           getCached: (ns, name) => controller.getSealedSecret(ns, name),
           unseal: unsealWith,
           events,
@@ -177,16 +222,25 @@ async function runWithConfig(
           audit: (ss, result) => audit.unseal(ss, result),
         }),
     });
-    const keyWatch = config.watchForSecrets
-      ? new Informer({
-          gateway,
-          resource: 'secrets',
-          scope: { namespace, labelSelector: ACTIVE_KEY_SELECTOR },
-          handlers: { onAdd: (secret) => keyStore.addSecret(secret) },
-          clock,
-          log: log.child({ component: 'key-watch' }),
-        })
-      : undefined;
+    // Followers learn the leader's new keys through this watch, so leader election turns it on.
+    const keyWatch =
+      config.watchForSecrets || electing
+        ? new Informer({
+            gateway,
+            resource: 'secrets',
+            scope: { namespace, labelSelector: ACTIVE_KEY_SELECTOR },
+            handlers: { onAdd: (secret) => keyStore.addSecret(secret) },
+            clock,
+            log: log.child({ component: 'key-watch' }),
+          })
+        : undefined;
+    leaderTerm.run = async (term) => {
+      await keyStore.ensureKeys(term);
+      keyStore.scheduleRenewals(term);
+      await controller.lead(term);
+      // The next leader reports the statuses; this replica's series would go stale.
+      metrics.forgetAllConditions();
+    };
 
     const api = buildServer({
       log: log.child({ component: 'http' }),
@@ -203,6 +257,8 @@ async function runWithConfig(
         if (keyWatch !== undefined && !(keyWatch.synced && keyWatch.healthy)) {
           reasons.push(`key watch: ${keyWatch.lastError ?? 'starting'}`);
         }
+        // A replica is ready when it can serve its certificate, whether it leads or not.
+        if (electing && keyStore.current().size === 0) reasons.push('no sealing key loaded yet');
         return { ready: reasons.length === 0, reasons };
       },
       audit,
@@ -214,7 +270,13 @@ async function runWithConfig(
     });
     const metricsServer = buildMetricsServer({ log: log.child({ component: 'metrics' }), metrics });
 
-    const running = Promise.all([controller.start(stop.signal), keyWatch?.run(stop.signal)]);
+    const running = Promise.all([
+      controller.start(stop.signal),
+      keyWatch?.run(stop.signal),
+      elector?.run(stop.signal),
+      // The fault-injected "leader" leads from the start, for the process' life.
+      assumeLeader ? leaderTerm.run(stop.signal) : undefined,
+    ]);
     let webhook: RunningWebhook | undefined;
     try {
       await api.listen(parseListenAddress(config.listenAddr));
@@ -255,7 +317,7 @@ async function runWithConfig(
       } catch (error) {
         stop.abort();
         await running;
-        await Promise.all([api.close(), metricsServer.close()]);
+        await Promise.all([api.close(), metricsServer.close(), webhook?.close()]);
         throw new ControllerError(
           'STARTUP',
           `cannot look up the additional namespaces: ${errorMessage(error)}`,

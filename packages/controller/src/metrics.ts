@@ -126,6 +126,12 @@ export class ControllerMetrics {
     }
   }
 
+  /** Drops every `condition_info` series: a replica that stopped leading no longer reports statuses. */
+  forgetAllConditions(): void {
+    this.conditionInfo.reset();
+    this.#conditionSeries.clear();
+  }
+
   /** Drops every `condition_info` series of a deleted SealedSecret. */
   forgetConditions(namespace: string, name: string): void {
     const key = `${namespace}/${name}`;

@@ -5,6 +5,7 @@ import type {
   EventRepeat,
   KubeEvent,
   KubeGateway,
+  Lease,
   ListResult,
   ListScope,
   ResourceOfKind,
@@ -52,9 +53,16 @@ export class FakeGateway implements KubeGateway {
   readonly failures = new Map<string, Error>();
   /** Every call of that name throws this error until removed. */
   readonly persistentFailures = new Map<string, Error>();
+  /** Leases by `namespace/name`. */
+  readonly leases = new Map<string, Lease>();
   #rv = 100;
   #uid = 0;
   #watchers: Watcher[] = [];
+  #leaseWatchers: {
+    readonly key: string;
+    readonly onEvent: (event: WatchEvent<Lease>) => void;
+    readonly end: (error?: Error) => void;
+  }[] = [];
 
   #key(resource: WatchedResource, namespace: string, name: string): string {
     return `${resource}/${namespace}/${name}`;
@@ -127,6 +135,46 @@ export class FakeGateway implements KubeGateway {
 
   get openWatches(): number {
     return this.#watchers.length;
+  }
+
+  get openLeaseWatches(): number {
+    return this.#leaseWatchers.length;
+  }
+
+  /** Ends every open Lease watch, with an error when given. */
+  endLeaseWatches(error?: Error): void {
+    const watchers = this.#leaseWatchers;
+    this.#leaseWatchers = [];
+    for (const watcher of watchers) watcher.end(error);
+  }
+
+  /** Seeds, overwrites (`putLease`) or deletes (`removeLease`) a Lease as if another client did it. */
+  putLease(lease: Lease): Lease {
+    const copy = structuredClone(lease);
+    const namespace = copy.metadata.namespace ?? 'default';
+    const key = `${namespace}/${copy.metadata.name ?? ''}`;
+    const previous = this.leases.get(key);
+    copy.metadata.namespace = namespace;
+    copy.metadata.uid = previous?.metadata.uid ?? copy.metadata.uid ?? `uid-${++this.#uid}`;
+    copy.metadata.resourceVersion = String(++this.#rv);
+    this.leases.set(key, copy);
+    this.#notifyLease(key, previous === undefined ? 'ADDED' : 'MODIFIED', copy);
+    return structuredClone(copy);
+  }
+
+  removeLease(namespace: string, name: string): boolean {
+    const key = `${namespace}/${name}`;
+    const previous = this.leases.get(key);
+    if (previous === undefined) return false;
+    this.leases.delete(key);
+    this.#notifyLease(key, 'DELETED', previous);
+    return true;
+  }
+
+  #notifyLease(key: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', lease: Lease): void {
+    for (const watcher of this.#leaseWatchers) {
+      if (watcher.key === key) watcher.onEvent({ type, object: structuredClone(lease) });
+    }
   }
 
   #notify(resource: WatchedResource, type: 'ADDED' | 'MODIFIED' | 'DELETED', object: AnyObject): void {
@@ -281,5 +329,65 @@ export class FakeGateway implements KubeGateway {
       ),
     });
     return Promise.resolve();
+  }
+
+  async getLease(namespace: string, name: string): Promise<Lease | undefined> {
+    this.#fail(`getLease ${namespace}/${name}`);
+    const lease = this.leases.get(`${namespace}/${name}`);
+    return Promise.resolve(lease === undefined ? undefined : structuredClone(lease));
+  }
+
+  async createLease(lease: Lease): Promise<Lease> {
+    const { namespace = 'default', name = '' } = lease.metadata;
+    this.#fail(`createLease ${namespace}/${name}`);
+    if (this.leases.has(`${namespace}/${name}`)) {
+      throw new KubeError('AlreadyExists', `leases.coordination.k8s.io "${name}" already exists`, {
+        status: 409,
+      });
+    }
+    return Promise.resolve(this.putLease(lease));
+  }
+
+  async updateLease(lease: Lease): Promise<Lease> {
+    const { namespace = 'default', name = '' } = lease.metadata;
+    this.#fail(`updateLease ${namespace}/${name}`);
+    const current = this.leases.get(`${namespace}/${name}`);
+    if (current === undefined) {
+      throw new KubeError('NotFound', `leases.coordination.k8s.io "${name}" not found`, { status: 404 });
+    }
+    if (lease.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      throw new KubeError(
+        'Conflict',
+        `Operation cannot be fulfilled on leases.coordination.k8s.io "${name}": the object has been modified`,
+        { status: 409 },
+      );
+    }
+    return Promise.resolve(this.putLease(lease));
+  }
+
+  watchLease(
+    namespace: string,
+    name: string,
+    _resourceVersion: string,
+    onEvent: (event: WatchEvent<Lease>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    this.#fail(`watchLease ${namespace}/${name}`);
+    return new Promise((resolve, reject) => {
+      const watcher = {
+        key: `${namespace}/${name}`,
+        onEvent,
+        end: (error?: Error) => (error === undefined ? resolve() : reject(error)),
+      };
+      this.#leaseWatchers.push(watcher);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.#leaseWatchers = this.#leaseWatchers.filter((w) => w !== watcher);
+          resolve();
+        },
+        { once: true },
+      );
+    });
   }
 }

@@ -12,10 +12,13 @@ import {
   type KeyOrderPriority,
   type Secret,
 } from '@ssts/core';
+import { isKubeError } from '@ssts/kube';
 import type { Clock } from '../clock.js';
 import { ControllerError, errorMessage } from '../errors.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
+import type { Leadership } from '../leader/elector.js';
 import type { Logger } from '../log.js';
+import { successorKeyName } from './successor-name.js';
 
 /** The key Secret selector of compat §4.3. */
 export const ACTIVE_KEY_SELECTOR = `${LABEL_SEALED_SECRETS_KEY}=active`;
@@ -82,9 +85,20 @@ export interface KeyStoreOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly material?: KeyMaterial;
+  /**
+   * Set with leader election: only the leader creates keys, each creation checks the API for a newer key first
+   * and uses the predecessor-derived name (successorKeyName), so even two replicas that both believe they lead
+   * add one key per renewal (README: "Several replicas"). Unset: upstream's behaviour exactly.
+   */
+  readonly leadership?: Leadership;
   /** Called once per key added to the ring, and per failed generation or unusable key Secret. */
   readonly audit?: (event: KeyEvent) => void;
 }
+
+/** Retry bounds of the first key's creation by a leader (it cannot abort start-up like a single replica). */
+const FIRST_KEY_RETRY_MS = { min: 1_000, max: 30_000 };
+/** After a failed scheduled renewal, the next attempt waits at least this long. */
+const RENEWAL_RETRY_MS = 30_000;
 
 /**
  * Owns the sealing keys (compat §4): loads the key Secrets, generates the first key and renewals, and publishes
@@ -232,26 +246,155 @@ export class KeyStore {
 
   /** Writes a new key Secret, then registers it with ordering time "now" (compat §4.4). Serialized. */
   generateKey(trigger: KeyTrigger = 'signal'): Promise<KeyEntry> {
-    const run = this.#generating.then(() => this.#generate());
+    return this.#serialized(() => this.#generate(trigger));
+  }
+
+  #serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#generating.then(task);
     this.#generating = run.catch(() => undefined);
-    const { audit, namespace } = this.#options;
-    if (audit !== undefined) {
-      run.then(
-        (entry) =>
-          audit({
-            action: 'generated',
-            trigger,
-            namespace,
-            ...(entry.secretName !== undefined && { secretName: entry.secretName }),
-            fingerprint: entry.fingerprint,
-          }),
-        (error: unknown) => audit({ action: 'generated', trigger, namespace, error: errorMessage(error) }),
-      );
-    }
     return run;
   }
 
-  async #generate(): Promise<KeyEntry> {
+  /**
+   * Leader election, at the start of a leader's term: like a single replica's start-up (a key when there is none
+   * or the latest predates the cutoff, a renewal when one is overdue), retried until it worked or `signal` aborts,
+   * since a leader cannot abort the process as upstream's start-up does.
+   */
+  async ensureKeys(signal: AbortSignal): Promise<void> {
+    let backoff = FIRST_KEY_RETRY_MS.min;
+    while (!signal.aborted) {
+      try {
+        await this.#serialized(() => this.#renewIfDue(true));
+        if (this.#ring.latest() !== undefined) return;
+      } catch (error) {
+        this.#options.log.error(
+          { error: errorMessage(error), retryInMs: backoff },
+          'Cannot create a sealing key',
+        );
+      }
+      await sleep(this.#options.clock, backoff, signal);
+      backoff = Math.min(FIRST_KEY_RETRY_MS.max, backoff * 2);
+    }
+  }
+
+  /**
+   * Leader election, during a leader's term: renews when the latest key is one period old. The latest key is read
+   * from the API again before deciding, so a key another replica made counts even when the watch lags.
+   */
+  scheduleRenewals(signal: AbortSignal): void {
+    const { renewPeriodMs: period, clock, log } = this.#options;
+    if (period <= 0 || signal.aborted) return;
+    let timer: unknown;
+    const arm = (minDelayMs: number): void => {
+      if (signal.aborted) return;
+      const latest = this.#ring.latest();
+      const due = latest === undefined ? 0 : latest.orderingTime.getTime() + period - clock.now();
+      timer = clock.setTimeout(
+        () => {
+          if (signal.aborted) return;
+          this.#serialized(() => this.#renewIfDue(false))
+            .then(() => arm(0))
+            .catch((error: unknown) => {
+              log.error({ error: errorMessage(error) }, 'Scheduled key renewal failed');
+              arm(RENEWAL_RETRY_MS);
+            });
+        },
+        Math.max(minDelayMs, due),
+      );
+    };
+    signal.addEventListener('abort', () => clock.clearTimeout(timer), { once: true });
+    arm(0);
+  }
+
+  /** Leader election, SIGUSR1: a key now on the leader (no due check; still one successor per key). */
+  requestKey(): Promise<KeyEntry | undefined> {
+    return this.#serialized(async () => {
+      await this.load();
+      if (this.#options.leadership?.isLeader() === false) return undefined;
+      return this.#createSuccessor(this.#ring.latest(), 'signal');
+    });
+  }
+
+  /**
+   * Why a key is due, if it is: none yet, the cutoff (at a leader's start only, like upstream's start-up), or a
+   * renewal period.
+   */
+  #due(atLeaderStart: boolean): KeyTrigger | undefined {
+    const latest = this.#ring.latest();
+    if (latest === undefined) return 'initial';
+    const { cutoffTime, renewPeriodMs: period, clock } = this.#options;
+    const ordered = latest.orderingTime.getTime();
+    if (atLeaderStart && cutoffTime !== undefined && ordered < cutoffTime.getTime()) return 'cutoff';
+    if (period <= 0) return undefined;
+    // A timer may fire a little early; a key younger than that is someone else's renewal of this period.
+    const slack = Math.min(1_000, period / 10);
+    return clock.now() - ordered >= period - slack ? 'renewal' : undefined;
+  }
+
+  async #renewIfDue(atLeaderStart: boolean): Promise<void> {
+    await this.load();
+    const trigger = this.#due(atLeaderStart);
+    if (trigger === undefined || this.#options.leadership?.isLeader() === false) return;
+    await this.#createSuccessor(this.#ring.latest(), trigger);
+  }
+
+  /**
+   * Creates the key that succeeds `predecessor` under its one possible name: when another replica created it
+   * first (AlreadyExists), that key is loaded instead. A name taken by something else (a relabelled key, a
+   * foreign Secret) falls back to upstream's random name; the fresh list just before found no newer key.
+   */
+  async #createSuccessor(
+    predecessor: KeyEntry | undefined,
+    trigger: KeyTrigger,
+  ): Promise<KeyEntry | undefined> {
+    const { gateway, namespace, keyPrefix, log } = this.#options;
+    const name = successorKeyName(keyPrefix, predecessor?.fingerprint);
+    log.info({ secret: name, trigger }, 'Creating a sealing key');
+    try {
+      return await this.#generate(trigger, name);
+    } catch (error) {
+      if (!isKubeError(error, 'AlreadyExists')) throw error;
+    }
+    const existing = await gateway.getSecret(namespace, name);
+    if (
+      existing !== undefined &&
+      existing.metadata.labels?.[LABEL_SEALED_SECRETS_KEY] === 'active' &&
+      this.addSecret(existing)
+    ) {
+      const entry = this.#ring.all().find((e) => e.secretName === name);
+      if (entry !== undefined && entry.fingerprint !== predecessor?.fingerprint) {
+        log.info({ secret: name }, 'Another replica created this key first; using it');
+        return entry;
+      }
+    }
+    log.warn({ secret: name }, 'The successor key name is taken by another Secret; using a random name');
+    return this.#generate(trigger);
+  }
+
+  /**
+   * Generates and writes a key, audited as generated (success or failure). A successor name another replica took
+   * first (AlreadyExists) is not a failure: #createSuccessor loads that key instead.
+   */
+  async #generate(trigger: KeyTrigger, name?: string): Promise<KeyEntry> {
+    const { audit, namespace } = this.#options;
+    try {
+      const entry = await this.#write(name);
+      audit?.({
+        action: 'generated',
+        trigger,
+        namespace,
+        ...(entry.secretName !== undefined && { secretName: entry.secretName }),
+        fingerprint: entry.fingerprint,
+      });
+      return entry;
+    } catch (error) {
+      if (name === undefined || !isKubeError(error, 'AlreadyExists'))
+        audit?.({ action: 'generated', trigger, namespace, error: errorMessage(error) });
+      throw error;
+    }
+  }
+
+  async #write(name: string | undefined): Promise<KeyEntry> {
     const o = this.#options;
     const now = new Date(o.clock.now());
     const key = await this.#material.generate({
@@ -260,7 +403,7 @@ export class KeyStore {
       notBefore: now,
       validityMs: o.keyTtlMs,
     });
-    const secret = buildKeySecret({
+    const built = buildKeySecret({
       prefix: o.keyPrefix,
       namespace: o.namespace,
       privateKey: key.privateKey,
@@ -268,6 +411,11 @@ export class KeyStore {
       labels: o.privateKeyLabels,
       annotations: o.privateKeyAnnotations,
     });
+    let secret = built;
+    if (name !== undefined) {
+      const { generateName: _random, ...metadata } = built.metadata;
+      secret = { ...built, metadata: { ...metadata, name } };
+    }
     const fingerprint = publicKeyFingerprint(key.privateKey);
     this.#ownKey = fingerprint;
     let created: Secret;
@@ -296,4 +444,17 @@ export class KeyStore {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
   }
+}
+
+function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clock.clearTimeout(handle);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const handle = clock.setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -63,6 +63,36 @@ export interface WebhookConfiguration {
   }[];
 }
 
+/** The fields of a Lease's spec that leader election reads and writes (times are MicroTime strings). */
+export interface LeaseSpec {
+  holderIdentity?: string | null;
+  leaseDurationSeconds?: number | null;
+  acquireTime?: string | null;
+  renewTime?: string | null;
+  leaseTransitions?: number | null;
+  /** Fields we do not use (strategy, preferredHolder) are kept as they are. */
+  [field: string]: unknown;
+}
+
+/** A coordination.k8s.io/v1 Lease in its wire shape. */
+export interface Lease {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    [field: string]: unknown;
+  };
+  spec?: LeaseSpec;
+}
+
+/** Bounds one Lease call (leader election must not wait on a hung request past its renew deadline). */
+export interface LeaseCallOptions {
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Every Kubernetes API call the controller makes, in our own types. Failures throw KubeError. Objects returned are
  * fresh copies the caller may keep.
@@ -97,4 +127,18 @@ export interface KubeGateway {
   getValidatingWebhookConfiguration(name: string): Promise<WebhookConfiguration | undefined>;
   /** Strategic merge patch of `clientConfig.caBundle` (base64 PEM) of the named webhooks only. */
   patchValidatingWebhookCaBundle(name: string, webhooks: readonly string[], caBundle: string): Promise<void>;
+  /** The Lease, undefined when it does not exist. */
+  getLease(namespace: string, name: string, options?: LeaseCallOptions): Promise<Lease | undefined>;
+  /** KubeError AlreadyExists when another replica created it first. */
+  createLease(lease: Lease, options?: LeaseCallOptions): Promise<Lease>;
+  /** PUT guarded by `metadata.resourceVersion`: KubeError Conflict when someone wrote it since. */
+  updateLease(lease: Lease, options?: LeaseCallOptions): Promise<Lease>;
+  /** Watches the one Lease (`metadata.name` field selector) after `resourceVersion`, as `watch` does. */
+  watchLease(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    onEvent: (event: WatchEvent<Lease>) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
 }

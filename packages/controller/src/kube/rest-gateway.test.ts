@@ -263,3 +263,57 @@ describe('RestGateway status client', () => {
     base.close();
   });
 });
+
+describe('RestGateway Leases (leader election)', () => {
+  const path = '/apis/coordination.k8s.io/v1/namespaces/ns/leases';
+
+  it('gets a Lease (undefined when missing), creates one, and PUTs updates with their resourceVersion', async () => {
+    seen.length = 0;
+    handler = (req, res, url) => {
+      if (req.method === 'GET' && url.pathname === `${path}/gone`) {
+        json(res, 404, { kind: 'Status', reason: 'NotFound', message: 'leases "gone" not found' });
+      } else if (req.method === 'PUT') {
+        json(res, 409, { kind: 'Status', reason: 'Conflict', message: 'the object has been modified' });
+      } else json(res, req.method === 'POST' ? 201 : 200, { metadata: { name: 'l', resourceVersion: '7' } });
+    };
+    expect(await gateway.getLease('ns', 'gone')).toBeUndefined();
+    expect(await gateway.getLease('ns', 'l')).toEqual({ metadata: { name: 'l', resourceVersion: '7' } });
+    const spec = { holderIdentity: 'pod-a_1', renewTime: '2026-01-02T03:04:05.000000Z' };
+    await gateway.createLease({ metadata: { name: 'l', namespace: 'ns' }, spec });
+    await expect(
+      gateway.updateLease({ metadata: { name: 'l', namespace: 'ns', resourceVersion: '7' }, spec }),
+    ).rejects.toMatchObject({ code: 'Conflict' });
+    const [, , create, update] = seen;
+    expect([create?.method, create?.url.pathname]).toEqual(['POST', path]);
+    expect(JSON.parse(create?.body ?? '')).toEqual({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'l', namespace: 'ns' },
+      spec,
+    });
+    expect([update?.method, update?.url.pathname]).toEqual(['PUT', `${path}/l`]);
+    expect(JSON.parse(update?.body ?? '').metadata.resourceVersion).toBe('7');
+  });
+
+  it('watches the one Lease by field selector (what RBAC resourceNames allow)', async () => {
+    seen.length = 0;
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`${JSON.stringify({ type: 'MODIFIED', object: { metadata: { name: 'l' } } })}\n`);
+    };
+    const events: string[] = [];
+    await gateway.watchLease('ns', 'l', '', (e) => events.push(e.type), new AbortController().signal);
+    expect(events).toEqual(['MODIFIED']);
+    const query = seen[0]?.url.searchParams;
+    expect(seen[0]?.url.pathname).toBe(path);
+    expect(query?.get('fieldSelector')).toBe('metadata.name=l');
+    expect(query?.get('watch')).toBe('true');
+  });
+
+  it('aborts a Lease request with its signal (the elector bounds each one by the renew deadline)', async () => {
+    handler = () => undefined; // never answers
+    await expect(gateway.getLease('ns', 'l', { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({
+      code: 'Aborted',
+    });
+  });
+});

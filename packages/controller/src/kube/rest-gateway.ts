@@ -4,6 +4,8 @@ import type {
   EventRepeat,
   KubeEvent,
   KubeGateway,
+  Lease,
+  LeaseCallOptions,
   ListResult,
   ListScope,
   ResourceOfKind,
@@ -15,6 +17,7 @@ import type {
 const SEALED_SECRETS_PATH = '/apis/bitnami.com/v1alpha1';
 const CORE_PATH = '/api/v1';
 const WEBHOOK_CONFIGURATIONS_PATH = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
+const COORDINATION_PATH = '/apis/coordination.k8s.io/v1';
 /** Objects per list page; halved (down to 1) when a page is larger than the client's body bound. */
 export const LIST_PAGE_SIZE = 500;
 
@@ -22,6 +25,16 @@ function collectionPath(resource: WatchedResource, namespace: string | undefined
   const base = resource === 'sealedsecrets' ? SEALED_SECRETS_PATH : CORE_PATH;
   const ns = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
   return `${base}${ns}/${resource}`;
+}
+
+function leasePath(namespace: string, name?: string): string {
+  const collection = `${COORDINATION_PATH}/namespaces/${encodeURIComponent(namespace)}/leases`;
+  return name === undefined ? collection : `${collection}/${encodeURIComponent(name)}`;
+}
+
+/** Watch timeout between 5 and 10 minutes, like client-go's reflector, so idle watches are renewed. */
+function watchTimeoutSeconds(): number {
+  return 300 + Math.floor(Math.random() * 300);
 }
 
 function objectPath(resource: WatchedResource, namespace: string, name: string): string {
@@ -96,8 +109,7 @@ export class RestGateway implements KubeGateway {
     onEvent: (event: WatchEvent<ResourceOfKind[R]>) => void,
     signal: AbortSignal,
   ): Promise<void> {
-    // Server-side timeout between 5 and 10 minutes, like client-go's reflector, so idle watches are renewed.
-    const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+    const timeoutSeconds = watchTimeoutSeconds();
     await this.#client.watch(
       collectionPath(resource, scope.namespace),
       {
@@ -225,9 +237,61 @@ export class RestGateway implements KubeGateway {
     });
   }
 
-  async #getOrUndefined(path: string): Promise<unknown> {
+  async getLease(
+    namespace: string,
+    name: string,
+    options: LeaseCallOptions = {},
+  ): Promise<Lease | undefined> {
+    return (await this.#getOrUndefined(leasePath(namespace, name), options.signal)) as Lease | undefined;
+  }
+
+  async createLease(lease: Lease, options: LeaseCallOptions = {}): Promise<Lease> {
+    return this.#client.json<Lease>('POST', leasePath(lease.metadata.namespace ?? ''), {
+      body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease },
+      ...(options.signal !== undefined && { signal: options.signal }),
+    });
+  }
+
+  async updateLease(lease: Lease, options: LeaseCallOptions = {}): Promise<Lease> {
+    const { namespace = '', name = '' } = lease.metadata;
+    return this.#client.json<Lease>('PUT', leasePath(namespace, name), {
+      body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease },
+      ...(options.signal !== undefined && { signal: options.signal }),
+    });
+  }
+
+  async watchLease(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    onEvent: (event: WatchEvent<Lease>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const timeoutSeconds = watchTimeoutSeconds();
+    await this.#client.watch(
+      leasePath(namespace),
+      {
+        query: {
+          // A watch of one object by name: RBAC rules with resourceNames allow it.
+          fieldSelector: `metadata.name=${name}`,
+          resourceVersion,
+          allowWatchBookmarks: 'true',
+          timeoutSeconds: String(timeoutSeconds),
+        },
+        signal,
+        idleTimeoutMs: (timeoutSeconds + 30) * 1000,
+      },
+      (event) => {
+        if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
+          onEvent({ type: event.type, object: event.object as Lease });
+        }
+      },
+    );
+  }
+
+  async #getOrUndefined(path: string, signal?: AbortSignal): Promise<unknown> {
     try {
-      return await this.#client.json('GET', path);
+      return await this.#client.json('GET', path, signal === undefined ? {} : { signal });
     } catch (error) {
       if (isKubeError(error, 'NotFound')) return undefined;
       throw error;

@@ -35,6 +35,19 @@ export interface ControllerOptions {
    * to two workers, so per-object ordering is unchanged. Default 1.
    */
   readonly workers?: number;
+  /**
+   * Leader election: informers run on every replica (warm caches, readiness), but workers run only inside
+   * `lead(term)`, each term with a fresh queue filled from the cache. Default false: `start` runs the workers.
+   */
+  readonly leaderElected?: boolean;
+}
+
+/** Whether the cached SealedSecret already reports Synced=True for its current generation. */
+function syncedForGeneration(ss: SealedSecret): boolean {
+  return (
+    ss.status?.observedGeneration === ss.metadata.generation &&
+    ss.status?.conditions?.some((c) => c.type === 'Synced' && c.status === 'True') === true
+  );
 }
 
 const SCOPE_ANNOTATIONS = [ANNOTATION_CLUSTER_WIDE, ANNOTATION_NAMESPACE_WIDE];
@@ -50,6 +63,13 @@ export function needsReconcile(previous: SealedSecret, current: SealedSecret): b
   );
 }
 
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
 /**
  * The control loop: SealedSecret (and, unless --skip-recreate, Secret) informers feed `ns/name` keys into one work
  * queue; `workers` concurrent loops reconcile distinct keys with retries per compat §3.4. `start` resolves once
@@ -57,7 +77,8 @@ export function needsReconcile(previous: SealedSecret, current: SealedSecret): b
  */
 export class Controller {
   readonly #options: ControllerOptions;
-  readonly #queue: WorkQueue;
+  /** The queue of the running term; without leader election, one for the process' life. */
+  #queue: WorkQueue | undefined;
   readonly #sealedSecrets: Informer<'sealedsecrets'>[] = [];
   readonly #secrets: Informer<'secrets'>[] = [];
   /** run() of every informer started so far, including namespaces added after start(). */
@@ -66,7 +87,9 @@ export class Controller {
 
   constructor(options: ControllerOptions) {
     this.#options = options;
-    this.#queue = options.queue ?? new WorkQueue({ clock: options.clock });
+    this.#queue = options.leaderElected
+      ? undefined
+      : (options.queue ?? new WorkQueue({ clock: options.clock }));
     for (const namespace of options.namespaces === undefined ? [undefined] : options.namespaces) {
       this.#addInformers(namespace);
     }
@@ -88,14 +111,14 @@ export class Controller {
       scope,
       transform: withoutBookkeeping,
       handlers: {
-        onAdd: (ss) => this.#queue.add(objectKey(ss)),
+        onAdd: (ss) => this.#queue?.add(objectKey(ss)),
         onUpdate: (previous, current) => {
-          if (needsReconcile(previous, current)) this.#queue.add(objectKey(current));
+          if (needsReconcile(previous, current)) this.#queue?.add(objectKey(current));
           else options.log.debug({ sealedSecret: objectKey(current) }, 'update suppressed');
         },
         onDelete: (ss) => {
           options.onSealedSecretDeleted?.(ss.metadata.namespace ?? '', ss.metadata.name ?? '');
-          this.#queue.add(objectKey(ss));
+          this.#queue?.add(objectKey(ss));
         },
       },
     });
@@ -154,35 +177,73 @@ export class Controller {
       .map((i) => i.lastError ?? 'waiting for the initial list');
   }
 
-  /** Runs informers, waits for their caches, then the worker; resolves after `signal` aborts and work drains. */
+  /**
+   * Runs informers, waits for their caches, then the workers (unless leader-elected: see `lead`); resolves after
+   * `signal` aborts and work drains.
+   */
   async start(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
     const informers = [...this.#sealedSecrets, ...this.#secrets];
     this.#running.push(...informers.map((informer) => informer.run(signal)));
-    await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
-    if (!signal.aborted)
+    await this.#synced(signal);
+    const queue = this.#queue;
+    if (!signal.aborted && queue !== undefined)
       this.#options.log.info(
         { informers: informers.length, workers: this.workerCount },
         'Caches synced, starting the workers',
       );
-    const workers = signal.aborted ? [] : Array.from({ length: this.workerCount }, () => this.#work());
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) resolve();
-      else signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    this.#queue.shutDown();
+    const workers =
+      signal.aborted || queue === undefined
+        ? []
+        : Array.from({ length: this.workerCount }, () => this.#work(queue));
+    await untilAborted(signal);
+    queue?.shutDown();
     // Each worker exits after its in-flight reconcile: shutDown only makes the *next* get() return undefined.
     await Promise.all([...workers, ...this.#running]);
   }
 
-  async #work(): Promise<void> {
+  #synced(signal: AbortSignal): Promise<unknown> {
+    const informers = [...this.#sealedSecrets, ...this.#secrets];
+    return Promise.all(informers.map((informer) => informer.waitForSync(signal)));
+  }
+
+  /**
+   * One leadership term (leader election): a fresh queue gets every cached SealedSecret, those not yet Synced for
+   * their generation first (objects applied or in flight while no one led), then the rest, as a restarted
+   * upstream controller re-processes everything. Workers run until `term` aborts; resolves when the in-flight
+   * reconciles finished. Call after start().
+   */
+  async lead(term: AbortSignal): Promise<void> {
+    const signal = this.#signal;
+    if (signal === undefined) throw new Error('lead() needs a started controller');
+    const stop = AbortSignal.any([signal, term]);
+    await this.#synced(stop);
+    if (stop.aborted) return;
+    const queue = new WorkQueue({ clock: this.#options.clock });
+    const cached = this.#sealedSecrets.flatMap((informer) => informer.list());
+    const pending = cached.filter((ss) => !syncedForGeneration(ss));
+    for (const ss of pending) queue.add(objectKey(ss));
+    for (const ss of cached) queue.add(objectKey(ss));
+    this.#queue = queue;
+    this.#options.log.info(
+      { sealedSecrets: cached.length, notSynced: pending.length, workers: this.workerCount },
+      'Leading: reconciling every SealedSecret',
+    );
+    const workers = Array.from({ length: this.workerCount }, () => this.#work(queue));
+    await untilAborted(stop);
+    this.#queue = undefined;
+    queue.shutDown();
+    await Promise.all(workers);
+  }
+
+  async #work(queue: WorkQueue): Promise<void> {
     for (;;) {
-      const key = await this.#queue.get();
+      const key = await queue.get();
       if (key === undefined) return;
       try {
-        this.#handle(key, await this.#reconcileSafely(key));
+        this.#handle(queue, key, await this.#reconcileSafely(key));
       } finally {
-        this.#queue.done(key);
+        queue.done(key);
       }
     }
   }
@@ -195,10 +256,10 @@ export class Controller {
     }
   }
 
-  #handle(key: string, outcome: Outcome): void {
+  #handle(queue: WorkQueue, key: string, outcome: Outcome): void {
     const { log, maxUnsealRetries } = this.#options;
     if (outcome.kind === 'done') {
-      this.#queue.forget(key);
+      queue.forget(key);
       return;
     }
     if (outcome.kind === 'terminal') {
@@ -206,19 +267,17 @@ export class Controller {
         { sealedSecret: key, error: outcome.error },
         'Not retrying: the error cannot be fixed by retrying',
       );
-      this.#queue.forget(key);
+      queue.forget(key);
       return;
     }
-    if (this.#queue.numRequeues(key) < maxUnsealRetries) {
-      log.info(
-        { sealedSecret: key, error: outcome.error, retries: this.#queue.numRequeues(key) },
-        'Retrying',
-      );
-      this.#queue.addRateLimited(key);
+    if (queue !== this.#queue) return; // the term ended: the next leader starts this object afresh
+    if (queue.numRequeues(key) < maxUnsealRetries) {
+      log.info({ sealedSecret: key, error: outcome.error, retries: queue.numRequeues(key) }, 'Retrying');
+      queue.addRateLimited(key);
       return;
     }
     log.error({ sealedSecret: key, error: outcome.error }, 'giving up');
-    this.#queue.forget(key);
+    queue.forget(key);
   }
 
   /** Compat §3.3: re-create a deleted Secret when its SealedSecret (live GET) controls it or it was `managed`. */
@@ -230,6 +289,7 @@ export class Controller {
       .then((ss) => {
         if (ss === undefined) return;
         if (isControlledBy(secret, ss) || secret.metadata.annotations?.[ANNOTATION_MANAGED] === 'true') {
+          if (this.#queue === undefined) return; // not leading: the next leader's first pass re-creates it
           this.#options.log.info({ namespace, name }, 'Secret deleted, re-creating it');
           this.#queue.add(`${namespace}/${name}`);
         }

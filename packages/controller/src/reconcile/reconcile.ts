@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import type { EventSink } from '../kube/event-recorder.js';
 import { isKubeError } from '@ssts/kube';
 import type { KubeGateway } from '../kube/kube-gateway.js';
+import { isNotLeader } from '../leader/write-gate.js';
 import type { Logger } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';
 import {
@@ -178,7 +179,8 @@ async function emit(
       time: new Date(deps.clock.now()),
     });
   } catch (error) {
-    log.warn({ reason, error: errorMessage(error) }, 'Cannot record an event');
+    // A replica that just stopped leading writes nothing more; the next leader records its own events.
+    if (!isNotLeader(error)) log.warn({ reason, error: errorMessage(error) }, 'Cannot record an event');
   }
 }
 
@@ -221,6 +223,7 @@ async function writeStatus(
           continue;
         }
       }
+      if (isNotLeader(error)) return;
       deps.metrics.unsealError('status', ss.metadata.namespace ?? '');
       log.error({ error: errorMessage(error) }, 'Cannot update the SealedSecret status');
       return;
