@@ -231,6 +231,7 @@ describe('PrometheusRule (upstream chart 2.19.0+, addendum §4.1; bundled rules 
       'SealedSecretsUnsealErrorHigh',
       'SealedSecretsDecryptErrorRateHigh',
       'SealedSecretsSealingKeyTooOld',
+      'SealedSecretsOldKeyStillInUse',
     ]);
   });
 

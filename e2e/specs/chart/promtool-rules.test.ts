@@ -38,7 +38,7 @@ beforeAll(() => {
 describe('deploy/prometheus/rules.yaml', () => {
   it('passes promtool check rules', () => {
     const res = runPromtool(['check', 'rules', 'rules.yaml'], DIR);
-    expect(res.output).toContain('SUCCESS: 4 rules found');
+    expect(res.output).toContain('SUCCESS: 5 rules found');
     expect(res.status, res.output).toBe(0);
   });
 
@@ -66,6 +66,7 @@ describe('deploy/prometheus/rules.yaml', () => {
       'SealedSecretsUnsealErrorHigh',
       'SealedSecretsDecryptErrorRateHigh',
       'SealedSecretsSealingKeyTooOld',
+      'SealedSecretsOldKeyStillInUse',
     ]);
   });
 
@@ -118,6 +119,22 @@ describe('the unit tests bite', () => {
       const res = runPromtool(['test', 'rules', 'rules.test.yaml'], dir);
       expect(res.status, from).not.toBe(0);
       expect(res.output).toContain('SealedSecretsSealingKeyTooOld');
+    }
+  });
+
+  it('fail when the old-key alert stops excluding the sealing key or waits less than a week', () => {
+    const text = readFileSync(join(DIR, 'rules.yaml'), 'utf8');
+    for (const [from, to] of [
+      ['unless on (job, instance, fingerprint)', 'and on (job, instance, fingerprint)'],
+      ['for: 7d', 'for: 6d'],
+    ] as const) {
+      const changed = text.replace(from, to);
+      expect(changed).not.toBe(text);
+      writeFileSync(join(dir, 'rules.yaml'), changed);
+      copyFileSync(join(DIR, 'rules.test.yaml'), join(dir, 'rules.test.yaml'));
+      const res = runPromtool(['test', 'rules', 'rules.test.yaml'], dir);
+      expect(res.status, from).not.toBe(0);
+      expect(res.output).toContain('SealedSecretsOldKeyStillInUse');
     }
   });
 

@@ -81,7 +81,10 @@ describe('SealedSecret metadata-only updates (compat §3.3, our documented exten
       metadata: { ...labelled.metadata, annotations: { note: 'x', [NAMESPACE_WIDE]: 'true' } },
     });
     const failed = await waitForSynced(ns, 'scoped', (c) => c.status === 'False');
-    expect(failed.status?.conditions?.[0]?.message).toBe('no key could decrypt secret (foo)');
+    // Upstream's text, then our cause line (issue 14: found by trying the other scopes' labels).
+    expect(failed.status?.conditions?.[0]?.message).toBe(
+      'no key could decrypt secret (foo)\ncause: sealed strict but the annotation says namespace-wide',
+    );
     expect(await metricValue(controller, UNSEAL_REQUESTS)).toBeGreaterThan(passes ?? 0);
 
     // And back: removing it reconciles again and the object is Synced once more.

@@ -10,6 +10,8 @@ import { DecryptPool } from './crypto/decrypt-pool.js';
 import { ControllerError, errorMessage } from './errors.js';
 import { buildMetricsServer, buildServer, parseListenAddress } from './http/server.js';
 import { loadWebUi, type WebUi } from './http/web-ui.js';
+import { certChainOf } from './keys/cert-link.js';
+import { KeyInventory } from './keys/inventory.js';
 import { ACTIVE_KEY_SELECTOR, KeyStore } from './keys/key-store.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { RestGateway } from './kube/rest-gateway.js';
@@ -187,6 +189,8 @@ async function runWithConfig(
     // Decryption and templates run in the pool's worker threads, under the per-object time budget.
     const unsealWith = (ss: SealedSecret) =>
       pool.unseal(ss, { acceptDeprecatedV1Data: config.acceptDeprecatedV1Data });
+    // The reconcile also learns which key decrypted which item, and why items do not decrypt (issue 14).
+    const inventory = new KeyInventory();
 
     // Own-namespace mode with --all-namespaces=false or any additional namespace (compat §3.2); the additional
     // ones are looked up only after the HTTP servers listen (addendum §3.1).
@@ -207,12 +211,18 @@ async function runWithConfig(
       onSealedSecretDeleted: (ns, name) => {
         metrics.forgetConditions(ns, name);
         pool.forget(`${ns}/${name}`);
+        inventory.forget(ns, name);
       },
       reconcile: (key) =>
         reconcile(key, {
           gateway: writer,
           getCached: (ns, name) => controller.getSealedSecret(ns, name),
-          unseal: unsealWith,
+          unseal: (ss) =>
+            pool.unsealWithKeys(ss, {
+              acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
+              diagnose: true,
+            }),
+          recordKeys: (ss, itemKeys) => inventory.record(ss, itemKeys),
           events,
           clock,
           log,
@@ -242,6 +252,8 @@ async function runWithConfig(
       metrics.forgetAllConditions();
     };
 
+    const keyInventory = () => inventory.report(keyStore.current(), controller.sealedSecrets());
+    metrics.setKeyInventory(keyInventory);
     const api = buildServer({
       log: log.child({ component: 'http' }),
       metrics,
@@ -262,6 +274,8 @@ async function runWithConfig(
         return { ready: reasons.length === 0, reasons };
       },
       audit,
+      keyInventory,
+      certChain: () => certChainOf(keyStore.current()),
       rateLimit: config.rateLimit,
       rateLimitBurst: config.rateLimitBurst,
       readTimeoutMs: config.readTimeoutMs,

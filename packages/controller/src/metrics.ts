@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { KeyRing, SealedSecret } from '@ssts/core';
+import type { KeyInventoryReport } from './keys/inventory.js';
 import type { ErrorReason } from './reconcile/decide.js';
 
 const PREFIX = 'sealed_secrets_controller';
@@ -22,6 +23,11 @@ export class ControllerMetrics {
   readonly keySealing: Gauge<'fingerprint'>;
   /** Ours: `--key-renew-period` in seconds, 0 when automatic renewal is off. */
   readonly keyRenewPeriod: Gauge;
+  /** Ours (issue 14): per loaded key, the SealedSecrets whose last unseal used it (computed at scrape time). */
+  readonly keyObjects: Gauge<'fingerprint'>;
+  /** Ours: per loaded key, the items it decrypted over those SealedSecrets. */
+  readonly keyItems: Gauge<'fingerprint'>;
+  #inventory: (() => KeyInventoryReport) | undefined;
   readonly #conditionSeries = new Map<string, Map<string, ConditionLabels>>();
 
   readonly #omitSecretLabels: boolean;
@@ -90,7 +96,36 @@ export class ControllerMetrics {
       help: 'Configured key renewal period (--key-renew-period) in seconds, 0 when automatic renewal is disabled',
       registers,
     });
+    // Computed from the key inventory when scraped, so the series always match /v1/keys.
+    const inventory = (): KeyInventoryReport | undefined => this.#inventory?.();
+    this.keyObjects = new Gauge({
+      name: `${PREFIX}_key_objects`,
+      help: 'SealedSecrets whose last unseal used each loaded key for at least one item (0: the key is no longer needed by any watched SealedSecret)',
+      labelNames: ['fingerprint'],
+      registers,
+      collect() {
+        const report = inventory();
+        this.reset();
+        for (const key of report?.keys ?? []) this.set({ fingerprint: key.fingerprint }, key.objects);
+      },
+    });
+    this.keyItems = new Gauge({
+      name: `${PREFIX}_key_items`,
+      help: 'Items (encryptedData values) that each loaded key decrypted in the last unseal of the watched SealedSecrets',
+      labelNames: ['fingerprint'],
+      registers,
+      collect() {
+        const report = inventory();
+        this.reset();
+        for (const key of report?.keys ?? []) this.set({ fingerprint: key.fingerprint }, key.items);
+      },
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where key_objects and key_items come from (the controller's key inventory); unset, they have no series. */
+  setKeyInventory(source: () => KeyInventoryReport): void {
+    this.#inventory = source;
   }
 
   /** Replaces the per-key series with the keys of `ring` (called with every new key snapshot). */

@@ -12,3 +12,11 @@ export {
   type ValueDecryptor,
 } from './unseal/unseal.js';
 export type { SealedSecret, Secret } from './model/types.js';
+export {
+  diagnoseUnsealFailure,
+  firstFailedCiphertext,
+  isDecryptFailure,
+  keysProbe,
+  unsealFailureText,
+  type Finding,
+} from './unseal/diagnose.js';

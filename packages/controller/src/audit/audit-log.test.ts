@@ -76,7 +76,7 @@ describe('audit line: unseal (one per reconcile pass of an existing SealedSecret
     const deps = {
       gateway,
       getCached: (namespace: string, name: string) => gateway.get('sealedsecrets', namespace, name),
-      unseal,
+      unseal: async (ss: SealedSecret) => ({ secret: await unseal(ss) }),
       events: new EventRecorder({ gateway, clock }),
       clock,
       log: pino({ level: 'silent' }) as Logger,

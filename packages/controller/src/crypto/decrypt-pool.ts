@@ -6,9 +6,14 @@ import {
   SealedSecretsError,
   templateTimeBudgetError,
   UnsealError,
+  unsealFailureText,
+  type Finding,
+  type ItemFailure,
+  type ItemKeys,
   type KeyRing,
   type SealedSecret,
   type Secret,
+  type UnsealDiagnostics,
   type ValueDecryptor,
 } from '@ssts/core';
 import { ControllerError } from '../errors.js';
@@ -41,6 +46,36 @@ export interface DecryptPoolOptions {
 
 export interface UnsealRequestOptions {
   readonly acceptDeprecatedV1Data: boolean;
+  /**
+   * Diagnose items that no key decrypts (the reconcile's status and event; never /v1/verify or /v1/rotate, which
+   * must stay yes-or-no): the message gets `cause: …` lines (core unsealFailureText).
+   */
+  readonly diagnose?: boolean;
+}
+
+/** A whole SealedSecret unsealed, with the key that decrypted each item. */
+export interface UnsealedWithKeys {
+  readonly secret: Secret;
+  readonly itemKeys: ItemKeys;
+}
+
+/**
+ * The core's UnsealError with what the pool learnt: the items that did decrypt (and with which key), and the
+ * diagnosis, whose `cause: …` lines are already in `message` below upstream's text.
+ */
+export class PoolUnsealError extends UnsealError {
+  readonly itemKeys: ItemKeys;
+  readonly findings: readonly Finding[];
+  constructor(
+    message: string,
+    failures: readonly ItemFailure[],
+    diagnostics: UnsealDiagnostics | undefined,
+    details: { itemKeys: ItemKeys; findings: readonly Finding[] },
+  ) {
+    super(unsealFailureText(message, details.findings), failures, diagnostics);
+    this.itemKeys = details.itemKeys;
+    this.findings = details.findings;
+  }
 }
 
 type Request = Omit<DecryptRequest, 'id'> | Omit<UnsealRequest, 'id'>;
@@ -209,6 +244,14 @@ export class DecryptPool {
    * (key)` from the engine or the watchdog), or ControllerError UNSEAL_WORKER when a worker died.
    */
   async unseal(ss: SealedSecret, options: UnsealRequestOptions): Promise<Secret> {
+    return (await this.unsealWithKeys(ss, options)).secret;
+  }
+
+  /**
+   * `unseal`, also saying which key decrypted each item (the key inventory). An unseal failure is a
+   * PoolUnsealError carrying the items that did decrypt and, with `diagnose`, the findings.
+   */
+  async unsealWithKeys(ss: SealedSecret, options: UnsealRequestOptions): Promise<UnsealedWithKeys> {
     const objectKey = `${ss.metadata.namespace ?? ''}/${ss.metadata.name ?? ''}`;
     const ring = this.#ring;
     const order = ring === undefined ? [] : keyTryOrder(ring, this.#recall(objectKey), this.#lastSuccess);
@@ -219,12 +262,18 @@ export class DecryptPool {
       keyCount: ring?.size ?? 0,
       acceptDeprecatedV1Data: options.acceptDeprecatedV1Data,
       templateBudgetMs: this.#budgetMs,
+      ...(options.diagnose === true && {
+        diagnose: { keys: (ring?.decryptionOrder() ?? []).map((entry) => entry.fingerprint) },
+      }),
     });
     if (reply.fingerprint !== undefined) this.#remember(objectKey, reply.fingerprint);
-    if (reply.type === 'unsealed') return reply.secret;
+    if (reply.type === 'unsealed') return { secret: reply.secret, itemKeys: reply.itemKeys };
     if (reply.type !== 'failed') throw new Error(`unexpected reply ${reply.type} to an unseal request`);
     if (reply.error.kind === 'unseal') {
-      throw new UnsealError(reply.error.message, reply.error.failures, reply.error.diagnostics);
+      throw new PoolUnsealError(reply.error.message, reply.error.failures, reply.error.diagnostics, {
+        itemKeys: reply.itemKeys,
+        findings: reply.error.findings ?? [],
+      });
     }
     throw new ControllerError('UNSEAL_WORKER', `internal error while unsealing (${reply.error.name})`);
   }

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import type { ItemFailure, SealedSecret, Secret, UnsealDiagnostics } from '@ssts/core/unseal';
+import type { ItemKeys } from '@ssts/core';
+import type { Finding, ItemFailure, SealedSecret, Secret, UnsealDiagnostics } from '@ssts/core/unseal';
 
 /** Messages between the DecryptPool (main thread) and its workers (unseal-worker.ts). Structured-cloned. */
 
@@ -26,6 +27,11 @@ export interface UnsealRequest {
   readonly keyCount: number;
   readonly acceptDeprecatedV1Data: boolean;
   readonly templateBudgetMs: number;
+  /**
+   * Set for the reconcile (not for /v1/verify or /v1/rotate): when items do not decrypt, run the core's diagnosis
+   * with these fingerprints (newest first) and a bounded trial-decryption probe.
+   */
+  readonly diagnose?: { readonly keys: readonly string[] };
 }
 
 export type ToWorker = KeysMessage | DecryptRequest | UnsealRequest;
@@ -54,6 +60,7 @@ export interface Decrypted extends Done {
 export interface Unsealed extends Done {
   readonly type: 'unsealed';
   readonly secret: Secret;
+  readonly itemKeys: ItemKeys;
 }
 
 /** An UnsealError's parts (its message never holds decrypted data), or an unexpected failure. */
@@ -65,8 +72,12 @@ export interface UnsealFailed extends Done {
         readonly message: string;
         readonly failures: readonly ItemFailure[];
         readonly diagnostics?: UnsealDiagnostics;
+        /** The diagnosis, when asked for and the failure is one it explains. */
+        readonly findings?: readonly Finding[];
       }
     | { readonly kind: 'internal'; readonly name: string };
+  /** The items that did decrypt, and with which key. */
+  readonly itemKeys: ItemKeys;
 }
 
 export type FromWorker = TemplateStarted | Decrypted | Unsealed | UnsealFailed;

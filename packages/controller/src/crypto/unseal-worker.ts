@@ -5,11 +5,16 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import {
+  diagnoseUnsealFailure,
+  firstFailedCiphertext,
   hybridDecrypt,
+  isDecryptFailure,
+  keysProbe,
   NO_KEY_COULD_DECRYPT,
   SealedSecretsError,
   UnsealError,
   unsealSealedSecret,
+  type Finding,
 } from '@ssts/core/unseal';
 import type { DecryptRequest, FromWorker, ToWorker, UnsealRequest } from './unseal-protocol.js';
 
@@ -43,13 +48,15 @@ function send(message: FromWorker): void {
 class OrderedDecryptor {
   attempts = 0;
   fingerprint: string | undefined;
+  /** Item → the key that decrypted it (the key inventory); a Map, as item names are untrusted (`__proto__`). */
+  readonly #itemKeys = new Map<string, string>();
   readonly #order: string[];
 
   constructor(order: readonly string[]) {
     this.#order = order.filter((fingerprint) => keys.has(fingerprint));
   }
 
-  decrypt(ciphertext: Uint8Array, label: Uint8Array): Buffer | undefined {
+  decrypt(ciphertext: Uint8Array, label: Uint8Array, item?: string): Buffer | undefined {
     for (const [index, fingerprint] of this.#order.entries()) {
       const key = keys.get(fingerprint);
       if (key === undefined) continue;
@@ -57,6 +64,7 @@ class OrderedDecryptor {
       try {
         const plaintext = hybridDecrypt(key, ciphertext, label);
         this.fingerprint = fingerprint;
+        if (item !== undefined) this.#itemKeys.set(item, fingerprint);
         this.#order.splice(index, 1);
         this.#order.unshift(fingerprint);
         return plaintext;
@@ -65,6 +73,10 @@ class OrderedDecryptor {
       }
     }
     return undefined;
+  }
+
+  itemKeys(): Record<string, string> {
+    return Object.fromEntries(this.#itemKeys);
   }
 }
 
@@ -88,11 +100,12 @@ async function unsealOne(request: UnsealRequest): Promise<void> {
     id: request.id,
     attempts: decryptor.attempts,
     ...(decryptor.fingerprint !== undefined && { fingerprint: decryptor.fingerprint }),
+    itemKeys: decryptor.itemKeys(),
   });
   try {
     const secret = await unsealSealedSecret(request.sealedSecret, {
-      decrypt: (ciphertext, label) => {
-        const plaintext = decryptor.decrypt(ciphertext, label);
+      decrypt: (ciphertext, label, item) => {
+        const plaintext = decryptor.decrypt(ciphertext, label, item);
         if (plaintext === undefined) throw new SealedSecretsError('DECRYPT_FAILED', NO_KEY_COULD_DECRYPT);
         return plaintext;
       },
@@ -104,6 +117,7 @@ async function unsealOne(request: UnsealRequest): Promise<void> {
     });
     send({ type: 'unsealed', ...common(), secret });
   } catch (error) {
+    const findings = error instanceof UnsealError ? await diagnose(request, error) : undefined;
     const failure: FromWorker =
       error instanceof UnsealError
         ? {
@@ -114,11 +128,36 @@ async function unsealOne(request: UnsealRequest): Promise<void> {
               message: error.message,
               failures: error.failures,
               ...(error.diagnostics !== undefined && { diagnostics: error.diagnostics }),
+              ...(findings !== undefined && findings.length > 0 && { findings }),
             },
           }
         : // Only the class name: an unexpected error's message could quote anything it touched.
           { type: 'failed', ...common(), error: { kind: 'internal', name: errorName(error) } };
     send(failure);
+  }
+}
+
+/**
+ * The core's diagnosis of items that no key decrypts, when the request asks for it: hints, then trial decryptions
+ * of one failed item under the other scopes' labels (at most MAX_PROBE_ATTEMPTS RSA operations). The probe's
+ * plaintexts are wiped inside it; only findings (places, scopes, fingerprints) leave this function.
+ */
+async function diagnose(request: UnsealRequest, error: UnsealError): Promise<readonly Finding[] | undefined> {
+  if (request.diagnose === undefined || !isDecryptFailure(error.failures)) return undefined;
+  const ciphertext = firstFailedCiphertext(request.sealedSecret, error.failures);
+  const known = request.diagnose.keys.flatMap((fingerprint) => {
+    const key = keys.get(fingerprint);
+    return key === undefined ? [] : [{ fingerprint, key }];
+  });
+  try {
+    return await diagnoseUnsealFailure({
+      metadata: request.sealedSecret.metadata,
+      keys: request.diagnose.keys,
+      ...(ciphertext !== undefined && { probe: keysProbe(known, ciphertext) }),
+    });
+  } catch {
+    // A diagnosis is a courtesy: the unseal error stands without it.
+    return undefined;
   }
 }
 

@@ -155,6 +155,51 @@ describe('API server', () => {
   });
 });
 
+describe('issue 14 endpoints (ours, read-only)', () => {
+  const report = {
+    keys: [
+      {
+        fingerprint: 'SHA256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+        created: '2026-01-01T00:00:00Z',
+        state: 'sealing' as const,
+        objects: 2,
+        items: 3,
+        linked: false,
+      },
+    ],
+    objects: 2,
+    objectsWithoutKey: 0,
+  };
+
+  it('/v1/keys serves the inventory as JSON to GET and HEAD only, and is 404 when not configured', async () => {
+    const { app, metrics } = server({ keyInventory: () => report });
+    const response = await app.inject({ url: '/v1/keys' });
+    expect([response.statusCode, response.headers['content-type']]).toEqual([
+      200,
+      'application/json; charset=utf-8',
+    ]);
+    expect(JSON.parse(response.body)).toEqual(report);
+    expect((await app.inject({ method: 'HEAD', url: '/v1/keys' })).statusCode).toBe(200);
+    expect((await app.inject(post('/v1/keys', {}))).statusCode).toBe(404);
+    expect((await server().app.inject({ url: '/v1/keys' })).statusCode).toBe(404);
+    expect(await metrics.registry.metrics()).toContain(
+      'sealed_secrets_controller_http_requests_total{path="/v1/keys",code="200",method="get"} 1',
+    );
+  });
+
+  it('/v1/cert-chain serves the chain document, 500 without certificates, 404 when not configured', async () => {
+    const chain = { version: 1 as const, certificates: [{ fingerprint: 'SHA256:x', certificate: certPem }] };
+    const response = await server({ certChain: () => chain }).app.inject({ url: '/v1/cert-chain' });
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual(chain);
+    const empty = await server({ certChain: () => ({ version: 1, certificates: [] }) }).app.inject({
+      url: '/v1/cert-chain',
+    });
+    expect([empty.statusCode, empty.body]).toEqual([500, 'cannot get certificate chain\n']);
+    expect((await server().app.inject({ url: '/v1/cert-chain' })).statusCode).toBe(404);
+  });
+});
+
 describe('metrics server', () => {
   it('serves the compat §8 metric names; build_info stays 0', async () => {
     const metrics = new ControllerMetrics('v0.0.0-test');

@@ -1,9 +1,10 @@
 import type { KeyObject } from 'node:crypto';
-import { capMessage, type SealedSecret, type Secret, type ValueDecryptor } from '@ssts/core';
+import { capMessage, type CertChain, type SealedSecret, type Secret, type ValueDecryptor } from '@ssts/core';
 import { fastify, LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit-log.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { KeyInventoryReport } from '../keys/inventory.js';
 import type { ControllerMetrics } from '../metrics.js';
 import { decryptItems, type DecryptOnlyOptions } from './decrypt-items.js';
 import { GcraLimiter, rateLimitKey } from './rate-limiter.js';
@@ -38,10 +39,14 @@ export interface ServerDeps {
   readonly limiter?: GcraLimiter;
   /** Our addition (`--web-ui`, on by default): the sealing page at `/`; undefined → `/` is 404 as upstream. */
   readonly webUi?: WebUi;
+  /** Ours (issue 14): `GET /v1/keys`, the key inventory; undefined → 404. */
+  readonly keyInventory?: () => KeyInventoryReport;
+  /** Ours (issue 14): `GET /v1/cert-chain`; undefined → 404, and a chain without certificates → 500. */
+  readonly certChain?: () => CertChain;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
-const INSTRUMENTED = new Set(['/v1/cert.pem', '/v1/verify', '/v1/rotate']);
+const INSTRUMENTED = new Set(['/v1/cert.pem', '/v1/verify', '/v1/rotate', '/v1/keys', '/v1/cert-chain']);
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /**
@@ -211,6 +216,27 @@ export function buildServer(deps: ServerDeps) {
       }
     },
   });
+
+  // Ours, read-only (GET and HEAD): public key material and counts only, never a private key or a value.
+  const { keyInventory, certChain } = deps;
+  if (keyInventory !== undefined) {
+    app.get('/v1/keys', (_request, reply) =>
+      reply.type('application/json').send(`${JSON.stringify(keyInventory(), null, 2)}\n`),
+    );
+  }
+  if (certChain !== undefined) {
+    app.get('/v1/cert-chain', (_request, reply) => {
+      const chain = certChain();
+      if (chain.certificates.length === 0) {
+        return reply
+          .code(500)
+          .type(TEXT)
+          .header('X-Content-Type-Options', 'nosniff')
+          .send('cannot get certificate chain\n');
+      }
+      return reply.type('application/json').send(`${JSON.stringify(chain, null, 2)}\n`);
+    });
+  }
 
   if (deps.webUi !== undefined) registerWebUi(app, deps.webUi);
 

@@ -18,6 +18,7 @@ import { ControllerError, errorMessage } from '../errors.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { Leadership } from '../leader/elector.js';
 import type { Logger } from '../log.js';
+import { linkFromPrevious } from './cert-link.js';
 import { successorKeyName } from './successor-name.js';
 
 /** The key Secret selector of compat §4.3. */
@@ -403,13 +404,22 @@ export class KeyStore {
       notBefore: now,
       validityMs: o.keyTtlMs,
     });
+    // Key continuity: the current sealing key signs the new certificate (keys/cert-link.ts).
+    const previous = linkFromPrevious(this.#ring.latest(), key.certificatePem);
+    if (previous !== undefined && 'error' in previous) {
+      o.log.error(
+        { error: errorMessage(previous.error) },
+        'Cannot sign the new certificate with the previous key',
+      );
+    }
+    const link = previous !== undefined && 'link' in previous ? previous : undefined;
     const built = buildKeySecret({
       prefix: o.keyPrefix,
       namespace: o.namespace,
       privateKey: key.privateKey,
       certificatePem: key.certificatePem,
       labels: o.privateKeyLabels,
-      annotations: o.privateKeyAnnotations,
+      annotations: { ...o.privateKeyAnnotations, ...link?.annotations },
     });
     let secret = built;
     if (name !== undefined) {
@@ -431,6 +441,7 @@ export class KeyStore {
       certificate: parseCertificatePem(key.certificatePem),
       orderingTime: now,
       ...(created.metadata.name !== undefined && { secretName: created.metadata.name }),
+      ...(link !== undefined && { link: link.link }),
     };
     this.#register(entry, true);
     this.#ownKey = undefined;

@@ -165,6 +165,19 @@ export class Controller {
     return undefined;
   }
 
+  /** Every cached SealedSecret once (shared with the informers: never mutate them). */
+  *sealedSecrets(): Generator<SealedSecret> {
+    const seen = new Set<string>();
+    for (const informer of this.#sealedSecrets) {
+      for (const ss of informer.list()) {
+        const key = objectKey(ss);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        yield ss;
+      }
+    }
+  }
+
   /** True once every informer listed and while every watch is up. */
   ready(): boolean {
     return [...this.#sealedSecrets, ...this.#secrets].every((i) => i.synced && i.healthy);

@@ -14,6 +14,7 @@ import { EventRecorder } from '../kube/event-recorder.js';
 import { KubeError } from '@ssts/kube';
 import type { Logger } from '../log.js';
 import { ControllerMetrics } from '../metrics.js';
+import { PoolUnsealError } from '../crypto/decrypt-pool.js';
 import { reconcile, type ReconcileDeps } from './reconcile.js';
 
 const NS = 'ns';
@@ -41,7 +42,7 @@ function deps(overrides: Partial<ReconcileDeps> = {}): ReconcileDeps {
   return {
     gateway,
     getCached: (namespace, name) => gateway.get('sealedsecrets', namespace, name),
-    unseal: (ss) => Promise.resolve().then(() => unsealResult(ss)),
+    unseal: (ss) => Promise.resolve().then(() => ({ secret: unsealResult(ss) })),
     events: recorder,
     clock,
     log: pino({ level: 'silent' }) as Logger,
@@ -312,5 +313,91 @@ describe('reconcile', () => {
       reason: 'ErrUpdateFailed',
       message: 'secrets "mysecret" is forbidden',
     });
+  });
+});
+
+describe('status.decryptionKeys (ours, issue 14)', () => {
+  const A = 'SHA256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+  const B = 'SHA256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+
+  it('records which key decrypted which item beside an unchanged Synced condition, and tells the inventory', async () => {
+    gateway.put('sealedsecrets', ssObject({ encryptedData: { foo: 'AgA=', bar: 'AgA=' } }));
+    const recorded: unknown[] = [];
+    let itemKeys: Record<string, string> = { foo: A, bar: B };
+    const run = () =>
+      reconcile(
+        KEY,
+        deps({
+          unseal: (ss) => Promise.resolve({ secret: okUnseal(ss), itemKeys }),
+          recordKeys: (ss, keys) => recorded.push([ss.metadata.name, keys]),
+        }),
+      );
+    await run();
+    const status = gateway.get('sealedsecrets', NS, NAME)?.status;
+    expect(status?.decryptionKeys).toEqual([
+      { fingerprint: A, itemCount: 1, items: ['foo'] },
+      { fingerprint: B, itemCount: 1, items: ['bar'] },
+    ]);
+    expect(status?.conditions).toEqual([
+      {
+        type: 'Synced',
+        status: 'True',
+        lastUpdateTime: '2026-04-22T10:00:00Z',
+        lastTransitionTime: '2026-04-22T10:00:00Z',
+      },
+    ]);
+    expect(recorded).toEqual([[NAME, { foo: A, bar: B }]]);
+
+    // Same keys again: no status write. Re-encrypted to B: only decryptionKeys changes, the condition does not.
+    const writes = () => gateway.calls.filter((c) => c.startsWith('updateSealedSecretStatus')).length;
+    const before = writes();
+    clock.advance(60_000);
+    await run();
+    expect(writes()).toBe(before);
+    itemKeys = { foo: B, bar: B };
+    clock.advance(60_000);
+    await run();
+    expect(writes()).toBe(before + 1);
+    const after = gateway.get('sealedsecrets', NS, NAME)?.status;
+    expect(after?.decryptionKeys).toEqual([{ fingerprint: B, itemCount: 2, items: ['bar', 'foo'] }]);
+    expect(after?.conditions?.[0]?.lastUpdateTime).toBe('2026-04-22T10:00:00Z');
+  });
+
+  it('an unseal failure keeps the keys of the items that did decrypt, and its cause lines in the condition', async () => {
+    gateway.put('sealedsecrets', ssObject({ encryptedData: { good: 'AgA=', bad: 'AgA=' } }));
+    const failure = new PoolUnsealError(
+      'no key could decrypt secret (bad)',
+      [
+        {
+          key: 'bad',
+          source: 'encryptedData',
+          code: 'DECRYPT_FAILED',
+          message: 'no key could decrypt secret',
+        },
+      ],
+      undefined,
+      {
+        itemKeys: { good: A },
+        findings: [{ code: 'SEALED_ELSEWHERE', text: 'sealed for prod/db, found at ns/mysecret' }],
+      },
+    );
+    await reconcile(KEY, deps({ unseal: () => Promise.reject(failure) }));
+    const status = gateway.get('sealedsecrets', NS, NAME)?.status;
+    expect(status?.decryptionKeys).toEqual([{ fingerprint: A, itemCount: 1, items: ['good'] }]);
+    expect(status?.conditions?.[0]).toMatchObject({
+      status: 'False',
+      message: 'no key could decrypt secret (bad)\ncause: sealed for prod/db, found at ns/mysecret',
+    });
+  });
+
+  it('without item keys (an unseal that says nothing about keys) the field is left as it is', async () => {
+    gateway.put('sealedsecrets', {
+      ...ssObject(),
+      status: { decryptionKeys: [{ fingerprint: A, itemCount: 1 }] },
+    });
+    await reconcile(KEY, deps());
+    expect(gateway.get('sealedsecrets', NS, NAME)?.status?.decryptionKeys).toEqual([
+      { fingerprint: A, itemCount: 1 },
+    ]);
   });
 });

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { capMessage, updateSyncedCondition, type SealedSecret, type Secret } from '@ssts/core';
+import {
+  capMessage,
+  updateSyncedCondition,
+  withDecryptionKeys,
+  type ItemKeys,
+  type SealedSecret,
+  type Secret,
+} from '@ssts/core';
 import type { Clock } from '../clock.js';
+import { PoolUnsealError } from '../crypto/decrypt-pool.js';
 import { errorMessage } from '../errors.js';
 import type { EventSink } from '../kube/event-recorder.js';
 import { isKubeError } from '@ssts/kube';
@@ -33,8 +41,11 @@ export interface ReconcileDeps {
   readonly gateway: KubeGateway;
   /** The informer's cached SealedSecret; never mutated here. */
   readonly getCached: (namespace: string, name: string) => SealedSecret | undefined;
-  /** Unseals with the current keys (core unsealSealedSecret + the decrypt pool). */
-  readonly unseal: (ss: SealedSecret) => Promise<Secret>;
+  /**
+   * Unseals with the current keys (core unsealSealedSecret + the decrypt pool), saying which key decrypted each
+   * item. A PoolUnsealError carries the items that did decrypt.
+   */
+  readonly unseal: (ss: SealedSecret) => Promise<Unsealed>;
   /** Events go through here so repeats are aggregated (EventRecorder). */
   readonly events: EventSink;
   readonly clock: Clock;
@@ -44,16 +55,31 @@ export interface ReconcileDeps {
   readonly oldGcBehavior: boolean;
   /** The audit trail: called once per pass of an existing SealedSecret (audit/audit-log.ts). */
   readonly audit?: (ss: SealedSecret, result: SyncResult) => void;
+  /** The key inventory: which key decrypted which items of this object in this pass, when known. */
+  readonly recordKeys?: (ss: SealedSecret, itemKeys: ItemKeys) => void;
+}
+
+/** What an unseal produced: the Secret and, when known, the key that decrypted each item. */
+export interface Unsealed {
+  readonly secret: Secret;
+  readonly itemKeys?: ItemKeys;
 }
 
 /** How the Secret step of a pass ended; `reason` is the unseal_errors_total label. */
 export type SyncResult =
-  | { readonly ok: true; readonly secret: 'created' | 'updated' | 'unchanged' }
+  | {
+      readonly ok: true;
+      readonly secret: 'created' | 'updated' | 'unchanged';
+      /** Which key decrypted which item (status.decryptionKeys). */
+      readonly itemKeys?: ItemKeys;
+    }
   | {
       readonly ok: false;
       readonly reason: ErrorReason;
       readonly message: string;
       readonly terminal: boolean;
+      /** The items that did decrypt, when the unseal got that far. */
+      readonly itemKeys?: ItemKeys;
     };
 
 /**
@@ -81,6 +107,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Outco
   const log = deps.log.child({ namespace, sealedSecret: name, reconcileId: randomUUID().slice(0, 8) });
   const result = await syncSecret(ss, deps, log);
   deps.audit?.(ss, result);
+  if (result.itemKeys !== undefined) deps.recordKeys?.(ss, result.itemKeys);
   if (deps.updateStatus) await writeStatus(ss, result, deps, log);
   if (result.ok) return { kind: 'done' };
   return result.terminal
@@ -91,6 +118,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Outco
 async function syncSecret(ss: SealedSecret, deps: ReconcileDeps, log: Logger): Promise<SyncResult> {
   const namespace = ss.metadata.namespace ?? '';
   const name = ss.metadata.name ?? '';
+  let itemKeys: ItemKeys | undefined;
   const fail = async (
     reason: ErrorReason,
     event: { reason: string; message: string },
@@ -100,13 +128,14 @@ async function syncSecret(ss: SealedSecret, deps: ReconcileDeps, log: Logger): P
     deps.metrics.unsealError(reason, namespace);
     log.warn({ reason: event.reason, error: event.message }, 'Reconcile failed');
     await emit(ss, 'Warning', event.reason, event.message, deps, log);
-    return { ok: false, reason, message, terminal };
+    return { ok: false, reason, message, terminal, ...(itemKeys !== undefined && { itemKeys }) };
   };
 
   let unsealed: Secret;
   try {
-    unsealed = await deps.unseal(ss);
+    ({ secret: unsealed, itemKeys } = await deps.unseal(ss));
   } catch (error) {
+    if (error instanceof PoolUnsealError) itemKeys = error.itemKeys;
     const message = errorMessage(error);
     return fail('unseal', { reason: EVENT_UNSEAL_FAILED, message: `Failed to unseal: ${message}` }, message);
   }
@@ -149,6 +178,7 @@ async function syncSecret(ss: SealedSecret, deps: ReconcileDeps, log: Logger): P
   return {
     ok: true,
     secret: existing === created ? 'created' : plan.action === 'update' ? 'updated' : 'unchanged',
+    ...(itemKeys !== undefined && { itemKeys }),
   };
 }
 
@@ -187,6 +217,7 @@ async function emit(
 /**
  * Compat §3.6. Works on a copy, so a failed write is retried by the next pass instead of being hidden by a
  * mutated cache (upstream quirk fixed). A write that conflicts with a newer object is retried once on a fresh GET.
+ * Also written when only our `status.decryptionKeys` changed (first pass after an upgrade, keys of a new spec).
  */
 async function writeStatus(
   ss: SealedSecret,
@@ -203,7 +234,12 @@ async function writeStatus(
   };
   let target = ss;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const { status, changed } = updateSyncedCondition(target.status, outcome);
+    const synced = updateSyncedCondition(target.status, outcome);
+    // Ours: status.decryptionKeys beside the Synced condition, which stays exactly as upstream writes it: a write
+    // for the keys alone leaves the condition as it was (upstream would not have written it).
+    const keys = withDecryptionKeys(synced.changed ? synced.status : target.status, result.itemKeys);
+    const changed = synced.changed || keys.changed;
+    const status = changed ? keys.status : synced.status;
     const next: SealedSecret = { ...target, status };
     if (!changed) {
       deps.metrics.observeConditions(next);

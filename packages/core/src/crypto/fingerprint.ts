@@ -1,6 +1,8 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { SealedSecretsError } from '../errors.js';
 
+export { isFingerprint } from './fingerprint-format.js';
+
 /** OpenSSH-style `SHA256:<unpadded base64>` of the RSA public key (compat §1.6), equal to `ssh-keygen -l`. */
 export function publicKeyFingerprint(key: KeyObject): string {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { ParsedCertificate } from './certificate.js';
+import type { CertificateLink } from './continuity.js';
 
 export interface KeyEntry {
   readonly fingerprint: string;
@@ -9,6 +10,8 @@ export interface KeyEntry {
   readonly orderingTime: Date;
   /** Name of the key Secret it came from, when known. */
   readonly secretName?: string;
+  /** The previous key's signature of this certificate (key continuity), when the key Secret carries one. */
+  readonly link?: CertificateLink;
 }
 
 /**

@@ -7,6 +7,7 @@ import { parseSecret } from '../model/parse.js';
 import { isObject } from '../model/reader.js';
 import type { Secret } from '../model/types.js';
 import { parseCertificatePem } from './certificate.js';
+import { readLink } from './continuity.js';
 import type { KeyEntry } from './key-ring.js';
 import { parsePrivateKeyPem, privateKeyToPkcs1Pem } from './pem.js';
 
@@ -75,7 +76,8 @@ export function keyEntryFromSecret(secret: Secret, options: KeyEntryOptions = {}
       options.orderBy === 'SecretCreationTimestamp' ? creationTime(secret) : certificate.notBefore,
     ...(secret.metadata.name !== undefined && { secretName: secret.metadata.name }),
   };
-  return entry;
+  const link = readLink(secret.metadata.annotations);
+  return link === undefined ? entry : { ...entry, link };
 }
 
 function creationTime(secret: Secret): Date {

@@ -5,6 +5,7 @@ import { parseObjectMeta } from './object-meta.js';
 import {
   formatPath,
   invalid,
+  isObject,
   optionalArray,
   optionalBoolean,
   optionalInteger,
@@ -19,6 +20,7 @@ import {
 import {
   SEALED_SECRET_API_VERSION,
   SEALED_SECRET_KIND,
+  type DecryptionKeyUse,
   type SealedSecret,
   type SealedSecretCondition,
   type SealedSecretSpec,
@@ -105,7 +107,31 @@ function parseStatus(input: JsonObject, path: Path): SealedSecretStatus {
   if (conditions !== undefined) {
     status.conditions = conditions.map((item, index) => parseCondition(item, [...path, 'conditions', index]));
   }
+  const keys = decryptionKeysOf(input['decryptionKeys']);
+  if (keys !== undefined) status.decryptionKeys = keys;
   return status;
+}
+
+/** Our status field, read leniently: it is only informative, so a malformed value is dropped, never an error. */
+function decryptionKeysOf(value: unknown): DecryptionKeyUse[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const uses: DecryptionKeyUse[] = [];
+  for (const item of value) {
+    if (!isObject(item)) return undefined;
+    const { fingerprint, itemCount, items } = item;
+    if (
+      typeof fingerprint !== 'string' ||
+      typeof itemCount !== 'number' ||
+      !Number.isSafeInteger(itemCount)
+    ) {
+      return undefined;
+    }
+    const use: DecryptionKeyUse = { fingerprint, itemCount };
+    if (Array.isArray(items) && items.every((i) => typeof i === 'string'))
+      use.items = [...(items as string[])];
+    uses.push(use);
+  }
+  return uses;
 }
 
 function parseCondition(value: unknown, path: Path): SealedSecretCondition {

@@ -68,9 +68,21 @@ export interface SealedSecretCondition {
   message?: string;
 }
 
+/** Ours (issue 14): one controller key and the items it decrypted in the last unseal. */
+export interface DecryptionKeyUse {
+  /** The key's fingerprint (compat §1.6). */
+  fingerprint: string;
+  /** Items this key decrypted (the legacy `spec.data` blob counts as one). */
+  itemCount: number;
+  /** Their names, sorted; omitted when all names together would be long (DECRYPTION_KEYS_MAX_NAME_CHARS). */
+  items?: string[];
+}
+
 export interface SealedSecretStatus {
   observedGeneration?: number;
   conditions?: SealedSecretCondition[];
+  /** Ours: the keys that decrypted the items in the last unseal, sorted by fingerprint. The Go controller drops it. */
+  decryptionKeys?: DecryptionKeyUse[];
 }
 
 export interface SealedSecret {

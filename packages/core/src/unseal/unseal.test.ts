@@ -190,6 +190,19 @@ describe('seal → unseal round trips', () => {
     });
     expect(used).toStrictEqual([1, 1, 1]);
   });
+
+  it('names the item of each value it asks the decryptor for (the key inventory needs it)', async () => {
+    const items: (string | undefined)[] = [];
+    const inner = keysDecryptor([privateKey]);
+    const ss = sealSecret(input('strict'), { publicKey });
+    await unsealSealedSecret(ss, {
+      decrypt: (ciphertext, label, item) => {
+        items.push(item);
+        return inner(ciphertext, label);
+      },
+    });
+    expect(items.sort()).toStrictEqual(['empty', 'shared', 'username']);
+  });
 });
 
 describe('item failures', () => {

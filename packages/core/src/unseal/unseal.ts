@@ -21,8 +21,17 @@ import { groupFailures } from './failures.js';
 /**
  * Decrypts one value with the OAEP label. Must throw SealedSecretsError DECRYPT_FAILED (message
  * `no key could decrypt secret`) when no key works. May be async (the controller runs RSA in worker threads).
+ * `item` names the encryptedData key (LEGACY_DATA_ITEM for `spec.data`), so a decryptor can record which key
+ * opened which item (the key inventory).
  */
-export type ValueDecryptor = (ciphertext: Uint8Array, label: Uint8Array) => Promise<Uint8Array> | Uint8Array;
+export type ValueDecryptor = (
+  ciphertext: Uint8Array,
+  label: Uint8Array,
+  item?: string,
+) => Promise<Uint8Array> | Uint8Array;
+
+/** The item name the legacy `spec.data` blob is decrypted as (not a valid Secret data key, so never an item's). */
+export const LEGACY_DATA_ITEM = '';
 
 export interface UnsealOptions {
   decrypt: ValueDecryptor;
@@ -176,7 +185,7 @@ async function decryptItem(key: string, value: string, context: UnsealContext): 
     return { failure: { key, source: 'encryptedData', code: error.code, message: error.message } };
   }
   try {
-    return { key, plaintext: await context.options.decrypt(ciphertext, context.label) };
+    return { key, plaintext: await context.options.decrypt(ciphertext, context.label, key) };
   } catch (error) {
     if (!(error instanceof SealedSecretsError) || error.code !== 'DECRYPT_FAILED') throw error;
     return {
@@ -204,7 +213,7 @@ async function unsealLegacy(blob: string, context: UnsealContext): Promise<Secre
   }
   let plaintext: Uint8Array;
   try {
-    plaintext = await options.decrypt(ciphertext, context.label);
+    plaintext = await options.decrypt(ciphertext, context.label, LEGACY_DATA_ITEM);
   } catch (error) {
     if (!(error instanceof SealedSecretsError) || error.code !== 'DECRYPT_FAILED') throw error;
     throw fail(NO_KEY_COULD_DECRYPT);

@@ -19,7 +19,7 @@ const SERVICE_HINT =
   'Please, use the flag --controller-name and --controller-namespace to set up the name and namespace of the sealed secrets controller';
 
 /** The kubeconfig (with the client-go override flags) as an API client; `--request-timeout` is its deadline. */
-async function apiClient(fs: FileSystem, flags: ClusterFlags, env: Env): Promise<KubeClient> {
+export async function apiClient(fs: FileSystem, flags: ClusterFlags, env: Env): Promise<KubeClient> {
   let timeoutMs: number;
   try {
     timeoutMs = parseRequestTimeout(flags.requestTimeout);
@@ -87,5 +87,7 @@ export async function connectController(
     },
     verify: (json) => post('/v1/verify', json),
     rotate: (json) => post('/v1/rotate', json),
+    get: (path, maxBytes) =>
+      client.request('GET', `${proxy}${path}`, { accept: 'application/json, */*', maxBodyBytes: maxBytes }),
   };
 }

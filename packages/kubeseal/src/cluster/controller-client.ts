@@ -14,6 +14,8 @@ export interface ControllerClient {
   verify(json: string): Promise<ProxyResponse>;
   /** POST /v1/rotate with a SealedSecret as JSON; transport errors throw, HTTP statuses are returned. */
   rotate(json: string): Promise<ProxyResponse>;
+  /** GET `path` (ours, issue 14: `/v1/keys`, `/v1/cert-chain`), at most `maxBytes`; HTTP statuses are returned. */
+  get(path: string, maxBytes: number): Promise<ProxyResponse>;
 }
 
 /** The flags that select and authenticate the cluster and the controller. */

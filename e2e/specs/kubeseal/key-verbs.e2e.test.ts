@@ -1,0 +1,192 @@
+// Issue 14's kubeseal library functions (the `kubeseal keys` and `kubeseal reencrypt` verbs call them) against our
+// built controller, reached the way kubeseal reaches it: through the API server's service proxy with kubeconfig
+// credentials. After one key renewal the inventory shows both keys with the right object counts; reencrypt moves
+// every object to the new key, after which the old key has 0 objects and is reported as retirable; the renewed
+// certificate is linked from the pinned one by /v1/cert-chain.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCertificatePem, publicKeyFingerprint, sealSecret } from '@ssts/core';
+import { apiClient, connectController } from '../../../packages/kubeseal/src/cluster/connect.js';
+import type { ClusterFlags } from '../../../packages/kubeseal/src/cluster/controller-client.js';
+import { nodeIo } from '../../../packages/kubeseal/src/io/node-io.js';
+import { fetchKeyInventory, renderKeyInventory } from '../../../packages/kubeseal/src/keys/inventory.js';
+import {
+  controllerIdentity,
+  decideTrust,
+  EMPTY_KNOWN_CERTS,
+  fetchCertChain,
+  pin,
+} from '../../../packages/kubeseal/src/keys/known-certs.js';
+import { reencryptCluster } from '../../../packages/kubeseal/src/keys/reencrypt.js';
+import { listManifestFiles, reencryptFiles } from '../../../packages/kubeseal/src/keys/reencrypt-files.js';
+import { parse as parseYaml } from 'yaml';
+import { coreApi, createTestNamespace, e2eCluster, waitFor } from '../../helpers/index.js';
+import { decode, getSecret, plainSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
+import {
+  applySealedSecret,
+  startOurController,
+  writeKubeconfigFile,
+  type ProxiedController,
+} from './support.js';
+
+let ns: string;
+let controller: ProxiedController;
+let dir: string;
+let flags: ClusterFlags;
+
+beforeAll(async () => {
+  ns = await createTestNamespace({ prefix: 'kubeseal-keys-', deleteAfterTest: false });
+  controller = await startOurController(ns, { args: ['--key-renew-period', '0'] });
+  dir = mkdtempSync(join(tmpdir(), 'ssts-kubeseal-keys-'));
+  flags = {
+    kubeconfig: writeKubeconfigFile(dir, 'kubeconfig'),
+    context: '',
+    cluster: '',
+    user: '',
+    namespace: '',
+    server: '',
+    token: '',
+    as: '',
+    asUid: '',
+    asGroup: [],
+    username: '',
+    password: '',
+    clientCertificate: '',
+    clientKey: '',
+    certificateAuthority: '',
+    insecureSkipTlsVerify: false,
+    tlsServerName: '',
+    proxyUrl: '',
+    requestTimeout: '0',
+    controllerNamespace: ns,
+    controllerName: 'sealed-secrets-controller',
+  };
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  if (ns !== undefined)
+    await coreApi()
+      .deleteNamespace({ name: ns })
+      .catch(() => undefined);
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+function sealed(certPem: string, name: string, data: Record<string, string>): SealedSecret {
+  return {
+    ...sealSecret(plainSecret(ns, name, data), { publicKey: parseCertificatePem(certPem).publicKey }),
+    apiVersion: 'bitnami.com/v1alpha1',
+    kind: 'SealedSecret',
+  };
+}
+
+describe('kubeseal keys / reencrypt / key continuity through the service proxy', () => {
+  it(
+    'after one renewal: both keys with their objects; reencrypt moves all to the new key; the old key is free',
+    { timeout: 120_000 },
+    async () => {
+      const env = { HOME: dir };
+      const client = await connectController(nodeIo().fs, flags, env);
+      const api = await apiClient(nodeIo().fs, flags, env);
+      const firstPem = await controller.certPem();
+      const first = publicKeyFingerprint(parseCertificatePem(firstPem).publicKey);
+      for (const name of ['one', 'two']) await applySealedSecret(sealed(firstPem, name, { v: name }));
+
+      process.kill(controller.pid, 'SIGUSR1');
+      const secondPem = await waitFor(
+        async () => {
+          const pem = await controller.certPem();
+          return pem !== firstPem && pem;
+        },
+        { description: 'the renewed certificate' },
+      );
+      const second = publicKeyFingerprint(parseCertificatePem(secondPem).publicKey);
+      await applySealedSecret(sealed(secondPem, 'three', { v: 'three' }));
+      for (const name of ['one', 'two', 'three'])
+        await waitForSynced(
+          ns,
+          name,
+          (c, ss) => c.status === 'True' && ss.status?.decryptionKeys !== undefined,
+        );
+
+      // kubeseal keys
+      const before = await waitFor(async () => {
+        const inventory = await fetchKeyInventory(client);
+        return inventory.objectsWithoutKey === 0 && inventory;
+      });
+      expect(before.keys.map((k) => [k.fingerprint, k.state, k.objects, k.linked])).toEqual([
+        [first, 'active', 2, false],
+        [second, 'sealing', 1, true],
+      ]);
+      const table = renderKeyInventory(before, 'text');
+      expect(table).toContain('3 SealedSecrets watched, 0 without a known key.');
+      expect(table).toContain('Every old key is still needed by at least one SealedSecret.');
+
+      // Key continuity: a client that pinned the first certificate accepts the second through the chain.
+      const chain = await fetchCertChain(client);
+      expect('chain' in chain).toBe(true);
+      const identity = controllerIdentity({
+        server: e2eCluster().server,
+        namespace: ns,
+        name: flags.controllerName,
+      });
+      const decision = decideTrust({
+        known: pin(EMPTY_KNOWN_CERTS, identity, [first]),
+        identity,
+        fingerprint: second,
+        chain: 'chain' in chain ? chain.chain : undefined,
+        trustNew: false,
+      });
+      expect(decision.kind).toBe('linked');
+
+      // kubeseal reencrypt
+      const progress: string[] = [];
+      const result = await reencryptCluster(api, client, {
+        namespace: ns,
+        onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.object} ${p.outcome}`),
+      });
+      // The API server lists by name; `three` is on the sealing key already (its status says so) and is not sent.
+      expect(progress).toEqual([
+        `1/3 ${ns}/one reencrypted`,
+        `2/3 ${ns}/three current`,
+        `3/3 ${ns}/two reencrypted`,
+      ]);
+      expect([...result.reencrypted].sort()).toEqual([`${ns}/one`, `${ns}/two`]);
+      expect(result.failed).toEqual([]);
+      expect(result.retirable.map((k) => k.fingerprint)).toEqual([first]);
+      expect(result.inventory?.keys.map((k) => [k.fingerprint, k.objects])).toEqual([
+        [first, 0],
+        [second, 3],
+      ]);
+      expect(renderKeyInventory(result.inventory ?? before, 'text')).toContain(
+        `No watched SealedSecret needs: ${first}.`,
+      );
+      // reencrypt <dir>: a file sealed with the old key, rewritten in place, unseals with the new key.
+      const file = join(dir, 'repo', 'apps', 'four.yaml');
+      mkdirSync(join(dir, 'repo', 'apps'), { recursive: true });
+      const four = sealed(firstPem, 'four', { v: 'four' });
+      writeFileSync(file, `# sealed in 2026\n${JSON.stringify(four)}\n`);
+      const files = await listManifestFiles(join(dir, 'repo'));
+      expect(files).toEqual([file]);
+      const rewritten = await reencryptFiles(nodeIo().fs, files, client);
+      expect(rewritten).toEqual({ reencrypted: [{ file, sealedSecrets: 1 }], failed: [], untouched: [] });
+      expect(readFileSync(file, 'utf8')).toMatch(/^# sealed in 2026\n/);
+      await applySealedSecret(parseYaml(readFileSync(file, 'utf8')) as SealedSecret);
+      const fourSynced = await waitForSynced(
+        ns,
+        'four',
+        (c, ss) => c.status === 'True' && ss.status?.decryptionKeys !== undefined,
+      );
+      expect(fourSynced.status?.decryptionKeys).toEqual([
+        { fingerprint: second, itemCount: 1, items: ['v'] },
+      ]);
+      expect(decode((await getSecret(ns, 'four'))?.data)).toEqual({ v: 'four' });
+
+      // The Secrets still hold the same values.
+      for (const name of ['one', 'two', 'three'])
+        expect(decode((await getSecret(ns, name))?.data)).toEqual({ v: name });
+    },
+  );
+});

@@ -1,0 +1,110 @@
+import {
+  decryptionKeysOf,
+  formatKubeTime,
+  type DecryptionKeyUse,
+  type ItemKeys,
+  type KeyRing,
+  type SealedSecret,
+} from '@ssts/core';
+import { keysOldestFirst } from './cert-link.js';
+
+/** One key of `GET /v1/keys` (issue 14). Never any private material. */
+export interface KeyInventoryEntry {
+  readonly fingerprint: string;
+  /** The key Secret's name, when known. */
+  readonly secretName?: string;
+  /** The ordering time of compat §4.4 (certificate NotBefore by default), RFC 3339. */
+  readonly created: string;
+  /** `sealing`: the latest key, the one /v1/cert.pem serves; `active`: loaded and used to unseal only. */
+  readonly state: 'sealing' | 'active';
+  /** SealedSecrets with at least one item this key decrypted in their last unseal. */
+  readonly objects: number;
+  /** Items this key decrypted, over all those objects. */
+  readonly items: number;
+  /** Whether the previous key signed this key's certificate (GET /v1/cert-chain). */
+  readonly linked: boolean;
+}
+
+/** The body of `GET /v1/keys`. */
+export interface KeyInventoryReport {
+  /** Oldest first, like /v1/cert-chain; the sealing key is last. */
+  readonly keys: readonly KeyInventoryEntry[];
+  /** SealedSecrets this controller watches. */
+  readonly objects: number;
+  /**
+   * SealedSecrets for which no key is recorded: not unsealed by this controller yet (or only by the Go
+   * controller, which drops the field), or none of their items decrypts with any key here.
+   */
+  readonly objectsWithoutKey: number;
+}
+
+/** Per watched SealedSecret, the keys its last unseal used (`undefined`: not known). */
+export interface InventoryObject {
+  readonly decryptionKeys: readonly DecryptionKeyUse[] | undefined;
+}
+
+/**
+ * Pure: counts objects and items per key of `ring`. Keys recorded by objects but not held (removed since) are not
+ * listed; those objects still count for the keys they do name.
+ */
+export function summarizeKeyInventory(ring: KeyRing, objects: Iterable<InventoryObject>): KeyInventoryReport {
+  const counts = new Map<string, { objects: number; items: number }>();
+  let total = 0;
+  let withoutKey = 0;
+  for (const object of objects) {
+    total++;
+    const uses = object.decryptionKeys ?? [];
+    if (uses.length === 0) withoutKey++;
+    for (const use of uses) {
+      const count = counts.get(use.fingerprint) ?? { objects: 0, items: 0 };
+      count.objects++;
+      count.items += use.itemCount;
+      counts.set(use.fingerprint, count);
+    }
+  }
+  const sealing = ring.latest()?.fingerprint;
+  const keys = keysOldestFirst(ring).map((entry): KeyInventoryEntry => {
+    const count = counts.get(entry.fingerprint) ?? { objects: 0, items: 0 };
+    return {
+      fingerprint: entry.fingerprint,
+      ...(entry.secretName !== undefined && { secretName: entry.secretName }),
+      created: formatKubeTime(entry.orderingTime),
+      state: entry.fingerprint === sealing ? 'sealing' : 'active',
+      objects: count.objects,
+      items: count.items,
+      linked: entry.link !== undefined,
+    };
+  });
+  return { keys, objects: total, objectsWithoutKey: withoutKey };
+}
+
+/**
+ * Which keys the watched SealedSecrets need. The source is each object's `status.decryptionKeys` in the informer
+ * cache (so every replica answers alike, and the answer survives restarts), overlaid by what this process's own
+ * reconciles found (fresher, and the only source with `--update-status=false`).
+ */
+export class KeyInventory {
+  readonly #recent = new Map<string, readonly DecryptionKeyUse[]>();
+
+  record(ss: SealedSecret, itemKeys: ItemKeys): void {
+    this.#recent.set(objectName(ss), decryptionKeysOf(itemKeys));
+  }
+
+  forget(namespace: string, name: string): void {
+    this.#recent.delete(`${namespace}/${name}`);
+  }
+
+  report(ring: KeyRing, watched: Iterable<SealedSecret>): KeyInventoryReport {
+    const recent = this.#recent;
+    function* objects(): Generator<InventoryObject> {
+      for (const ss of watched) {
+        yield { decryptionKeys: recent.get(objectName(ss)) ?? ss.status?.decryptionKeys };
+      }
+    }
+    return summarizeKeyInventory(ring, objects());
+  }
+}
+
+function objectName(ss: SealedSecret): string {
+  return `${ss.metadata.namespace ?? ''}/${ss.metadata.name ?? ''}`;
+}

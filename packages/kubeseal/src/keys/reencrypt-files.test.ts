@@ -1,0 +1,124 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ControllerClient } from '../cluster/controller-client.js';
+import { listManifestFiles, reencryptFiles } from './reencrypt-files.js';
+
+/** A controller whose /v1/rotate answers `new-<value>` for each value; `bad` is refused as upstream does. */
+const controller: ControllerClient = {
+  fetchCertificate: () => Promise.reject(new Error('unused')),
+  verify: () => Promise.reject(new Error('unused')),
+  get: () => Promise.reject(new Error('unused')),
+  rotate: (json) => {
+    const ss = JSON.parse(json) as { spec: { encryptedData: Record<string, string> } };
+    if (Object.values(ss.spec.encryptedData).includes('bad'))
+      return Promise.resolve({ status: 500, body: Buffer.from('') });
+    const encryptedData = Object.fromEntries(
+      Object.entries(ss.spec.encryptedData).map(([k, v]) => [k, `new-${v}`]),
+    );
+    return Promise.resolve({
+      status: 200,
+      body: Buffer.from(JSON.stringify({ spec: { encryptedData, template: {} } })),
+    });
+  },
+};
+
+function memoryFs(files: Record<string, string>) {
+  const written: string[] = [];
+  return {
+    written,
+    fs: {
+      readFile: (path: string) =>
+        path in files
+          ? Promise.resolve(Buffer.from(files[path] ?? ''))
+          : Promise.reject(new Error(`ENOENT ${path}`)),
+      writeFileAtomic: (path: string, data: string | Uint8Array) => {
+        files[path] = Buffer.from(data).toString();
+        written.push(path);
+        return Promise.resolve();
+      },
+    },
+  };
+}
+
+describe('kubeseal reencrypt <dir> (library)', () => {
+  it('rewrites only the values of each SealedSecret, keeping comments, templates and other documents', async () => {
+    const files: Record<string, string> = {
+      'app.yaml': [
+        '# the database password, sealed for prod',
+        'apiVersion: bitnami.com/v1alpha1',
+        'kind: SealedSecret',
+        'metadata:',
+        '  name: db',
+        '  namespace: prod',
+        'spec:',
+        '  encryptedData:',
+        '    password: AgOld1 # rotated yearly',
+        '  template:',
+        '    data:',
+        '      url: "postgres://{{ .password }}@db"',
+        '---',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        '  name: settings',
+        'data:',
+        '  a: b',
+        '',
+      ].join('\n'),
+      'one.json': JSON.stringify({
+        apiVersion: 'bitnami.com/v1alpha1',
+        kind: 'SealedSecret',
+        metadata: { name: 'x', namespace: 'ns' },
+        spec: { encryptedData: { k: 'AgOld2' } },
+      }),
+      'plain.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n',
+      'broken.yaml': 'kind: SealedSecret\nspec:\n  encryptedData:\n    k: bad\n',
+      'bomb.yaml': 'kind: SealedSecret\nspec:\n  encryptedData: &a {k: v}\n  other: *a\n',
+    };
+    const { fs, written } = memoryFs(files);
+    const progress: string[] = [];
+    const result = await reencryptFiles(fs, Object.keys(files), controller, {
+      onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.file} ${p.outcome}`),
+      sleep: () => Promise.resolve(),
+    });
+    expect(result.reencrypted).toEqual([
+      { file: 'app.yaml', sealedSecrets: 1 },
+      { file: 'one.json', sealedSecrets: 1 },
+    ]);
+    expect(result.untouched).toEqual(['plain.yaml']);
+    expect(result.failed.map((f) => f.file)).toEqual(['broken.yaml', 'bomb.yaml']);
+    expect(result.failed[0]?.error).toMatch(/^the controller cannot re-encrypt it/);
+    expect(written).toEqual(['app.yaml', 'one.json']);
+    expect(progress).toHaveLength(5);
+    const app = files['app.yaml'] ?? '';
+    expect(app).toContain('# the database password, sealed for prod');
+    expect(app).toContain('password: new-AgOld1 # rotated yearly');
+    expect(app).toContain('url: "postgres://{{ .password }}@db"');
+    expect(app).toContain('---\napiVersion: v1\nkind: ConfigMap');
+    expect(JSON.parse(files['one.json'] ?? '')).toMatchObject({
+      spec: { encryptedData: { k: 'new-AgOld2' } },
+    });
+    expect(files['broken.yaml']).toBe('kind: SealedSecret\nspec:\n  encryptedData:\n    k: bad\n');
+  });
+
+  it('lists the YAML and JSON files of a tree, sorted, without hidden directories or symbolic links, bounded', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ssts-reencrypt-tree-'));
+    try {
+      mkdirSync(join(root, 'apps/db'), { recursive: true });
+      mkdirSync(join(root, '.git'));
+      for (const file of ['apps/db/sealed.yaml', 'apps/a.JSON', 'b.yml', '.git/x.yaml', 'README.md'])
+        writeFileSync(join(root, file), '');
+      symlinkSync(join(root, 'b.yml'), join(root, 'link.yaml'));
+      expect(await listManifestFiles(root)).toEqual(
+        ['apps/a.JSON', 'apps/db/sealed.yaml', 'b.yml'].map((f) => join(root, f)),
+      );
+      await expect(listManifestFiles(root, 2)).rejects.toThrow(
+        `more than 2 YAML and JSON files under ${root}`,
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,165 @@
+// `kubeseal reencrypt <dir>` (issue 14): every SealedSecret in the YAML and JSON files of a directory tree, sent to
+// /v1/rotate one at a time (rate limit waited out as in cluster mode), and only `spec.encryptedData` (or the legacy
+// `spec.data`) rewritten in place: comments, other documents and other fields stay as they are (YAML is edited
+// through the `yaml` library's document model, so its layout may be normalized). A file is written atomically and
+// only when something changed; a file that cannot be parsed or rotated is reported and left untouched.
+import { readdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import type { ControllerClient } from '../cluster/controller-client.js';
+import type { FileSystem } from '../io/io.js';
+import { MAX_INPUT_BYTES } from '../io/limits.js';
+import { rotateOne, type ReencryptOutcome } from './reencrypt.js';
+
+/** Most files looked at under one root. */
+export const MAX_TREE_FILES = 10_000;
+const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+export interface FileProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly file: string;
+  /** `current`: no SealedSecret in the file. */
+  readonly outcome: ReencryptOutcome;
+}
+
+export interface FilesResult {
+  /** Files rewritten, with the number of SealedSecrets re-encrypted in each. */
+  readonly reencrypted: readonly { readonly file: string; readonly sealedSecrets: number }[];
+  readonly failed: readonly { readonly file: string; readonly error: string }[];
+  /** Files without a SealedSecret. */
+  readonly untouched: readonly string[];
+}
+
+/**
+ * The YAML and JSON files under `root`, sorted: regular files only (symbolic links are not followed), hidden
+ * directories (`.git`) skipped, at most MAX_TREE_FILES.
+ */
+export async function listManifestFiles(root: string, maxFiles = MAX_TREE_FILES): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('.')) await walk(path);
+      } else if (entry.isFile() && EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+        files.push(path);
+        if (files.length > maxFiles)
+          throw new Error(`more than ${maxFiles} YAML and JSON files under ${root}`);
+      }
+    }
+  };
+  await walk(root);
+  return files;
+}
+
+type Values = { encryptedData: Record<string, string> } | { data: string };
+
+/** The re-encrypted values of a /v1/rotate answer. */
+function rotatedValues(body: Buffer): Values {
+  const spec = (JSON.parse(body.toString('utf8')) as { spec?: Record<string, unknown> } | null)?.spec;
+  const data = spec?.['data'];
+  if (typeof data === 'string' && data !== '') return { data };
+  const encrypted = spec?.['encryptedData'];
+  if (
+    typeof encrypted !== 'object' ||
+    encrypted === null ||
+    Array.isArray(encrypted) ||
+    !Object.values(encrypted).every((v) => typeof v === 'string')
+  ) {
+    throw new Error("the controller's answer has no spec.encryptedData");
+  }
+  return { encryptedData: encrypted as Record<string, string> };
+}
+
+const isSealedSecret = (value: unknown): value is { kind: string; spec: unknown } =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as { kind?: unknown }).kind === 'SealedSecret' &&
+  typeof (value as { spec?: unknown }).spec === 'object';
+
+/** A rotate request body: the document without status (its server-side metadata is ignored by /v1/rotate). */
+function requestOf(value: Record<string, unknown>): string {
+  const { status: _status, ...rest } = value;
+  return JSON.stringify({ apiVersion: 'bitnami.com/v1alpha1', ...rest });
+}
+
+async function rewriteJson(
+  text: string,
+  rotate: (json: string) => Promise<Values>,
+): Promise<{ text: string; count: number }> {
+  const value = JSON.parse(text) as unknown;
+  if (!isSealedSecret(value)) return { text, count: 0 };
+  const values = await rotate(requestOf(value as unknown as Record<string, unknown>));
+  const spec = { ...(value.spec as Record<string, unknown>), ...values };
+  return { text: `${JSON.stringify({ ...value, spec }, null, 2)}\n`, count: 1 };
+}
+
+async function rewriteYaml(
+  text: string,
+  rotate: (json: string) => Promise<Values>,
+): Promise<{ text: string; count: number }> {
+  const { parseAllDocuments } = await import('yaml');
+  const documents = parseAllDocuments(text, { uniqueKeys: true });
+  if (!Array.isArray(documents)) return { text, count: 0 };
+  let count = 0;
+  for (const doc of documents) {
+    const error = doc.errors[0];
+    if (error !== undefined) throw new Error(error.message);
+    // No aliases: a SealedSecret never needs them, and they are how a small file becomes a huge value.
+    const value = doc.toJS({ maxAliasCount: 0 }) as unknown;
+    if (!isSealedSecret(value)) continue;
+    const values = await rotate(requestOf(value as unknown as Record<string, unknown>));
+    if ('data' in values) doc.setIn(['spec', 'data'], values.data);
+    else
+      for (const [key, v] of Object.entries(values.encryptedData))
+        doc.setIn(['spec', 'encryptedData', key], v);
+    count++;
+  }
+  return count === 0 ? { text, count } : { text: documents.map((d) => d.toString()).join(''), count };
+}
+
+/**
+ * Re-encrypts the SealedSecrets of `files` (e.g. from listManifestFiles) to the controller's newest key. One
+ * file's failure is recorded and the others go on.
+ */
+export async function reencryptFiles(
+  fs: FileSystem,
+  files: readonly string[],
+  controller: ControllerClient,
+  options: {
+    readonly onProgress?: (p: FileProgress) => void;
+    readonly sleep?: (ms: number) => Promise<void>;
+  } = {},
+): Promise<FilesResult> {
+  const reencrypted: { file: string; sealedSecrets: number }[] = [];
+  const failed: { file: string; error: string }[] = [];
+  const untouched: string[] = [];
+  const rotate = async (json: string) => rotatedValues(await rotateOne(controller, json, options.sleep));
+  for (const [index, file] of files.entries()) {
+    let outcome: ReencryptOutcome;
+    try {
+      const bytes = await fs.readFile(file, MAX_INPUT_BYTES);
+      if (bytes.length > MAX_INPUT_BYTES) throw new Error(`larger than ${MAX_INPUT_BYTES} bytes`);
+      const text = bytes.toString('utf8');
+      const result =
+        extname(file).toLowerCase() === '.json'
+          ? await rewriteJson(text, rotate)
+          : await rewriteYaml(text, rotate);
+      if (result.count === 0) {
+        untouched.push(file);
+        outcome = 'current';
+      } else {
+        await fs.writeFileAtomic(file, result.text);
+        reencrypted.push({ file, sealedSecrets: result.count });
+        outcome = 'reencrypted';
+      }
+    } catch (error) {
+      failed.push({ file, error: error instanceof Error ? error.message : String(error) });
+      outcome = 'failed';
+    }
+    options.onProgress?.({ done: index + 1, total: files.length, file, outcome });
+  }
+  return { reencrypted, failed, untouched };
+}
