@@ -3,18 +3,15 @@ import {
   ANNOTATION_NAMESPACE_WIDE,
   encryptionLabelText,
   quoteUserText,
+  readSealHints,
   scopeFromAnnotations,
+  type SealedFor,
   type SealedSecret,
   type Scope,
 } from '@ssts/core';
-import { labelHash } from './oaep-probe.js';
 
-/** What a label says a value was sealed for: namespace is '' for cluster-wide, name '' unless strict. */
-export interface SealedFor {
-  readonly scope: Scope;
-  readonly namespace: string;
-  readonly name: string;
-}
+export type { SealedFor };
+import { labelHash } from './oaep-probe.js';
 
 /** Why one value (an encryptedData item, or the legacy spec.data blob) does not decrypt for its object. */
 export type ValueVerdict =
@@ -26,6 +23,8 @@ export type ValueVerdict =
       readonly rsaBytes: number;
       readonly sizes: readonly number[];
       readonly keyCount: number;
+      /** The object's `sealed-with` seal hint (a fingerprint), when it has one. */
+      readonly sealedWith?: string;
     }
   /** A loaded key made it for a label we could name (`sealedFor`), or for one we cannot (`undefined`). */
   | { readonly kind: 'our-key'; readonly sealedFor: SealedFor | undefined; readonly intact: boolean }
@@ -61,6 +60,10 @@ export function candidateLabels(ss: SealedSecret, old?: SealedSecret): Candidate
   add('namespace-wide', namespace, '');
   add('cluster-wide', '', '');
   for (const object of [ss, old]) {
+    // kubeseal's `sealed-for` seal hint names the target outright; like every candidate, only a matching label
+    // hash makes it the answer, so a wrong hint cannot mislead.
+    const hinted = object === undefined ? undefined : readSealHints(object.metadata).sealedFor;
+    if (hinted !== undefined) add(hinted.scope, hinted.namespace, hinted.name);
     const meta = object?.spec.template?.metadata;
     const tns = meta?.namespace || undefined;
     const tname = meta?.name || undefined;
@@ -124,16 +127,18 @@ function explain(ss: SealedSecret, verdict: ValueVerdict): string {
             `${verdict.bytes} bytes in all`;
     case 'no-key': {
       const fix = "seal it again with this controller's certificate (kubeseal --fetch-cert)";
+      const hint = verdict.sealedWith === undefined ? '' : ` (its seal hint says ${verdict.sealedWith})`;
       if (!verdict.sizes.includes(verdict.rsaBytes)) {
         const sizes = verdict.sizes.map((s) => `${s * 8}`).join('/');
         return (
-          `sealed with a ${verdict.rsaBytes * 8}-bit key, and this controller has no key of that size (its ` +
+          `sealed with a ${verdict.rsaBytes * 8}-bit key${hint}, and this controller has no key of that size (its ` +
           `${keys(verdict.keyCount)} ${verdict.keyCount === 1 ? 'is' : 'are'} ${sizes}-bit): sealed for another ` +
           `cluster; ${fix}`
         );
       }
       return (
-        `sealed with a key this controller does not have (none of its ${keys(verdict.keyCount)} decrypts it): ` +
+        `sealed with a key this controller does not have${hint} (none of its ${keys(verdict.keyCount)} decrypts ` +
+        'it): ' +
         `sealed for another cluster, or with a key that was removed; ${fix}`
       );
     }

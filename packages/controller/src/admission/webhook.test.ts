@@ -1,11 +1,13 @@
 import * as crypto from 'node:crypto';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
+  ANNOTATION_SEALED_FOR,
   KeyRing,
   keysDecryptor,
   publicKeyFingerprint,
   sealSecret,
   withScopeAnnotations,
+  withSealHints,
   type KeyEntry,
   type SealedSecret,
   type Scope,
@@ -237,6 +239,34 @@ describe('refuses, saying for what each value was sealed', () => {
       'spec.encryptedData["password"] and ["username"]: sealed with this controller\'s key, but not for ' +
         'staging/db (strict scope) (OAEP label "staging/db"): the SealedSecret was moved, renamed or its scope ' +
         'changed after sealing, and its template does not say from where; seal it again for staging/db',
+    );
+  });
+
+  it("moved with the template edited to match, but kubeseal's sealed-for seal hint names the target", async () => {
+    const ss = at(withSealHints(sealed('prod', 'db'), older.fingerprint), 'staging');
+    ss.spec.template = {
+      ...ss.spec.template,
+      metadata: { ...ss.spec.template?.metadata, namespace: 'staging' },
+    };
+    expect(await denial(ss)).toContain(
+      'sealed for prod/db (strict scope), but this SealedSecret is staging/db',
+    );
+    // A hint that lies is only a candidate: the label hash decides.
+    const lying = {
+      ...ss,
+      metadata: {
+        ...ss.metadata,
+        annotations: { ...ss.metadata.annotations, [ANNOTATION_SEALED_FOR]: 'strict qa/db' },
+      },
+    };
+    expect(await denial(lying)).toContain("sealed with this controller's key, but not for staging/db");
+  });
+
+  it('sealed with another key: the sealed-with seal hint is quoted', async () => {
+    const ss = withSealHints(sealed('web', 'db', { key: foreign.publicKey }), foreign.fingerprint);
+    expect(await denial(ss)).toContain(
+      `sealed with a key this controller does not have (its seal hint says ${foreign.fingerprint}) (none of its 2 ` +
+        'keys decrypts it)',
     );
   });
 

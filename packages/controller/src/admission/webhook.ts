@@ -6,6 +6,7 @@ import {
   encryptionLabelText,
   parseSealedSecret,
   quoteUserText,
+  readSealHints,
   scopeFromAnnotations,
   type KeyRing,
   type SealedSecret,
@@ -250,6 +251,7 @@ export class AdmissionWebhook {
         ring.all().map((k) => Math.ceil((k.privateKey.asymmetricKeyDetails?.modulusLength ?? 0) / 8)),
       ),
     ];
+    const sealedWith = readSealHints(ss.metadata).sealedWith;
     const verdicts = new Map<string, ValueVerdict>();
     let spent = 0;
     let lastKey: string | undefined;
@@ -270,7 +272,13 @@ export class AdmissionWebhook {
           break;
         case 'no-key':
           spent += result.attempts;
-          verdicts.set(name, { kind: 'no-key', rsaBytes: result.rsaBytes, sizes, keyCount: ring.size });
+          verdicts.set(name, {
+            kind: 'no-key',
+            rsaBytes: result.rsaBytes,
+            sizes,
+            keyCount: ring.size,
+            ...(sealedWith !== undefined && { sealedWith }),
+          });
           break;
         case 'found': {
           spent += result.attempts;
