@@ -13,6 +13,7 @@ WORKDIR /src
 # Manifests first so the dependency layer is cached across source changes.
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
 COPY packages/core/package.json packages/core/
+COPY packages/flags/package.json packages/flags/
 COPY packages/kube/package.json packages/kube/
 COPY packages/controller/package.json packages/controller/
 COPY packages/kubeseal/package.json packages/kubeseal/

@@ -12,6 +12,7 @@ RUN npm install -g "pnpm@${PNPM_VERSION}" && pnpm --version
 WORKDIR /src
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
 COPY packages/core/package.json packages/core/
+COPY packages/flags/package.json packages/flags/
 COPY packages/kube/package.json packages/kube/
 COPY packages/controller/package.json packages/controller/
 COPY packages/kubeseal/package.json packages/kubeseal/

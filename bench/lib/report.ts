@@ -10,6 +10,7 @@ export const SECTION_IDS = [
   'web',
   'admission',
   'failover',
+  'go',
 ] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 

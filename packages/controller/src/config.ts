@@ -1,8 +1,15 @@
 import { DEFAULT_TEMPLATE_TIME_BUDGET_MS, LABEL_SEALED_SECRETS_KEY } from '@ssts/core';
+import {
+  FlagError,
+  flag,
+  flagUsages,
+  parseFlags,
+  type EnvRules,
+  type FlagTable,
+  type Options,
+} from '@ssts/flags';
 import { ControllerError } from './errors.js';
-import { formatGoDuration, parseGoBool, parseGoDuration, parseRfc1123z } from './go-syntax.js';
-
-export type KeyOrderPriority = 'CertNotBefore' | 'SecretCreationTimestamp';
+import { parseRfc1123z } from './go-syntax.js';
 
 /** `--leader-elect*` (ours, client-go's flag names and defaults): several replicas, one writer. */
 export interface LeaderElectionConfig {
@@ -13,6 +20,8 @@ export interface LeaderElectionConfig {
   /** Name of the Lease in the controller namespace. */
   readonly leaseName: string;
 }
+
+export type KeyOrderPriority = 'CertNotBefore' | 'SecretCreationTimestamp';
 
 /** Everything the controller is told by flags and environment (compat §7.1). Durations are in milliseconds. */
 export interface ControllerConfig {
@@ -88,311 +97,172 @@ export type ParsedCommandLine =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'version' };
 
-type FlagKind = 'string' | 'bool' | 'int' | 'float' | 'duration';
+const HOUR_MS = 3_600_000;
 
-interface FlagSpec {
-  readonly name: string;
-  readonly kind: FlagKind;
-  readonly default: string;
-  readonly help: string;
-  /** Not read from SEALED_SECRETS_* (flags that only make sense per invocation). */
-  readonly noEnv?: boolean;
-}
-
-const FLAGS: readonly FlagSpec[] = [
-  {
-    name: 'accept-deprecated-v1-data',
-    kind: 'bool',
-    default: 'true',
-    help: 'Accept deprecated V1 data field.',
-  },
-  {
-    name: 'additional-namespaces',
-    kind: 'string',
-    default: '',
-    help: 'Comma-separated list of additional namespaces to be watched (implies own-namespace mode).',
-  },
-  {
-    name: 'all-namespaces',
-    kind: 'bool',
-    default: 'true',
-    help: 'Scan all namespaces or only the current namespace.',
-  },
-  {
-    name: 'key-cutoff-time',
-    kind: 'string',
-    default: '',
-    help: 'Create a new key if latest one is older than this cutoff time (RFC1123Z).',
-  },
-  {
-    name: 'key-order-priority',
-    kind: 'string',
+/** The controller's flags (compat §7.1, addendum, ours). */
+const FLAGS = {
+  'accept-deprecated-v1-data': flag.bool('Accept deprecated V1 data field.', { default: true }),
+  'additional-namespaces': flag.string(
+    'Comma-separated list of additional namespaces to be watched (implies own-namespace mode).',
+  ),
+  'all-namespaces': flag.bool('Scan all namespaces or only the current namespace.', { default: true }),
+  'key-cutoff-time': flag.string('Create a new key if latest one is older than this cutoff time (RFC1123Z).'),
+  'key-order-priority': flag.string('Ordering of keys: CertNotBefore or SecretCreationTimestamp.', {
     default: 'CertNotBefore',
-    help: 'Ordering of keys: CertNotBefore or SecretCreationTimestamp.',
-  },
-  { name: 'key-prefix', kind: 'string', default: 'sealed-secrets-key', help: 'Prefix used to name keys.' },
-  {
-    name: 'key-renew-period',
-    kind: 'duration',
-    default: '720h0m0s',
-    help: 'New key generation period (automatic rotation disabled if 0).',
-  },
-  { name: 'key-size', kind: 'int', default: '4096', help: 'Size of encryption key.' },
-  {
-    name: 'key-ttl',
-    kind: 'duration',
-    default: '87600h0m0s',
-    help: 'Duration that certificate is valid for.',
-  },
-  {
-    name: 'kubeclient-burst',
-    kind: 'int',
-    default: '10',
-    help: 'Burst to use for the Kubernetes API client.',
-  },
-  {
-    name: 'kubeclient-qps',
-    kind: 'float',
-    default: '5',
-    help: 'QPS to use for the Kubernetes API client (negative disables limiting).',
-  },
-  {
-    name: 'kubeconfig',
-    kind: 'string',
-    default: '',
-    help: 'Path to a kubeconfig for out-of-cluster runs.',
-    noEnv: true,
-  },
-  {
-    name: 'label-selector',
-    kind: 'string',
-    default: '',
-    help: 'Label selector which can be used to filter sealed secrets.',
-  },
-  {
-    name: 'leader-elect',
-    kind: 'bool',
-    default: 'false',
-    help: 'Run several replicas: the one holding the Lease writes (keys, Secrets, statuses, events); every replica serves HTTP.',
-  },
-  {
-    name: 'leader-elect-lease-duration',
-    kind: 'duration',
-    default: '15s',
-    help: 'How long followers wait after the Lease last changed before taking it over.',
-  },
-  {
-    name: 'leader-elect-renew-deadline',
-    kind: 'duration',
-    default: '10s',
-    help: 'How long the leader keeps trying to renew the Lease before it stops leading.',
-  },
-  {
-    name: 'leader-elect-resource-name',
-    kind: 'string',
-    default: 'sealed-secrets-controller',
-    help: 'Name of the Lease (coordination.k8s.io/v1) in the controller namespace.',
-  },
-  {
-    name: 'leader-elect-retry-period',
-    kind: 'duration',
-    default: '2s',
-    help: 'How often candidates try to acquire and the leader renews the Lease.',
-  },
-  { name: 'listen-addr', kind: 'string', default: ':8080', help: 'HTTP serving address.' },
-  { name: 'listen-metrics-addr', kind: 'string', default: ':8081', help: 'HTTP metrics serving address.' },
-  { name: 'log-format', kind: 'string', default: 'text', help: 'Log format (text,json).' },
-  {
-    name: 'log-info-stdout',
-    kind: 'bool',
-    default: 'true',
-    help: 'Log info to stdout and warnings/errors to stderr.',
-  },
-  { name: 'log-level', kind: 'string', default: 'INFO', help: 'Log level (DEBUG,INFO,WARN,ERROR).' },
-  { name: 'max-unseal-retries', kind: 'int', default: '5', help: 'Max unseal retries.' },
-  {
-    name: 'metrics-omit-secret-labels',
-    kind: 'bool',
-    default: 'false',
-    help: 'Do not export metrics labelled with SealedSecret names (drops sealed_secrets_controller_condition_info).',
-  },
-  {
-    name: 'my-cn',
-    kind: 'string',
-    default: '',
-    help: 'Common name to be used as issuer/subject DN in generated certificate.',
-  },
-  {
-    name: 'namespace',
-    kind: 'string',
-    default: '',
-    help: 'The controller namespace (default: $POD_NAMESPACE, then the service-account namespace).',
-    noEnv: true,
-  },
-  {
-    name: 'old-gc-behavior',
-    kind: 'bool',
-    default: 'false',
-    help: 'Revert to old GC behavior where the controller deletes secrets instead of delegating that to k8s itself.',
-  },
-  {
-    name: 'privatekey-annotations',
-    kind: 'string',
-    default: '',
-    help: 'Comma-separated k=v annotations to add to private key Secrets.',
-  },
-  {
-    name: 'privatekey-labels',
-    kind: 'string',
-    default: '',
-    help: 'Comma-separated k=v labels to add to private key Secrets.',
-  },
-  {
-    name: 'rate-limit',
-    kind: 'int',
-    default: '2',
-    help: 'Number of allowed sustained request per second for verify and rotate endpoints.',
-  },
-  {
-    name: 'rate-limit-burst',
-    kind: 'int',
-    default: '2',
-    help: 'Number of requests allowed to exceed the rate limit per second for verify and rotate endpoints.',
-  },
-  {
-    name: 'read-timeout',
-    kind: 'duration',
-    default: '2m0s',
-    help: 'HTTP request timeout for read operations.',
-  },
-  {
-    name: 'rotate-period',
-    kind: 'duration',
-    default: '720h0m0s',
-    help: 'Deprecated alias of --key-renew-period.',
-  },
-  {
-    name: 'skip-recreate',
-    kind: 'bool',
-    default: 'false',
-    help: 'Do not recreate deleted Secrets (no Secret informer, fewer permissions needed).',
-  },
-  {
-    name: 'template-time-budget',
-    kind: 'duration',
-    default: formatGoDuration(DEFAULT_TEMPLATE_TIME_BUDGET_MS),
-    help: 'Wall-clock budget for rendering all spec.template.data entries of one SealedSecret (ours; upstream has none).',
-  },
-  {
-    name: 'update-status',
-    kind: 'bool',
-    default: 'true',
-    help: 'Update the status subresource of SealedSecrets.',
-  },
+    complete: ['CertNotBefore', 'SecretCreationTimestamp'],
+  }),
+  'key-prefix': flag.string('Prefix used to name keys.', { default: 'sealed-secrets-key' }),
+  'key-renew-period': flag.duration('New key generation period (automatic rotation disabled if 0).', {
+    default: 720 * HOUR_MS,
+  }),
+  'key-size': flag.int('Size of encryption key.', { default: 4096 }),
+  'key-ttl': flag.duration('Duration that certificate is valid for.', { default: 87_600 * HOUR_MS }),
+  'kubeclient-burst': flag.int('Burst to use for the Kubernetes API client.', { default: 10 }),
+  'kubeclient-qps': flag.float32('QPS to use for the Kubernetes API client (negative disables limiting).', {
+    default: 5,
+  }),
+  kubeconfig: flag.string('Path to a kubeconfig for out-of-cluster runs.', { env: false, complete: 'file' }),
+  'label-selector': flag.string('Label selector which can be used to filter sealed secrets.'),
+  'leader-elect': flag.bool(
+    'Run several replicas: the one holding the Lease writes (keys, Secrets, statuses, events); every replica serves HTTP.',
+  ),
+  'leader-elect-lease-duration': flag.duration(
+    'How long followers wait after the Lease last changed before taking it over.',
+    { default: 15_000 },
+  ),
+  'leader-elect-renew-deadline': flag.duration(
+    'How long the leader keeps trying to renew the Lease before it stops leading.',
+    { default: 10_000 },
+  ),
+  'leader-elect-resource-name': flag.string(
+    'Name of the Lease (coordination.k8s.io/v1) in the controller namespace.',
+    { default: 'sealed-secrets-controller' },
+  ),
+  'leader-elect-retry-period': flag.duration(
+    'How often candidates try to acquire and the leader renews the Lease.',
+    { default: 2_000 },
+  ),
+  'listen-addr': flag.string('HTTP serving address.', { default: ':8080' }),
+  'listen-metrics-addr': flag.string('HTTP metrics serving address.', { default: ':8081' }),
+  'log-format': flag.string('Log format (text,json).', { default: 'text', complete: ['text', 'json'] }),
+  'log-info-stdout': flag.bool('Log info to stdout and warnings/errors to stderr.', { default: true }),
+  'log-level': flag.string('Log level (DEBUG,INFO,WARN,ERROR).', {
+    default: 'INFO',
+    complete: ['DEBUG', 'INFO', 'WARN', 'ERROR'],
+  }),
+  'max-unseal-retries': flag.int('Max unseal retries.', { default: 5 }),
+  'metrics-omit-secret-labels': flag.bool(
+    'Do not export metrics labelled with SealedSecret names (drops sealed_secrets_controller_condition_info).',
+  ),
+  'my-cn': flag.string('Common name to be used as issuer/subject DN in generated certificate.'),
+  namespace: flag.string(
+    'The controller namespace (default: $POD_NAMESPACE, then the service-account namespace).',
+    { env: false },
+  ),
+  'old-gc-behavior': flag.bool(
+    'Revert to old GC behavior where the controller deletes secrets instead of delegating that to k8s itself.',
+  ),
+  'privatekey-annotations': flag.string('Comma-separated k=v annotations to add to private key Secrets.'),
+  'privatekey-labels': flag.string('Comma-separated k=v labels to add to private key Secrets.'),
+  'rate-limit': flag.int('Number of allowed sustained request per second for verify and rotate endpoints.', {
+    default: 2,
+  }),
+  'rate-limit-burst': flag.int(
+    'Number of requests allowed to exceed the rate limit per second for verify and rotate endpoints.',
+    { default: 2 },
+  ),
+  'read-timeout': flag.duration('HTTP request timeout for read operations.', { default: 120_000 }),
+  'rotate-period': flag.duration('Deprecated alias of --key-renew-period.', {
+    default: 720 * HOUR_MS,
+    alias: 'key-renew-period',
+  }),
+  'skip-recreate': flag.bool(
+    'Do not recreate deleted Secrets (no Secret informer, fewer permissions needed).',
+  ),
+  'template-time-budget': flag.duration(
+    'Wall-clock budget for rendering all spec.template.data entries of one SealedSecret (ours; upstream has none).',
+    { default: DEFAULT_TEMPLATE_TIME_BUDGET_MS },
+  ),
+  'update-status': flag.bool('Update the status subresource of SealedSecrets.', { default: true }),
   // Upstream default is false; issue 4 asks for live key loading by default. The flag still turns it off.
-  {
-    name: 'watch-for-secrets',
-    kind: 'bool',
-    default: 'true',
-    help: 'Watch for new active key Secrets and load them without a restart.',
-  },
-  {
-    name: 'web-ui',
-    kind: 'bool',
-    default: 'true',
-    help: 'Serve the sealing page at / of the HTTP server (it seals in the browser; the controller never sees the values).',
-  },
-  {
-    name: 'webhook-ca-secret',
-    kind: 'string',
-    default: 'sealed-secrets-webhook-ca',
-    help: "Secret of the controller's namespace holding the admission webhook's CA (created if absent).",
-  },
-  {
-    name: 'webhook-ca-validity',
-    kind: 'duration',
-    default: '43800h0m0s',
-    help: "Validity of the webhook's CA; a new one is made at 2/3 of it, the old one stays trusted until it expires.",
-  },
-  {
-    name: 'webhook-cert-validity',
-    kind: 'duration',
-    default: '720h0m0s',
-    help: "Validity of the webhook's serving certificate; it is reissued at 2/3 of it.",
-  },
-  {
-    name: 'webhook-configuration',
-    kind: 'string',
-    default: '',
-    help: 'ValidatingWebhookConfiguration whose webhooks get the CA bundle (clientConfig.caBundle); empty: none.',
-  },
-  {
-    name: 'webhook-hosts',
-    kind: 'string',
-    default: '',
-    help: "Comma-separated DNS names and IP addresses of the webhook's serving certificate (required with --webhook-listen-addr).",
-  },
-  {
-    name: 'webhook-listen-addr',
-    kind: 'string',
-    default: '',
-    help: 'HTTPS address of the validating admission webhook (e.g. :9443); empty: no webhook.',
-  },
-  {
-    name: 'webhook-max-in-flight',
-    kind: 'int',
-    default: '16',
-    help: 'Admission reviews checked at once; more are admitted unchecked, with a warning.',
-  },
-  {
-    name: 'webhook-rate-limit',
-    kind: 'float',
-    default: '5',
-    help: 'Admission reviews checked per second and requesting user; more are admitted unchecked, with a warning.',
-  },
-  {
-    name: 'webhook-rate-limit-burst',
-    kind: 'int',
-    default: '20',
-    help: 'Admission reviews of one user checked back to back above --webhook-rate-limit.',
-  },
-  {
-    name: 'webhook-skip-namespaces',
-    kind: 'string',
-    default: 'kube-system,kube-public,kube-node-lease',
-    help: "Comma-separated namespaces whose SealedSecrets the webhook admits unchecked (the controller's own always).",
-  },
-  {
-    name: 'webhook-timeout',
-    kind: 'duration',
-    default: '3s',
-    help: "The webhook's decision deadline, below the configuration's timeoutSeconds; past it the object is admitted unchecked.",
-  },
-  {
-    name: 'workers',
-    kind: 'int',
-    default: '0',
-    help: 'SealedSecrets reconciled concurrently (0: 4 per available CPU; upstream reconciles one at a time).',
-  },
-  {
-    name: 'write-timeout',
-    kind: 'duration',
-    default: '2m0s',
-    help: 'HTTP request timeout for write operations.',
-  },
-  { name: 'help', kind: 'bool', default: 'false', help: 'Print this help and exit.', noEnv: true },
-  {
-    name: 'version',
-    kind: 'bool',
-    default: 'false',
-    help: 'Print version information and exit.',
-    noEnv: true,
-  },
-];
+  'watch-for-secrets': flag.bool('Watch for new active key Secrets and load them without a restart.', {
+    default: true,
+  }),
+  'web-ui': flag.bool(
+    'Serve the sealing page at / of the HTTP server (it seals in the browser; the controller never sees the values).',
+    { default: true },
+  ),
+  'webhook-ca-secret': flag.string(
+    "Secret of the controller's namespace holding the admission webhook's CA (created if absent).",
+    { default: 'sealed-secrets-webhook-ca' },
+  ),
+  'webhook-ca-validity': flag.duration(
+    "Validity of the webhook's CA; a new one is made at 2/3 of it, the old one stays trusted until it expires.",
+    { default: 43_800 * HOUR_MS },
+  ),
+  'webhook-cert-validity': flag.duration(
+    "Validity of the webhook's serving certificate; it is reissued at 2/3 of it.",
+    { default: 720 * HOUR_MS },
+  ),
+  'webhook-configuration': flag.string(
+    'ValidatingWebhookConfiguration whose webhooks get the CA bundle (clientConfig.caBundle); empty: none.',
+  ),
+  'webhook-hosts': flag.string(
+    "Comma-separated DNS names and IP addresses of the webhook's serving certificate (required with --webhook-listen-addr).",
+  ),
+  'webhook-listen-addr': flag.string(
+    'HTTPS address of the validating admission webhook (e.g. :9443); empty: no webhook.',
+  ),
+  'webhook-max-in-flight': flag.int(
+    'Admission reviews checked at once; more are admitted unchecked, with a warning.',
+    { default: 16 },
+  ),
+  'webhook-rate-limit': flag.float32(
+    'Admission reviews checked per second and requesting user; more are admitted unchecked, with a warning.',
+    { default: 5 },
+  ),
+  'webhook-rate-limit-burst': flag.int(
+    'Admission reviews of one user checked back to back above --webhook-rate-limit.',
+    { default: 20 },
+  ),
+  'webhook-skip-namespaces': flag.string(
+    "Comma-separated namespaces whose SealedSecrets the webhook admits unchecked (the controller's own always).",
+    { default: 'kube-system,kube-public,kube-node-lease' },
+  ),
+  'webhook-timeout': flag.duration(
+    "The webhook's decision deadline, below the configuration's timeoutSeconds; past it the object is admitted unchecked.",
+    { default: 3_000 },
+  ),
+  workers: flag.int(
+    'SealedSecrets reconciled concurrently (0: 4 per available CPU; upstream reconciles one at a time).',
+  ),
+  'write-timeout': flag.duration('HTTP request timeout for write operations.', { default: 120_000 }),
+  help: flag.bool('Print this help and exit.', { env: false }),
+  version: flag.bool('Print version information and exit.', { env: false }),
+} satisfies FlagTable;
 
-const FLAG_BY_NAME = new Map(FLAGS.map((flag) => [flag.name, flag]));
+type Flags = Options<typeof FLAGS>;
 
-type RawValues = Map<string, string>;
+/**
+ * pflagenv's rules (compat §7.1): every flag but the per-invocation ones from `SEALED_SECRETS_<FLAG>`, in name
+ * order (so `ROTATE_PERIOD` is applied after `KEY_RENEW_PERIOD`), unparsable values silently ignored.
+ */
+const CONTROLLER_ENV: EnvRules = {
+  prefix: 'SEALED_SECRETS_',
+  invalid: 'ignore',
+  empty: 'value',
+  order: 'name',
+};
+
+/** pflag's message for a flag problem, in the controller's words where they predate the flag layer. */
+function usageError(error: FlagError): ControllerError {
+  if (error.code !== 'BAD_VALUE') return new ControllerError('USAGE', error.message);
+  const [head = ''] = error.message.split(' flag: ');
+  return new ControllerError(
+    'USAGE',
+    `${head} flag: expected ${error.typeName ?? 'value'} (${error.reason ?? ''})`,
+  );
+}
 
 /**
  * Parses the controller command line (pflag syntax: `--flag=value`, `--flag value`, bare bools, `--flag=false`)
@@ -404,99 +274,28 @@ export function parseControllerConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): ParsedCommandLine {
-  const values: RawValues = new Map(FLAGS.map((flag) => [flag.name, flag.default]));
-  // FLAGS is alphabetical, so ROTATE_PERIOD is applied after KEY_RENEW_PERIOD, as in Go.
-  for (const flag of FLAGS) {
-    if (flag.noEnv) continue;
-    const text = env[`SEALED_SECRETS_${flag.name.toUpperCase().replaceAll('-', '_')}`];
-    if (text === undefined || !isValid(flag.kind, text)) continue;
-    setValue(values, flag.name, text);
+  let parsed;
+  try {
+    parsed = parseFlags(FLAGS, argv, env, CONTROLLER_ENV);
+  } catch (error) {
+    if (error instanceof FlagError) throw usageError(error);
+    throw error;
   }
-  for (const [name, text] of parseArgv(argv)) {
-    const flag = FLAG_BY_NAME.get(name);
-    if (flag === undefined) throw new ControllerError('USAGE', `unknown flag: --${name}`);
-    if (!isValid(flag.kind, text)) {
-      throw new ControllerError(
-        'USAGE',
-        `invalid argument "${text}" for "--${name}" flag: expected ${flag.kind}`,
-      );
-    }
-    setValue(values, name, text);
+  const [unexpected] = parsed.args;
+  if (unexpected !== undefined) {
+    throw new ControllerError(
+      'USAGE',
+      `unexpected argument "${unexpected}" (the controller takes only --flags)`,
+    );
   }
-  if (bool(values, 'version')) return { kind: 'version' };
-  if (bool(values, 'help')) return { kind: 'help', text: helpText() };
-  return { kind: 'run', config: buildConfig(values, env) };
+  if (parsed.options.version) return { kind: 'version' };
+  if (parsed.options.help || parsed.helpRequested) return { kind: 'help', text: helpText() };
+  return { kind: 'run', config: buildConfig(parsed.options, env) };
 }
 
-function setValue(values: RawValues, name: string, text: string): void {
-  values.set(name, text);
-  if (name === 'rotate-period') values.set('key-renew-period', text);
-}
-
-function parseArgv(argv: readonly string[]): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--') break;
-    if (arg === '-h') {
-      pairs.push(['help', 'true']);
-      continue;
-    }
-    if (!arg.startsWith('--') || arg.length === 2) {
-      throw new ControllerError('USAGE', `unexpected argument "${arg}" (the controller takes only --flags)`);
-    }
-    const body = arg.slice(2);
-    const eq = body.indexOf('=');
-    if (eq >= 0) {
-      pairs.push([body.slice(0, eq), body.slice(eq + 1)]);
-      continue;
-    }
-    const flag = FLAG_BY_NAME.get(body);
-    if (flag === undefined) throw new ControllerError('USAGE', `unknown flag: --${body}`);
-    if (flag.kind === 'bool') {
-      pairs.push([body, 'true']);
-      continue;
-    }
-    const next = argv[i + 1];
-    if (next === undefined) throw new ControllerError('USAGE', `flag needs an argument: --${body}`);
-    pairs.push([body, next]);
-    i++;
-  }
-  return pairs;
-}
-
-function isValid(kind: FlagKind, text: string): boolean {
-  switch (kind) {
-    case 'string':
-      return true;
-    case 'bool':
-      return parseGoBool(text) !== undefined;
-    case 'int':
-      return /^[+-]?\d+$/.test(text) && Number.isSafeInteger(Number(text));
-    case 'float':
-      return text.trim() !== '' && Number.isFinite(Number(text));
-    case 'duration':
-      return parseGoDuration(text) !== undefined;
-  }
-}
-
-function str(values: RawValues, name: string): string {
-  return values.get(name) ?? '';
-}
-function bool(values: RawValues, name: string): boolean {
-  return parseGoBool(str(values, name)) ?? false;
-}
-function num(values: RawValues, name: string): number {
-  return Number(str(values, name));
-}
-function duration(values: RawValues, name: string): number {
-  return parseGoDuration(str(values, name)) ?? 0;
-}
-
-function buildConfig(values: RawValues, env: Readonly<Record<string, string | undefined>>): ControllerConfig {
-  const keyPrefix = str(values, 'key-prefix');
-  validateKeyPrefix(keyPrefix);
-  const cutoffText = str(values, 'key-cutoff-time');
+function buildConfig(flags: Flags, env: Readonly<Record<string, string | undefined>>): ControllerConfig {
+  validateKeyPrefix(flags.keyPrefix);
+  const cutoffText = flags.keyCutoffTime;
   let keyCutoffTime: Date | undefined;
   if (cutoffText !== '') {
     keyCutoffTime = parseRfc1123z(cutoffText);
@@ -507,75 +306,78 @@ function buildConfig(values: RawValues, env: Readonly<Record<string, string | un
       );
     }
   }
-  const priorityText = str(values, 'key-order-priority');
+  const priorityText = flags.keyOrderPriority;
   const known = priorityText === 'CertNotBefore' || priorityText === 'SecretCreationTimestamp';
-  const keySize = num(values, 'key-size');
+  const { keySize, workers } = flags;
   if (keySize < 1024 || keySize > 16384) {
     throw new ControllerError('CONFIG', `--key-size must be between 1024 and 16384 bits, got ${keySize}`);
   }
-  const workers = num(values, 'workers');
   if (workers < 0)
     throw new ControllerError('CONFIG', `--workers must be 0 (automatic) or more, got ${workers}`);
-  const templateTimeBudgetMs = duration(values, 'template-time-budget');
-  if (templateTimeBudgetMs <= 0) {
+  if (flags.templateTimeBudget <= 0) {
     throw new ControllerError('CONFIG', '--template-time-budget must be a positive duration, like 2s');
   }
-  const namespaceFlag = str(values, 'namespace');
+  // Go would take inf/nan; a rate limiter needs a number.
+  if (!Number.isFinite(flags.kubeclientQps)) {
+    throw new ControllerError(
+      'CONFIG',
+      `--kubeclient-qps must be a finite number, got ${flags.kubeclientQps}`,
+    );
+  }
   const podNamespace = env['POD_NAMESPACE'];
-  const webhook = webhookConfig(values);
   return {
-    keyPrefix,
+    keyPrefix: flags.keyPrefix,
     keySize,
-    keyTtlMs: duration(values, 'key-ttl'),
-    myCn: str(values, 'my-cn'),
-    keyRenewPeriodMs: duration(values, 'key-renew-period'),
+    keyTtlMs: flags.keyTtl,
+    myCn: flags.myCn,
+    keyRenewPeriodMs: flags.keyRenewPeriod,
     keyOrderPriority: known ? priorityText : 'CertNotBefore',
     keyOrderPriorityWarning: known
       ? undefined
       : `unknown --key-order-priority "${priorityText}", using CertNotBefore`,
     keyCutoffTime,
-    acceptDeprecatedV1Data: bool(values, 'accept-deprecated-v1-data'),
-    allNamespaces: bool(values, 'all-namespaces'),
-    additionalNamespaces: splitList(str(values, 'additional-namespaces')),
-    labelSelector: str(values, 'label-selector'),
-    rateLimit: num(values, 'rate-limit'),
-    rateLimitBurst: num(values, 'rate-limit-burst'),
-    privateKeyAnnotations: parseKeyValues(str(values, 'privatekey-annotations'), 'privatekey-annotations'),
-    privateKeyLabels: withoutKeyLabel(parseKeyValues(str(values, 'privatekey-labels'), 'privatekey-labels')),
-    oldGcBehavior: bool(values, 'old-gc-behavior'),
-    updateStatus: bool(values, 'update-status'),
-    watchForSecrets: bool(values, 'watch-for-secrets'),
-    skipRecreate: bool(values, 'skip-recreate'),
-    logInfoStdout: bool(values, 'log-info-stdout'),
-    logLevel: str(values, 'log-level'),
-    logFormat: str(values, 'log-format'),
-    maxUnsealRetries: num(values, 'max-unseal-retries'),
-    metricsOmitSecretLabels: bool(values, 'metrics-omit-secret-labels'),
-    kubeclientQps: num(values, 'kubeclient-qps'),
-    kubeclientBurst: num(values, 'kubeclient-burst'),
+    acceptDeprecatedV1Data: flags.acceptDeprecatedV1Data,
+    allNamespaces: flags.allNamespaces,
+    additionalNamespaces: splitList(flags.additionalNamespaces),
+    labelSelector: flags.labelSelector,
+    rateLimit: flags.rateLimit,
+    rateLimitBurst: flags.rateLimitBurst,
+    privateKeyAnnotations: parseKeyValues(flags.privatekeyAnnotations, 'privatekey-annotations'),
+    privateKeyLabels: withoutKeyLabel(parseKeyValues(flags.privatekeyLabels, 'privatekey-labels')),
+    oldGcBehavior: flags.oldGcBehavior,
+    updateStatus: flags.updateStatus,
+    watchForSecrets: flags.watchForSecrets,
+    skipRecreate: flags.skipRecreate,
+    logInfoStdout: flags.logInfoStdout,
+    logLevel: flags.logLevel,
+    logFormat: flags.logFormat,
+    maxUnsealRetries: flags.maxUnsealRetries,
+    metricsOmitSecretLabels: flags.metricsOmitSecretLabels,
+    kubeclientQps: flags.kubeclientQps,
+    kubeclientBurst: flags.kubeclientBurst,
     workers,
-    templateTimeBudgetMs,
-    listenAddr: str(values, 'listen-addr'),
-    listenMetricsAddr: str(values, 'listen-metrics-addr'),
-    readTimeoutMs: duration(values, 'read-timeout'),
-    writeTimeoutMs: duration(values, 'write-timeout'),
-    kubeconfig: str(values, 'kubeconfig'),
-    webUi: bool(values, 'web-ui'),
-    webhook,
-    leaderElection: leaderElectionConfig(values),
+    templateTimeBudgetMs: flags.templateTimeBudget,
+    listenAddr: flags.listenAddr,
+    listenMetricsAddr: flags.listenMetricsAddr,
+    readTimeoutMs: flags.readTimeout,
+    writeTimeoutMs: flags.writeTimeout,
+    kubeconfig: flags.kubeconfig,
+    webUi: flags.webUi,
+    leaderElection: leaderElectionConfig(flags),
+    webhook: webhookConfig(flags),
     namespace:
-      namespaceFlag !== ''
-        ? namespaceFlag
+      flags.namespace !== ''
+        ? flags.namespace
         : podNamespace !== undefined && podNamespace !== ''
           ? podNamespace
           : undefined,
   };
 }
 
-function webhookConfig(values: RawValues): WebhookConfig | undefined {
-  const listenAddr = str(values, 'webhook-listen-addr');
+function webhookConfig(flags: Flags): WebhookConfig | undefined {
+  const listenAddr = flags.webhookListenAddr;
   if (listenAddr === '') return undefined;
-  const hosts = splitList(str(values, 'webhook-hosts'));
+  const hosts = splitList(flags.webhookHosts);
   if (hosts.length === 0) {
     throw new ControllerError(
       'CONFIG',
@@ -583,43 +385,44 @@ function webhookConfig(values: RawValues): WebhookConfig | undefined {
         'like sealed-secrets-controller-webhook.kube-system.svc',
     );
   }
-  const positive = (name: string): number => {
-    const ms = duration(values, name);
+  const positive = (name: string, ms: number): number => {
     if (ms <= 0) throw new ControllerError('CONFIG', `--${name} must be a positive duration`);
     return ms;
   };
-  const caValidityMs = positive('webhook-ca-validity');
-  const certValidityMs = positive('webhook-cert-validity');
+  const caValidityMs = positive('webhook-ca-validity', flags.webhookCaValidity);
+  const certValidityMs = positive('webhook-cert-validity', flags.webhookCertValidity);
   if (certValidityMs > caValidityMs) {
     throw new ControllerError('CONFIG', '--webhook-cert-validity must not exceed --webhook-ca-validity');
   }
-  const maxInFlight = num(values, 'webhook-max-in-flight');
-  if (maxInFlight < 1) throw new ControllerError('CONFIG', '--webhook-max-in-flight must be at least 1');
-  const rateLimit = num(values, 'webhook-rate-limit');
-  if (rateLimit <= 0) throw new ControllerError('CONFIG', '--webhook-rate-limit must be positive');
+  if (flags.webhookMaxInFlight < 1) {
+    throw new ControllerError('CONFIG', '--webhook-max-in-flight must be at least 1');
+  }
+  if (!(flags.webhookRateLimit > 0) || !Number.isFinite(flags.webhookRateLimit)) {
+    throw new ControllerError('CONFIG', '--webhook-rate-limit must be a positive number');
+  }
   return {
     listenAddr,
-    configurationName: str(values, 'webhook-configuration'),
+    configurationName: flags.webhookConfiguration,
     hosts,
-    caSecret: str(values, 'webhook-ca-secret'),
+    caSecret: flags.webhookCaSecret,
     caValidityMs,
     certValidityMs,
-    timeoutMs: positive('webhook-timeout'),
-    rateLimit,
-    rateLimitBurst: num(values, 'webhook-rate-limit-burst'),
-    maxInFlight,
-    skipNamespaces: splitList(str(values, 'webhook-skip-namespaces')),
+    timeoutMs: positive('webhook-timeout', flags.webhookTimeout),
+    rateLimit: flags.webhookRateLimit,
+    rateLimitBurst: flags.webhookRateLimitBurst,
+    maxInFlight: flags.webhookMaxInFlight,
+    skipNamespaces: splitList(flags.webhookSkipNamespaces),
   };
 }
 
 /** client-go's checks (leaderelection.NewLeaderElector), only when leader election is on. */
-function leaderElectionConfig(values: RawValues): LeaderElectionConfig {
+function leaderElectionConfig(flags: Flags): LeaderElectionConfig {
   const config: LeaderElectionConfig = {
-    enabled: bool(values, 'leader-elect'),
-    leaseDurationMs: duration(values, 'leader-elect-lease-duration'),
-    renewDeadlineMs: duration(values, 'leader-elect-renew-deadline'),
-    retryPeriodMs: duration(values, 'leader-elect-retry-period'),
-    leaseName: str(values, 'leader-elect-resource-name'),
+    enabled: flags.leaderElect,
+    leaseDurationMs: flags.leaderElectLeaseDuration,
+    renewDeadlineMs: flags.leaderElectRenewDeadline,
+    retryPeriodMs: flags.leaderElectRetryPeriod,
+    leaseName: flags.leaderElectResourceName,
   };
   if (!config.enabled) return config;
   const problem =
@@ -680,15 +483,8 @@ function withoutKeyLabel(labels: Record<string, string>): Record<string, string>
 }
 
 function helpText(): string {
-  const lines = FLAGS.map((flag) => {
-    const type = flag.kind === 'bool' ? '' : ` ${flag.kind}`;
-    const shown =
-      flag.kind === 'duration' ? formatGoDuration(parseGoDuration(flag.default) ?? 0) : flag.default;
-    const def =
-      flag.default === '' || (flag.kind === 'bool' && flag.default === 'false')
-        ? ''
-        : ` (default ${flag.kind === 'string' ? `"${shown}"` : shown})`;
-    return `      --${flag.name}${type}\n        \t${flag.help}${def}`;
-  });
-  return `Usage of sealed-secrets-controller:\n${lines.join('\n')}\n\nEvery flag can also be set with SEALED_SECRETS_<FLAG_NAME> (e.g. SEALED_SECRETS_KEY_RENEW_PERIOD).\n`;
+  return (
+    `Usage of sealed-secrets-controller:\n${flagUsages(FLAGS)}\n` +
+    'Every flag can also be set with SEALED_SECRETS_<FLAG_NAME> (e.g. SEALED_SECRETS_KEY_RENEW_PERIOD).\n'
+  );
 }

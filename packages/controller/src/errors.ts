@@ -4,8 +4,6 @@ export type ControllerErrorCode =
   | 'CONFIG' // the configuration is valid syntax but unusable (bad key prefix, cutoff time)
   | 'KEYS' // key Secrets could not be loaded or generated at startup
   | 'STARTUP' // any other startup failure
-  | 'IMMUTABLE_SECRET' // the target Secret is immutable: terminal, never retried
-  | 'UNMANAGED_SECRET' // the target Secret exists and is not ours to touch
   | 'UNSEAL_WORKER' // an unseal worker thread died (out of memory, a bug) while unsealing
   | 'NOT_LEADER'; // a write on a replica that does not hold the leader Lease
 

@@ -1,48 +1,5 @@
-/** Go `strconv.ParseBool`: 1 t T TRUE true True 0 f F FALSE false False; anything else → undefined. */
-export function parseGoBool(text: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
-  return undefined;
-}
-
-const DURATION_UNITS_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/**
- * Go `time.ParseDuration` in milliseconds: `720h0m0s`, `1.5h`, `300ms`, `-1m`, `0`. No `d` unit. Returns undefined
- * for invalid text.
- */
-export function parseGoDuration(text: string): number | undefined {
-  let rest = text;
-  let sign = 1;
-  if (rest.startsWith('-') || rest.startsWith('+')) {
-    if (rest.startsWith('-')) sign = -1;
-    rest = rest.slice(1);
-  }
-  if (rest === '0') return 0;
-  if (rest === '') return undefined;
-  let total = 0;
-  const part = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
-  while (rest !== '') {
-    const match = part.exec(rest);
-    if (match === null) return undefined;
-    const [whole, number, unit] = match as unknown as [string, string, string];
-    total += Number(number) * (DURATION_UNITS_MS[unit] ?? Number.NaN);
-    rest = rest.slice(whole.length);
-  }
-  return Number.isFinite(total) ? sign * total : undefined;
-}
-
-// Go's `Duration.String()`: one copy, in the core (the template time-budget message prints durations too).
-export { formatGoDuration } from '@ssts/core';
+// Go's bool and duration syntax: one copy, in the flag layer.
+export { parseGoBool, parseGoDuration } from '@ssts/flags';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { SealedSecret, Secret } from '@ssts/core';
+import type { SealedSecret, SealedSecretStatus, Secret } from '@ssts/core';
 import { KubeError } from '@ssts/kube';
 import type {
   EventRepeat,
@@ -9,6 +9,7 @@ import type {
   ListResult,
   ListScope,
   ResourceOfKind,
+  StatusTarget,
   WatchEvent,
   WatchedResource,
   WebhookConfiguration,
@@ -46,6 +47,8 @@ export class FakeGateway implements KubeGateway {
   readonly objects = new Map<string, AnyObject>();
   readonly events: StoredEvent[] = [];
   readonly calls: string[] = [];
+  /** Every status write as sent: the target's identity and the status. */
+  readonly statusWrites: { target: StatusTarget; status: SealedSecretStatus }[] = [];
   readonly namespaces = new Set<string>(['default']);
   /** ValidatingWebhookConfigurations by name. */
   readonly webhookConfigurations = new Map<string, WebhookConfiguration>();
@@ -233,19 +236,21 @@ export class FakeGateway implements KubeGateway {
     return Promise.resolve(this.get('sealedsecrets', namespace, name));
   }
 
-  updateSealedSecretStatus(sealedSecret: SealedSecret): Promise<SealedSecret> {
-    const { namespace = '', name = '' } = sealedSecret.metadata;
+  updateSealedSecretStatus(target: StatusTarget, status: SealedSecretStatus): Promise<void> {
+    const { namespace, name } = target;
     this.#fail(`updateSealedSecretStatus ${namespace}/${name}`);
+    this.statusWrites.push({ target, status: structuredClone(status) });
     const current = this.get('sealedsecrets', namespace, name);
     if (current === undefined)
       throw new KubeError('NotFound', `sealedsecrets.bitnami.com "${name}" not found`);
-    if (sealedSecret.metadata.resourceVersion !== current.metadata.resourceVersion) {
+    if (
+      (target.resourceVersion !== undefined && target.resourceVersion !== current.metadata.resourceVersion) ||
+      (target.uid !== undefined && target.uid !== current.metadata.uid)
+    ) {
       throw new KubeError('Conflict', `Operation cannot be fulfilled on sealedsecrets.bitnami.com "${name}"`);
     }
-    const next = structuredClone(current);
-    if (sealedSecret.status === undefined) delete next.status;
-    else next.status = structuredClone(sealedSecret.status);
-    return Promise.resolve(this.put('sealedsecrets', next));
+    this.put('sealedsecrets', { ...current, status: structuredClone(status) });
+    return Promise.resolve();
   }
 
   getSecret(namespace: string, name: string): Promise<Secret | undefined> {

@@ -16,8 +16,7 @@ export type CoreErrorCode =
   | 'CERT_EXPIRED'
   | 'INVALID_DOCUMENT' // an input stream (YAML/JSON) is malformed
   | 'INVALID_ENCODING' // an input stream is not UTF-8, or YAML with a raw control character
-  | 'DOCUMENT_LIMIT' // an input stream is over a size, depth, token or document bound
-  | 'NOT_IMPLEMENTED';
+  | 'DOCUMENT_LIMIT'; // an input stream is over a size, depth, token or document bound
 
 export class SealedSecretsError extends Error {
   readonly code: CoreErrorCode;
@@ -58,8 +57,4 @@ export class UnsealError extends SealedSecretsError {
     this.failures = failures;
     this.diagnostics = diagnostics;
   }
-}
-
-export function notImplemented(what: string): never {
-  throw new SealedSecretsError('NOT_IMPLEMENTED', `${what} is not implemented yet`);
 }

@@ -1,5 +1,4 @@
 export * from './errors.js';
-export { formatGoDuration } from './go-duration.js';
 export * from './model/types.js';
 export * from './model/annotations.js';
 export * from './model/parse.js';
@@ -20,6 +19,7 @@ export * from './keys/generate.js';
 export * from './keys/key-ring.js';
 export * from './keys/key-secret.js';
 export * from './keys/continuity.js';
+export type * from './keys/inventory.js';
 export * from './seal/seal.js';
 export * from './seal/envelope.js';
 export * from './seal/seal-hints.js';

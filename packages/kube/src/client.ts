@@ -213,9 +213,7 @@ export class KubeClient {
 
   /** A JSON request: the decoded answer of a 2xx, else KubeError by status and Status reason. */
   async json<T = unknown>(method: string, path: string, options: KubeRequestOptions = {}): Promise<T> {
-    const response = await this.request(method, path, options);
-    if (response.status < 200 || response.status >= 300)
-      throw kubeErrorFromBody(response.status, response.body, retryAfterSeconds(response));
+    const response = await this.#ok(method, path, options);
     const text = response.text();
     if (text === '') return {} as T;
     try {
@@ -223,6 +221,21 @@ export class KubeClient {
     } catch (cause) {
       throw new KubeError('Unknown', `${method} ${path}: the API server returned invalid JSON`, { cause });
     }
+  }
+
+  /**
+   * A request whose answer is not needed: resolves on a 2xx without decoding the body (it is still read, within
+   * the bound), else KubeError by status and Status reason. Saves parsing what a write echoes back.
+   */
+  async send(method: string, path: string, options: KubeRequestOptions = {}): Promise<void> {
+    await this.#ok(method, path, options);
+  }
+
+  async #ok(method: string, path: string, options: KubeRequestOptions): Promise<KubeResponse> {
+    const response = await this.request(method, path, options);
+    if (response.status < 200 || response.status >= 300)
+      throw kubeErrorFromBody(response.status, response.body, retryAfterSeconds(response));
+    return response;
   }
 
   /**

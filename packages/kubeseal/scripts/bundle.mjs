@@ -41,22 +41,6 @@ const coreIsPure = {
   },
 };
 
-/** commander requires node:child_process at load time only to run git-style subcommands, which kubeseal has none of. */
-const lazyChildProcess = {
-  name: 'lazy-child-process',
-  setup(b) {
-    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      args.importer.includes('/commander/')
-        ? { path: 'child_process', namespace: 'lazy-child-process' }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
-      contents: "module.exports = { get spawn() { return require('node:child_process').spawn; } };",
-      loader: 'js',
-    }));
-  },
-};
-
 /**
  * In the snapshot script: the one module that is not bundled. The single executable cannot load it from disk, so the
  * commands that need it fail with a message that says why, instead of Node's "Cannot find module".
@@ -108,12 +92,12 @@ const result = await build({
   splitting: true,
   format: 'esm',
   external: EXTERNAL,
-  // Bundled CommonJS dependencies (commander) call require() for Node built-ins.
+  // Bundled CommonJS dependencies (yaml) get a real require() for anything esbuild leaves to run time.
   banner: {
     js: "import { createRequire as __kubesealCreateRequire } from 'node:module';\nconst require = __kubesealCreateRequire(import.meta.url);",
   },
   sourcemap: 'linked',
-  plugins: [coreIsPure, lazyChildProcess],
+  plugins: [coreIsPure],
 });
 
 const snapshot = await build({
@@ -121,7 +105,7 @@ const snapshot = await build({
   entryPoints: [fileURLToPath(new URL('./snapshot-entry.js', import.meta.url))],
   outfile: `${SNAPSHOT_DIR}kubeseal.cjs`,
   format: 'cjs',
-  plugins: [coreIsPure, lazyChildProcess, clientNodeNotIncluded],
+  plugins: [coreIsPure, clientNodeNotIncluded],
   // The core's certificate generator (not used by kubeseal) finds node-forge through import.meta.url, which a
   // CommonJS script does not have; the call is never reached.
   logOverride: { 'empty-import-meta': 'silent' },

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Packs kubeseal as an npm package that installs anywhere with `npm install -g <tarball>`, without the workspace:
 // the package holds bin/kubeseal.js and the esbuild bundle (dist/bundle/, made by `pnpm build`), which already
-// inlines @ssts/core, commander and yaml, so it has no registry dependency. @kubernetes/client-node stays an
+// inlines @ssts/core, @ssts/flags and yaml, so it has no registry dependency. @kubernetes/client-node stays an
 // optional dependency: npm installs it by default and the online modes load it lazily; `--omit=optional` gives a
 // zero-dependency install whose offline modes all work (an online command then fails naming the missing package).
 //

@@ -11,7 +11,17 @@ export type Mode =
   | { kind: 'fetch-cert' }
   | { kind: 'merge-into'; file: string }
   | { kind: 'raw' }
-  | { kind: 'seal' };
+  | { kind: 'seal' }
+  // The verbs' own modes (verb-program.ts); never chosen by flags.
+  | { kind: 'cert-show' }
+  | { kind: 'set'; file: string; name: string; key: string; value: ValueSource }
+  | { kind: 'unset'; file: string; name: string; key: string };
+
+/** Where `kubeseal set` takes the value from. */
+export type ValueSource =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'literal'; readonly text: string }
+  | { readonly kind: 'stdin' };
 
 export type InputSource = { kind: 'file'; path: string } | { kind: 'stdin' };
 export type OutputTarget = { kind: 'file'; path: string } | { kind: 'stdout' };

@@ -1,10 +1,11 @@
 import type { Env } from '@ssts/kube/kubeconfig';
-import { dispatch } from './dispatch.js';
+import { dispatch, type Plan } from './dispatch.js';
 import { CliError } from './errors.js';
 import { formatUsage } from './flags.js';
 import type { Io } from './io/io.js';
 import { MAX_INPUT_BYTES } from './io/limits.js';
-import { parseCommandLine } from './program.js';
+import { parseCommandLine, type CliOptions } from './program.js';
+import { isVerb } from './verbs.js';
 import { VERSION } from './version.js';
 
 export type { Io } from './io/io.js';
@@ -23,15 +24,41 @@ function reportError(io: Io, error: unknown): void {
  * `error: …` on stderr), 2 bad command line (usage on stdout). Never calls process.exit.
  */
 export async function run(argv: readonly string[], io: Io, env: Env): Promise<number> {
+  const terminal = { stdinIsTTY: io.stdin.isTTY, stderrIsTTY: io.stderr.isTTY };
+  // Only a first word that is a verb leaves upstream's command line (anything else runs exactly as before).
+  if (isVerb(argv[0])) {
+    const { parseVerb } = await import('./verb-program.js');
+    let call;
+    try {
+      call = parseVerb(argv, env, terminal);
+    } catch (error) {
+      reportError(io, error);
+      return 1;
+    }
+    switch (call.kind) {
+      case 'usage-error':
+        io.stdout.write(call.help);
+        io.stderr.write(`${call.message}\n`);
+        return 2;
+      case 'print':
+        io.stdout.write(call.text);
+        return 0;
+      case 'run':
+        return execute(call.options, () => call.plan, io, env);
+    }
+  }
   const parsed = parseCommandLine(argv, env);
   if (parsed.kind === 'usage-error') {
     io.stdout.write(formatUsage(PROGRAM));
     io.stderr.write(`${parsed.message}\n`);
     return 2;
   }
-  const { options } = parsed;
+  return execute(parsed.options, () => dispatch(parsed.options, terminal), io, env);
+}
+
+async function execute(options: CliOptions, planOf: () => Plan, io: Io, env: Env): Promise<number> {
   try {
-    const plan = dispatch(options, { stdinIsTTY: io.stdin.isTTY, stderrIsTTY: io.stderr.isTTY });
+    const plan = planOf();
     if (plan.mode.kind === 'version') {
       io.stdout.write(`${PROGRAM} version: ${VERSION}\n`);
       return 0;

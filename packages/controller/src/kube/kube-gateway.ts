@@ -1,4 +1,4 @@
-import type { SealedSecret, Secret } from '@ssts/core';
+import type { SealedSecret, SealedSecretStatus, Secret } from '@ssts/core';
 
 /** The two resources the controller lists and watches. */
 export type WatchedResource = 'sealedsecrets' | 'secrets';
@@ -24,6 +24,14 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 export interface WatchEvent<T> {
   readonly type: WatchEventType;
   readonly object: T;
+}
+
+/** The SealedSecret whose status is written, as the caller last saw it. */
+export interface StatusTarget {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid?: string;
+  readonly resourceVersion?: string;
 }
 
 /** A core/v1 Event, the fields we set (compat §3.7). */
@@ -111,8 +119,11 @@ export interface KubeGateway {
     signal: AbortSignal,
   ): Promise<void>;
   getSealedSecret(namespace: string, name: string): Promise<SealedSecret | undefined>;
-  /** PUT to the `/status` subresource. */
-  updateSealedSecretStatus(sealedSecret: SealedSecret): Promise<SealedSecret>;
+  /**
+   * PUT to the `/status` subresource. Only `status` is taken from what is sent, so the body is the object's
+   * identity (uid and resourceVersion as preconditions: KubeError Conflict when either moved on) and the status.
+   */
+  updateSealedSecretStatus(target: StatusTarget, status: SealedSecretStatus): Promise<void>;
   getSecret(namespace: string, name: string): Promise<Secret | undefined>;
   createSecret(secret: Secret): Promise<Secret>;
   updateSecret(secret: Secret): Promise<Secret>;

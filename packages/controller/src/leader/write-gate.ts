@@ -31,7 +31,9 @@ export function leaderOnlyGateway(gateway: KubeGateway, leadership: Leadership):
     getLease: (namespace, name, options) => gateway.getLease(namespace, name, options),
     watchLease: (namespace, name, resourceVersion, onEvent, signal) =>
       gateway.watchLease(namespace, name, resourceVersion, onEvent, signal),
-    updateSealedSecretStatus: gate('status update', (ss) => gateway.updateSealedSecretStatus(ss)),
+    updateSealedSecretStatus: gate('status update', (target, status) =>
+      gateway.updateSealedSecretStatus(target, status),
+    ),
     createSecret: gate('Secret create', (secret) => gateway.createSecret(secret)),
     updateSecret: gate('Secret update', (secret) => gateway.updateSecret(secret)),
     deleteSecret: gate('Secret delete', (namespace, name) => gateway.deleteSecret(namespace, name)),

@@ -3,6 +3,7 @@
  * sigs.k8s.io/yaml turns a number it read into text. Behaviour established with the Go libraries as an oracle
  * (packages/kubeseal/src/format/testdata/go-oracle); nothing here is a copy of their code.
  */
+import { underscoresAllowed } from '@ssts/flags';
 
 /** What go-yaml v2 resolves an unquoted scalar to. */
 export type GoPlainKind = 'null' | 'bool' | 'int' | 'uint' | 'float' | 'timestamp' | 'str';
@@ -77,32 +78,11 @@ function parseGoInteger(text: string): bigint | undefined {
   return sign === '-' ? -magnitude : magnitude;
 }
 
-/** Go's underscore rule for number literals: `_` only between digits (or right after a base prefix). */
-function underscoresOk(text: string): boolean {
-  let saw = '^';
-  let s = text.replace(/^[-+]/, '');
-  if (/^0[bBoOxX]/.test(s)) {
-    saw = '0';
-    s = s.slice(2);
-  }
-  for (const c of s) {
-    if (c >= '0' && c <= '9') saw = '0';
-    else if (c === '_') {
-      if (saw !== '0') return false;
-      saw = '_';
-    } else {
-      if (saw === '_') return false;
-      saw = '!';
-    }
-  }
-  return saw !== '_';
-}
-
 /** Go's strconv.ParseFloat(s, 64) for the decimal forms go-yaml hands it; undefined on a syntax or range error. */
 function parseGoDecimalFloat(text: string): number | undefined {
   if (!/^[-+]?(?:[0-9_]+(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9_]+)?$/.test(text)) return undefined;
   if (!/[0-9]/.test(text.replace(/[eE].*$/, ''))) return undefined;
-  if (text.includes('_') && !underscoresOk(text)) return undefined;
+  if (text.includes('_') && !underscoresAllowed(text)) return undefined;
   const value = Number(text.replaceAll('_', ''));
   // Overflow is a range error in Go; underflow to zero is not.
   return Number.isFinite(value) ? value : undefined;

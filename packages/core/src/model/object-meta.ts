@@ -11,11 +11,8 @@ import {
 } from './reader.js';
 import type { ObjectMeta, OwnerReference } from './types.js';
 
-/** The fields of Kubernetes ObjectMeta, in the order Go serializes them. */
-export const OBJECT_META_FIELDS = [
-  'name',
-  'generateName',
-  'namespace',
+/** The ObjectMeta fields the API server sets, which a sealed copy leaves out (compat §6.5 step 5). */
+export const SERVER_SIDE_FIELDS = [
   'selfLink',
   'uid',
   'resourceVersion',
@@ -23,6 +20,14 @@ export const OBJECT_META_FIELDS = [
   'creationTimestamp',
   'deletionTimestamp',
   'deletionGracePeriodSeconds',
+] as const;
+
+/** The fields of Kubernetes ObjectMeta, in the order Go serializes them. */
+export const OBJECT_META_FIELDS = [
+  'name',
+  'generateName',
+  'namespace',
+  ...SERVER_SIDE_FIELDS,
   'labels',
   'annotations',
   'ownerReferences',

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { decodeBase64Strict } from '../crypto/base64.js';
 import { hybridEncrypt } from '../crypto/hybrid.js';
 import { SealedSecretsError } from '../errors.js';
+import { SERVER_SIDE_FIELDS } from '../model/object-meta.js';
 import type { ObjectMeta, SealedSecret, Secret } from '../model/types.js';
 import { encryptionLabel, type Scope } from '../scope/scope.js';
 import { sealedSecretEnvelope, sealTarget } from './envelope.js';
@@ -63,16 +64,6 @@ function secretPlaintexts(secret: Secret): Map<string, Buffer> {
     plaintexts.set(key, Buffer.from(value, 'utf8'));
   return plaintexts;
 }
-
-const SERVER_SIDE_FIELDS = [
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-] as const;
 
 /** Compat §6.5 step 5: a copy without selfLink, uid, resourceVersion, generation, creation/deletion timestamps. */
 export function stripServerSideFields(metadata: ObjectMeta): ObjectMeta {

@@ -121,8 +121,3 @@ export function runeCount(s: string): number {
   for (let i = 0; i < s.length; n++) i += decodeRune(s, i)[1];
   return n;
 }
-
-export function isAsciiBytes(s: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return /^[\x00-\x7f]*$/.test(s);
-}

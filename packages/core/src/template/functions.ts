@@ -300,17 +300,8 @@ function listArg(v: Value, fn: string): GoList {
 /** Go's reflect.Kind name of a value, as sprig's kindOf prints it. */
 function kindOf(v: Value): string {
   if (v === null || v === undefined) return 'invalid';
-  switch (typeof v) {
-    case 'string':
-      return 'string';
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return 'float64';
-    case 'boolean':
-      return 'bool';
-  }
-  return v instanceof GoList ? 'slice' : 'map';
+  if (typeof v === 'object') return v instanceof GoList ? 'slice' : 'map';
+  return typeName(v);
 }
 
 /** sprig's `has`/`without`/`uniq` use reflect.DeepEqual. */

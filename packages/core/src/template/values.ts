@@ -33,13 +33,6 @@ export function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export const INT64_MIN = -(2n ** 63n);
-export const INT64_MAX = 2n ** 63n - 1n;
-
-export function toInt64(v: bigint): bigint {
-  return BigInt.asIntN(64, v);
-}
-
 /** The Go type name as fmt's %T and text/template's type errors print it. */
 export function typeName(v: Value): string {
   if (v === undefined) return 'invalid';

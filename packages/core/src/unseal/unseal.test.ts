@@ -288,7 +288,7 @@ describe('item failures', () => {
     };
     await expect(
       unsealSealedSecret(ss, {
-        decrypt: () => Promise.reject(new SealedSecretsError('NOT_IMPLEMENTED', 'worker pool is gone')),
+        decrypt: () => Promise.reject(new SealedSecretsError('INVALID_KEY', 'worker pool is gone')),
       }),
     ).rejects.toThrow('worker pool is gone');
   });

@@ -205,45 +205,31 @@ class Emitter {
 
   #plain(chars: readonly number[], allowBreaks: boolean): void {
     if (!this.#whitespace) this.#put(' ');
-    let spaces = false;
-    let breaks = false;
-    chars.forEach((c, i) => {
-      if (c === 0x20) {
-        if (allowBreaks && !spaces && this.#column > BEST_WIDTH && chars[i + 1] !== 0x20) this.writeIndent();
-        else this.#put(' ');
-        spaces = true;
-      } else if (isBreak(c)) {
-        if (!breaks && c === 0x0a) this.#newline();
-        this.#writeBreak(c);
-        this.#indention = true;
-        breaks = true;
-      } else {
-        if (breaks) this.writeIndent();
-        this.#put(String.fromCodePoint(c));
-        this.#indention = false;
-        spaces = false;
-        breaks = false;
-      }
-    });
+    this.#foldedChars(chars, allowBreaks, false);
     this.#whitespace = false;
     this.#indention = false;
   }
 
   #singleQuoted(chars: readonly number[], allowBreaks: boolean): void {
     this.#indicator("'", true, false, false);
+    this.#foldedChars(chars, allowBreaks, true);
+    this.#indicator("'", false, false, false);
+    this.#whitespace = false;
+    this.#indention = false;
+  }
+
+  /**
+   * The characters of a plain or single-quoted scalar: a single space past BEST_WIDTH may become a line break (in a
+   * quoted one, not the first or last character), breaks are written as they are, a quote is doubled when quoted.
+   */
+  #foldedChars(chars: readonly number[], allowBreaks: boolean, quoted: boolean): void {
     let spaces = false;
     let breaks = false;
     const last = chars.length - 1;
     chars.forEach((c, i) => {
       if (c === 0x20) {
-        if (
-          allowBreaks &&
-          !spaces &&
-          this.#column > BEST_WIDTH &&
-          i > 0 &&
-          i < last &&
-          chars[i + 1] !== 0x20
-        ) {
+        const inside = !quoted || (i > 0 && i < last);
+        if (allowBreaks && !spaces && this.#column > BEST_WIDTH && inside && chars[i + 1] !== 0x20) {
           this.writeIndent();
         } else this.#put(' ');
         spaces = true;
@@ -254,16 +240,13 @@ class Emitter {
         breaks = true;
       } else {
         if (breaks) this.writeIndent();
-        if (c === 0x27) this.#put("'");
+        if (quoted && c === 0x27) this.#put("'");
         this.#put(String.fromCodePoint(c));
         this.#indention = false;
         spaces = false;
         breaks = false;
       }
     });
-    this.#indicator("'", false, false, false);
-    this.#whitespace = false;
-    this.#indention = false;
   }
 
   #doubleQuoted(chars: readonly number[], allowBreaks: boolean): void {

@@ -1,6 +1,7 @@
 // `kubeseal keys` (issue 14), as library functions: fetch the controller's key inventory (GET /v1/keys through the
 // service proxy), check it, and render it as a table or JSON. The verb layer calls fetchKeyInventory and
 // renderKeyInventory; reencrypt calls retirableKeys after its last write.
+import type { KeyInventoryEntry, KeyInventoryReport } from '@ssts/core';
 import { describeHttpFailure, type ControllerClient } from '../cluster/controller-client.js';
 import { CliError } from '../errors.js';
 
@@ -8,25 +9,8 @@ import { CliError } from '../errors.js';
 export const MAX_KEYS_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** One key of the inventory, as the controller reports it (packages/controller/README.md "Key inventory"). */
-export interface InventoryKey {
-  readonly fingerprint: string;
-  readonly secretName?: string;
-  /** RFC 3339. */
-  readonly created: string;
-  readonly state: 'sealing' | 'active';
-  /** Watched SealedSecrets whose last unseal used this key. */
-  readonly objects: number;
-  readonly items: number;
-  /** Whether the key before it signed its certificate (/v1/cert-chain). */
-  readonly linked: boolean;
-}
-
-export interface KeyInventory {
-  /** Oldest first; the sealing key last. */
-  readonly keys: readonly InventoryKey[];
-  readonly objects: number;
-  readonly objectsWithoutKey: number;
-}
+export type InventoryKey = KeyInventoryEntry;
+export type KeyInventory = KeyInventoryReport;
 
 function invalid(reason: string): CliError {
   return new CliError(

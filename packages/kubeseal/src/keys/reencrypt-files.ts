@@ -8,7 +8,12 @@ import { extname, join } from 'node:path';
 import type { ControllerClient } from '../cluster/controller-client.js';
 import type { FileSystem } from '../io/io.js';
 import { MAX_INPUT_BYTES } from '../io/limits.js';
-import { rotateOne, type ReencryptOutcome } from './reencrypt.js';
+import {
+  rotateOne,
+  rotatedValues,
+  type ReencryptOutcome,
+  type RotatedValues as Values,
+} from './reencrypt.js';
 
 /** Most files looked at under one root. */
 export const MAX_TREE_FILES = 10_000;
@@ -52,25 +57,6 @@ export async function listManifestFiles(root: string, maxFiles = MAX_TREE_FILES)
   };
   await walk(root);
   return files;
-}
-
-type Values = { encryptedData: Record<string, string> } | { data: string };
-
-/** The re-encrypted values of a /v1/rotate answer. */
-function rotatedValues(body: Buffer): Values {
-  const spec = (JSON.parse(body.toString('utf8')) as { spec?: Record<string, unknown> } | null)?.spec;
-  const data = spec?.['data'];
-  if (typeof data === 'string' && data !== '') return { data };
-  const encrypted = spec?.['encryptedData'];
-  if (
-    typeof encrypted !== 'object' ||
-    encrypted === null ||
-    Array.isArray(encrypted) ||
-    !Object.values(encrypted).every((v) => typeof v === 'string')
-  ) {
-    throw new Error("the controller's answer has no spec.encryptedData");
-  }
-  return { encryptedData: encrypted as Record<string, string> };
 }
 
 const isSealedSecret = (value: unknown): value is { kind: string; spec: unknown } =>

@@ -120,8 +120,10 @@ function rotateRequest(ss: StoredSealedSecret): string {
   });
 }
 
+export type RotatedValues = { encryptedData: Record<string, string> } | { data: string };
+
 /** The re-encrypted values of a /v1/rotate answer: `encryptedData` (strings only), or the legacy `data`. */
-function rotatedValues(body: Buffer): Pick<StoredSealedSecret['spec'], 'encryptedData' | 'data'> {
+export function rotatedValues(body: Buffer): RotatedValues {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));

@@ -1,5 +1,7 @@
 import type { RunContext } from '../context.js';
 import type { Mode } from '../dispatch.js';
+import { runCertShow } from './cert-show.js';
+import { runSetItem, runUnsetItem } from './edit-item.js';
 import { runFetchCert } from './fetch-cert.js';
 import { runMergeInto } from './merge-into.js';
 import { runRaw } from './raw.js';
@@ -30,6 +32,12 @@ export async function runMode(ctx: RunContext, mode: Mode): Promise<void> {
       return runRaw(ctx);
     case 'seal':
       return runSeal(ctx);
+    case 'cert-show':
+      return runCertShow(ctx);
+    case 'set':
+      return runSetItem(ctx, mode);
+    case 'unset':
+      return runUnsetItem(ctx, mode);
     case 'version':
     case 'help':
       return;

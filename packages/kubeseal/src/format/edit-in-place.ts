@@ -1,0 +1,209 @@
+import type { Document, Pair, YAMLMap } from 'yaml';
+import { CliError } from '../errors.js';
+import { isMap, isPair, isScalar, parseAllDocuments } from '../io/yaml.js';
+
+/**
+ * Edits of one `spec.encryptedData` item of one SealedSecret in a YAML (or JSON) file that change only the bytes of
+ * that item: the `yaml` library's document model finds the nodes and their source ranges, and the new text is
+ * spliced into the original. Comments, key order, quoting, indentation, document separators and every other
+ * document stay byte for byte as they were (no re-serialisation).
+ */
+
+type Range = readonly [number, number, number];
+
+interface Located {
+  readonly doc: Document;
+  /** The `encryptedData` mapping, when present and a mapping. */
+  readonly map: YAMLMap | undefined;
+  /** The `encryptedData` key inside `spec`, for the empty-map cases. */
+  readonly entry: Pair | undefined;
+}
+
+const rangeOf = (node: unknown): Range => {
+  const range = (node as { range?: Range | null }).range;
+  if (range === undefined || range === null) throw new Error('yaml node without a source range');
+  return range;
+};
+
+const keyText = (pair: Pair): string | undefined =>
+  isScalar(pair.key) && typeof pair.key.value === 'string' ? pair.key.value : undefined;
+
+function findPair(map: YAMLMap, key: string): Pair | undefined {
+  return map.items.find((p) => isPair(p) && keyText(p) === key);
+}
+
+function childMap(node: unknown, key: string): { pair: Pair | undefined; map: YAMLMap | undefined } {
+  if (!isMap(node)) return { pair: undefined, map: undefined };
+  const pair = findPair(node, key);
+  return { pair, map: isMap(pair?.value) ? pair.value : undefined };
+}
+
+/** The one SealedSecret named `name` (and in `namespace`, when given) among the documents of `text`. */
+function locate(text: string, file: string, name: string, namespace: string | undefined): Located {
+  const docs = parseAllDocuments(text, { prettyErrors: false });
+  if (!Array.isArray(docs)) throw new CliError('INPUT', `${file}: no SealedSecret named ${name}`);
+  const found: Located[] = [];
+  for (const doc of docs) {
+    const [error] = doc.errors;
+    if (error !== undefined)
+      throw new CliError('INPUT', `${file}: cannot be edited in place: ${error.message}`);
+    if (doc.get('kind') !== 'SealedSecret') continue;
+    if (doc.getIn(['metadata', 'name']) !== name) continue;
+    const ns = doc.getIn(['metadata', 'namespace']);
+    if (namespace !== undefined && namespace !== '' && ns !== undefined && ns !== namespace) continue;
+    const spec = childMap(doc.contents, 'spec').map;
+    const { pair, map } = childMap(spec, 'encryptedData');
+    found.push({ doc, map, entry: pair });
+  }
+  const [first, second] = found;
+  if (first === undefined) throw new CliError('INPUT', `${file}: no SealedSecret named ${name}`);
+  if (second !== undefined) {
+    throw new CliError('INPUT', `${file}: more than one SealedSecret named ${name}`, {
+      hints: ['hint: choose one with --namespace'],
+    });
+  }
+  return first;
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** The end of the line holding `offset` (before its `\n`), or `offset` when the range already ended a line. */
+function lineEnd(text: string, offset: number): number {
+  if (offset > 0 && text[offset - 1] === '\n') return offset - 1;
+  const end = text.indexOf('\n', offset);
+  return end < 0 ? text.length : end;
+}
+
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9._-]*$/;
+const NOT_STRINGS =
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
+
+/** A key as YAML text: plain when it reads back as that string, else double-quoted (which is also JSON). */
+function yamlKey(key: string, json: boolean): string {
+  return !json && PLAIN_KEY.test(key) && !NOT_STRINGS.test(key) ? key : JSON.stringify(key);
+}
+
+/** The value as its sibling is written: `"…"`, `'…'` or plain (base64 needs no escaping in any of them). */
+function styled(ciphertext: string, like: unknown): string {
+  if (isScalar(like) && like.type === 'QUOTE_DOUBLE') return `"${ciphertext}"`;
+  if (isScalar(like) && like.type === 'QUOTE_SINGLE') return `'${ciphertext}'`;
+  return ciphertext;
+}
+
+function splice(text: string, start: number, end: number, insert: string): string {
+  return text.slice(0, start) + insert + text.slice(end);
+}
+
+/** Where comment lines directly above `offset`'s line begin (they go with the item below them). */
+function withCommentsAbove(text: string, offset: number): number {
+  let start = lineStart(text, offset);
+  while (start > 0) {
+    const previous = lineStart(text, start - 1);
+    if (!text.slice(previous, start).trimStart().startsWith('#')) break;
+    start = previous;
+  }
+  return start;
+}
+
+/** Adds or replaces `encryptedData[key]` of the SealedSecret `name`; returns the new file text. */
+export function setEncryptedItem(
+  text: string,
+  target: { file: string; name: string; namespace?: string | undefined; key: string; ciphertext: string },
+): string {
+  const { map, entry } = locate(text, target.file, target.name, target.namespace);
+  const { key, ciphertext } = target;
+  if (entry === undefined) {
+    throw new CliError('INPUT', `${target.file}: SealedSecret ${target.name} has no spec.encryptedData`);
+  }
+  const pairs = (map?.items ?? []).filter(isPair);
+  const existing = map === undefined ? undefined : findPair(map, key);
+  if (existing !== undefined) {
+    const [start, end] = rangeOf(existing.value);
+    return splice(text, start, end, styled(ciphertext, existing.value));
+  }
+  const last = pairs.at(-1);
+  if (map === undefined || last === undefined) return fillEmpty(text, entry, key, ciphertext);
+  const json = isScalar(last.key) && last.key.type === 'QUOTE_DOUBLE' && map.flow === true;
+  const keyOut = yamlKey(key, json);
+  const valueOut = styled(ciphertext, last.value);
+  // Keys written sorted (as kubeseal writes them) stay sorted; otherwise the new item goes last.
+  const sorted = pairs.every((p, i) => i === 0 || (keyText(pairs[i - 1] as Pair) ?? '') < (keyText(p) ?? ''));
+  const before = sorted ? pairs.find((p) => (keyText(p) ?? '') > key) : undefined;
+  const [lastKeyStart] = rangeOf(last.key);
+  const [, lastValueEnd] = rangeOf(last.value);
+  const colon = text.slice(rangeOf(last.key)[1], rangeOf(last.value)[0]);
+  if (map.flow === true) {
+    const firstKeyStart = rangeOf(pairs[0]?.key)[0];
+    const previous = pairs.at(-2);
+    const separator =
+      previous === undefined
+        ? `,${text.slice(rangeOf(map)[0] + 1, firstKeyStart)}`
+        : text.slice(rangeOf(previous.value)[1], lastKeyStart);
+    if (before !== undefined) {
+      const [at] = rangeOf(before.key);
+      return splice(text, at, at, `${keyOut}${colon}${valueOut}${separator}`);
+    }
+    return splice(text, lastValueEnd, lastValueEnd, `${separator}${keyOut}${colon}${valueOut}`);
+  }
+  const indent = ' '.repeat(lastKeyStart - lineStart(text, lastKeyStart));
+  const line = `${indent}${keyOut}${colon}${valueOut}`;
+  if (before !== undefined) {
+    const at = withCommentsAbove(text, rangeOf(before.key)[0]);
+    return splice(text, at, at, `${line}\n`);
+  }
+  const at = lineEnd(text, rangeOf(last.value)[2]);
+  return splice(text, at, at, `\n${line}`);
+}
+
+/** `encryptedData: {}` (or null) gets its first item, written in the style of its parent. */
+function fillEmpty(text: string, entry: Pair, key: string, ciphertext: string): string {
+  const keyNode = entry.key;
+  const json = isScalar(keyNode) && keyNode.type === 'QUOTE_DOUBLE';
+  const [keyStart, keyEnd] = rangeOf(keyNode);
+  const value = entry.value;
+  const [valueStart, valueEnd] = value === null ? [keyEnd, keyEnd] : rangeOf(value);
+  if (json)
+    return splice(text, valueStart, valueEnd, `{${JSON.stringify(key)}: ${JSON.stringify(ciphertext)}}`);
+  const indent = ' '.repeat(keyStart - lineStart(text, keyStart) + 2);
+  const colonEnd = value === null ? text.indexOf(':', keyEnd) + 1 : valueStart;
+  const start = value === null ? colonEnd : text.lastIndexOf(':', valueStart) + 1;
+  return splice(
+    text,
+    start,
+    Math.max(valueEnd, colonEnd),
+    `\n${indent}${yamlKey(key, false)}: ${ciphertext}`,
+  );
+}
+
+/** Removes `encryptedData[key]` of the SealedSecret `name`; returns the new file text. */
+export function unsetEncryptedItem(
+  text: string,
+  target: { file: string; name: string; namespace?: string | undefined; key: string },
+): string {
+  const { map, entry } = locate(text, target.file, target.name, target.namespace);
+  const pair = map === undefined ? undefined : findPair(map, target.key);
+  if (map === undefined || entry === undefined || pair === undefined) {
+    throw new CliError('INPUT', `${target.file}: SealedSecret ${target.name} has no item ${target.key}`);
+  }
+  const pairs = map.items.filter(isPair);
+  const index = pairs.indexOf(pair);
+  if (map.flow === true) {
+    if (pairs.length === 1) {
+      const [start, end] = rangeOf(map);
+      return splice(text, start, end, '{}');
+    }
+    const previous = pairs[index - 1];
+    if (previous !== undefined) return splice(text, rangeOf(previous.value)[1], rangeOf(pair.value)[1], '');
+    return splice(text, rangeOf(pair.key)[0], rangeOf(pairs[1]?.key)[0], '');
+  }
+  const end = lineEnd(text, rangeOf(pair.value)[2]);
+  if (pairs.length === 1) {
+    // The last item: the mapping becomes `{}` right after its key.
+    const [, keyEnd] = rangeOf(entry.key);
+    return splice(text, keyEnd, end, ': {}');
+  }
+  const start = withCommentsAbove(text, rangeOf(pair.key)[0]);
+  return splice(text, start, Math.min(end + 1, text.length), '');
+}

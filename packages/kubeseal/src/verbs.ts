@@ -1,0 +1,160 @@
+import { SHELLS, flag, type CommandDef, type FlagTable } from '@ssts/flags';
+import { FLAGS, KUBECTL_FLAGS } from './flags.js';
+
+/** Some of the upstream flags, with their definitions (one definition per flag, whatever the verb). */
+function pick<const K extends keyof typeof FLAGS>(...names: K[]): Pick<typeof FLAGS, K> {
+  return Object.fromEntries(names.map((name) => [name, FLAGS[name]])) as Pick<typeof FLAGS, K>;
+}
+
+/** Where the certificate comes from: `--cert`, else the controller found through the kubeconfig. */
+const CERT_SOURCE = {
+  ...pick('cert', 'controller-namespace', 'controller-name', 'kubeconfig'),
+  ...KUBECTL_FLAGS,
+  help: FLAGS.help,
+} satisfies FlagTable;
+
+/** In each verb's `--help`, the flags that only say how to reach the controller come last, under their own heading. */
+const CLUSTER_SECTION = [
+  {
+    title: 'Cluster flags (how to reach the controller)',
+    names: ['controller-namespace', 'controller-name', 'kubeconfig', ...Object.keys(KUBECTL_FLAGS)],
+  },
+];
+
+export const SEAL_FLAGS = {
+  ...pick('secret-file', 'sealed-secret-file', 'format', 'scope', 'allow-empty-data', 'merge-into'),
+  ...CERT_SOURCE,
+} satisfies FlagTable;
+
+const EDITED_FILE = {
+  'secret-file': { ...FLAGS['secret-file'], usage: 'The SealedSecret file to edit in place (YAML or JSON)' },
+} satisfies FlagTable;
+
+export const SET_FLAGS = {
+  ...EDITED_FILE,
+  'from-file': { ...FLAGS['from-file'], usage: 'File holding the value (default: stdin)' },
+  'from-literal': flag.string(
+    'The value itself (it shows in the shell history: prefer --from-file or stdin)',
+    {
+      env: false,
+    },
+  ),
+  ...CERT_SOURCE,
+} satisfies FlagTable;
+
+export const UNSET_FLAGS = {
+  ...EDITED_FILE,
+  namespace: KUBECTL_FLAGS.namespace,
+  help: FLAGS.help,
+} satisfies FlagTable;
+
+export const CERT_FETCH_FLAGS = { ...pick('sealed-secret-file'), ...CERT_SOURCE } satisfies FlagTable;
+export const CERT_SHOW_FLAGS = CERT_SOURCE;
+export const VALIDATE_FLAGS = {
+  ...pick('secret-file'),
+  ...pick('controller-namespace', 'controller-name', 'kubeconfig'),
+  ...KUBECTL_FLAGS,
+  help: FLAGS.help,
+} satisfies FlagTable;
+export const COMPLETION_FLAGS = { help: FLAGS.help } satisfies FlagTable;
+
+/**
+ * kubeseal's verbs (issue 15), beside the upstream flag set: a command line whose first word is one of these runs
+ * the verb; any other command line (in particular one starting with a flag) is dispatched exactly as upstream.
+ */
+export const COMMANDS = {
+  name: 'kubeseal',
+  summary: 'Seal Kubernetes Secrets so that only the controller in the cluster can decrypt them.',
+  description:
+    "Every upstream flag keeps working: 'kubeseal --help' lists them. The verbs below do the same work with\n" +
+    'one command each, and edit SealedSecret files in place.',
+  flags: FLAGS,
+  commands: [
+    {
+      name: 'seal',
+      summary: 'Seal Secrets (stdin or -f) into SealedSecrets (stdout or -w)',
+      flags: SEAL_FLAGS,
+      flagSections: CLUSTER_SECTION,
+      examples: [
+        'kubectl create secret generic db --from-literal=password=s3cr3t --dry-run=client -o yaml | kubeseal seal -o yaml',
+        'kubeseal seal -f secret.yaml -w sealed.yaml --cert cert.pem',
+        'kubeseal seal -f new-items.yaml --merge-into sealed.yaml',
+      ],
+    },
+    {
+      name: 'set',
+      summary: 'Add or replace one item of a SealedSecret file, leaving every other byte as it was',
+      args: [{ name: 'NAME' }, { name: 'KEY' }],
+      flags: SET_FLAGS,
+      flagSections: CLUSTER_SECTION,
+      description:
+        'NAME is the SealedSecret (metadata.name) in the file given with -f; the value comes from --from-file,\n' +
+        '--from-literal or stdin, and is sealed with the scope, name and namespace of that SealedSecret.',
+      examples: [
+        'kubeseal set db password -f sealed.yaml --from-file password.txt',
+        'printf \'%s\' "$TOKEN" | kubeseal set api token -f sealed.yaml --cert cert.pem',
+      ],
+    },
+    {
+      name: 'unset',
+      summary: 'Remove one item of a SealedSecret file, leaving every other byte as it was',
+      args: [{ name: 'NAME' }, { name: 'KEY' }],
+      flags: UNSET_FLAGS,
+      examples: ['kubeseal unset db old-password -f sealed.yaml'],
+    },
+    {
+      name: 'cert',
+      summary: "The controller's certificate",
+      commands: [
+        {
+          name: 'fetch',
+          summary: "Print the controller's certificate (or write it with -w)",
+          flags: CERT_FETCH_FLAGS,
+          flagSections: CLUSTER_SECTION,
+          examples: [
+            'kubeseal cert fetch -w cert.pem',
+            'kubeseal cert fetch --controller-namespace sealed-secrets',
+          ],
+        },
+        {
+          name: 'show',
+          summary: 'Describe the certificate: subject, validity, key size and SHA-256 fingerprint',
+          flags: CERT_SHOW_FLAGS,
+          flagSections: CLUSTER_SECTION,
+          examples: ['kubeseal cert show', 'kubeseal cert show --cert cert.pem'],
+        },
+      ],
+    },
+    {
+      name: 'validate',
+      summary: 'Ask the controller whether it can decrypt SealedSecrets (stdin or -f)',
+      flags: VALIDATE_FLAGS,
+      flagSections: CLUSTER_SECTION,
+      examples: ['kubeseal validate -f sealed.yaml'],
+    },
+    {
+      name: 'help',
+      summary: "Describe the verbs, or one verb ('kubeseal --help' lists the upstream flags)",
+      args: [{ name: '[COMMAND...]' }],
+      flags: COMPLETION_FLAGS,
+      examples: ['kubeseal help', 'kubeseal help cert show'],
+    },
+    {
+      name: 'completion',
+      summary: 'Print the shell completion script (bash, zsh or fish)',
+      args: [{ name: 'SHELL', complete: SHELLS }],
+      flags: COMPLETION_FLAGS,
+      examples: [
+        'source <(kubeseal completion bash)',
+        'kubeseal completion zsh > "${fpath[1]}/_kubeseal"',
+        'kubeseal completion fish > ~/.config/fish/completions/kubeseal.fish',
+      ],
+    },
+  ],
+} as const satisfies CommandDef;
+
+export type VerbName = (typeof COMMANDS.commands)[number]['name'];
+
+export function isVerb(word: string | undefined): boolean {
+  return COMMANDS.commands.some((c) => c.name === word);
+}
