@@ -14,6 +14,7 @@ import { cryptoSection } from './sections/crypto.js';
 import { failoverSection } from './sections/failover.js';
 import { memorySection } from './sections/memory.js';
 import { scalingSection } from './sections/scaling.js';
+import { versusGoSection } from './sections/versus-go.js';
 import { webSection } from './sections/web.js';
 
 const SECTIONS: Record<
@@ -28,21 +29,24 @@ const SECTIONS: Record<
   web: { title: '6. Sealing page', run: webSection },
   admission: { title: '7. Admission policy', run: admissionSection },
   failover: { title: '8. Failover with three replicas', run: failoverSection },
+  go: { title: '9. Side by side with the Go controller v0.40.0', run: versusGoSection },
 };
 
-const USAGE = `usage: pnpm bench [--quick] [--only <${SECTION_IDS.join('|')}>[,...]] [--out <file>]
-  --quick   small sizes and few runs (CI: checks the benchmark still works; timings are not asserted)
-  --only    run only these sections (the control plane starts only if one of them needs it)
-  --out     where to write the report (default bench/RESULTS.md; bench/out/RESULTS.quick.md with --quick,
-            bench/out/RESULTS.<sections>.md with --only)`;
+const USAGE = `usage: pnpm bench [--quick] [--only <${SECTION_IDS.join('|')}>[,...]] [--out <file>] [--go-runs <cases>]
+  --quick    small sizes and few runs (CI: checks the benchmark still works; timings are not asserted)
+  --only     run only these sections (the control plane starts only if one of them needs it)
+  --out      where to write the report (default bench/RESULTS.md; bench/out/RESULTS.quick.md with --quick,
+             bench/out/RESULTS.<sections>.md with --only)
+  --go-runs  the go section's cases, e.g. off:500,default:100 (client limit off or default : objects)`;
 
-function parseFlags(argv: string[]): { quick: boolean; only: SectionId[]; out?: string } {
+function parseFlags(argv: string[]): { quick: boolean; only: SectionId[]; out?: string; goRuns?: string } {
   const { values } = parseArgs({
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
       out: { type: 'string' },
+      'go-runs': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -63,6 +67,7 @@ function parseFlags(argv: string[]): { quick: boolean; only: SectionId[]; out?: 
     quick: values.quick,
     only: requested.length === 0 ? [...SECTION_IDS] : SECTION_IDS.filter((id) => requested.includes(id)),
     ...(values.out === undefined ? {} : { out: values.out }),
+    ...(values['go-runs'] === undefined ? {} : { goRuns: values['go-runs'] }),
   };
 }
 
@@ -81,6 +86,7 @@ async function main(): Promise<number> {
   let cluster: Promise<BenchCluster> | undefined;
   const ctx: BenchContext = {
     quick: flags.quick,
+    ...(flags.goRuns === undefined ? {} : { goRuns: flags.goRuns }),
     root,
     cores: availableParallelism(),
     workDir,

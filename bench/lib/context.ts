@@ -23,10 +23,14 @@ export interface ControllerRun {
   readonly idleRssBytes?: number;
   readonly peakRssBytes?: number;
   readonly steadyRssBytes?: number;
+  /** CPU seconds (user + system, all threads) the controller process used from its spawn to the end of the sync. */
+  readonly cpuSeconds?: number;
 }
 
 export interface BenchContext {
   readonly quick: boolean;
+  /** `--go-runs`: the side-by-side section's cases (`off:500,default:100`), else its defaults. */
+  readonly goRuns?: string;
   readonly root: string;
   readonly cores: number;
   /** Scratch directory for this run (removed at the end). */

@@ -16,10 +16,14 @@ export interface ControllerStartOptions {
   listenHost?: string;
   /** Write a V8 CPU profile of every thread into this directory on exit (`node --cpu-prof`). */
   cpuProfileDir?: string;
+  /** `off` (default): `--kubeclient-qps=-1`; `default`: the flags' defaults (5 qps, burst 10, as upstream). */
+  clientLimit?: ClientLimit;
   extraArgs?: readonly string[];
   /** A replica name (several controllers in one namespace): its log file and POD_NAME. */
   replica?: string;
 }
+
+export type ClientLimit = 'off' | 'default';
 
 export interface RunningController {
   readonly pid: number;
@@ -29,6 +33,8 @@ export interface RunningController {
   readonly rss: RssSampler;
   readonly apiUrl: string;
   readonly args: readonly string[];
+  /** User + system CPU seconds of the process (all its threads) so far, from /proc/<pid>/stat. */
+  cpuSeconds(): number | undefined;
   waitHealthy(timeoutMs: number): Promise<number>;
   /** SIGTERM, SIGKILL after `graceMs`; resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
@@ -44,9 +50,9 @@ export function controllerFlags(options: ControllerStartOptions): string[] {
     '--all-namespaces=false',
     `--listen-addr=${host}:${options.apiPort}`,
     `--listen-metrics-addr=127.0.0.1:${options.metricsPort}`,
-    // Go's default client limit (5 qps / burst 10) would cap every run at 2.5 objects/s (a Secret write and a
-    // status write per object); the benchmark measures the controller, not that limiter.
-    '--kubeclient-qps=-1',
+    // Go's default client limit (5 qps / burst 10) caps a run at a few objects/s; unless a run is about that
+    // limit, the benchmark measures the controller, not the limiter.
+    ...((options.clientLimit ?? 'off') === 'off' ? ['--kubeclient-qps=-1'] : []),
     '--log-level=WARN',
     ...(options.extraArgs ?? []),
   ];
@@ -54,28 +60,48 @@ export function controllerFlags(options: ControllerStartOptions): string[] {
 
 export function startController(options: ControllerStartOptions): RunningController {
   const bin = builtFile(CONTROLLER_BIN);
-  const suffix = options.replica === undefined ? '' : `-${options.replica}`;
-  const logPath = join(options.logDir, `controller-${options.namespace}${suffix}.log`);
   const nodeArgs =
     options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   const args = controllerFlags(options);
+  const suffix = options.replica === undefined ? '' : `-${options.replica}`;
+  return launch({
+    command: process.execPath,
+    commandArgs: [...nodeArgs, bin, ...args],
+    args,
+    env: {
+      ...process.env,
+      POD_NAMESPACE: options.namespace,
+      ...(options.replica === undefined ? {} : { POD_NAME: options.replica }),
+    },
+    logPath: join(options.logDir, `controller-${options.namespace}${suffix}.log`),
+    apiUrl: `http://${options.listenHost ?? '127.0.0.1'}:${options.apiPort}`,
+  });
+}
+
+export interface LaunchOptions {
+  readonly command: string;
+  readonly commandArgs: readonly string[];
+  /** The controller's own flags, for the report. */
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly logPath: string;
+  /** Where /healthz answers. */
+  readonly apiUrl: string;
+}
+
+/** Spawns a controller process (the command must exec the controller itself, keeping its pid) and watches it. */
+export function launch(options: LaunchOptions): RunningController {
+  const { logPath, apiUrl, args } = options;
   const fd = openSync(logPath, 'a');
   let child;
   try {
-    child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
-      stdio: ['ignore', fd, fd],
-      env: {
-        ...process.env,
-        POD_NAMESPACE: options.namespace,
-        ...(options.replica === undefined ? {} : { POD_NAME: options.replica }),
-      },
-    });
+    child = spawn(options.command, options.commandArgs, { stdio: ['ignore', fd, fd], env: options.env });
   } finally {
     closeSync(fd);
   }
   const spawnedAt = performance.now();
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${bin}`);
+  if (pid === undefined) throw new Error(`could not start ${options.command}`);
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
@@ -89,7 +115,6 @@ export function startController(options: ControllerStartOptions): RunningControl
   });
   const rss = new RssSampler(pid);
   rss.start();
-  const apiUrl = `http://${options.listenHost ?? '127.0.0.1'}:${options.apiPort}`;
   const logTail = (lines = 30): string => {
     try {
       return readFileSync(logPath, 'utf8').split('\n').slice(-lines).join('\n');
@@ -105,12 +130,13 @@ export function startController(options: ControllerStartOptions): RunningControl
     apiUrl,
     args,
     logTail,
+    cpuSeconds: () => readCpuSeconds(pid),
     async waitHealthy(timeoutMs) {
       const deadline = performance.now() + timeoutMs;
       while (performance.now() < deadline) {
         if (exitCode !== undefined) throw new Error(`controller exited with ${exitCode}: ${logTail(10)}`);
         if (await healthy(`${apiUrl}/healthz`)) return performance.now() - spawnedAt;
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 10));
       }
       throw new Error(`controller not healthy after ${timeoutMs} ms: ${logTail(10)}`);
     },
@@ -124,6 +150,26 @@ export function startController(options: ControllerStartOptions): RunningControl
       return code;
     },
   };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux for every architecture we run on). */
+const USER_HZ = 100;
+
+/** utime + stime (fields 14 and 15) of /proc/<pid>/stat, in seconds; the command name may contain spaces. */
+export function parseProcStatCpuSeconds(stat: string): number | undefined {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command name, field 3 (state) is index 0, so utime (14) and stime (15) are 11 and 12.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / USER_HZ : undefined;
+}
+
+function readCpuSeconds(pid: number): number | undefined {
+  try {
+    return parseProcStatCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function healthy(url: string): Promise<boolean> {

@@ -1,7 +1,17 @@
 import type { MachineInfo } from './machine.js';
 import { fmt, fmtMiB, fmtMs } from './stats.js';
 
-export const SECTION_IDS = ['crypto', 'cli', 'controller', 'memory', 'scaling', 'web', 'admission', 'failover'] as const;
+export const SECTION_IDS = [
+  'crypto',
+  'cli',
+  'controller',
+  'memory',
+  'scaling',
+  'web',
+  'admission',
+  'failover',
+  'go',
+] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
 export interface Table {

@@ -5,10 +5,11 @@ import type { BenchContext } from '../lib/context.js';
 import { summarizeProfile, type Category, type CpuProfile } from '../lib/cpu-profile.js';
 import { runCommand, type CommandResult } from '../lib/exec.js';
 import { exposeController, type ExposedController } from '../lib/expose-controller.js';
+import { upstreamBinaries } from '../lib/go-controller.js';
 import { generateBenchKeys, keySecretManifest } from '../lib/keys.js';
 import { targetStatus, type SectionResult, type Table, type TargetResult } from '../lib/report.js';
 import { fmt, median, summarize, type Summary } from '../lib/stats.js';
-import { builtFile, KUBESEAL_BIN, KUBESEAL_SEA_SCRIPT, loadCore, repoRoot } from '../lib/workspace.js';
+import { builtFile, KUBESEAL_BIN, KUBESEAL_SEA_SCRIPT, loadCore } from '../lib/workspace.js';
 
 /** How kubeseal reaches a user: the npm package's bin run by `node`, the single executable, or the Go binary. */
 type Delivery = 'npm' | 'sea' | 'go';
@@ -392,13 +393,7 @@ async function buildSingleExecutable(ctx: BenchContext): Promise<SingleExecutabl
 
 /** The Go kubeseal v0.40.0 built by tools/upstream/build.sh (cached; a no-op after the first build). */
 async function goKubeseal(): Promise<{ path: string; version: string }> {
-  const r = await runCommand('bash', [join(repoRoot(), 'tools', 'upstream', 'build.sh')], {
-    timeoutMs: 1_800_000,
-  });
-  const dir = /UPSTREAM_BIN=(.+)\s*$/.exec(r.stdout.trim())?.[1];
-  if (r.code !== 0 || dir === undefined)
-    throw new Error(`tools/upstream/build.sh exited ${r.code}: ${r.stderr.trim().slice(-300)}`);
-  const path = join(dir, 'kubeseal');
+  const path = (await upstreamBinaries()).kubeseal;
   const version = await runCommand(path, ['--version'], { timeoutMs: 10_000 });
   return { path, version: /v\d+\.\d+\.\d+/.exec(version.stdout)?.[0] ?? 'unknown' };
 }

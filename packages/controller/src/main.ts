@@ -1,22 +1,24 @@
-import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import type { SealedSecret } from '@ssts/core';
 import { inClusterNamespace, isKubeError, KubeClient, loadRestConfig, rateLimiter } from '@ssts/kube';
+import { startWebhook, type RunningWebhook } from './admission/start-webhook.js';
 import { AuditLog } from './audit/audit-log.js';
 import { systemClock } from './clock.js';
 import { parseControllerConfig, type ControllerConfig } from './config.js';
 import { DecryptPool } from './crypto/decrypt-pool.js';
+import { cpuBudget } from './cpu-budget.js';
 import { ControllerError, errorMessage } from './errors.js';
 import { buildMetricsServer, buildServer, parseListenAddress } from './http/server.js';
 import { loadWebUi, type WebUi } from './http/web-ui.js';
 import { certChainOf } from './keys/cert-link.js';
 import { KeyInventory } from './keys/inventory.js';
 import { ACTIVE_KEY_SELECTOR, KeyStore } from './keys/key-store.js';
+import { EventQueue } from './kube/event-queue.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { RestGateway } from './kube/rest-gateway.js';
 import { ALWAYS_LEADER, LeaderElector, leaderIdentity, type Leadership } from './leader/elector.js';
 import { LeaderMetrics } from './leader/metrics.js';
-import { leaderOnlyGateway } from './leader/write-gate.js';
+import { isNotLeader, leaderOnlyGateway } from './leader/write-gate.js';
 import { createAuditLogger, createLogger, type Logger } from './log.js';
 import { bootstrapAdditionalNamespaces } from './namespace-bootstrap.js';
 import { Controller } from './loop/controller.js';
@@ -26,6 +28,8 @@ import { reconcile } from './reconcile/reconcile.js';
 
 /** Total deadline of one API request (for a watch: until its headers). */
 const API_REQUEST_TIMEOUT_MS = 60_000;
+/** How long a graceful stop waits for queued events to be sent (client-go's broadcaster drops them at once). */
+const EVENT_FLUSH_TIMEOUT_MS = 5_000;
 /**
  * Fault injection for tests only: with --leader-elect, this replica acts as the leader without the Lease, so a
  * test can run two replicas that both believe they lead and check that the key guard still adds one key.
@@ -105,7 +109,11 @@ async function runWithConfig(
     timeoutMs: API_REQUEST_TIMEOUT_MS,
     env,
   });
-  const gateway = new RestGateway(client);
+  // Two limiters with the same settings, like upstream's two clientsets: Secrets and namespaces on one, SealedSecrets
+  // (list, watch, status writes) and Events on the other, so Secret writes never wait behind status writes or events.
+  const gateway = new RestGateway(client, {
+    sealedSecretsClient: client.withRateLimiter(rateLimiter(config.kubeclientQps, config.kubeclientBurst)),
+  });
   const electing = config.leaderElection.enabled;
   const assumeLeader = electing && env[ASSUME_LEADER_ENV] === '1';
   // Leader election: only the leader writes, enforced at the gateway for every write (README: Several replicas).
@@ -195,7 +203,15 @@ async function runWithConfig(
     // ones are looked up only after the HTTP servers listen (addendum §3.1).
     const ownNamespaceOnly = !config.allNamespaces || config.additionalNamespaces.length > 0;
     let bootstrapping = ownNamespaceOnly && config.additionalNamespaces.length > 0;
-    const events = new EventRecorder({ gateway: writer, clock });
+    const recorder = new EventRecorder({ gateway: writer, clock });
+    const events = new EventQueue({
+      // A replica that just stopped leading sends nothing more; the next leader records its own events.
+      send: (event) =>
+        recorder.record(event).catch((error: unknown) => {
+          if (!isNotLeader(error)) throw error;
+        }),
+      log: log.child({ component: 'events' }),
+    });
     const controller: Controller = new Controller({
       gateway: writer,
       leaderElected: electing,
@@ -204,7 +220,7 @@ async function runWithConfig(
       skipRecreate: config.skipRecreate,
       maxUnsealRetries: config.maxUnsealRetries,
       // Enough reconciles in flight that the decrypt pool stays busy while others wait for the API server.
-      workers: config.workers > 0 ? config.workers : 4 * availableParallelism(),
+      workers: config.workers > 0 ? config.workers : 4 * cpuBudget(),
       clock,
       log: log.child({ component: 'controller' }),
       onSealedSecretDeleted: (ns, name) => {
@@ -216,6 +232,7 @@ async function runWithConfig(
         reconcile(key, {
           gateway: writer,
           getCached: (ns, name) => controller.getSealedSecret(ns, name),
+          cachedSecret: (ns, name) => controller.secretState(ns, name),
           unseal: (ss) =>
             pool.unsealWithKeys(ss, {
               acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
@@ -290,10 +307,27 @@ async function runWithConfig(
       // The fault-injected "leader" leads from the start, for the process' life.
       assumeLeader ? leaderTerm.run(stop.signal) : undefined,
     ]);
+    let webhook: RunningWebhook | undefined;
     try {
       await api.listen(parseListenAddress(config.listenAddr));
       await metricsServer.listen(parseListenAddress(config.listenMetricsAddr));
       log.info({ api: config.listenAddr, metrics: config.listenMetricsAddr }, 'HTTP servers listening');
+      if (config.webhook !== undefined) {
+        webhook = await startWebhook({
+          config: config.webhook,
+          gateway,
+          namespace,
+          watchedNamespaces: () =>
+            ownNamespaceOnly ? [namespace, ...config.additionalNamespaces] : undefined,
+          decryptorFor: (objectKey) => pool.decryptorFor(objectKey),
+          acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
+          keys: () => keyStore.current(),
+          subscribeKeys: (listener) => keyStore.subscribe(listener),
+          registry: metrics.registry,
+          clock,
+          log: log.child({ component: 'webhook' }),
+        });
+      }
     } catch (error) {
       stop.abort();
       await running;
@@ -313,7 +347,7 @@ async function runWithConfig(
       } catch (error) {
         stop.abort();
         await running;
-        await Promise.all([api.close(), metricsServer.close()]);
+        await Promise.all([api.close(), metricsServer.close(), webhook?.close()]);
         throw new ControllerError(
           'STARTUP',
           `cannot look up the additional namespaces: ${errorMessage(error)}`,
@@ -326,8 +360,9 @@ async function runWithConfig(
       log.info({ namespaces: config.additionalNamespaces.length }, 'Additional namespaces bootstrapped');
     }
     await running;
+    await events.flush(EVENT_FLUSH_TIMEOUT_MS);
     log.info('Stopping: watches closed and in-flight work finished, closing the HTTP servers');
-    await Promise.all([api.close(), metricsServer.close()]);
+    await Promise.all([api.close(), metricsServer.close(), webhook?.close()]);
     log.info('Stopped');
   } catch (error) {
     if (isKubeError(error))

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { SealedSecret, Secret } from '@ssts/core';
+import type { SealedSecret, SealedSecretStatus, Secret } from '@ssts/core';
 import { KubeError } from '@ssts/kube';
 import type {
   EventRepeat,
@@ -9,8 +9,10 @@ import type {
   ListResult,
   ListScope,
   ResourceOfKind,
+  StatusTarget,
   WatchEvent,
   WatchedResource,
+  WebhookConfiguration,
 } from '../src/kube/kube-gateway.js';
 
 type AnyObject = SealedSecret | Secret;
@@ -45,7 +47,11 @@ export class FakeGateway implements KubeGateway {
   readonly objects = new Map<string, AnyObject>();
   readonly events: StoredEvent[] = [];
   readonly calls: string[] = [];
+  /** Every status write as sent: the target's identity and the status. */
+  readonly statusWrites: { target: StatusTarget; status: SealedSecretStatus }[] = [];
   readonly namespaces = new Set<string>(['default']);
+  /** ValidatingWebhookConfigurations by name. */
+  readonly webhookConfigurations = new Map<string, WebhookConfiguration>();
   /** Next call of that name throws this error (once). */
   readonly failures = new Map<string, Error>();
   /** Every call of that name throws this error until removed. */
@@ -230,19 +236,21 @@ export class FakeGateway implements KubeGateway {
     return Promise.resolve(this.get('sealedsecrets', namespace, name));
   }
 
-  updateSealedSecretStatus(sealedSecret: SealedSecret): Promise<SealedSecret> {
-    const { namespace = '', name = '' } = sealedSecret.metadata;
+  updateSealedSecretStatus(target: StatusTarget, status: SealedSecretStatus): Promise<void> {
+    const { namespace, name } = target;
     this.#fail(`updateSealedSecretStatus ${namespace}/${name}`);
+    this.statusWrites.push({ target, status: structuredClone(status) });
     const current = this.get('sealedsecrets', namespace, name);
     if (current === undefined)
       throw new KubeError('NotFound', `sealedsecrets.bitnami.com "${name}" not found`);
-    if (sealedSecret.metadata.resourceVersion !== current.metadata.resourceVersion) {
+    if (
+      (target.resourceVersion !== undefined && target.resourceVersion !== current.metadata.resourceVersion) ||
+      (target.uid !== undefined && target.uid !== current.metadata.uid)
+    ) {
       throw new KubeError('Conflict', `Operation cannot be fulfilled on sealedsecrets.bitnami.com "${name}"`);
     }
-    const next = structuredClone(current);
-    if (sealedSecret.status === undefined) delete next.status;
-    else next.status = structuredClone(sealedSecret.status);
-    return Promise.resolve(this.put('sealedsecrets', next));
+    this.put('sealedsecrets', { ...current, status: structuredClone(status) });
+    return Promise.resolve();
   }
 
   getSecret(namespace: string, name: string): Promise<Secret | undefined> {
@@ -305,6 +313,27 @@ export class FakeGateway implements KubeGateway {
   namespaceExists(name: string): Promise<boolean> {
     this.#fail(`namespaceExists ${name}`);
     return Promise.resolve(this.namespaces.has(name));
+  }
+
+  getValidatingWebhookConfiguration(name: string): Promise<WebhookConfiguration | undefined> {
+    this.#fail(`getValidatingWebhookConfiguration ${name}`);
+    const stored = this.webhookConfigurations.get(name);
+    return Promise.resolve(stored === undefined ? undefined : structuredClone(stored));
+  }
+
+  patchValidatingWebhookCaBundle(name: string, webhooks: readonly string[], caBundle: string): Promise<void> {
+    this.#fail(`patchValidatingWebhookCaBundle ${name}`);
+    const stored = this.webhookConfigurations.get(name);
+    if (stored === undefined) {
+      throw new KubeError('NotFound', `validatingwebhookconfigurations "${name}" not found`, { status: 404 });
+    }
+    this.webhookConfigurations.set(name, {
+      metadata: { ...stored.metadata, resourceVersion: String(++this.#rv) },
+      webhooks: (stored.webhooks ?? []).map((w) =>
+        webhooks.includes(w.name) ? { ...w, clientConfig: { ...w.clientConfig, caBundle } } : w,
+      ),
+    });
+    return Promise.resolve();
   }
 
   async getLease(namespace: string, name: string): Promise<Lease | undefined> {

@@ -12,6 +12,7 @@ export * from './crypto/base64.js';
 export * from './crypto/fingerprint.js';
 export * from './keys/pem.js';
 export * from './keys/certificate.js';
+export * from './keys/issue-certificate.js';
 // Pure, in its own module so the browser page can bundle it without node:crypto.
 export * from './keys/go-date.js';
 export * from './keys/generate.js';

@@ -94,6 +94,20 @@ describe('KubeClient requests', () => {
     c.close();
   });
 
+  it('send(): resolves on a 2xx whose body is not JSON (it is not decoded), rejects by status and reason', async () => {
+    const c = await client();
+    server.handle((_req, res) => res.end('not json at all'));
+    await expect(c.send('PUT', '/x/status', { body: { status: {} } })).resolves.toBeUndefined();
+    await expect(c.json('PUT', '/x/status', { body: {} })).rejects.toThrow();
+    server.handle((_req, res) => {
+      res.writeHead(409, { 'content-type': 'application/json' });
+      res.end(statusBody(409, 'Conflict', 'the object has been modified'));
+    });
+    const error = await kubeErrorOf(c.send('PUT', '/x/status', { body: {} }));
+    expect(error).toMatchObject({ code: 'Conflict', status: 409, message: 'the object has been modified' });
+    c.close();
+  });
+
   it('bounds a huge Status message', async () => {
     const c = await client();
     server.handle((_req, res) => {

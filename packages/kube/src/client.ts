@@ -3,7 +3,8 @@ import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeError, kubeErrorFromBody, kubeErrorFromResponse } from './errors.js';
 import { formatBytes, openStream, sendRequest, type HttpResponse, type TlsSettings } from './http/request.js';
-import { goVerb, formatDuration, printableUrl } from './http/describe.js';
+import { formatGoDuration } from '@ssts/flags/go-duration';
+import { goVerb, printableUrl } from './http/describe.js';
 import { LineSplitter } from './http/lines.js';
 import { proxyAgent, proxyFor } from './http/proxy.js';
 import type { RestConfig } from './kubeconfig/client-config.js';
@@ -178,7 +179,7 @@ export class KubeClient {
       if (timeoutMs > 0 && deadlineAt <= performance.now()) {
         throw new KubeError(
           'Timeout',
-          `${goVerb(method)} "${printableUrl(url)}": request timed out after ${formatDuration(timeoutMs)} (Client.Timeout exceeded while waiting to be sent)`,
+          `${goVerb(method)} "${printableUrl(url)}": request timed out after ${formatGoDuration(timeoutMs)} (Client.Timeout exceeded while waiting to be sent)`,
         );
       }
       const { headers, tls } = await this.#headers(options, body);
@@ -213,9 +214,7 @@ export class KubeClient {
 
   /** A JSON request: the decoded answer of a 2xx, else KubeError by status and Status reason. */
   async json<T = unknown>(method: string, path: string, options: KubeRequestOptions = {}): Promise<T> {
-    const response = await this.request(method, path, options);
-    if (response.status < 200 || response.status >= 300)
-      throw kubeErrorFromBody(response.status, response.body, retryAfterSeconds(response));
+    const response = await this.#ok(method, path, options);
     const text = response.text();
     if (text === '') return {} as T;
     try {
@@ -223,6 +222,21 @@ export class KubeClient {
     } catch (cause) {
       throw new KubeError('Unknown', `${method} ${path}: the API server returned invalid JSON`, { cause });
     }
+  }
+
+  /**
+   * A request whose answer is not needed: resolves on a 2xx without decoding the body (it is still read, within
+   * the bound), else KubeError by status and Status reason. Saves parsing what a write echoes back.
+   */
+  async send(method: string, path: string, options: KubeRequestOptions = {}): Promise<void> {
+    await this.#ok(method, path, options);
+  }
+
+  async #ok(method: string, path: string, options: KubeRequestOptions): Promise<KubeResponse> {
+    const response = await this.request(method, path, options);
+    if (response.status < 200 || response.status >= 300)
+      throw kubeErrorFromBody(response.status, response.body, retryAfterSeconds(response));
+    return response;
   }
 
   /**

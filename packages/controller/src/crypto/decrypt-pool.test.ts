@@ -97,6 +97,23 @@ describe('DecryptPool', () => {
     expect(after.every((count, i) => count > (before[i] ?? 0))).toBe(true);
   });
 
+  it('starts workers on demand: none while idle, one for sequential work, up to its size under concurrency', async () => {
+    const own = new DecryptPool(3);
+    try {
+      expect([own.size, own.started]).toEqual([3, 0]);
+      const key = entry(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, 1, 'k');
+      own.setKeyRing(KeyRing.of([key]));
+      const label = Buffer.from('ns/name');
+      const sealed = () => hybridEncrypt(createPublicKey(key.privateKey), Buffer.from('v'), label);
+      for (let i = 0; i < 3; i++) await own.decryptorFor('ns/name')(sealed(), label);
+      expect(own.started).toBe(1);
+      await Promise.all(Array.from({ length: 12 }, (_, i) => own.decryptorFor(`ns/o${i}`)(sealed(), label)));
+      expect(own.started).toBe(3);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('tries the sealing key first once it decrypted anything: 5 keys, sealing key oldest', async () => {
     const own = new DecryptPool(2);
     try {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
   DEFAULT_TEMPLATE_TIME_BUDGET_MS,
@@ -19,6 +18,7 @@ import {
 import { ControllerError } from '../errors.js';
 import type { DecryptRequest, FromWorker, ToWorker, UnsealRequest } from './unseal-protocol.js';
 import { unsealWorkerScript } from './worker-script.js';
+import { cpuBudget } from '../cpu-budget.js';
 
 /** Objects whose last working key is remembered (LRU); README "Memory" gives the worst case. */
 export const LAST_KEY_CAPACITY = 65_536;
@@ -32,7 +32,7 @@ function noKey(): SealedSecretsError {
 }
 
 export interface DecryptPoolOptions {
-  /** Worker threads; default one per available CPU. */
+  /** Most worker threads, started on demand; default one per CPU the process may use (cpuBudget). */
   readonly size?: number;
   /** Wall-clock budget for the templates of one object (`--template-time-budget`). */
   readonly templateBudgetMs?: number;
@@ -110,7 +110,9 @@ interface PoolWorker {
  * other reconciles keep going.
  */
 export class DecryptPool {
-  readonly #workers: PoolWorker[];
+  /** Workers started so far: they start on demand, up to `#size` (an idle controller keeps none). */
+  readonly #workers: PoolWorker[] = [];
+  readonly #size: number;
   readonly #script: URL;
   readonly #budgetMs: number;
   readonly #heapMib: number;
@@ -128,12 +130,12 @@ export class DecryptPool {
 
   constructor(options: DecryptPoolOptions | number = {}) {
     const opts: DecryptPoolOptions = typeof options === 'number' ? { size: options } : options;
-    const size = opts.size ?? availableParallelism();
+    const size = opts.size ?? cpuBudget();
     this.#script = opts.workerScript ?? unsealWorkerScript();
     this.#budgetMs = opts.templateBudgetMs ?? DEFAULT_TEMPLATE_TIME_BUDGET_MS;
     this.#heapMib = opts.workerHeapMib ?? WORKER_HEAP_MIB;
     this.#lastKeyCapacity = opts.lastKeyCapacity ?? LAST_KEY_CAPACITY;
-    this.#workers = Array.from({ length: Math.max(1, size) }, () => this.#spawn());
+    this.#size = Math.max(1, size);
   }
 
   #spawn(): PoolWorker {
@@ -200,7 +202,13 @@ export class DecryptPool {
     entry.jobs.clear();
   }
 
+  /** The most workers the pool starts. */
   get size(): number {
+    return this.#size;
+  }
+
+  /** Workers running now. */
+  get started(): number {
     return this.#workers.length;
   }
 
@@ -360,7 +368,16 @@ export class DecryptPool {
   #post(job: Job): void {
     delete job.renderingKey;
     delete job.watchdog;
-    const worker = this.#workers.reduce((best, w) => (w.jobs.size < best.jobs.size ? w : best));
+    let worker = this.#workers.reduce<PoolWorker | undefined>(
+      (best, w) => (best === undefined || w.jobs.size < best.jobs.size ? w : best),
+      undefined,
+    );
+    // Another worker only when every running one is busy: a quiet controller stays at one thread (memory),
+    // a sync grows to all of them.
+    if (worker === undefined || (worker.jobs.size > 0 && this.#workers.length < this.#size)) {
+      worker = this.#spawn();
+      this.#workers.push(worker);
+    }
     worker.jobs.set(job.id, job);
     const message: ToWorker = { ...job.request, id: job.id };
     worker.worker.postMessage(message);

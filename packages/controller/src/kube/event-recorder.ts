@@ -3,11 +3,6 @@ import type { Clock } from '../clock.js';
 import { isKubeError } from '@ssts/kube';
 import type { KubeEvent, KubeGateway } from './kube-gateway.js';
 
-/** Records events; `record` rejects when the API refused the write (callers log and carry on). */
-export interface EventSink {
-  record(event: KubeEvent): Promise<void>;
-}
-
 export interface EventRecorderOptions {
   readonly gateway: Pick<KubeGateway, 'createEvent' | 'patchEvent'>;
   readonly clock: Clock;
@@ -31,7 +26,7 @@ interface Seen {
  * `lastTimestamp` instead of creating another one. If that Event is gone (events expire after an hour by default)
  * it is created again with the running count. The cache is a bounded LRU.
  */
-export class EventRecorder implements EventSink {
+export class EventRecorder {
   readonly #options: EventRecorderOptions;
   readonly #maxEntries: number;
   readonly #windowMs: number;
@@ -48,7 +43,10 @@ export class EventRecorder implements EventSink {
     return this.#seen.size;
   }
 
-  /** Records `event` with its message capped (capMessage): events are published, and user text may be in it. */
+  /**
+   * Sends `event` with its message capped (capMessage): events are published, and user text may be in it. Rejects
+   * when the API refused the write. Reconciles do not call this directly: they go through the EventQueue.
+   */
   async record(uncapped: KubeEvent): Promise<void> {
     const event = { ...uncapped, message: capMessage(uncapped.message) };
     const key = eventKey(event);

@@ -1,4 +1,4 @@
-import type { SealedSecret, Secret } from '@ssts/core';
+import type { SealedSecret, SealedSecretStatus, Secret } from '@ssts/core';
 
 /** The two resources the controller lists and watches. */
 export type WatchedResource = 'sealedsecrets' | 'secrets';
@@ -24,6 +24,14 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 export interface WatchEvent<T> {
   readonly type: WatchEventType;
   readonly object: T;
+}
+
+/** The SealedSecret whose status is written, as the caller last saw it. */
+export interface StatusTarget {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid?: string;
+  readonly resourceVersion?: string;
 }
 
 /** A core/v1 Event, the fields we set (compat §3.7). */
@@ -52,6 +60,15 @@ export interface KubeEvent {
 export interface EventRepeat {
   readonly count: number;
   readonly time: Date;
+}
+
+/** The parts of an admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration the controller reads. */
+export interface WebhookConfiguration {
+  readonly metadata: { readonly name?: string; readonly resourceVersion?: string };
+  readonly webhooks?: readonly {
+    readonly name: string;
+    readonly clientConfig?: { readonly caBundle?: string };
+  }[];
 }
 
 /** The fields of a Lease's spec that leader election reads and writes (times are MicroTime strings). */
@@ -102,8 +119,11 @@ export interface KubeGateway {
     signal: AbortSignal,
   ): Promise<void>;
   getSealedSecret(namespace: string, name: string): Promise<SealedSecret | undefined>;
-  /** PUT to the `/status` subresource. */
-  updateSealedSecretStatus(sealedSecret: SealedSecret): Promise<SealedSecret>;
+  /**
+   * PUT to the `/status` subresource. Only `status` is taken from what is sent, so the body is the object's
+   * identity (uid and resourceVersion as preconditions: KubeError Conflict when either moved on) and the status.
+   */
+  updateSealedSecretStatus(target: StatusTarget, status: SealedSecretStatus): Promise<void>;
   getSecret(namespace: string, name: string): Promise<Secret | undefined>;
   createSecret(secret: Secret): Promise<Secret>;
   updateSecret(secret: Secret): Promise<Secret>;
@@ -114,6 +134,10 @@ export interface KubeGateway {
   /** PATCHes `count` and `lastTimestamp` of an existing Event (KubeError NotFound once it expired). */
   patchEvent(namespace: string, name: string, repeat: EventRepeat): Promise<void>;
   namespaceExists(name: string): Promise<boolean>;
+  /** The admission webhook's serving CA (docs/admission.md): the configuration it injects `caBundle` into. */
+  getValidatingWebhookConfiguration(name: string): Promise<WebhookConfiguration | undefined>;
+  /** Strategic merge patch of `clientConfig.caBundle` (base64 PEM) of the named webhooks only. */
+  patchValidatingWebhookCaBundle(name: string, webhooks: readonly string[], caBundle: string): Promise<void>;
   /** The Lease, undefined when it does not exist. */
   getLease(namespace: string, name: string, options?: LeaseCallOptions): Promise<Lease | undefined>;
   /** KubeError AlreadyExists when another replica created it first. */

@@ -118,16 +118,6 @@ describe('RestGateway', () => {
     expect(JSON.parse(seen.at(-1)?.body ?? '{}')).toMatchObject({ apiVersion: 'v1', kind: 'Secret' });
   });
 
-  it('PUTs status to the subresource', async () => {
-    handler = (_req, res) => json(res, 200, { metadata: { name: 's' } });
-    await gateway.updateSealedSecretStatus({
-      metadata: { name: 's', namespace: 'ns' },
-      spec: { encryptedData: {} },
-    });
-    expect(seen.at(-1)?.method).toBe('PUT');
-    expect(seen.at(-1)?.url.pathname).toBe('/apis/bitnami.com/v1alpha1/namespaces/ns/sealedsecrets/s/status');
-  });
-
   it('creates an Event (returning its name) and patches count/lastTimestamp of a repeat', async () => {
     handler = (_req, res) => json(res, 201, { metadata: { name: 'ss.abcde' } });
     const name = await gateway.createEvent({
@@ -232,14 +222,14 @@ describe('RestGateway', () => {
   });
 });
 
-describe('RestGateway status client', () => {
-  it('sends status writes through their own rate limiter, everything else through the main one', async () => {
+describe('RestGateway clients', () => {
+  it('sends SealedSecret calls (status writes, list, get) and Events through the second rate limiter, Secrets through the first', async () => {
     const counted = () => {
       const limiter = { taken: 0, take: () => ((limiter.taken += 1), Promise.resolve()) };
       return limiter;
     };
     const main = counted();
-    const status = counted();
+    const sealedSecrets = counted();
     const base = await KubeClient.create(
       {
         server: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
@@ -251,16 +241,68 @@ describe('RestGateway status client', () => {
       },
       { timeoutMs: 10_000 },
     );
-    const split = new RestGateway(base.withRateLimiter(main), { statusClient: base.withRateLimiter(status) });
-    handler = (_req, res) => json(res, 200, { metadata: { name: 's' } });
-    await split.updateSealedSecretStatus({
-      metadata: { name: 's', namespace: 'ns' },
-      spec: { encryptedData: {} },
+    const split = new RestGateway(base.withRateLimiter(main), {
+      sealedSecretsClient: base.withRateLimiter(sealedSecrets),
     });
+    handler = (_req, res) => json(res, 200, { metadata: { name: 's' } });
+    await split.updateSealedSecretStatus(
+      { namespace: 'ns', name: 's', uid: 'u1', resourceVersion: '9' },
+      { conditions: [{ type: 'Synced', status: 'True' }] },
+    );
+    await split.getSealedSecret('ns', 's');
+    await split.list('sealedsecrets', { namespace: 'ns' });
     await split.createSecret({ metadata: { name: 's', namespace: 'ns' } });
     await split.getSecret('ns', 's');
-    expect([main.taken, status.taken]).toEqual([2, 1]);
+    await split.createEvent({
+      namespace: 'ns',
+      type: 'Normal',
+      reason: 'Unsealed',
+      message: 'm',
+      involvedObject: { apiVersion: 'a', kind: 'k', namespace: 'ns', name: 's', uid: 'u1' },
+      sourceComponent: 'sealed-secrets',
+      time: new Date(0),
+    });
+    await split.patchEvent('ns', 's.1', { count: 2, time: new Date(0) });
+    expect([main.taken, sealedSecrets.taken]).toEqual([2, 5]);
     base.close();
+  });
+
+  it('writes the status as identity + status only: the spec is never sent', async () => {
+    seen.length = 0;
+    handler = (_req, res) => json(res, 200, { metadata: { name: 's' }, spec: { encryptedData: { a: 'x' } } });
+    await gateway.updateSealedSecretStatus(
+      { namespace: 'ns', name: 's', uid: 'u1', resourceVersion: '9' },
+      { observedGeneration: 2, conditions: [{ type: 'Synced', status: 'True' }] },
+    );
+    expect(seen[0]?.method).toBe('PUT');
+    expect(seen[0]?.url.pathname).toBe('/apis/bitnami.com/v1alpha1/namespaces/ns/sealedsecrets/s/status');
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({
+      apiVersion: 'bitnami.com/v1alpha1',
+      kind: 'SealedSecret',
+      metadata: { name: 's', namespace: 'ns', uid: 'u1', resourceVersion: '9' },
+      status: { observedGeneration: 2, conditions: [{ type: 'Synced', status: 'True' }] },
+    });
+    handler = (_req, res) => json(res, 409, { kind: 'Status', reason: 'Conflict', message: 'stale' });
+    await expect(gateway.updateSealedSecretStatus({ namespace: 'ns', name: 's' }, {})).rejects.toMatchObject({
+      code: 'Conflict',
+    });
+  });
+
+  it('adds Secret TypeMeta only when missing, and never changes the object it was given', async () => {
+    seen.length = 0;
+    handler = (_req, res) => json(res, 201, { metadata: { name: 's' } });
+    const bare = { metadata: { name: 's', namespace: 'ns' } };
+    await gateway.createSecret(bare);
+    expect(bare).toEqual({ metadata: { name: 's', namespace: 'ns' } });
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ apiVersion: 'v1', kind: 'Secret', ...bare });
+    const typed = {
+      kind: 'Secret',
+      apiVersion: 'v1',
+      metadata: { name: 's', namespace: 'ns' },
+      data: { a: 'eA==' },
+    };
+    await gateway.createSecret(typed);
+    expect(seen[1]?.body).toBe(JSON.stringify(typed));
   });
 });
 

@@ -1,5 +1,11 @@
 import { isKubeError, type KubeClient } from '@ssts/kube';
-import type { SealedSecret, Secret } from '@ssts/core';
+import {
+  SEALED_SECRET_API_VERSION,
+  SEALED_SECRET_KIND,
+  type SealedSecret,
+  type SealedSecretStatus,
+  type Secret,
+} from '@ssts/core';
 import type {
   EventRepeat,
   KubeEvent,
@@ -9,12 +15,15 @@ import type {
   ListResult,
   ListScope,
   ResourceOfKind,
+  StatusTarget,
   WatchEvent,
   WatchedResource,
+  WebhookConfiguration,
 } from './kube-gateway.js';
 
 const SEALED_SECRETS_PATH = '/apis/bitnami.com/v1alpha1';
 const CORE_PATH = '/api/v1';
+const WEBHOOK_CONFIGURATIONS_PATH = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
 const COORDINATION_PATH = '/apis/coordination.k8s.io/v1';
 /** Objects per list page; halved (down to 1) when a page is larger than the client's body bound. */
 export const LIST_PAGE_SIZE = 500;
@@ -44,12 +53,21 @@ function eventTime(time: Date): string {
   return `${time.toISOString().slice(0, 19)}Z`;
 }
 
+/** The wire form of a Secret: TypeMeta added when the object lacks it, nothing else copied or changed. */
+function secretBody(secret: Secret): Secret {
+  return secret.apiVersion && secret.kind ? secret : { apiVersion: 'v1', kind: 'Secret', ...secret };
+}
+
 export interface RestGatewayOptions {
   /**
-   * Client for status writes; default the main client. Upstream keeps status writes on a second client with its
-   * own rate limit (`client.withRateLimiter(...)` gives one over the same connections).
+   * Client for what reports on SealedSecrets: the `bitnami.com` API (list, watch, get, status writes) and Events;
+   * default the main client. Upstream builds two clientsets, each with its own rate limiter, and writes status
+   * through the SealedSecret one, so status writes never wait behind Secret writes. Events go here too (upstream
+   * sends them through the core clientset): at the default limit a Secret write then waits behind no status write
+   * and no event, and the two limiters together allow what upstream's two allow. `client.withRateLimiter(...)`
+   * gives the second limiter over the same connections.
    */
-  readonly statusClient?: KubeClient;
+  readonly sealedSecretsClient?: KubeClient;
 }
 
 /**
@@ -58,17 +76,21 @@ export interface RestGatewayOptions {
  */
 export class RestGateway implements KubeGateway {
   readonly #client: KubeClient;
-  readonly #statusClient: KubeClient;
+  readonly #ssClient: KubeClient;
 
   constructor(client: KubeClient, options: RestGatewayOptions = {}) {
     this.#client = client;
-    this.#statusClient = options.statusClient ?? client;
+    this.#ssClient = options.sealedSecretsClient ?? client;
   }
 
   /** Closes pooled connections. */
   close(): void {
     this.#client.close();
-    if (this.#statusClient !== this.#client) this.#statusClient.close();
+    if (this.#ssClient !== this.#client) this.#ssClient.close();
+  }
+
+  #clientFor(resource: WatchedResource): KubeClient {
+    return resource === 'sealedsecrets' ? this.#ssClient : this.#client;
   }
 
   async list<R extends WatchedResource>(
@@ -82,7 +104,7 @@ export class RestGateway implements KubeGateway {
     for (;;) {
       let page: { items?: ResourceOfKind[R][]; metadata?: { resourceVersion?: string; continue?: string } };
       try {
-        page = await this.#client.json('GET', collectionPath(resource, scope.namespace), {
+        page = await this.#clientFor(resource).json('GET', collectionPath(resource, scope.namespace), {
           query: { labelSelector: scope.labelSelector, limit: String(limit), continue: continueToken },
         });
       } catch (error) {
@@ -108,7 +130,7 @@ export class RestGateway implements KubeGateway {
     signal: AbortSignal,
   ): Promise<void> {
     const timeoutSeconds = watchTimeoutSeconds();
-    await this.#client.watch(
+    await this.#clientFor(resource).watch(
       collectionPath(resource, scope.namespace),
       {
         query: {
@@ -134,19 +156,27 @@ export class RestGateway implements KubeGateway {
   }
 
   async getSealedSecret(namespace: string, name: string): Promise<SealedSecret | undefined> {
-    return (await this.#getOrUndefined(objectPath('sealedsecrets', namespace, name))) as
-      SealedSecret | undefined;
+    return (await this.#getOrUndefined(objectPath('sealedsecrets', namespace, name), {
+      client: this.#ssClient,
+    })) as SealedSecret | undefined;
   }
 
-  async updateSealedSecretStatus(sealedSecret: SealedSecret): Promise<SealedSecret> {
-    const { namespace = '', name = '' } = sealedSecret.metadata;
-    return this.#statusClient.json<SealedSecret>(
-      'PUT',
-      `${objectPath('sealedsecrets', namespace, name)}/status`,
-      {
-        body: sealedSecret,
+  async updateSealedSecretStatus(target: StatusTarget, status: SealedSecretStatus): Promise<void> {
+    // The status subresource copies everything but `status` from the stored object, so the spec (which can be
+    // megabytes of ciphertext) is neither encoded nor sent; the answer, the whole object, is not parsed.
+    await this.#ssClient.send('PUT', `${objectPath('sealedsecrets', target.namespace, target.name)}/status`, {
+      body: {
+        apiVersion: SEALED_SECRET_API_VERSION,
+        kind: SEALED_SECRET_KIND,
+        metadata: {
+          name: target.name,
+          namespace: target.namespace,
+          ...(target.uid !== undefined && { uid: target.uid }),
+          ...(target.resourceVersion !== undefined && { resourceVersion: target.resourceVersion }),
+        },
+        status,
       },
-    );
+    });
   }
 
   async getSecret(namespace: string, name: string): Promise<Secret | undefined> {
@@ -156,14 +186,14 @@ export class RestGateway implements KubeGateway {
   async createSecret(secret: Secret): Promise<Secret> {
     const namespace = secret.metadata.namespace ?? '';
     return this.#client.json<Secret>('POST', collectionPath('secrets', namespace), {
-      body: { apiVersion: 'v1', kind: 'Secret', ...secret },
+      body: secretBody(secret),
     });
   }
 
   async updateSecret(secret: Secret): Promise<Secret> {
     const { namespace = '', name = '' } = secret.metadata;
     return this.#client.json<Secret>('PUT', objectPath('secrets', namespace, name), {
-      body: { apiVersion: 'v1', kind: 'Secret', ...secret },
+      body: secretBody(secret),
     });
   }
 
@@ -178,7 +208,7 @@ export class RestGateway implements KubeGateway {
   }
 
   async createEvent(event: KubeEvent): Promise<string> {
-    const created = await this.#client.json<{ metadata?: { name?: string } }>(
+    const created = await this.#ssClient.json<{ metadata?: { name?: string } }>(
       'POST',
       `${CORE_PATH}/namespaces/${encodeURIComponent(event.namespace)}/events`,
       {
@@ -203,7 +233,7 @@ export class RestGateway implements KubeGateway {
 
   async patchEvent(namespace: string, name: string, repeat: EventRepeat): Promise<void> {
     // The same strategic merge patch client-go's recorder sends for a repeated event.
-    await this.#client.json(
+    await this.#ssClient.send(
       'PATCH',
       `${CORE_PATH}/namespaces/${encodeURIComponent(namespace)}/events/${encodeURIComponent(name)}`,
       {
@@ -217,12 +247,31 @@ export class RestGateway implements KubeGateway {
     return (await this.#getOrUndefined(`${CORE_PATH}/namespaces/${encodeURIComponent(name)}`)) !== undefined;
   }
 
+  async getValidatingWebhookConfiguration(name: string): Promise<WebhookConfiguration | undefined> {
+    return (await this.#getOrUndefined(`${WEBHOOK_CONFIGURATIONS_PATH}/${encodeURIComponent(name)}`)) as
+      WebhookConfiguration | undefined;
+  }
+
+  async patchValidatingWebhookCaBundle(
+    name: string,
+    webhooks: readonly string[],
+    caBundle: string,
+  ): Promise<void> {
+    // `webhooks` merges by name (patchMergeKey), so only these entries' caBundle changes; RBAC can limit the
+    // controller to this one configuration (resourceNames), which a PUT of a listed object could not.
+    await this.#client.json('PATCH', `${WEBHOOK_CONFIGURATIONS_PATH}/${encodeURIComponent(name)}`, {
+      body: { webhooks: webhooks.map((webhook) => ({ name: webhook, clientConfig: { caBundle } })) },
+      contentType: 'application/strategic-merge-patch+json',
+    });
+  }
+
   async getLease(
     namespace: string,
     name: string,
     options: LeaseCallOptions = {},
   ): Promise<Lease | undefined> {
-    return (await this.#getOrUndefined(leasePath(namespace, name), options.signal)) as Lease | undefined;
+    return (await this.#getOrUndefined(leasePath(namespace, name), { signal: options.signal })) as
+      Lease | undefined;
   }
 
   async createLease(lease: Lease, options: LeaseCallOptions = {}): Promise<Lease> {
@@ -269,9 +318,12 @@ export class RestGateway implements KubeGateway {
     );
   }
 
-  async #getOrUndefined(path: string, signal?: AbortSignal): Promise<unknown> {
+  async #getOrUndefined(
+    path: string,
+    { client = this.#client, signal }: { client?: KubeClient; signal?: AbortSignal | undefined } = {},
+  ): Promise<unknown> {
     try {
-      return await this.#client.json('GET', path, signal === undefined ? {} : { signal });
+      return await client.json('GET', path, signal === undefined ? {} : { signal });
     } catch (error) {
       if (isKubeError(error, 'NotFound')) return undefined;
       throw error;

@@ -14,11 +14,7 @@ describe('leaderOnlyGateway', () => {
       () => gateway.createSecret({ metadata: { name: 'x', namespace: 'ns' } }),
       () => gateway.updateSecret({ metadata: { name: 's', namespace: 'ns' } }),
       () => gateway.deleteSecret('ns', 's'),
-      () =>
-        gateway.updateSealedSecretStatus({
-          metadata: { name: 's', namespace: 'ns' },
-          spec: { encryptedData: {} },
-        }),
+      () => gateway.updateSealedSecretStatus({ namespace: 'ns', name: 's' }, { conditions: [] }),
       () =>
         gateway.createEvent({
           namespace: 'ns',

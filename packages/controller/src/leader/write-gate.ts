@@ -31,7 +31,9 @@ export function leaderOnlyGateway(gateway: KubeGateway, leadership: Leadership):
     getLease: (namespace, name, options) => gateway.getLease(namespace, name, options),
     watchLease: (namespace, name, resourceVersion, onEvent, signal) =>
       gateway.watchLease(namespace, name, resourceVersion, onEvent, signal),
-    updateSealedSecretStatus: gate('status update', (ss) => gateway.updateSealedSecretStatus(ss)),
+    updateSealedSecretStatus: gate('status update', (target, status) =>
+      gateway.updateSealedSecretStatus(target, status),
+    ),
     createSecret: gate('Secret create', (secret) => gateway.createSecret(secret)),
     updateSecret: gate('Secret update', (secret) => gateway.updateSecret(secret)),
     deleteSecret: gate('Secret delete', (namespace, name) => gateway.deleteSecret(namespace, name)),
@@ -39,5 +41,11 @@ export function leaderOnlyGateway(gateway: KubeGateway, leadership: Leadership):
     patchEvent: gate('event', (namespace, name, repeat) => gateway.patchEvent(namespace, name, repeat)),
     createLease: gate('Lease create', (lease, options) => gateway.createLease(lease, options)),
     updateLease: gate('Lease update', (lease, options) => gateway.updateLease(lease, options)),
+    // The admission webhook runs on every replica with the ungated gateway (its CA writes are conditional PUTs);
+    // through this one they would be the leader's alone.
+    getValidatingWebhookConfiguration: (name) => gateway.getValidatingWebhookConfiguration(name),
+    patchValidatingWebhookCaBundle: gate('caBundle patch', (name, webhooks, caBundle) =>
+      gateway.patchValidatingWebhookCaBundle(name, webhooks, caBundle),
+    ),
   };
 }

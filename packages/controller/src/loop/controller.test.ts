@@ -303,3 +303,68 @@ describe('Controller with several workers', () => {
     expect(seen.filter((k) => k === 'ns/good')).toHaveLength(1);
   });
 });
+
+describe('Controller: tails and the Secret cache', () => {
+  it("frees the worker at the end of a pass; the key stays busy until the pass's tail (status write) ends", async () => {
+    const gateway = new FakeGateway();
+    gateway.put('sealedsecrets', ss('a'));
+    gateway.put('sealedsecrets', ss('b'));
+    const releases = new Map<string, () => void>();
+    const passes: string[] = [];
+    const { controller, stop, running } = start(gateway, {
+      workers: 1,
+      reconcile: (key) => {
+        passes.push(key);
+        const tail = new Promise<void>((resolve) => releases.set(`${key}#${passes.length}`, resolve));
+        return Promise.resolve({ kind: 'done', tail });
+      },
+    });
+    // One worker, both passes ran: the first pass's tail did not hold the worker.
+    await vi.waitFor(() => expect([...passes].sort()).toEqual(['ns/a', 'ns/b']));
+    // A change of `a` while its tail runs waits for the tail, then is reconciled.
+    gateway.put('sealedsecrets', ss('a', { encryptedData: { a: 'changed' } }));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(passes).toHaveLength(2);
+    const first = [...releases.entries()].find(([k]) => k.startsWith('ns/a#'));
+    first?.[1]();
+    await vi.waitFor(() => expect(passes).toHaveLength(3));
+    expect(passes[2]).toBe('ns/a');
+    expect(controller.getSealedSecret('ns', 'a')?.spec.encryptedData).toEqual({ a: 'changed' });
+    // start() resolves only after every tail ended.
+    stop.abort();
+    let resolved = false;
+    void running.then(() => (resolved = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(resolved).toBe(false);
+    for (const release of releases.values()) release();
+    await running;
+  });
+
+  it('secretState: absent or present from a synced Secret informer; unknown with a label selector or --skip-recreate', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('secrets', { metadata: { name: 'there', namespace: 'ns' } });
+    const { controller } = start(gateway);
+    expect(controller.secretState('ns', 'there')).toBe('unknown');
+    await vi.waitFor(() => expect(controller.ready()).toBe(true));
+    expect(controller.secretState('ns', 'there')).toBe('present');
+    expect(controller.secretState('ns', 'missing')).toBe('absent');
+    gateway.put('secrets', { metadata: { name: 'missing', namespace: 'ns' } });
+    await vi.waitFor(() => expect(controller.secretState('ns', 'missing')).toBe('present'));
+
+    const selected = start(gateway, { labelSelector: 'app=x' }).controller;
+    await vi.waitFor(() => expect(selected.ready()).toBe(true));
+    expect(selected.secretState('ns', 'missing')).toBe('unknown');
+    const noInformer = start(gateway, { skipRecreate: true }).controller;
+    await vi.waitFor(() => expect(noInformer.ready()).toBe(true));
+    expect(noInformer.secretState('ns', 'missing')).toBe('unknown');
+  });
+
+  it('secretState follows the namespace of each informer in own-namespace mode', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('secrets', { metadata: { name: 's', namespace: 'ns' } });
+    const { controller } = start(gateway, { namespaces: ['ns'] });
+    await vi.waitFor(() => expect(controller.ready()).toBe(true));
+    expect(controller.secretState('ns', 's')).toBe('present');
+    expect(controller.secretState('other', 's')).toBe('unknown');
+  });
+});

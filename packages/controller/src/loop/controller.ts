@@ -11,7 +11,7 @@ import { errorMessage } from '../errors.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { Logger } from '../log.js';
 import { isControlledBy } from '../reconcile/decide.js';
-import type { Outcome } from '../reconcile/reconcile.js';
+import type { CachedSecretState, ReconcileResult } from '../reconcile/reconcile.js';
 import { Informer, objectKey, secretMetadataOnly, withoutBookkeeping } from './informers.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -24,8 +24,11 @@ export interface ControllerOptions {
   readonly maxUnsealRetries: number;
   readonly clock: Clock;
   readonly log: Logger;
-  /** One reconcile pass; gets the cache through `getSealedSecret`. */
-  readonly reconcile: (key: string) => Promise<Outcome>;
+  /**
+   * One reconcile pass; gets the caches through `getSealedSecret` and `secretState`. A result's `tail` (the status
+   * write) runs after the worker is free; the key is not handed out again before it ends.
+   */
+  readonly reconcile: (key: string) => Promise<ReconcileResult>;
   /** Called when a SealedSecret leaves the cache (metrics series, decrypt preferences). */
   readonly onSealedSecretDeleted?: (namespace: string, name: string) => void;
   readonly queue?: WorkQueue;
@@ -83,6 +86,10 @@ export class Controller {
   readonly #secrets: Informer<'secrets'>[] = [];
   /** run() of every informer started so far, including namespaces added after start(). */
   readonly #running: Promise<void>[] = [];
+  /** Tails of finished passes still writing (their keys stay busy in the queue). */
+  readonly #tails = new Set<Promise<void>>();
+  /** Namespace (undefined: all) → its Secret informer, for `secretState`. */
+  readonly #secretsByNamespace = new Map<string | undefined, Informer<'secrets'>>();
   #signal: AbortSignal | undefined;
 
   constructor(options: ControllerOptions) {
@@ -133,6 +140,7 @@ export class Controller {
       handlers: { onDelete: (secret) => this.#onSecretDeleted(secret) },
     });
     this.#secrets.push(secrets);
+    this.#secretsByNamespace.set(namespace, secrets);
     return [sealedSecrets, secrets];
   }
 
@@ -163,6 +171,18 @@ export class Controller {
       if (found !== undefined) return found;
     }
     return undefined;
+  }
+
+  /**
+   * What the Secret informers know about `namespace/name`. `absent` only from a synced informer that sees every
+   * Secret of that namespace: with a label selector it sees only matching ones, so that is `unknown` (like
+   * `--skip-recreate`, which has no Secret informer). Cached Secrets carry no data, so `present` still needs a GET.
+   */
+  secretState(namespace: string, name: string): CachedSecretState {
+    if (this.#options.labelSelector !== '') return 'unknown';
+    const informer = this.#secretsByNamespace.get(undefined) ?? this.#secretsByNamespace.get(namespace);
+    if (informer === undefined || !informer.synced) return 'unknown';
+    return informer.get(namespace, name) === undefined ? 'absent' : 'present';
   }
 
   /** Every cached SealedSecret once (shared with the informers: never mutate them). */
@@ -213,6 +233,12 @@ export class Controller {
     queue?.shutDown();
     // Each worker exits after its in-flight reconcile: shutDown only makes the *next* get() return undefined.
     await Promise.all([...workers, ...this.#running]);
+    await this.#drainTails();
+  }
+
+  /** Waits for the tails (status writes) of passes that already ended. */
+  async #drainTails(): Promise<void> {
+    while (this.#tails.size > 0) await Promise.all(this.#tails);
   }
 
   #synced(signal: AbortSignal): Promise<unknown> {
@@ -247,21 +273,38 @@ export class Controller {
     this.#queue = undefined;
     queue.shutDown();
     await Promise.all(workers);
+    await this.#drainTails();
   }
 
   async #work(queue: WorkQueue): Promise<void> {
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
+      let tail: Promise<void> | undefined;
       try {
-        this.#handle(queue, key, await this.#reconcileSafely(key));
+        const result = await this.#reconcileSafely(key);
+        tail = result.tail;
+        this.#handle(queue, key, result);
       } finally {
-        queue.done(key);
+        if (tail === undefined) queue.done(key);
+        else this.#track(queue, key, tail);
       }
     }
   }
 
-  async #reconcileSafely(key: string): Promise<Outcome> {
+  #track(queue: WorkQueue, key: string, tail: Promise<void>): void {
+    const settled: Promise<void> = tail
+      .catch((error: unknown) =>
+        this.#options.log.error({ sealedSecret: key, error: errorMessage(error) }, 'Reconcile tail failed'),
+      )
+      .finally(() => {
+        this.#tails.delete(settled);
+        queue.done(key);
+      });
+    this.#tails.add(settled);
+  }
+
+  async #reconcileSafely(key: string): Promise<ReconcileResult> {
     try {
       return await this.#options.reconcile(key);
     } catch (error) {
@@ -269,7 +312,7 @@ export class Controller {
     }
   }
 
-  #handle(queue: WorkQueue, key: string, outcome: Outcome): void {
+  #handle(queue: WorkQueue, key: string, outcome: ReconcileResult): void {
     const { log, maxUnsealRetries } = this.#options;
     if (outcome.kind === 'done') {
       queue.forget(key);
