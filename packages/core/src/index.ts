@@ -25,7 +25,6 @@ export * from './seal/envelope.js';
 export * from './seal/seal-hints.js';
 export * from './unseal/unseal.js';
 export * from './unseal/diagnose.js';
-export * from './template/render.js';
 export * from './documents/index.js';
 export { formatPath, type Path } from './model/reader.js';
 export * from './text/bounded-text.js';

@@ -1,6 +1,6 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { SealedSecretsError } from '../errors.js';
-import { formatGoDate } from './go-date.js';
+import { formatGoDate, MONTH_NAMES } from './go-date.js';
 import {
   forgePublicKey,
   loadForge,
@@ -61,12 +61,10 @@ export function parseCertificatePem(pem: string): ParsedCertificate {
   };
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 /** X509Certificate.validFrom/validTo text, e.g. `Nov  3 12:51:15 2026 GMT`. */
 function parseOpenSslTime(text: string): Date {
   const match = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4}) GMT$/.exec(text);
-  const month = match ? MONTHS.indexOf(match[1] ?? '') : -1;
+  const month = match ? MONTH_NAMES.findIndex((name) => name.slice(0, 3) === match[1]) : -1;
   if (!match || month < 0)
     throw new SealedSecretsError('INVALID_CERT', `unexpected certificate time ${text}`);
   const [, , day, hours, minutes, seconds, year] = match.map(Number);
