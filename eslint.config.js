@@ -29,9 +29,10 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
-    // The core is pure: no Kubernetes client, HTTP, CLI framework, file system, network or process access.
-    files: ['packages/core/src/**/*.ts'],
-    ignores: ['packages/core/src/**/*.test.ts'],
+    // The core and the template engine are pure: no Kubernetes client, HTTP, CLI framework, file system, network
+    // or process access.
+    files: ['packages/core/src/**/*.ts', 'packages/template/src/**/*.ts'],
+    ignores: ['packages/core/src/**/*.test.ts', 'packages/template/src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -52,6 +53,21 @@ export default tseslint.config(
         },
       ],
       'no-restricted-globals': ['error', 'process'],
+    },
+  },
+  {
+    // Template patterns are RE2 (re2js, linear time): a JS RegExp built at run time could backtrack for minutes.
+    files: ['packages/template/src/**/*.ts'],
+    ignores: ['packages/template/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports only.' },
+        {
+          selector: "NewExpression[callee.name='RegExp'], CallExpression[callee.name='RegExp']",
+          message: 'No RegExp built at run time in the template engine: use go/regexp.ts (RE2).',
+        },
+      ],
     },
   },
   {
@@ -80,6 +96,7 @@ export default tseslint.config(
       'packages/*/src/**/*.test.ts',
       'packages/*/src/**/test-helpers/**',
       'packages/core/src/**/*.ts',
+      'packages/template/src/**/*.ts',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

@@ -11,6 +11,7 @@ ARG PNPM_VERSION
 RUN npm install -g "pnpm@${PNPM_VERSION}" && pnpm --version
 WORKDIR /src
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
+COPY packages/template/package.json packages/template/
 COPY packages/core/package.json packages/core/
 COPY packages/flags/package.json packages/flags/
 COPY packages/kube/package.json packages/kube/

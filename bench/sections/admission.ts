@@ -5,7 +5,10 @@ import type { BenchContext } from '../lib/context.js';
 import { generateBenchKeys } from '../lib/keys.js';
 import type { SectionResult, Table } from '../lib/report.js';
 import { fmt, fmtMs, summarize, type Summary } from '../lib/stats.js';
+import { startController } from '../lib/controller-process.js';
+import { prepareNamespace } from '../lib/scenario.js';
 import { loadCore } from '../lib/workspace.js';
+import type { BenchKey } from '../lib/keys.js';
 
 // deploy/admission-policy.yaml as shipped, with its binding narrowed to one labelled namespace, so that requests
 // with and without the policy alternate under the same machine load.
@@ -149,6 +152,7 @@ export async function admissionSection(ctx: BenchContext): Promise<Omit<SectionR
       fmtMs(on.median - off.median),
     ]);
   }
+  const webhookTable = await webhookLatency(ctx, cluster, key, bodies);
   const table: Table = {
     caption: 'Server-side dry-run create of a SealedSecret (RSA-4096), with and without the policy',
     header: ['object', 'body', 'rounds', 'without policy p50 / p99', 'with policy p50 / p99', 'added at p50'],
@@ -157,7 +161,7 @@ export async function admissionSection(ctx: BenchContext): Promise<Omit<SectionR
   return {
     id: 'admission',
     title: '6. Admission policy',
-    tables: [table],
+    tables: [table, webhookTable],
     notes: [
       'Each round sends the same object to two namespaces, one selected by the binding of deploy/admission-policy.yaml ' +
         'and one not, in alternating order; times are client-side, from request to response, over a keep-alive ' +
@@ -165,7 +169,130 @@ export async function admissionSection(ctx: BenchContext): Promise<Omit<SectionR
       'The policy time grows faster than linearly with the number of keys: the CEL runtime of kube-apiserver ' +
         '1.34 (cel-go 0.26) tracks cost in a way that makes each loop quadratic. admission.policy.maxKeys (500) ' +
         'bounds it; docs/admission.md has the CEL cost of each expression.',
+      "Webhook: the controller runs out of cluster with --webhook-listen-addr on 127.0.0.1 and the chart's " +
+        'ValidatingWebhookConfiguration registered by url (the local control plane has no kube-proxy); its key ' +
+        'Secret holds the RSA-4096 key the objects are sealed with. An admitted object costs one RSA decryption per ' +
+        'value; a refused one (moved to another namespace) also the label probe, one more per value.',
     ],
     targets: [],
   };
+}
+
+const WEBHOOK_CTRL = 'bench-webhook-ctrl';
+const WEBHOOK_ON = 'bench-webhook-on';
+const WEBHOOK_LABEL = 'sealedsecrets-bench/admission-webhook';
+
+/** The webhook's latency for a 3-value SealedSecret, admitted and refused, against the same request unchecked. */
+async function webhookLatency(
+  ctx: BenchContext,
+  cluster: BenchCluster,
+  key: BenchKey,
+  bodies: (c: AdmissionCase, namespace: string) => string,
+): Promise<Table> {
+  await prepareNamespace(cluster, WEBHOOK_CTRL, [key]);
+  await cluster.client.json('POST', '/api/v1/namespaces', {
+    body: {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: WEBHOOK_ON, labels: { [WEBHOOK_LABEL]: 'on' } },
+    },
+  });
+  const [apiPort, metricsPort, webhookPort] = (await cluster.harness.freePorts(3)) as [
+    number,
+    number,
+    number,
+  ];
+  const configuration = 'sealed-secrets-bench-webhook';
+  await cluster.client.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
+    body: {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: configuration },
+      webhooks: [
+        {
+          name: 'validate.sealedsecrets.bitnami.com',
+          admissionReviewVersions: ['v1'],
+          sideEffects: 'None',
+          failurePolicy: 'Ignore',
+          timeoutSeconds: 5,
+          clientConfig: { url: `https://127.0.0.1:${webhookPort}/validate-sealedsecrets` },
+          rules: [
+            {
+              apiGroups: ['bitnami.com'],
+              apiVersions: ['v1alpha1'],
+              operations: ['CREATE', 'UPDATE'],
+              resources: ['sealedsecrets'],
+            },
+          ],
+          namespaceSelector: { matchLabels: { [WEBHOOK_LABEL]: 'on' } },
+        },
+      ],
+    },
+  });
+  const controller = startController({
+    kubeconfigPath: cluster.kubeconfigPath,
+    namespace: WEBHOOK_CTRL,
+    logDir: ctx.workDir,
+    apiPort,
+    metricsPort,
+    extraArgs: [
+      `--additional-namespaces=${WEBHOOK_ON}`,
+      `--webhook-listen-addr=127.0.0.1:${webhookPort}`,
+      '--webhook-hosts=127.0.0.1',
+      `--webhook-configuration=${configuration}`,
+      // The benchmark is one user sending hundreds of requests: the per-user limit would measure itself.
+      '--webhook-rate-limit=1000',
+      '--webhook-rate-limit-burst=1000',
+    ],
+  });
+  try {
+    await controller.waitHealthy(60_000);
+    const c: AdmissionCase = { label: '3 values', values: 3, plaintextBytes: 16, runs: ctx.quick ? 30 : 300 };
+    const good = bodies(c, WEBHOOK_ON);
+    const moved = JSON.stringify({
+      ...(JSON.parse(bodies(c, 'elsewhere')) as object),
+      metadata: { name: 'bench', namespace: WEBHOOK_ON },
+    });
+    const unchecked = bodies(c, WITHOUT);
+    // The configuration and its caBundle reach the admission plugin through an informer.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const res = await cluster.client.request('POST', dryRunPath(WEBHOOK_ON), { body: moved });
+      if (res.status === 422 && res.text().includes('admission webhook')) break;
+      if (Date.now() > deadline)
+        throw new Error(
+          `the webhook does not answer after 60 s (last ${res.status}): ${controller.logTail(5)}`,
+        );
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const requests: [string, string, string, number][] = [
+      ['unchecked (namespace not selected)', WITHOUT, unchecked, 201],
+      ['admitted by the webhook', WEBHOOK_ON, good, 201],
+      ['refused by the webhook (moved)', WEBHOOK_ON, moved, 422],
+    ];
+    const times = requests.map(() => [] as number[]);
+    ctx.log(`admission: webhook, ${c.runs} rounds`);
+    for (let round = -2; round < c.runs; round++) {
+      const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+      for (const i of order) {
+        const [label, ns, body, status] = requests[i] as [string, string, string, number];
+        const t0 = performance.now();
+        const res = await cluster.client.request('POST', dryRunPath(ns), { body });
+        const ms = performance.now() - t0;
+        if (res.status !== status)
+          throw new Error(`webhook, ${label}: HTTP ${res.status} ${res.text().slice(0, 300)}`);
+        if (round >= 0) times[i]?.push(ms);
+      }
+    }
+    return {
+      caption: `Server-side dry-run create of a 3-value SealedSecret (RSA-4096) through the controller's webhook, ${c.runs} rounds`,
+      header: ['request', 'p50', 'p99', 'max'],
+      rows: requests.map(([label], i) => {
+        const s = summarize(times[i] ?? []);
+        return [label, fmtMs(s.median), fmtMs(s.p99), fmtMs(s.max)];
+      }),
+    };
+  } finally {
+    await controller.stop();
+  }
 }

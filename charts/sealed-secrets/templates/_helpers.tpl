@@ -148,6 +148,15 @@ additional namespaces are set) plus additionalNamespaces, without duplicates.
 {{- end }}
 {{- end -}}
 
+{{/* The admission webhook's Service and ValidatingWebhookConfiguration name (docs/admission.md, section 2). */}}
+{{- define "sealed-secrets.webhookName" -}}
+{{- printf "%s-webhook" (include "sealed-secrets.fullname" . | trunc 55 | trimSuffix "-") -}}
+{{- end -}}
+
+{{- define "sealed-secrets.webhookCaSecret" -}}
+{{- default (printf "%s-ca" (include "sealed-secrets.webhookName" .)) .Values.admission.webhook.caSecretName -}}
+{{- end -}}
+
 {{/*
 "true" when the controller runs with --leader-elect: leaderElection.enabled when it is a boolean, else whether
 replicaCount > 1. More than one replica without leader election is refused: every replica would write (and

@@ -102,6 +102,39 @@ export const RENDER_CASES: Record<string, TemplateOptions> = {
       },
     },
   },
+  // The validating webhook (docs/admission.md, section 2): defaults, and every option with a network policy.
+  'admission-webhook': {
+    release: 'sealed-secrets-controller',
+    namespace: 'kube-system',
+    values: { fullnameOverride: 'sealed-secrets-controller', 'admission.webhook.enabled': true },
+  },
+  'admission-webhook-options': {
+    namespace: 'ssts-controller',
+    values: {
+      networkPolicy: { enabled: true },
+      admission: {
+        webhook: {
+          enabled: true,
+          failurePolicy: 'Fail',
+          timeoutSeconds: 10,
+          decisionTimeout: '8s',
+          containerPort: 8443,
+          rateLimit: 2.5,
+          rateLimitBurst: 5,
+          maxInFlight: 4,
+          skipNamespaces: ['kube-system', 'ssts-controller', 'flux-system'],
+          namespaceSelector: {
+            matchLabels: { 'sealedsecrets.example.com/validate': 'true' },
+            matchExpressions: [{ key: 'team', operator: 'In', values: ['a', 'b'] }],
+          },
+          objectSelector: { matchLabels: { app: 'web' } },
+          caSecretName: 'my-webhook-ca',
+          certValidity: '168h',
+          caValidity: '8760h',
+        },
+      },
+    },
+  },
 };
 
 /** Kinds whose CRD the local control plane does not have (the Prometheus Operator's), by render case. */

@@ -83,6 +83,13 @@ async function installChart(
         `/apis/rbac.authorization.k8s.io/v1/${o.kind === 'ClusterRole' ? 'clusterroles' : 'clusterrolebindings'}/${o.metadata.name}`,
       );
     }
+    for (const o of applied.filter((x) => x.kind === 'ValidatingWebhookConfiguration')) {
+      await kubeRequest(
+        kubeEndpoint(),
+        'DELETE',
+        `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${o.metadata.name}`,
+      );
+    }
   });
   const sa = objects.find((o) => o.kind === 'ServiceAccount');
   if (sa === undefined) throw new Error('the chart rendered no ServiceAccount');
@@ -120,6 +127,7 @@ async function startController(
   namespace: string,
   token: string,
   podName?: string,
+  extraReplacements: Readonly<Record<string, string>> = {},
 ): Promise<RunningController> {
   if (!existsSync(CONTROLLER_BIN)) {
     throw new Error(`${CONTROLLER_BIN} does not exist: build the controller first (pnpm build)`);
@@ -141,6 +149,7 @@ async function startController(
   };
   replace('--listen-addr', `127.0.0.1:${http}`);
   replace('--listen-metrics-addr', `127.0.0.1:${metrics}`);
+  for (const [flag, value] of Object.entries(extraReplacements)) replace(flag, value);
   // A minimal environment: in particular no KUBECONFIG of the admin and no in-cluster variables.
   const env = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
@@ -476,6 +485,45 @@ describe('the built controller runs with only the rendered RBAC (ServiceAccount 
     expect(
       (await kubeRequest(kubeEndpoint(), 'GET', `/api/v1/namespaces/${denied}/secrets/${SS_NAME}`)).status,
     ).toBe(404);
+  });
+
+  it('with the webhook: creates its CA Secret and writes the caBundle with the rendered RBAC only', async () => {
+    const ctl = await createTestNamespace({ prefix: 'chart-rbacwh-ctl-' });
+    const installed = await installChart(ctl, ctl, {
+      'rbac.clusterRoleName': `secrets-unsealer-${ctl}`,
+      byoKey: { enabled: true, ...testKeyPair },
+      'admission.webhook.enabled': true,
+      // Selects no namespace: the Service it names is unreachable here, and other spec files share the cluster.
+      'admission.webhook.namespaceSelector': { matchLabels: { 'ssts-e2e/never': ctl } },
+    });
+    const configuration = installed.objects.find((o) => o.kind === 'ValidatingWebhookConfiguration');
+    if (configuration === undefined) throw new Error('no ValidatingWebhookConfiguration rendered');
+    const args = controllerContainer(installed.objects).args ?? [];
+    const token = await serviceAccountToken(ctl, installed.serviceAccount);
+    const [webhookPort] = await freePorts(1);
+    const controller = await startController(installed, ctl, token, undefined, {
+      '--webhook-listen-addr': `127.0.0.1:${webhookPort}`,
+      '--webhook-hosts': '127.0.0.1',
+    });
+    const caBundle = await waitFor(
+      async () => {
+        const vwc = await kubeJson<{ webhooks: { clientConfig: { caBundle?: string } }[] }>(
+          kubeEndpoint(),
+          'GET',
+          `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${configuration.metadata.name}`,
+        );
+        return vwc.webhooks[0]?.clientConfig.caBundle;
+      },
+      { timeoutMs: 60_000, description: 'the caBundle written by the controller' },
+    );
+    const secret = await kubeJson<{ type: string; data: Record<string, string> }>(
+      kubeEndpoint(),
+      'GET',
+      `/api/v1/namespaces/${ctl}/secrets/${args[args.indexOf('--webhook-ca-secret') + 1] ?? ''}`,
+    );
+    expect(secret.type).toBe('kubernetes.io/tls');
+    expect(caBundle).toBe(secret.data['ca.crt']);
+    expect(refusedRequests(controller.output())).toEqual([]);
   });
 
   it('two replicas (replicaCount: 2): one takes the chart Lease, creates the key and unseals; Lease rights are by name', async () => {

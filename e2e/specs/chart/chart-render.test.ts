@@ -29,6 +29,7 @@ interface Rule {
 const rules = (o: K8sObject): Rule[] => o['rules'] as Rule[];
 const render = (name: keyof typeof RENDER_CASES): K8sObject[] =>
   parseObjects(helmTemplate(RENDER_CASES[name]));
+const containerArgs = (objects: K8sObject[]): string[] => controllerContainer(objects).args ?? [];
 
 describe('helm lint', () => {
   it('passes with the default values and with every optional resource enabled', () => {
@@ -501,6 +502,137 @@ describe('admission policy (docs/admission.md)', () => {
         namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['a', 'b'] }] },
         objectSelector: { matchLabels: { 'sealedsecrets.example.com/validate': 'true' } },
       },
+    });
+  });
+});
+
+describe('admission webhook (docs/admission.md, section 2)', () => {
+  const WEBHOOK_KINDS = [
+    'Service',
+    'ValidatingWebhookConfiguration',
+    'Role',
+    'RoleBinding',
+    'ClusterRole',
+    'ClusterRoleBinding',
+  ];
+
+  it('is off by default; enabled, it adds a Service, the configuration and RBAC for its two objects only', () => {
+    expect(render('default').map((o) => o.kind)).not.toContain('ValidatingWebhookConfiguration');
+    const objects = render('admission-webhook');
+    expect(objects.map((o) => o.kind).sort()).toEqual(
+      [...render('kube-system').map((o) => o.kind), ...WEBHOOK_KINDS].sort(),
+    );
+    const configuration = findObject(objects, 'ValidatingWebhookConfiguration');
+    expect(configuration.metadata.name).toBe('sealed-secrets-controller-webhook');
+    const webhooks = configuration['webhooks'] as Record<string, unknown>[];
+    expect(webhooks).toHaveLength(1);
+    expect(webhooks[0]).toMatchObject({
+      name: 'validate.sealedsecrets.bitnami.com',
+      sideEffects: 'None',
+      failurePolicy: 'Ignore',
+      timeoutSeconds: 5,
+      clientConfig: {
+        service: {
+          name: 'sealed-secrets-controller-webhook',
+          namespace: 'kube-system',
+          path: '/validate-sealedsecrets',
+          port: 443,
+        },
+      },
+      namespaceSelector: {
+        matchExpressions: [
+          {
+            key: 'kubernetes.io/metadata.name',
+            operator: 'NotIn',
+            values: ['kube-system', 'kube-public', 'kube-node-lease'],
+          },
+        ],
+      },
+    });
+    // No caBundle on a first install: the controller writes it.
+    expect((webhooks[0]?.['clientConfig'] as Record<string, unknown>)['caBundle']).toBeUndefined();
+    const rules = objects
+      .filter((o) => o.metadata.name === 'sealed-secrets-controller-webhook' && o.kind.endsWith('Role'))
+      .flatMap((o) => o['rules'] as Record<string, unknown>[]);
+    expect(rules).toHaveLength(3);
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        {
+          apiGroups: [''],
+          resources: ['secrets'],
+          resourceNames: ['sealed-secrets-controller-webhook-ca'],
+          verbs: ['get', 'update'],
+        },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+        {
+          apiGroups: ['admissionregistration.k8s.io'],
+          resources: ['validatingwebhookconfigurations'],
+          resourceNames: ['sealed-secrets-controller-webhook'],
+          verbs: ['get', 'patch'],
+        },
+      ]),
+    );
+    const args = containerArgs(objects);
+    expect(args.slice(args.indexOf('--webhook-listen-addr'))).toEqual([
+      '--webhook-listen-addr',
+      ':9443',
+      '--webhook-hosts',
+      'sealed-secrets-controller-webhook.kube-system.svc,sealed-secrets-controller-webhook.kube-system.svc.cluster.local',
+      '--webhook-configuration',
+      'sealed-secrets-controller-webhook',
+      '--webhook-ca-secret',
+      'sealed-secrets-controller-webhook-ca',
+      '--webhook-timeout',
+      '3s',
+      '--webhook-rate-limit',
+      '5',
+      '--webhook-rate-limit-burst',
+      '20',
+      '--webhook-max-in-flight',
+      '16',
+      '--webhook-skip-namespaces',
+      'kube-system,kube-public,kube-node-lease',
+      '--webhook-cert-validity',
+      '720h',
+      '--webhook-ca-validity',
+      '43800h',
+    ]);
+  });
+
+  it('passes every option through; the release namespace is always skipped; the network policy opens the port', () => {
+    const objects = render('admission-webhook-options');
+    const webhook = (
+      findObject(objects, 'ValidatingWebhookConfiguration')['webhooks'] as Record<string, unknown>[]
+    )[0];
+    expect(webhook).toMatchObject({
+      failurePolicy: 'Fail',
+      timeoutSeconds: 10,
+      namespaceSelector: {
+        matchLabels: { 'sealedsecrets.example.com/validate': 'true' },
+        matchExpressions: [
+          {
+            key: 'kubernetes.io/metadata.name',
+            operator: 'NotIn',
+            values: ['ssts-controller', 'kube-system', 'flux-system'],
+          },
+          { key: 'team', operator: 'In', values: ['a', 'b'] },
+        ],
+      },
+      objectSelector: { matchLabels: { app: 'web' } },
+    });
+    const args = containerArgs(objects);
+    expect(args).toContain('my-webhook-ca');
+    expect(args.slice(args.indexOf('--webhook-timeout'), args.indexOf('--webhook-timeout') + 2)).toEqual([
+      '--webhook-timeout',
+      '8s',
+    ]);
+    const policy = findObject(objects, 'NetworkPolicy')['spec'] as {
+      ingress: { ports: { port: number }[] }[];
+    };
+    expect(policy.ingress[0]?.ports.map((p) => p.port)).toContain(8443);
+    const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'sealed-secrets-webhook');
+    expect(service?.['spec']).toMatchObject({
+      ports: [{ name: 'webhook', port: 443, targetPort: 'webhook' }],
     });
   });
 });

@@ -269,3 +269,45 @@ describe('Go syntax helpers', () => {
     expect(parseRfc1123z('Tue, 01 Jan 2030 00:00:00 -0130')?.toISOString()).toBe('2030-01-01T01:30:00.000Z');
   });
 });
+
+describe('--webhook-* (docs/admission.md, section 2)', () => {
+  const run = (argv: string[]) => {
+    const parsed = parseControllerConfig(argv, {});
+    if (parsed.kind !== 'run') throw new Error('expected a run');
+    return parsed.config;
+  };
+
+  it('is off by default', () => {
+    expect(run([]).webhook).toBeUndefined();
+  });
+
+  it('reads every flag, with the defaults the chart documents', () => {
+    expect(run(['--webhook-listen-addr', ':9443', '--webhook-hosts', 'a.ns.svc, 127.0.0.1']).webhook).toEqual(
+      {
+        listenAddr: ':9443',
+        configurationName: '',
+        hosts: ['a.ns.svc', '127.0.0.1'],
+        caSecret: 'sealed-secrets-webhook-ca',
+        caValidityMs: 43_800 * 3_600_000,
+        certValidityMs: 720 * 3_600_000,
+        timeoutMs: 3_000,
+        rateLimit: 5,
+        rateLimitBurst: 20,
+        maxInFlight: 16,
+        skipNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
+      },
+    );
+  });
+
+  it('refuses a webhook without hosts, non-positive durations and a certificate outliving its CA', () => {
+    const base = ['--webhook-listen-addr', ':9443', '--webhook-hosts', 'x'];
+    expect(() => run(['--webhook-listen-addr', ':9443'])).toThrow('--webhook-hosts is required');
+    expect(() => run([...base, '--webhook-timeout', '0s'])).toThrow(
+      '--webhook-timeout must be a positive duration',
+    );
+    expect(() => run([...base, '--webhook-cert-validity', '2h', '--webhook-ca-validity', '1h'])).toThrow(
+      '--webhook-cert-validity must not exceed --webhook-ca-validity',
+    );
+    expect(() => run([...base, '--webhook-max-in-flight', '0'])).toThrow('at least 1');
+  });
+});

@@ -69,6 +69,27 @@ export interface ControllerConfig {
   /** Our addition: serve the browser sealing page at `/` of the API server (`--web-ui`, default true). */
   readonly webUi: boolean;
   readonly leaderElection: LeaderElectionConfig;
+  /** Ours: the validating admission webhook (`--webhook-listen-addr`); undefined when it is off (the default). */
+  readonly webhook: WebhookConfig | undefined;
+}
+
+/** The admission webhook's flags (docs/admission.md, section 2). Durations in milliseconds. */
+export interface WebhookConfig {
+  readonly listenAddr: string;
+  /** The ValidatingWebhookConfiguration that gets the CA bundle; empty: the controller writes none. */
+  readonly configurationName: string;
+  /** subjectAltNames of the serving certificate. */
+  readonly hosts: readonly string[];
+  readonly caSecret: string;
+  readonly caValidityMs: number;
+  readonly certValidityMs: number;
+  /** The decision deadline; below the configuration's `timeoutSeconds`. */
+  readonly timeoutMs: number;
+  readonly rateLimit: number;
+  readonly rateLimitBurst: number;
+  readonly maxInFlight: number;
+  /** Namespaces admitted unchecked (besides the controller's own). */
+  readonly skipNamespaces: readonly string[];
 }
 
 export type ParsedCommandLine =
@@ -170,6 +191,47 @@ const FLAGS = {
   'web-ui': flag.bool(
     'Serve the sealing page at / of the HTTP server (it seals in the browser; the controller never sees the values).',
     { default: true },
+  ),
+  'webhook-ca-secret': flag.string(
+    "Secret of the controller's namespace holding the admission webhook's CA (created if absent).",
+    { default: 'sealed-secrets-webhook-ca' },
+  ),
+  'webhook-ca-validity': flag.duration(
+    "Validity of the webhook's CA; a new one is made at 2/3 of it, the old one stays trusted until it expires.",
+    { default: 43_800 * HOUR_MS },
+  ),
+  'webhook-cert-validity': flag.duration(
+    "Validity of the webhook's serving certificate; it is reissued at 2/3 of it.",
+    { default: 720 * HOUR_MS },
+  ),
+  'webhook-configuration': flag.string(
+    'ValidatingWebhookConfiguration whose webhooks get the CA bundle (clientConfig.caBundle); empty: none.',
+  ),
+  'webhook-hosts': flag.string(
+    "Comma-separated DNS names and IP addresses of the webhook's serving certificate (required with --webhook-listen-addr).",
+  ),
+  'webhook-listen-addr': flag.string(
+    'HTTPS address of the validating admission webhook (e.g. :9443); empty: no webhook.',
+  ),
+  'webhook-max-in-flight': flag.int(
+    'Admission reviews checked at once; more are admitted unchecked, with a warning.',
+    { default: 16 },
+  ),
+  'webhook-rate-limit': flag.float32(
+    'Admission reviews checked per second and requesting user; more are admitted unchecked, with a warning.',
+    { default: 5 },
+  ),
+  'webhook-rate-limit-burst': flag.int(
+    'Admission reviews of one user checked back to back above --webhook-rate-limit.',
+    { default: 20 },
+  ),
+  'webhook-skip-namespaces': flag.string(
+    "Comma-separated namespaces whose SealedSecrets the webhook admits unchecked (the controller's own always).",
+    { default: 'kube-system,kube-public,kube-node-lease' },
+  ),
+  'webhook-timeout': flag.duration(
+    "The webhook's decision deadline, below the configuration's timeoutSeconds; past it the object is admitted unchecked.",
+    { default: 3_000 },
   ),
   workers: flag.int(
     'SealedSecrets reconciled concurrently (0: 4 per available CPU; upstream reconciles one at a time).',
@@ -302,12 +364,54 @@ function buildConfig(flags: Flags, env: Readonly<Record<string, string | undefin
     kubeconfig: flags.kubeconfig,
     webUi: flags.webUi,
     leaderElection: leaderElectionConfig(flags),
+    webhook: webhookConfig(flags),
     namespace:
       flags.namespace !== ''
         ? flags.namespace
         : podNamespace !== undefined && podNamespace !== ''
           ? podNamespace
           : undefined,
+  };
+}
+
+function webhookConfig(flags: Flags): WebhookConfig | undefined {
+  const listenAddr = flags.webhookListenAddr;
+  if (listenAddr === '') return undefined;
+  const hosts = splitList(flags.webhookHosts);
+  if (hosts.length === 0) {
+    throw new ControllerError(
+      'CONFIG',
+      '--webhook-hosts is required with --webhook-listen-addr: the names the API server calls the webhook by, ' +
+        'like sealed-secrets-controller-webhook.kube-system.svc',
+    );
+  }
+  const positive = (name: string, ms: number): number => {
+    if (ms <= 0) throw new ControllerError('CONFIG', `--${name} must be a positive duration`);
+    return ms;
+  };
+  const caValidityMs = positive('webhook-ca-validity', flags.webhookCaValidity);
+  const certValidityMs = positive('webhook-cert-validity', flags.webhookCertValidity);
+  if (certValidityMs > caValidityMs) {
+    throw new ControllerError('CONFIG', '--webhook-cert-validity must not exceed --webhook-ca-validity');
+  }
+  if (flags.webhookMaxInFlight < 1) {
+    throw new ControllerError('CONFIG', '--webhook-max-in-flight must be at least 1');
+  }
+  if (!(flags.webhookRateLimit > 0) || !Number.isFinite(flags.webhookRateLimit)) {
+    throw new ControllerError('CONFIG', '--webhook-rate-limit must be a positive number');
+  }
+  return {
+    listenAddr,
+    configurationName: flags.webhookConfiguration,
+    hosts,
+    caSecret: flags.webhookCaSecret,
+    caValidityMs,
+    certValidityMs,
+    timeoutMs: positive('webhook-timeout', flags.webhookTimeout),
+    rateLimit: flags.webhookRateLimit,
+    rateLimitBurst: flags.webhookRateLimitBurst,
+    maxInFlight: flags.webhookMaxInFlight,
+    skipNamespaces: splitList(flags.webhookSkipNamespaces),
   };
 }
 

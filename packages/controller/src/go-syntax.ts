@@ -1,7 +1,7 @@
 // Go's bool and duration syntax: one copy, in the flag layer.
 export { parseGoBool, parseGoDuration } from '@ssts/flags';
+import { MONTH_NAMES } from '@ssts/core';
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /**
  * Go's `time.RFC1123Z` layout `Mon, 02 Jan 2006 15:04:05 -0700` (the `date -R` format). Returns undefined when the
@@ -14,7 +14,7 @@ export function parseRfc1123z(text: string): Date | undefined {
     );
   if (match === null) return undefined;
   const [, day, monthName, year, hh, mm, ss, zoneSign, zoneH, zoneM] = match as unknown as string[];
-  const month = MONTHS.indexOf(monthName ?? '');
+  const month = MONTH_NAMES.findIndex((name) => name.slice(0, 3) === monthName);
   if (month < 0) return undefined;
   const offsetMin = (zoneSign === '-' ? -1 : 1) * (Number(zoneH) * 60 + Number(zoneM));
   const utc =

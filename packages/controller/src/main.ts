@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import type { SealedSecret } from '@ssts/core';
 import { inClusterNamespace, isKubeError, KubeClient, loadRestConfig, rateLimiter } from '@ssts/kube';
+import { startWebhook, type RunningWebhook } from './admission/start-webhook.js';
 import { AuditLog } from './audit/audit-log.js';
 import { systemClock } from './clock.js';
 import { parseControllerConfig, type ControllerConfig } from './config.js';
@@ -306,10 +307,27 @@ async function runWithConfig(
       // The fault-injected "leader" leads from the start, for the process' life.
       assumeLeader ? leaderTerm.run(stop.signal) : undefined,
     ]);
+    let webhook: RunningWebhook | undefined;
     try {
       await api.listen(parseListenAddress(config.listenAddr));
       await metricsServer.listen(parseListenAddress(config.listenMetricsAddr));
       log.info({ api: config.listenAddr, metrics: config.listenMetricsAddr }, 'HTTP servers listening');
+      if (config.webhook !== undefined) {
+        webhook = await startWebhook({
+          config: config.webhook,
+          gateway,
+          namespace,
+          watchedNamespaces: () =>
+            ownNamespaceOnly ? [namespace, ...config.additionalNamespaces] : undefined,
+          decryptorFor: (objectKey) => pool.decryptorFor(objectKey),
+          acceptDeprecatedV1Data: config.acceptDeprecatedV1Data,
+          keys: () => keyStore.current(),
+          subscribeKeys: (listener) => keyStore.subscribe(listener),
+          registry: metrics.registry,
+          clock,
+          log: log.child({ component: 'webhook' }),
+        });
+      }
     } catch (error) {
       stop.abort();
       await running;
@@ -329,7 +347,7 @@ async function runWithConfig(
       } catch (error) {
         stop.abort();
         await running;
-        await Promise.all([api.close(), metricsServer.close()]);
+        await Promise.all([api.close(), metricsServer.close(), webhook?.close()]);
         throw new ControllerError(
           'STARTUP',
           `cannot look up the additional namespaces: ${errorMessage(error)}`,
@@ -344,7 +362,7 @@ async function runWithConfig(
     await running;
     await events.flush(EVENT_FLUSH_TIMEOUT_MS);
     log.info('Stopping: watches closed and in-flight work finished, closing the HTTP servers');
-    await Promise.all([api.close(), metricsServer.close()]);
+    await Promise.all([api.close(), metricsServer.close(), webhook?.close()]);
     log.info('Stopped');
   } catch (error) {
     if (isKubeError(error))

@@ -12,6 +12,7 @@ import type {
   StatusTarget,
   WatchEvent,
   WatchedResource,
+  WebhookConfiguration,
 } from '../src/kube/kube-gateway.js';
 
 type AnyObject = SealedSecret | Secret;
@@ -49,6 +50,8 @@ export class FakeGateway implements KubeGateway {
   /** Every status write as sent: the target's identity and the status. */
   readonly statusWrites: { target: StatusTarget; status: SealedSecretStatus }[] = [];
   readonly namespaces = new Set<string>(['default']);
+  /** ValidatingWebhookConfigurations by name. */
+  readonly webhookConfigurations = new Map<string, WebhookConfiguration>();
   /** Next call of that name throws this error (once). */
   readonly failures = new Map<string, Error>();
   /** Every call of that name throws this error until removed. */
@@ -310,6 +313,27 @@ export class FakeGateway implements KubeGateway {
   namespaceExists(name: string): Promise<boolean> {
     this.#fail(`namespaceExists ${name}`);
     return Promise.resolve(this.namespaces.has(name));
+  }
+
+  getValidatingWebhookConfiguration(name: string): Promise<WebhookConfiguration | undefined> {
+    this.#fail(`getValidatingWebhookConfiguration ${name}`);
+    const stored = this.webhookConfigurations.get(name);
+    return Promise.resolve(stored === undefined ? undefined : structuredClone(stored));
+  }
+
+  patchValidatingWebhookCaBundle(name: string, webhooks: readonly string[], caBundle: string): Promise<void> {
+    this.#fail(`patchValidatingWebhookCaBundle ${name}`);
+    const stored = this.webhookConfigurations.get(name);
+    if (stored === undefined) {
+      throw new KubeError('NotFound', `validatingwebhookconfigurations "${name}" not found`, { status: 404 });
+    }
+    this.webhookConfigurations.set(name, {
+      metadata: { ...stored.metadata, resourceVersion: String(++this.#rv) },
+      webhooks: (stored.webhooks ?? []).map((w) =>
+        webhooks.includes(w.name) ? { ...w, clientConfig: { ...w.clientConfig, caBundle } } : w,
+      ),
+    });
+    return Promise.resolve();
   }
 
   async getLease(namespace: string, name: string): Promise<Lease | undefined> {

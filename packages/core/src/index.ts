@@ -12,6 +12,7 @@ export * from './crypto/base64.js';
 export * from './crypto/fingerprint.js';
 export * from './keys/pem.js';
 export * from './keys/certificate.js';
+export * from './keys/issue-certificate.js';
 // Pure, in its own module so the browser page can bundle it without node:crypto.
 export * from './keys/go-date.js';
 export * from './keys/generate.js';
@@ -24,7 +25,6 @@ export * from './seal/envelope.js';
 export * from './seal/seal-hints.js';
 export * from './unseal/unseal.js';
 export * from './unseal/diagnose.js';
-export * from './template/render.js';
 export * from './documents/index.js';
 export { formatPath, type Path } from './model/reader.js';
 export * from './text/bounded-text.js';

@@ -36,10 +36,10 @@ function leadingDigits(s: string): { digits: string; overflow: boolean } {
 }
 
 /**
- * Go's `time.ParseDuration`: `720h0m0s`, `1.5h`, `300ms`, `-1m`, `.5s`, `0`; no `d` unit. Returns milliseconds;
+ * Go's `time.ParseDuration`: `720h0m0s`, `1.5h`, `300ms`, `-1m`, `.5s`, `0`; no `d` unit. Returns nanoseconds (int64);
  * throws GoSyntaxError with Go's message (`time: invalid duration "10d"`, `time: unknown unit "d" in duration …`).
  */
-export function parseGoDurationOrThrow(text: string): number {
+export function parseGoDurationNs(text: string): bigint {
   const invalid = () => new GoSyntaxError(`time: invalid duration ${timeQuote(text)}`);
   let s = text;
   let negative = false;
@@ -47,7 +47,7 @@ export function parseGoDurationOrThrow(text: string): number {
     negative = s.startsWith('-');
     s = s.slice(1);
   }
-  if (s === '0') return 0;
+  if (s === '0') return 0n;
   if (s === '') throw invalid();
   let total = 0n;
   while (s !== '') {
@@ -84,8 +84,12 @@ export function parseGoDurationOrThrow(text: string): number {
     if (total > LIMIT) throw invalid();
   }
   if (!negative && total > LIMIT - 1n) throw invalid();
-  const nanoseconds = negative ? -total : total;
-  return Number(nanoseconds) / 1e6;
+  return negative ? -total : total;
+}
+
+/** `time.ParseDuration` in milliseconds (fractions below a millisecond are kept); throws as parseGoDurationNs. */
+export function parseGoDurationOrThrow(text: string): number {
+  return Number(parseGoDurationNs(text)) / 1e6;
 }
 
 /** `time.ParseDuration` in milliseconds, or undefined when Go refuses the text. */
@@ -98,31 +102,34 @@ export function parseGoDuration(text: string): number | undefined {
   }
 }
 
-function fractionText(value: number, unit: number): string {
-  const whole = Math.floor(value / unit);
-  const rest = value - whole * unit;
-  if (rest === 0) return `${whole}`;
-  const digits = String(Math.round((rest / unit) * 1e9))
-    .padStart(9, '0')
-    .replace(/0+$/, '');
-  return `${whole}.${digits}`;
+/** Go's `Duration.String()` of a duration in nanoseconds (int64): `720h0m0s`, `1h2m3.5s`, `1.5µs`, `300ms`, `0s`. */
+export function formatGoDurationNs(d: bigint): string {
+  if (d === 0n) return '0s';
+  const sign = d < 0n ? '-' : '';
+  let u = d < 0n ? -d : d;
+  if (u < 1000n) return `${sign}${u}ns`;
+  if (u < 1_000_000n) return `${sign}${fraction(u, 1000n)}µs`;
+  if (u < 1_000_000_000n) return `${sign}${fraction(u, 1_000_000n)}ms`;
+  let out = `${fraction(u % 60_000_000_000n, 1_000_000_000n)}s`;
+  u /= 60_000_000_000n;
+  if (u > 0n) {
+    out = `${u % 60n}m${out}`;
+    u /= 60n;
+    if (u > 0n) out = `${u}h${out}`;
+  }
+  return sign + out;
 }
 
-/** Go's `Duration.String()` (`720h0m0s`, `2m0s`, `1.5s`, `300ms`, `0s`) of a duration in milliseconds. */
+/** v / scale with the fraction's trailing zeros dropped (`1.5`, `2`). */
+function fraction(v: bigint, scale: bigint): string {
+  const digits = (v % scale)
+    .toString()
+    .padStart(scale.toString().length - 1, '0')
+    .replace(/0+$/, '');
+  return digits === '' ? `${v / scale}` : `${v / scale}.${digits}`;
+}
+
+/** Go's `Duration.String()` of a duration in milliseconds (fractions below a millisecond are kept). */
 export function formatGoDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const sign = ms < 0 ? '-' : '';
-  const abs = Math.abs(ms);
-  if (abs < 1) {
-    const ns = Math.round(abs * 1e6);
-    if (ns < 1000) return `${sign}${ns}ns`;
-    return `${sign}${fractionText(ns, 1000)}µs`;
-  }
-  if (abs < 1000) return `${sign}${fractionText(abs * 1e6, 1e6)}ms`;
-  const hours = Math.floor(abs / 3_600_000);
-  const minutes = Math.floor((abs - hours * 3_600_000) / 60_000);
-  const seconds = fractionText((abs - hours * 3_600_000 - minutes * 60_000) * 1e6, 1e9);
-  if (hours > 0) return `${sign}${hours}h${minutes}m${seconds}s`;
-  if (minutes > 0) return `${sign}${minutes}m${seconds}s`;
-  return `${sign}${seconds}s`;
+  return formatGoDurationNs(BigInt(Math.round(ms * 1e6)));
 }

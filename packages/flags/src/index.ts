@@ -11,7 +11,13 @@ export {
   type ValueType,
 } from './flag.js';
 export { readCsvRecord } from './go-csv.js';
-export { formatGoDuration, parseGoDuration, parseGoDurationOrThrow } from './go-duration.js';
+export {
+  formatGoDuration,
+  formatGoDurationNs,
+  parseGoDuration,
+  parseGoDurationNs,
+  parseGoDurationOrThrow,
+} from './go-duration.js';
 export {
   GoSyntaxError,
   goQuote,

@@ -3,7 +3,8 @@ import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeError, kubeErrorFromBody, kubeErrorFromResponse } from './errors.js';
 import { formatBytes, openStream, sendRequest, type HttpResponse, type TlsSettings } from './http/request.js';
-import { goVerb, formatDuration, printableUrl } from './http/describe.js';
+import { formatGoDuration } from '@ssts/flags/go-duration';
+import { goVerb, printableUrl } from './http/describe.js';
 import { LineSplitter } from './http/lines.js';
 import { proxyAgent, proxyFor } from './http/proxy.js';
 import type { RestConfig } from './kubeconfig/client-config.js';
@@ -178,7 +179,7 @@ export class KubeClient {
       if (timeoutMs > 0 && deadlineAt <= performance.now()) {
         throw new KubeError(
           'Timeout',
-          `${goVerb(method)} "${printableUrl(url)}": request timed out after ${formatDuration(timeoutMs)} (Client.Timeout exceeded while waiting to be sent)`,
+          `${goVerb(method)} "${printableUrl(url)}": request timed out after ${formatGoDuration(timeoutMs)} (Client.Timeout exceeded while waiting to be sent)`,
         );
       }
       const { headers, tls } = await this.#headers(options, body);

@@ -12,7 +12,7 @@ export {
   type HttpStream,
   type TlsSettings,
 } from './http/request.js';
-export { describeNetworkError, formatDuration } from './http/describe.js';
+export { describeNetworkError } from './http/describe.js';
 export { proxyFor, proxyAgent, bypassesProxy } from './http/proxy.js';
 export { LineSplitter } from './http/lines.js';
 export {

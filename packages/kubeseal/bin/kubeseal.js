@@ -8,11 +8,12 @@ nodeModule.enableCompileCache?.();
 
 // dist/bundle/ (scripts/bundle.mjs, made by `pnpm build`) starts much faster than dist/'s ~100 ES modules. A bare
 // `tsc -b` (as some workspace scripts run) does not refresh it, so the compiled modules are used when the bundle is
-// missing or older than the last compilation of this package or of the core, instead of running stale code.
+// missing or older than the last compilation of this package, the core or the template engine, instead of running
+// stale code.
 const mtime = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? 0;
 const bundled = mtime('../dist/bundle/kubeseal.js');
-const fresh =
-  bundled > 0 && bundled >= Math.max(mtime('../dist/.tsbuildinfo'), mtime('../../core/dist/.tsbuildinfo'));
+const compiled = ['../dist/.tsbuildinfo', '../../core/dist/.tsbuildinfo', '../../template/dist/.tsbuildinfo'];
+const fresh = bundled > 0 && bundled >= Math.max(...compiled.map(mtime));
 
 const { run, flushStdio, nodeIo } = fresh
   ? await import('../dist/bundle/kubeseal.js')

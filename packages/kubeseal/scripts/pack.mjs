@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Packs kubeseal as an npm package that installs anywhere with `npm install -g <tarball>`, without the workspace:
 // the package holds bin/kubeseal.js and the esbuild bundle (dist/bundle/, made by `pnpm build`), which already
-// inlines @ssts/core, @ssts/flags and yaml, so it has no registry dependency. @kubernetes/client-node stays an
+// inlines @ssts/core, @ssts/flags, @ssts/template and yaml, so it has no registry dependency. @kubernetes/client-node stays an
 // optional dependency: npm installs it by default and the online modes load it lazily; `--omit=optional` gives a
 // zero-dependency install whose offline modes all work (an online command then fails naming the missing package).
 //
@@ -23,7 +23,8 @@ const { values } = parseArgs({
 const mtime = (path) => statSync(join(PACKAGE_DIR, path), { throwIfNoEntry: false })?.mtimeMs ?? 0;
 const bundled = mtime('dist/bundle/kubeseal.js');
 // The same freshness rule as bin/kubeseal.js: a bundle older than the last compilation would ship stale code.
-if (bundled === 0 || bundled < Math.max(mtime('dist/.tsbuildinfo'), mtime('../core/dist/.tsbuildinfo'))) {
+const compiled = ['dist/.tsbuildinfo', '../core/dist/.tsbuildinfo', '../template/dist/.tsbuildinfo'].map(mtime);
+if (bundled === 0 || bundled < Math.max(...compiled)) {
   console.error('pack: dist/bundle/ is missing or older than the last `tsc -b`; run `pnpm build` first');
   process.exit(1);
 }

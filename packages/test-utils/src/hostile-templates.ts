@@ -145,5 +145,60 @@ export const HOSTILE_TEMPLATES: readonly HostileTemplate[] = (
         '{{ uniq $l }}',
       `at <uniq $l>: ${WORK}`,
     ],
+    [
+      'a nested-quantifier pattern (exponential for a backtracking engine) on 1 MiB, in a loop',
+      '{{ $s := print (repeat 1000000 "a") "!" }}{{ range 1000 }}{{ $x := regexMatch "^(a+)+$" $s }}{{ end }}',
+      WORK,
+    ],
+    [
+      'a counted repetition that compiles to millions of instructions',
+      '{{ regexMatch "((a{1000}){1000}){1000}" "a" }}',
+      'error calling regexMatch: regular expression exceeds the limit of 100000 instructions',
+    ],
+    [
+      'regexReplaceAll of every empty match with a long replacement',
+      '{{ regexReplaceAll "" (repeat 100000 "a") (repeat 100 "b") }}',
+      `error calling regexReplaceAll: result ${VALUE}`,
+    ],
+    [
+      'regexFindAll of a million empty matches',
+      '{{ regexFindAll "" (repeat 1000000 "a") -1 }}',
+      `error calling regexFindAll: ${LIST_LIMIT}`,
+    ],
+    [
+      'a billion random characters',
+      '{{ randAlphaNum 1000000000 }}',
+      `error calling randAlphaNum: result ${VALUE}`,
+    ],
+    [
+      'random strings of 100 000 characters in a loop',
+      '{{ range 1000000 }}{{ $x := randAscii 100000 }}{{ end }}',
+      WORK,
+    ],
+    [
+      'a template calling itself inside 290 nested structures',
+      '{{ define "deep" }}' +
+        '{{ with 1 }}'.repeat(290) +
+        '{{ template "deep" }}' +
+        '{{ end }}'.repeat(290) +
+        '{{ end }}{{ template "deep" }}',
+      'exceeded maximum template depth (1000)',
+    ],
+    [
+      'a template calling itself twice per level (2^depth calls)',
+      '{{ define "x" }}{{ if lt (len .) 30 }}{{ template "x" (append . 1) }}{{ template "x" (append . 1) }}' +
+        '{{ end }}{{ end }}{{ template "x" (list) }}',
+      STEPS_LIMIT,
+    ],
+    [
+      'semverCompare of a 800 KB constraint in a loop',
+      '{{ $c := repeat 100000 ">=1.0.0 " }}{{ range 10000 }}{{ $x := semverCompare $c "1.0.0" }}{{ end }}',
+      WORK,
+    ],
+    [
+      'dateInZone with distinct unknown zones and a long layout, in a loop',
+      '{{ $l := repeat 10000 "2006-01-02 " }}{{ range $i := 1000000 }}{{ $x := dateInZone $l 0 (print "No/Zone" $i) }}{{ end }}',
+      WORK,
+    ],
   ] as const
 ).map(([name, source, limit]) => ({ name, source, limit }));

@@ -104,9 +104,12 @@ export function rateLimitKey(rawHeaders: readonly string[], path: string): strin
     if (rawHeaders[i]?.toLowerCase() === 'x-forwarded-for') forwardedFor = rawHeaders[i + 1] ?? '';
   }
   const client = (forwardedFor.slice(forwardedFor.lastIndexOf(',') + 1) || '').trim().toLowerCase();
-  const bounded =
-    client.length > MAX_CLIENT_KEY_CHARS
-      ? `sha256:${createHash('sha256').update(client).digest('hex')}`
-      : client;
-  return `${bounded}${path}`;
+  return `${boundedClientKey(client)}${path}`;
+}
+
+/** A client identity as a bucket key: as it is up to MAX_CLIENT_KEY_CHARS, else its SHA-256. */
+export function boundedClientKey(client: string): string {
+  return client.length > MAX_CLIENT_KEY_CHARS
+    ? `sha256:${createHash('sha256').update(client).digest('hex')}`
+    : client;
 }

@@ -62,6 +62,15 @@ export interface EventRepeat {
   readonly time: Date;
 }
 
+/** The parts of an admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration the controller reads. */
+export interface WebhookConfiguration {
+  readonly metadata: { readonly name?: string; readonly resourceVersion?: string };
+  readonly webhooks?: readonly {
+    readonly name: string;
+    readonly clientConfig?: { readonly caBundle?: string };
+  }[];
+}
+
 /** The fields of a Lease's spec that leader election reads and writes (times are MicroTime strings). */
 export interface LeaseSpec {
   holderIdentity?: string | null;
@@ -125,6 +134,10 @@ export interface KubeGateway {
   /** PATCHes `count` and `lastTimestamp` of an existing Event (KubeError NotFound once it expired). */
   patchEvent(namespace: string, name: string, repeat: EventRepeat): Promise<void>;
   namespaceExists(name: string): Promise<boolean>;
+  /** The admission webhook's serving CA (docs/admission.md): the configuration it injects `caBundle` into. */
+  getValidatingWebhookConfiguration(name: string): Promise<WebhookConfiguration | undefined>;
+  /** Strategic merge patch of `clientConfig.caBundle` (base64 PEM) of the named webhooks only. */
+  patchValidatingWebhookCaBundle(name: string, webhooks: readonly string[], caBundle: string): Promise<void>;
   /** The Lease, undefined when it does not exist. */
   getLease(namespace: string, name: string, options?: LeaseCallOptions): Promise<Lease | undefined>;
   /** KubeError AlreadyExists when another replica created it first. */

@@ -18,10 +18,12 @@ import type {
   StatusTarget,
   WatchEvent,
   WatchedResource,
+  WebhookConfiguration,
 } from './kube-gateway.js';
 
 const SEALED_SECRETS_PATH = '/apis/bitnami.com/v1alpha1';
 const CORE_PATH = '/api/v1';
+const WEBHOOK_CONFIGURATIONS_PATH = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
 const COORDINATION_PATH = '/apis/coordination.k8s.io/v1';
 /** Objects per list page; halved (down to 1) when a page is larger than the client's body bound. */
 export const LIST_PAGE_SIZE = 500;
@@ -243,6 +245,24 @@ export class RestGateway implements KubeGateway {
 
   async namespaceExists(name: string): Promise<boolean> {
     return (await this.#getOrUndefined(`${CORE_PATH}/namespaces/${encodeURIComponent(name)}`)) !== undefined;
+  }
+
+  async getValidatingWebhookConfiguration(name: string): Promise<WebhookConfiguration | undefined> {
+    return (await this.#getOrUndefined(`${WEBHOOK_CONFIGURATIONS_PATH}/${encodeURIComponent(name)}`)) as
+      WebhookConfiguration | undefined;
+  }
+
+  async patchValidatingWebhookCaBundle(
+    name: string,
+    webhooks: readonly string[],
+    caBundle: string,
+  ): Promise<void> {
+    // `webhooks` merges by name (patchMergeKey), so only these entries' caBundle changes; RBAC can limit the
+    // controller to this one configuration (resourceNames), which a PUT of a listed object could not.
+    await this.#client.json('PATCH', `${WEBHOOK_CONFIGURATIONS_PATH}/${encodeURIComponent(name)}`, {
+      body: { webhooks: webhooks.map((webhook) => ({ name: webhook, clientConfig: { caBundle } })) },
+      contentType: 'application/strategic-merge-patch+json',
+    });
   }
 
   async getLease(

@@ -41,5 +41,11 @@ export function leaderOnlyGateway(gateway: KubeGateway, leadership: Leadership):
     patchEvent: gate('event', (namespace, name, repeat) => gateway.patchEvent(namespace, name, repeat)),
     createLease: gate('Lease create', (lease, options) => gateway.createLease(lease, options)),
     updateLease: gate('Lease update', (lease, options) => gateway.updateLease(lease, options)),
+    // The admission webhook runs on every replica with the ungated gateway (its CA writes are conditional PUTs);
+    // through this one they would be the leader's alone.
+    getValidatingWebhookConfiguration: (name) => gateway.getValidatingWebhookConfiguration(name),
+    patchValidatingWebhookCaBundle: gate('caBundle patch', (name, webhooks, caBundle) =>
+      gateway.patchValidatingWebhookCaBundle(name, webhooks, caBundle),
+    ),
   };
 }

@@ -1,8 +1,13 @@
-import { X509Certificate, createPublicKey, sign, type KeyObject } from 'node:crypto';
-import { createRequire } from 'node:module';
-import type forgeNamespace from 'node-forge';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { SealedSecretsError } from '../errors.js';
-import { formatGoDate } from './go-date.js';
+import { formatGoDate, MONTH_NAMES } from './go-date.js';
+import {
+  forgePublicKey,
+  loadForge,
+  serialHex,
+  signForgeCertificate,
+  truncateToSeconds,
+} from './forge-certificate.js';
 import { pemBlocks } from './pem-blocks.js';
 
 export interface ParsedCertificate {
@@ -56,12 +61,10 @@ export function parseCertificatePem(pem: string): ParsedCertificate {
   };
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 /** X509Certificate.validFrom/validTo text, e.g. `Nov  3 12:51:15 2026 GMT`. */
 function parseOpenSslTime(text: string): Date {
   const match = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4}) GMT$/.exec(text);
-  const month = match ? MONTHS.indexOf(match[1] ?? '') : -1;
+  const month = match ? MONTH_NAMES.findIndex((name) => name.slice(0, 3) === match[1]) : -1;
   if (!match || month < 0)
     throw new SealedSecretsError('INVALID_CERT', `unexpected certificate time ${text}`);
   const [, , day, hours, minutes, seconds, year] = match.map(Number);
@@ -93,34 +96,14 @@ export interface CertificateOptions {
   serial: Uint8Array;
 }
 
-type Forge = typeof forgeNamespace;
-let forgeModule: Forge | undefined;
-
-// node-forge is only needed to make certificates (the controller, rarely): loading it lazily keeps ~40 ms off
-// every kubeseal start-up.
-function loadForge(): Forge {
-  forgeModule ??= createRequire(import.meta.url)('node-forge') as Forge;
-  return forgeModule;
-}
-
-const SHA256_WITH_RSA_OID = '1.2.840.113549.1.1.11';
-
 /**
  * Self-signed X.509 v3 certificate shaped like upstream's (compat §4.2), as PEM. node-forge only assembles the
  * TBSCertificate; the signature is made by node:crypto, so the private key never leaves its KeyObject.
  */
 export function createSelfSignedCertificate(options: CertificateOptions): string {
   const forge = loadForge();
-  // Public in node-forge (pki.getTBSCertificate) but missing from @types/node-forge.
-  const forgeTbs = forge.pki as unknown as {
-    getTBSCertificate(cert: forgeNamespace.pki.Certificate): forgeNamespace.asn1.Asn1;
-  };
-  const SHA256_WITH_RSA = forge.pki.oids['sha256WithRSAEncryption'] ?? SHA256_WITH_RSA_OID;
-  const publicKey =
-    options.publicKey.type === 'public' ? options.publicKey : createPublicKey(options.publicKey);
-  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicPem);
+  cert.publicKey = forgePublicKey(options.publicKey);
   cert.serialNumber = serialHex(options.serial);
   cert.validity.notBefore = truncateToSeconds(options.notBefore);
   cert.validity.notAfter = truncateToSeconds(new Date(options.notBefore.getTime() + options.validityMs));
@@ -132,24 +115,5 @@ export function createSelfSignedCertificate(options: CertificateOptions): string
     { name: 'basicConstraints', critical: true, cA: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.siginfo.algorithmOid = SHA256_WITH_RSA;
-  cert.signatureOid = SHA256_WITH_RSA;
-  const tbsCertificate = forgeTbs.getTBSCertificate(cert);
-  cert.tbsCertificate = tbsCertificate;
-  const tbs = Buffer.from(forge.asn1.toDer(tbsCertificate).getBytes(), 'binary');
-  cert.signature = sign('sha256', tbs, options.privateKey).toString('binary');
-  return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
-}
-
-/** The serial as a positive DER INTEGER body (hex): unsigned big-endian, minimal, never zero. */
-function serialHex(bytes: Uint8Array): string {
-  let hex = Buffer.from(bytes)
-    .toString('hex')
-    .replace(/^(?:00)+/, '');
-  if (hex === '') hex = '01';
-  return parseInt(hex.slice(0, 2), 16) >= 0x80 ? `00${hex}` : hex;
-}
-
-function truncateToSeconds(date: Date): Date {
-  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+  return signForgeCertificate(cert, options.privateKey);
 }

@@ -1,17 +1,7 @@
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
+import { MONTH_NAMES } from '@ssts/template/text';
+
+// Go's month names: one copy, in the template engine's calendar (its dates need them; nothing below it does).
+export { MONTH_NAMES };
 
 /** Go's `January 2, 2006` layout, in UTC. */
 export function formatGoDate(date: Date): string {

@@ -1,5 +1,4 @@
-import { bytesToText, textToBytes } from '../template/bytes.js';
-import { quoteBytes } from '../template/go-quote.js';
+import { bytesToText, quoteBytes, textToBytes } from '@ssts/template/text';
 
 /**
  * How much of a user-supplied string a message shows: Go's text/template cuts its error context the same way

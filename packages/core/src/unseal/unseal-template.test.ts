@@ -2,14 +2,17 @@
 // render() is a mock, so these tests pin what unseal does with rendered values and template errors, whatever the
 // engine supports.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { SealedSecretsError, UnsealError } from '../errors.js';
+import { TemplateError } from '@ssts/template';
+import type * as TemplateModule from '@ssts/template';
+import { UnsealError } from '../errors.js';
 import type { SealedSecret } from '../model/types.js';
 import { sealSecret } from '../seal/seal.js';
 import { vectorKey2048 } from '../test-helpers/keys.js';
 import { keysDecryptor, unsealSealedSecret } from './unseal.js';
 
 const render = vi.fn<(name: string, source: string, context: ReadonlyMap<string, Uint8Array>) => Buffer>();
-vi.mock('../template/render.js', () => ({
+vi.mock('@ssts/template', async (importOriginal) => ({
+  TemplateError: (await importOriginal<typeof TemplateModule>()).TemplateError,
   TemplateRenderer: class {
     constructor(private readonly context: ReadonlyMap<string, Uint8Array>) {}
     render(name: string, source: string): Buffer {
@@ -86,7 +89,7 @@ describe('template.data in unseal', () => {
 
   it('a template error counts even when the output would have been discarded', async () => {
     render.mockImplementation((name) => {
-      throw new SealedSecretsError(
+      throw new TemplateError(
         'TEMPLATE',
         `template: ${name}:1:3: executing "${name}" at <fail "x">: failed`,
       );
@@ -99,7 +102,7 @@ describe('template.data in unseal', () => {
 
   it('stops at the time budget: one failure, TEMPLATE_TIME_BUDGET, naming the limit and the key', async () => {
     render.mockImplementation(() => {
-      throw new SealedSecretsError(
+      throw new TemplateError(
         'TEMPLATE_TIME_BUDGET',
         'template rendering exceeded its time budget of 2s',
       );
@@ -141,7 +144,7 @@ describe('template.data in unseal', () => {
 
   it('reports template errors by key, after the encryptedData errors', async () => {
     render.mockImplementation((name) => {
-      throw new SealedSecretsError('TEMPLATE', `template: ${name}:1: function "bar" not defined`);
+      throw new TemplateError('TEMPLATE', `template: ${name}:1: function "bar" not defined`);
     });
     const ss = withTemplates({ b: '{{ bar }}', a: '{{ bar }}' });
     ss.spec.encryptedData['broken'] = 'AgA=';
@@ -162,7 +165,7 @@ describe('template.data in unseal', () => {
 
   it('groups identical template messages', async () => {
     render.mockImplementation(() => {
-      throw new SealedSecretsError('TEMPLATE', 'template: unsupported');
+      throw new TemplateError('TEMPLATE', 'template: unsupported');
     });
     const error = await unsealError(unsealSealedSecret(withTemplates({ y: '', x: '' }), { decrypt }));
     expect(error.message).toBe('template: unsupported (x, y)');

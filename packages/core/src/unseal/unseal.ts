@@ -15,7 +15,7 @@ import {
   type Secret,
 } from '../model/types.js';
 import { encryptionLabelText, scopeFromAnnotations } from '../scope/scope.js';
-import { timeBudgetMessage } from '../template/limits.js';
+import { timeBudgetMessage } from '@ssts/template/text';
 import { groupFailures } from './failures.js';
 
 /**
@@ -134,7 +134,7 @@ async function unsealEncryptedData(context: UnsealContext): Promise<Secret> {
   if (templates.some(([, source]) => source !== null)) {
     // Loaded only when needed: most SealedSecrets have no templates, and bundles (kubeseal's) keep it out of the
     // code every command loads.
-    const { TemplateRenderer } = await import('../template/render.js');
+    const { TemplateRenderer, TemplateError } = await import('@ssts/template');
     const budget = options.templateTimeBudget;
     const renderer = new TemplateRenderer(variables, {
       ...(budget !== undefined && {
@@ -148,7 +148,7 @@ async function unsealEncryptedData(context: UnsealContext): Promise<Secret> {
         const rendered = renderer.render(key, source);
         if (!Object.hasOwn(ss.spec.encryptedData, key)) data.set(key, rendered);
       } catch (error) {
-        if (!(error instanceof SealedSecretsError)) throw error;
+        if (!(error instanceof TemplateError)) throw error;
         // The budget belongs to the object: nothing after it runs, and it is the one failure reported.
         if (error.code === 'TEMPLATE_TIME_BUDGET') {
           throw templateTimeBudgetError(budget?.ms ?? 0, key, context.diagnostics);

@@ -1,17 +1,5 @@
 import { escapeControlCharacters } from '../text/escape.js';
 
-/** Go's duration text for whole milliseconds: `2s`, `1.5s`, `250ms`, `1m30s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = (ms % 60_000) / 1000;
-  const secondsText = `${Number(seconds.toFixed(3))}s`;
-  if (minutes === 0) return secondsText;
-  const hours = Math.floor(minutes / 60);
-  const rest = `${minutes % 60}m${secondsText}`;
-  return hours === 0 ? rest : `${hours}h${rest}`;
-}
-
 /** `GET` → `Get`, as Go's url.Error prints the method. */
 export function goVerb(method: string): string {
   return method.length === 0 ? method : `${method[0]}${method.slice(1).toLowerCase()}`;

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isKubeError, KubeError } from '../errors.js';
-import { describeNetworkError, formatDuration, goVerb, printableUrl } from './describe.js';
+import { formatGoDuration } from '@ssts/flags/go-duration';
+import { describeNetworkError, goVerb, printableUrl } from './describe.js';
 
 /** TLS settings of one request (the agent may carry them too). */
 export interface TlsSettings {
@@ -117,7 +118,7 @@ function exchange(request: HttpRequest, deadlineAt: number): Exchange {
           requestFailure(
             request,
             'Timeout',
-            `no data for ${formatDuration(INACTIVITY_TIMEOUT_MS)} while ${phase}`,
+            `no data for ${formatGoDuration(INACTIVITY_TIMEOUT_MS)} while ${phase}`,
           ),
         ),
       INACTIVITY_TIMEOUT_MS,
@@ -130,7 +131,7 @@ function exchange(request: HttpRequest, deadlineAt: number): Exchange {
           requestFailure(
             request,
             'Timeout',
-            `request timed out after ${formatDuration(request.timeoutMs)} (Client.Timeout exceeded while ${phase})`,
+            `request timed out after ${formatGoDuration(request.timeoutMs)} (Client.Timeout exceeded while ${phase})`,
           ),
         ),
       Math.max(0, deadlineAt - performance.now()),
