@@ -76,7 +76,7 @@ function rotates(body: string): { status: number; body: string } {
 const KEY_INVENTORY = JSON.stringify({
   keys: [
     {
-      fingerprint: 'SHA256:3f9a0c',
+      fingerprint: 'SHA256:y6BrVzb69n5UsHtWHq6UOV53TFF6fZEKVDaeEmPM+9Q',
       secretName: 'sealed-secrets-keyabcde',
       created: '2026-01-01T00:00:00Z',
       state: 'active',
@@ -85,7 +85,7 @@ const KEY_INVENTORY = JSON.stringify({
       linked: false,
     },
     {
-      fingerprint: 'SHA256:71c2e4',
+      fingerprint: 'SHA256:EVB6Di9eadXfpApiob17buV+a82FxnybhDGzb/8hxDc',
       secretName: 'sealed-secrets-keyfghij',
       created: '2026-02-01T00:00:00Z',
       state: 'sealing',
