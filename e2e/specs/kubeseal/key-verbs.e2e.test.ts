@@ -26,6 +26,8 @@ import { coreApi, createTestNamespace, e2eCluster, waitFor } from '../../helpers
 import { decode, getSecret, plainSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
   applySealedSecret,
+  expectOk,
+  kubeseal,
   startOurController,
   writeKubeconfigFile,
   type ProxiedController,
@@ -187,6 +189,100 @@ describe('kubeseal keys / reencrypt / key continuity through the service proxy',
       // The Secrets still hold the same values.
       for (const name of ['one', 'two', 'three'])
         expect(decode((await getSecret(ns, name))?.data)).toEqual({ v: name });
+    },
+  );
+
+  it(
+    'the verbs: kubeseal keys (table, -o json) and kubeseal reencrypt (cluster, then a tree) after one more renewal',
+    { timeout: 120_000 },
+    async () => {
+      const cli = (args: readonly string[]) =>
+        kubeseal([...args, '--kubeconfig', flags.kubeconfig, '--controller-namespace', ns]);
+      const keysJson = async () =>
+        JSON.parse(expectOk(await cli(['keys', '-o', 'json']), 'keys -o json')) as {
+          keys: { fingerprint: string; state: string; objects: number }[];
+          objects: number;
+          objectsWithoutKey: number;
+        };
+      const secondPem = await controller.certPem();
+      const second = publicKeyFingerprint(parseCertificatePem(secondPem).publicKey);
+      process.kill(controller.pid, 'SIGUSR1');
+      const thirdPem = await waitFor(
+        async () => {
+          const pem = await controller.certPem();
+          return pem !== secondPem && pem;
+        },
+        { description: 'the second renewed certificate' },
+      );
+      const third = publicKeyFingerprint(parseCertificatePem(thirdPem).publicKey);
+      expect(third).not.toBe(second);
+      const before = await waitFor(async () => {
+        const inventory = await keysJson();
+        return inventory.keys.length === 3 && inventory;
+      });
+      // The first test left one, two, three and four on the second key.
+      expect(before.keys.map((k) => [k.state, k.objects])).toEqual([
+        ['active', 0],
+        ['active', 4],
+        ['sealing', 0],
+      ]);
+      expect(before.keys[1]?.fingerprint).toBe(second);
+      const table = expectOk(await cli(['keys']), 'keys');
+      expect(table).toMatch(/^FINGERPRINT +STATE +CREATED +OBJECTS +ITEMS +LINKED +SECRET\n/);
+      expect(table).toContain(`${second}  active`);
+
+      // The cluster: stderr is a pipe here, so no progress bar.
+      const moved = await cli(['reencrypt', '-n', ns]);
+      expect(moved.stderr).toBe('');
+      expect(moved.code).toBe(0);
+      expect(moved.stdout).toMatch(
+        /^Re-encrypted 4 SealedSecrets, 0 already on the sealing key, 0 failed\.\n/,
+      );
+      const [first] = before.keys.map((k) => k.fingerprint);
+      expect(moved.stdout).toContain(`No watched SealedSecret needs: ${first}, ${second}.`);
+      const after = await keysJson();
+      expect(after.keys.map((k) => [k.fingerprint, k.objects])).toEqual([
+        [first, 0],
+        [second, 0],
+        [third, 4],
+      ]);
+      for (const name of ['one', 'two', 'three', 'four'])
+        expect(decode((await getSecret(ns, name))?.data)).toEqual({ v: name });
+
+      // A tree: four.yaml (from the first test) and five.yaml, both on the second key; only their ciphertexts
+      // change (comments and layout stay), and the file without a SealedSecret is not written.
+      const repo = join(dir, 'repo');
+      const fourFile = join(repo, 'apps', 'four.yaml');
+      const fiveFile = join(repo, 'apps', 'five.yaml');
+      writeFileSync(
+        fiveFile,
+        `# five\n${JSON.stringify(sealed(secondPem, 'five', { v: 'five' }), null, 2)}\n`,
+      );
+      writeFileSync(join(repo, 'notes.yaml'), 'kind: ConfigMap # not a secret\n');
+      const ciphertext = (text: string) => (parseYaml(text) as SealedSecret).spec.encryptedData['v'] ?? '';
+      const before4 = readFileSync(fourFile, 'utf8');
+      const before5 = readFileSync(fiveFile, 'utf8');
+      const files = await cli(['reencrypt', repo]);
+      expect(files.stderr).toBe('');
+      expect(files.stdout).toMatch(
+        /^Re-encrypted 2 SealedSecrets in 2 files, 1 file without SealedSecrets, 0 failed\.\n/,
+      );
+      for (const [file, text] of [
+        [fourFile, before4],
+        [fiveFile, before5],
+      ] as const) {
+        const rewritten = readFileSync(file, 'utf8');
+        expect(ciphertext(rewritten)).not.toBe(ciphertext(text));
+        expect(rewritten).toBe(text.replace(ciphertext(text), ciphertext(rewritten)));
+      }
+      expect(readFileSync(join(repo, 'notes.yaml'), 'utf8')).toBe('kind: ConfigMap # not a secret\n');
+      await applySealedSecret(parseYaml(readFileSync(fiveFile, 'utf8')) as SealedSecret);
+      await waitForSynced(
+        ns,
+        'five',
+        (c, ss) => c.status === 'True' && ss.status?.decryptionKeys?.[0]?.fingerprint === third,
+      );
+      expect(decode((await getSecret(ns, 'five'))?.data)).toEqual({ v: 'five' });
     },
   );
 });

@@ -15,7 +15,10 @@ export type Mode =
   // The verbs' own modes (verb-program.ts); never chosen by flags.
   | { kind: 'cert-show' }
   | { kind: 'set'; file: string; name: string; key: string; value: ValueSource }
-  | { kind: 'unset'; file: string; name: string; key: string };
+  | { kind: 'unset'; file: string; name: string; key: string }
+  // The key verbs (modes/key-verbs.ts, loaded on their own).
+  | { kind: 'keys'; output: 'table' | 'json' }
+  | { kind: 'reencrypt'; paths: readonly string[]; namespace: string | undefined };
 
 /** Where `kubeseal set` takes the value from. */
 export type ValueSource =

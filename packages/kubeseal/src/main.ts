@@ -77,7 +77,11 @@ async function execute(options: CliOptions, planOf: () => Plan, io: Io, env: Env
     }
     for (const notice of plan.notices) io.stderr.write(`${notice}\n`);
     // Loaded here, not at start-up, so --version/--help/usage errors do not load the modes and the core.
-    const { RunContext, runMode } = await import('./modes/run-mode.js');
+    // The key verbs have a module of their own: `kubeseal keys` does not load the sealing modes, nor they it.
+    const { RunContext, runMode } =
+      plan.mode.kind === 'keys' || plan.mode.kind === 'reencrypt'
+        ? await import('./modes/key-verbs.js')
+        : await import('./modes/run-mode.js');
     const ctx = new RunContext({ options, plan, io, env, fileInput });
     await runMode(ctx, plan.mode);
     await ctx.output.commit();

@@ -13,7 +13,7 @@ import {
 import { dispatch, type Plan, type Terminal } from './dispatch.js';
 import { FLAGS } from './flags.js';
 import { KUBESEAL_ENV, cliOptions, type CliOptions } from './program.js';
-import { COMMANDS, type SET_FLAGS } from './verbs.js';
+import { COMMANDS, type KEYS_FLAGS, type SET_FLAGS } from './verbs.js';
 
 export type VerbCall =
   | { readonly kind: 'usage-error'; readonly message: string; readonly help: string }
@@ -127,6 +127,18 @@ export function parseVerb(
         options,
         plan: simple({ kind: 'set', file: options.secretFile, name, key, value }),
       };
+    }
+    case 'keys': {
+      if (args.length > 0) return usageError(`keys: takes no arguments, got ${JSON.stringify(args[0])}`);
+      const output = (parsed.options as Options<typeof KEYS_FLAGS>).output;
+      return { kind: 'run', options, plan: simple({ kind: 'keys', output }) };
+    }
+    case 'reencrypt': {
+      const paths = options.secretFile === '' ? [...args] : [...args, options.secretFile];
+      // Files are re-encrypted where they are: -n then only says which kubeconfig namespace to use.
+      const namespace =
+        paths.length === 0 && parsed.sources['namespace'] !== 'default' ? options.namespace : undefined;
+      return { kind: 'run', options, plan: simple({ kind: 'reencrypt', paths, namespace }) };
     }
     case 'help': {
       const target = resolveCommand(COMMANDS, args);

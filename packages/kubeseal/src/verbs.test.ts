@@ -193,8 +193,9 @@ describe('kubeseal completion', () => {
     const mem = memoryIo();
     expect(await run(['completion', 'bash'], mem.io, {})).toBe(0);
     const script = mem.stdout();
-    const verbs = ['seal', 'set', 'unset', 'cert', 'validate', 'help', 'completion'];
+    const verbs = ['seal', 'set', 'unset', 'cert', 'validate', 'keys', 'reencrypt', 'help', 'completion'];
     expect(bashComplete(script, ['kubeseal', ''])).toEqual(verbs);
+    expect(bashComplete(script, ['kubeseal', 'keys', '-o', ''])).toEqual(['table', 'json']);
     expect(bashComplete(script, ['kubeseal', 'cert', ''])).toEqual(['fetch', 'show']);
     expect(bashComplete(script, ['kubeseal', 'seal', '--sc'])).toEqual(['--scope']);
     expect(bashComplete(script, ['kubeseal', 'seal', '--scope', 'n'])).toEqual(['namespace-wide']);

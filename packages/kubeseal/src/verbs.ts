@@ -58,6 +58,34 @@ export const VALIDATE_FLAGS = {
 } satisfies FlagTable;
 export const COMPLETION_FLAGS = { help: FLAGS.help } satisfies FlagTable;
 
+/** The flags that reach the controller, without `--cert` (the key verbs need the cluster itself). */
+const CLUSTER_ONLY = {
+  ...pick('controller-namespace', 'controller-name', 'kubeconfig'),
+  ...KUBECTL_FLAGS,
+  help: FLAGS.help,
+} satisfies FlagTable;
+
+export const KEYS_FLAGS = {
+  output: flag.oneOf(['table', 'json'], 'must be one of: table, json', 'Output format: table or json', {
+    short: 'o',
+    default: 'table',
+  }),
+  ...CLUSTER_ONLY,
+} satisfies FlagTable;
+
+export const REENCRYPT_FLAGS = {
+  'secret-file': {
+    ...FLAGS['secret-file'],
+    usage: 'A SealedSecret file, or a directory whose *.yaml, *.yml and *.json files are rewritten in place',
+  },
+  ...CLUSTER_ONLY,
+  namespace: {
+    ...KUBECTL_FLAGS.namespace,
+    usage:
+      'Only the SealedSecrets of this namespace (default: every namespace); also the kubeconfig namespace',
+  },
+} satisfies FlagTable;
+
 /**
  * kubeseal's verbs (issue 15), beside the upstream flag set: a command line whose first word is one of these runs
  * the verb; any other command line (in particular one starting with a flag) is dispatched exactly as upstream.
@@ -131,6 +159,34 @@ export const COMMANDS = {
       flags: VALIDATE_FLAGS,
       flagSections: CLUSTER_SECTION,
       examples: ['kubeseal validate -f sealed.yaml'],
+    },
+    {
+      name: 'keys',
+      summary: "The controller's keys: which SealedSecrets still need each one, and which can be retired",
+      flags: KEYS_FLAGS,
+      flagSections: CLUSTER_SECTION,
+      description:
+        'Asks the controller (GET /v1/keys, through the service proxy) for its key inventory. A key that does not\n' +
+        'seal and that no SealedSecret needs any more can be retired (a human act: see the controller README).',
+      examples: ['kubeseal keys', 'kubeseal keys -o json --controller-namespace sealed-secrets'],
+    },
+    {
+      name: 'reencrypt',
+      summary: "Re-encrypt SealedSecrets (the cluster's, or files in a tree) to the controller's newest key",
+      args: [{ name: '[PATH...]', complete: 'file' }],
+      flags: REENCRYPT_FLAGS,
+      flagSections: CLUSTER_SECTION,
+      description:
+        'Without PATH or -f: every SealedSecret in the cluster (or in -n NAMESPACE) goes through the controller\n' +
+        '(/v1/rotate, one at a time, waiting out its rate limit) and only its values are written back. With paths\n' +
+        '(files, or directories searched for *.yaml, *.yml and *.json): the files are rewritten in place. Then it\n' +
+        'says which old keys no SealedSecret needs any more. A progress bar is drawn when stderr is a terminal.',
+      examples: [
+        'kubeseal reencrypt',
+        'kubeseal reencrypt -n prod',
+        'kubeseal reencrypt deploy/ && git diff --stat',
+        'kubeseal reencrypt -f sealed.yaml',
+      ],
     },
     {
       name: 'help',

@@ -72,6 +72,32 @@ function rotates(body: string): { status: number; body: string } {
   return { status: 200, body: JSON.stringify({ ...rest, metadata, spec: { ...rest.spec, template } }) };
 }
 
+/** A controller after one renewal: the old key still needed by one object, and one without a known key. */
+const KEY_INVENTORY = JSON.stringify({
+  keys: [
+    {
+      fingerprint: 'SHA256:y6BrVzb69n5UsHtWHq6UOV53TFF6fZEKVDaeEmPM+9Q',
+      secretName: 'sealed-secrets-keyabcde',
+      created: '2026-01-01T00:00:00Z',
+      state: 'active',
+      objects: 1,
+      items: 2,
+      linked: false,
+    },
+    {
+      fingerprint: 'SHA256:EVB6Di9eadXfpApiob17buV+a82FxnybhDGzb/8hxDc',
+      secretName: 'sealed-secrets-keyfghij',
+      created: '2026-02-01T00:00:00Z',
+      state: 'sealing',
+      objects: 3,
+      items: 5,
+      linked: true,
+    },
+  ],
+  objects: 5,
+  objectsWithoutKey: 1,
+});
+
 const cases = readdirSync(GOLDEN_DIR)
   .filter((name) => statSync(join(GOLDEN_DIR, name)).isDirectory())
   .sort();
@@ -83,6 +109,7 @@ describe('golden CLI runs', () => {
       certificate: readFileSync(join(VECTOR_4096_DIR, 'tls.crt'), 'utf8'),
       verify: verifies,
       rotate: rotates,
+      keys: KEY_INVENTORY,
     });
   });
   afterAll(() => server.close());

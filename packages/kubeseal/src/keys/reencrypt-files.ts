@@ -1,7 +1,8 @@
 // `kubeseal reencrypt <dir>` (issue 14): every SealedSecret in the YAML and JSON files of a directory tree, sent to
 // /v1/rotate one at a time (rate limit waited out as in cluster mode), and only `spec.encryptedData` (or the legacy
-// `spec.data`) rewritten in place: comments, other documents and other fields stay as they are (YAML is edited
-// through the `yaml` library's document model, so its layout may be normalized). A file is written atomically and
+// `spec.data`) rewritten in place: only the ciphertexts' bytes change (format/edit-in-place.ts, the verbs' editor),
+// so comments, quoting, key order, other documents and other fields stay byte for byte; a file holding the legacy
+// `spec.data` is written again through the `yaml` document model instead. A file is written atomically and
 // only when something changed; a file that cannot be parsed or rotated is reported and left untouched.
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
@@ -71,24 +72,59 @@ function requestOf(value: Record<string, unknown>): string {
   return JSON.stringify({ apiVersion: 'bitnami.com/v1alpha1', ...rest });
 }
 
+/** Metadata naming the SealedSecret to edit in place (edit-in-place.ts finds it by name and namespace). */
+function target(value: Record<string, unknown>): { name: string; namespace: string | undefined } {
+  const metadata = (value['metadata'] ?? {}) as { name?: unknown; namespace?: unknown };
+  return {
+    name: typeof metadata.name === 'string' ? metadata.name : '',
+    namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
+  };
+}
+
+/**
+ * The new values spliced into the text (format/edit-in-place.ts): only the ciphertext bytes change; comments,
+ * quoting, key order and the other documents stay byte for byte.
+ */
+async function spliceValues(
+  text: string,
+  file: string,
+  edits: readonly { name: string; namespace: string | undefined; encryptedData: Record<string, string> }[],
+): Promise<string> {
+  const { setEncryptedItem } = await import('../format/edit-in-place.js');
+  let out = text;
+  for (const { name, namespace, encryptedData } of edits)
+    for (const [key, ciphertext] of Object.entries(encryptedData))
+      out = setEncryptedItem(out, { file, name, namespace, key, ciphertext });
+  return out;
+}
+
 async function rewriteJson(
   text: string,
+  file: string,
   rotate: (json: string) => Promise<Values>,
 ): Promise<{ text: string; count: number }> {
   const value = JSON.parse(text) as unknown;
   if (!isSealedSecret(value)) return { text, count: 0 };
-  const values = await rotate(requestOf(value as unknown as Record<string, unknown>));
+  const record = value as unknown as Record<string, unknown>;
+  const values = await rotate(requestOf(record));
+  if ('encryptedData' in values) {
+    return { text: await spliceValues(text, file, [{ ...target(record), ...values }]), count: 1 };
+  }
+  // The legacy spec.data: the document is written again (no minimal edit for it).
   const spec = { ...(value.spec as Record<string, unknown>), ...values };
   return { text: `${JSON.stringify({ ...value, spec }, null, 2)}\n`, count: 1 };
 }
 
 async function rewriteYaml(
   text: string,
+  file: string,
   rotate: (json: string) => Promise<Values>,
 ): Promise<{ text: string; count: number }> {
-  const { parseAllDocuments } = await import('yaml');
+  const { parseAllDocuments } = await import('../io/yaml.js');
   const documents = parseAllDocuments(text, { uniqueKeys: true });
   if (!Array.isArray(documents)) return { text, count: 0 };
+  const edits: { name: string; namespace: string | undefined; encryptedData: Record<string, string> }[] = [];
+  let legacy = false;
   let count = 0;
   for (const doc of documents) {
     const error = doc.errors[0];
@@ -96,14 +132,22 @@ async function rewriteYaml(
     // No aliases: a SealedSecret never needs them, and they are how a small file becomes a huge value.
     const value = doc.toJS({ maxAliasCount: 0 }) as unknown;
     if (!isSealedSecret(value)) continue;
-    const values = await rotate(requestOf(value as unknown as Record<string, unknown>));
-    if ('data' in values) doc.setIn(['spec', 'data'], values.data);
-    else
+    const record = value as unknown as Record<string, unknown>;
+    const values = await rotate(requestOf(record));
+    count++;
+    if ('data' in values) {
+      doc.setIn(['spec', 'data'], values.data);
+      legacy = true;
+    } else {
       for (const [key, v] of Object.entries(values.encryptedData))
         doc.setIn(['spec', 'encryptedData', key], v);
-    count++;
+      edits.push({ ...target(record), ...values });
+    }
   }
-  return count === 0 ? { text, count } : { text: documents.map((d) => d.toString()).join(''), count };
+  if (count === 0) return { text, count };
+  // The legacy spec.data has no minimal edit: a file holding it is written again through the document model.
+  if (legacy) return { text: documents.map((d) => d.toString()).join(''), count };
+  return { text: await spliceValues(text, file, edits), count };
 }
 
 /**
@@ -131,8 +175,8 @@ export async function reencryptFiles(
       const text = bytes.toString('utf8');
       const result =
         extname(file).toLowerCase() === '.json'
-          ? await rewriteJson(text, rotate)
-          : await rewriteYaml(text, rotate);
+          ? await rewriteJson(text, file, rotate)
+          : await rewriteYaml(text, file, rotate);
       if (result.count === 0) {
         untouched.push(file);
         outcome = 'current';

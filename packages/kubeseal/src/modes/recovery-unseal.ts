@@ -1,6 +1,8 @@
 import {
   DEFAULT_TEMPLATE_TIME_BUDGET_MS,
   UnsealError,
+  firstFailedCiphertext,
+  isDecryptFailure,
   keysDecryptor,
   unsealSealedSecret,
   type UnsealDiagnostics,
@@ -55,7 +57,17 @@ export async function runRecoveryUnseal(ctx: RunContext, keyFiles: readonly stri
   } catch (error) {
     if (error instanceof UnsealError) {
       const hint = unsealHint(error, Object.keys(ss.spec.encryptedData).length);
-      throw new CliError('INPUT', error.message, { cause: error, hints: hint === undefined ? [] : [hint] });
+      // Why (issue 14): the seal hints, else trial decryptions under the other scopes' labels (values wiped
+      // inside the probe); loaded only on this failure.
+      const causes = isDecryptFailure(error.failures)
+        ? await (
+            await import('../keys/offline-validate.js')
+          ).recoveryCauses(ss, keys, firstFailedCiphertext(ss, error.failures))
+        : [];
+      throw new CliError('INPUT', error.message, {
+        cause: error,
+        hints: [...(hint === undefined ? [] : [hint]), ...causes],
+      });
     }
     throw error;
   }

@@ -38,6 +38,10 @@ export async function runMode(ctx: RunContext, mode: Mode): Promise<void> {
       return runSetItem(ctx, mode);
     case 'unset':
       return runUnsetItem(ctx, mode);
+    case 'keys':
+    case 'reencrypt':
+      // main.ts loads key-verbs.ts directly for these; here only for completeness.
+      return (await import('./key-verbs.js')).runMode(ctx, mode);
     case 'version':
     case 'help':
       return;

@@ -31,7 +31,11 @@ export async function runValidate(ctx: RunContext): Promise<void> {
       });
     }
     if (status === 409) {
-      throw new CliError('CLUSTER', `unable to decrypt sealed secret: ${ss.metadata.name ?? ''}`);
+      // Why (issue 14): from the seal hints and the controller's key list; loaded only on this failure.
+      const { validateCauses } = await import('../keys/offline-validate.js');
+      throw new CliError('CLUSTER', `unable to decrypt sealed secret: ${ss.metadata.name ?? ''}`, {
+        hints: await validateCauses(ss, controller),
+      });
     }
     if (status < 200 || status > 299)
       throw new CliError('CLUSTER', `cannot validate sealed secret: ${failure}`);

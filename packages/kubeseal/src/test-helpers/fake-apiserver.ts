@@ -15,6 +15,8 @@ export interface FakeApiServerOptions {
   verify?: (body: string) => number;
   /** /v1/rotate: answer status and body. Default: echo the body. */
   rotate?: (body: string) => { status: number; body: string };
+  /** GET /v1/keys: the JSON body served. Default: 404, as the Go controller answers. */
+  keys?: string;
 }
 
 export interface FakeApiServer {
@@ -75,6 +77,10 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
       if (endpoint === '/v1/verify' && req.method === 'POST') {
         res.writeHead(options.verify?.(body) ?? 200);
         return res.end();
+      }
+      if (endpoint === '/v1/keys' && req.method === 'GET' && options.keys !== undefined) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        return res.end(options.keys);
       }
       if (endpoint === '/v1/rotate' && req.method === 'POST') {
         const answer = options.rotate?.(body) ?? { status: 200, body };

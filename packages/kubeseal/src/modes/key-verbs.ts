@@ -1,0 +1,127 @@
+// `kubeseal keys` and `kubeseal reencrypt` (issue 14): main.ts loads this module instead of run-mode.ts for them,
+// so they do not load the sealing modes, and the sealing verbs do not load these.
+import { stat } from 'node:fs/promises';
+import type { RunContext } from '../context.js';
+import type { Mode } from '../dispatch.js';
+import { CliError, describeFsError } from '../errors.js';
+import type { OutputStream } from '../io/io.js';
+import { fetchKeyInventory, renderKeyInventory } from '../keys/inventory.js';
+import { reencryptCluster } from '../keys/reencrypt.js';
+import { listManifestFiles, reencryptFiles } from '../keys/reencrypt-files.js';
+
+export { RunContext } from '../context.js';
+
+export async function runMode(ctx: RunContext, mode: Mode): Promise<void> {
+  if (mode.kind === 'keys') return runKeys(ctx, mode.output);
+  if (mode.kind === 'reencrypt') return runReencrypt(ctx, mode.paths, mode.namespace);
+  throw new Error(`key-verbs: unexpected mode ${mode.kind}`);
+}
+
+async function runKeys(ctx: RunContext, output: 'table' | 'json'): Promise<void> {
+  const inventory = await fetchKeyInventory(await ctx.controller());
+  ctx.output.write(renderKeyInventory(inventory, output === 'json' ? 'json' : 'text'));
+}
+
+/** Only printable ASCII of names that came from files or the API server. */
+const printable = (text: string): string => text.replace(/[^\x20-\x7e]/g, '?');
+
+const BAR_WIDTH = 30;
+const LABEL_WIDTH = 40;
+
+/**
+ * A progress bar on stderr, redrawn in place (`\r`), only when stderr is a terminal: a log or a pipe gets no
+ * control characters. `end()` moves past the bar.
+ */
+export function progressBar(stderr: OutputStream): {
+  update(done: number, total: number, label: string): void;
+  end(): void;
+} {
+  let drawn = false;
+  return {
+    update(done, total, label) {
+      if (!stderr.isTTY) return;
+      const filled = total === 0 ? BAR_WIDTH : Math.round((done / total) * BAR_WIDTH);
+      const shown = printable(label);
+      const cut = shown.length > LABEL_WIDTH ? `…${shown.slice(-(LABEL_WIDTH - 1))}` : shown;
+      stderr.write(
+        `\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${done}/${total} ${cut}`,
+      );
+      drawn = true;
+    },
+    end() {
+      if (drawn) stderr.write('\n');
+      drawn = false;
+    },
+  };
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+async function runReencrypt(
+  ctx: RunContext,
+  paths: readonly string[],
+  namespace: string | undefined,
+): Promise<void> {
+  const bar = progressBar(ctx.io.stderr);
+  let failures: readonly { readonly name: string; readonly error: string }[];
+  if (paths.length === 0) {
+    const controller = await ctx.controller();
+    const { apiClient } = await import('../cluster/connect.js');
+    const api = await apiClient(ctx.io.fs, ctx.options, ctx.env);
+    const result = await reencryptCluster(api, controller, {
+      ...(namespace !== undefined && { namespace }),
+      onProgress: (p) => bar.update(p.done, p.total, p.object),
+    }).finally(() => bar.end());
+    failures = result.failed.map((f) => ({ name: f.object, error: f.error }));
+    ctx.output.write(
+      `Re-encrypted ${plural(result.reencrypted.length, 'SealedSecret')}, ` +
+        `${result.current.length} already on the sealing key, ${result.failed.length} failed.\n`,
+    );
+    ctx.output.write(
+      result.inventory === undefined
+        ? 'The controller does not serve /v1/keys (the Go controller): it cannot say which old keys are free.\n'
+        : `\n${renderKeyInventory(result.inventory, 'text')}`,
+    );
+  } else {
+    const files = await manifestFiles(paths);
+    const result = await reencryptFiles(ctx.io.fs, files, await ctx.controller(), {
+      onProgress: (p) => bar.update(p.done, p.total, p.file),
+    }).finally(() => bar.end());
+    failures = result.failed.map((f) => ({ name: f.file, error: f.error }));
+    const sealedSecrets = result.reencrypted.reduce((n, f) => n + f.sealedSecrets, 0);
+    ctx.output.write(
+      `Re-encrypted ${plural(sealedSecrets, 'SealedSecret')} in ${plural(result.reencrypted.length, 'file')}, ` +
+        `${plural(result.untouched.length, 'file')} without SealedSecrets, ${result.failed.length} failed.\n` +
+        "Once they are applied, 'kubeseal keys' says which old keys no SealedSecret needs any more.\n",
+    );
+  }
+  for (const failure of failures)
+    ctx.io.stderr.write(`failed: ${printable(failure.name)}: ${printable(failure.error)}\n`);
+  if (failures.length > 0) {
+    throw new CliError(
+      'CLUSTER',
+      `${plural(failures.length, paths.length === 0 ? 'SealedSecret' : 'file')} could not be re-encrypted (run again to retry them)`,
+    );
+  }
+}
+
+/** Each path: a directory's manifest files (listManifestFiles), or the file itself; each file once. */
+async function manifestFiles(paths: readonly string[]): Promise<string[]> {
+  const files = new Set<string>();
+  for (const path of paths) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await stat(path)).isDirectory();
+    } catch (error) {
+      throw new CliError('INPUT', describeFsError('stat', path, error), { cause: error });
+    }
+    if (!isDirectory) files.add(path);
+    else
+      try {
+        for (const file of await listManifestFiles(path)) files.add(file);
+      } catch (error) {
+        throw new CliError('INPUT', `cannot list ${path}: ${(error as Error).message}`, { cause: error });
+      }
+  }
+  return [...files];
+}
