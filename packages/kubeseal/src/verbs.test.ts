@@ -310,6 +310,13 @@ describe('seal hints', () => {
     expect((await seal([], { SEALED_SECRETS_SEAL_HINTS: 'true' })).metadata.annotations).toEqual(hints);
     expect((await seal(['seal'])).metadata.annotations).toEqual(hints);
     expect((await seal(['seal', '--no-seal-hints'])).metadata.annotations).toBeUndefined();
+    expect(
+      (await seal(['seal'], { SEALED_SECRETS_NO_SEAL_HINTS: 'true' })).metadata.annotations,
+    ).toBeUndefined();
+    // --seal-hints belongs to the upstream command line only.
+    expect((await seal(['seal'], { SEALED_SECRETS_SEAL_HINTS: 'false' })).metadata.annotations).toEqual(
+      hints,
+    );
   });
 
   it('lets --recovery-unseal say what happened to a SealedSecret the seal verb wrote', async () => {
