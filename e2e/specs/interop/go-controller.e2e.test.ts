@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCertificatePem, publicKeyFingerprint, withSealHints } from '@ssts/core';
+import { parseCertificatePem, publicKeyFingerprint } from '@ssts/core';
 import { coreApi, createTestNamespace, waitFor } from '../../helpers/index.js';
 import { getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
@@ -110,18 +110,19 @@ describe('our kubeseal against the upstream Go controller', () => {
   });
 
   it('seal hints (issue 14) on what our kubeseal sealed: the Go controller unseals it and keeps no hint in the Secret', async () => {
-    const out = expectOk(await ks([], binarySecretJson('hinted')), 'kubeseal');
-    const cert = expectOk(await ks(['--fetch-cert']), 'kubeseal --fetch-cert');
-    // The hints the seal step adds (core withSealHints; the kubeseal flag layer turns them off with --no-seal-hints).
-    const ss = withSealHints(
-      JSON.parse(out) as SealedSecret,
-      publicKeyFingerprint(parseCertificatePem(cert).publicKey),
+    // The seal verb adds the hints by default (the upstream command line only with --seal-hints).
+    const out = expectOk(
+      await kubeseal(['seal', '--kubeconfig', kc, '--controller-namespace', ns], {
+        input: binarySecretJson('hinted'),
+      }),
+      'kubeseal seal',
     );
-    expect(Object.keys(ss.metadata.annotations ?? {}).sort()).toEqual([
-      'sealed-secrets-ts/sealed-for',
-      'sealed-secrets-ts/sealed-with',
-    ]);
-    expect(ss.metadata.annotations?.['sealed-secrets-ts/sealed-for']).toBe(`strict ${ns}/hinted`);
+    const cert = expectOk(await ks(['--fetch-cert']), 'kubeseal --fetch-cert');
+    const ss = JSON.parse(out) as SealedSecret;
+    expect(ss.metadata.annotations).toEqual({
+      'sealed-secrets-ts/sealed-for': `strict ${ns}/hinted`,
+      'sealed-secrets-ts/sealed-with': publicKeyFingerprint(parseCertificatePem(cert).publicKey),
+    });
     await expectGoUnseals(ss, EXPECTED);
     const secret = await getSecret(ns, 'hinted');
     expect(secret?.metadata.annotations).toEqual({ note: 'kept' });

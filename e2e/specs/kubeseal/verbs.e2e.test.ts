@@ -70,9 +70,16 @@ describe('kubeseal verbs online', () => {
     expect(text.startsWith('# app credentials\n---\n')).toBe(true);
     const [doc] = parseAllDocuments(text);
     const ss = doc?.toJS() as SealedSecret;
+    // seal and set wrote the seal hints (issue 14); they stay on the SealedSecret, never on the Secret.
+    expect(ss.metadata.annotations?.['sealed-secrets-ts/sealed-for']).toBe(`strict ${ns}/app`);
+    expect(ss.metadata.annotations?.['sealed-secrets-ts/sealed-with']).toMatch(/^SHA256:/);
     await applySealedSecret(ss);
     const synced = await waitForSynced(ns, 'app', (c) => c.status !== 'Unknown');
     expect(synced.status?.conditions?.[0]?.status, JSON.stringify(synced.status)).toBe('True');
-    expect(decode((await getSecret(ns, 'app'))?.data)).toEqual({ password: 's3cr3t', user: 'root' });
+    const secret = await getSecret(ns, 'app');
+    expect(decode(secret?.data)).toEqual({ password: 's3cr3t', user: 'root' });
+    expect(
+      Object.keys(secret?.metadata.annotations ?? {}).filter((k) => k.startsWith('sealed-secrets-ts/')),
+    ).toEqual([]);
   });
 });

@@ -47,6 +47,8 @@ export const KUBESEAL_FLAGS = {
     'Private key file(s) for --recovery-unseal: PEM, or key Secrets / v1 Lists in JSON or YAML',
     { complete: 'file' },
   ),
+  // Hidden: the upstream usage text stays as it was (the README and the verbs' help describe the hints).
+  'seal-hints': flag.bool('Add the sealed-with and sealed-for hint annotations', { hidden: true }),
   help: flag.bool('Print this help and exit'),
   version: flag.bool('Print the version and exit'),
 } satisfies FlagTable;

@@ -13,7 +13,7 @@ import {
 import { dispatch, type Plan, type Terminal } from './dispatch.js';
 import { FLAGS } from './flags.js';
 import { KUBESEAL_ENV, cliOptions, type CliOptions } from './program.js';
-import { COMMANDS, type KEYS_FLAGS, type SET_FLAGS } from './verbs.js';
+import { COMMANDS, type KEYS_FLAGS, type SEAL_FLAGS, type SET_FLAGS } from './verbs.js';
 
 export type VerbCall =
   | { readonly kind: 'usage-error'; readonly message: string; readonly help: string }
@@ -64,7 +64,10 @@ export function parseVerb(
     if (error instanceof FlagError) return { kind: 'usage-error', message: error.message, help };
     throw error;
   }
-  const options = asCliOptions(parsed);
+  const common = asCliOptions(parsed);
+  // `seal` and `set` add the seal hints unless `--no-seal-hints` (the upstream command line: only with --seal-hints).
+  const noHints = (parsed.options as Partial<Options<typeof SEAL_FLAGS>>).noSealHints;
+  const options = noHints === undefined ? common : { ...common, sealHints: !noHints };
   if (options.help) return { kind: 'print', text: help };
   const { args } = parsed;
   const usageError = (message: string): VerbCall => ({ kind: 'usage-error', message, help });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSelfSignedCertificate } from '@ssts/core';
+import { createSelfSignedCertificate, parseCertificatePem, publicKeyFingerprint } from '@ssts/core';
 import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -16,6 +16,7 @@ import { COMMANDS } from './verbs.js';
 const CERT = readFileSync(join(VECTOR_4096_DIR, 'tls.crt'));
 const KEY = readFileSync(join(VECTOR_4096_DIR, 'tls.key'), 'utf8');
 const TERMINAL = { stdinIsTTY: false, stderrIsTTY: false };
+const FINGERPRINT = publicKeyFingerprint(parseCertificatePem(CERT.toString('utf8')).publicKey);
 
 const FILE = `# shop
 apiVersion: bitnami.com/v1alpha1
@@ -38,8 +39,8 @@ spec:
   encryptedData: {}
 `;
 
-async function kubeseal(args: string[], stdin = '') {
-  const mem = memoryIo({ stdin: Buffer.from(stdin), files: { '/cert.pem': CERT, '/sealed.yaml': FILE } });
+async function kubeseal(args: string[], stdin = '', file = FILE) {
+  const mem = memoryIo({ stdin: Buffer.from(stdin), files: { '/cert.pem': CERT, '/sealed.yaml': file } });
   const code = await run(args, mem.io, {});
   return { code, file: mem.files.get('/sealed.yaml')?.toString('utf8') ?? '', stderr: mem.stderr() };
 }
@@ -60,7 +61,16 @@ describe('kubeseal set / unset', () => {
     expect(strict).toMatchObject({ code: 0, stderr: '' });
     const password = encrypted(strict.file, 0)['password'] ?? '';
     expect(independentDecrypt(KEY, password, 'shop/db').toString()).toBe('pw');
-    expect(strict.file).toBe(FILE.replace('    user:', `    password: ${password}\n    user:`));
+    // By default the seal hints are added: only their lines and the item's line are new.
+    const hints =
+      `  annotations:\n    sealed-secrets-ts/sealed-for: strict shop/db\n` +
+      `    sealed-secrets-ts/sealed-with: ${FINGERPRINT}\n`;
+    expect(strict.file).toBe(
+      FILE.replace('metadata:\n  name: db', `metadata:\n${hints}  name: db`).replace(
+        '    user:',
+        `    password: ${password}\n    user:`,
+      ),
+    );
 
     const wide = await kubeseal([
       'set',
@@ -70,10 +80,49 @@ describe('kubeseal set / unset', () => {
       '-f',
       '/sealed.yaml',
       '--cert=/cert.pem',
+      '--no-seal-hints',
     ]);
     const token = encrypted(wide.file, 1)['token'] ?? '';
     expect(independentDecrypt(KEY, token, 'shop').toString()).toBe('t0k');
     expect(wide.file).toBe(FILE.replace('encryptedData: {}', `encryptedData:\n    token: ${token}`));
+  });
+
+  it('updates stale seal hints in place and adds them beside existing annotations, written like their siblings', async () => {
+    const stale = FILE.replace(
+      '  annotations:\n    sealedsecrets.bitnami.com/namespace-wide: "true"',
+      '  annotations:\n    sealed-secrets-ts/sealed-for: namespace-wide shop # kept comment\n' +
+        '    sealed-secrets-ts/sealed-with: SHA256:old\n    sealedsecrets.bitnami.com/namespace-wide: "true"',
+    );
+    const out = await kubeseal(
+      ['set', 'api', 'token', '--from-literal=t0k', '-f', '/sealed.yaml', '--cert=/cert.pem'],
+      '',
+      stale,
+    );
+    const token = encrypted(out.file, 1)['token'] ?? '';
+    expect(out.file).toBe(
+      stale
+        .replace('sealed-with: SHA256:old', `sealed-with: ${FINGERPRINT}`)
+        .replace('encryptedData: {}', `encryptedData:\n    token: ${token}`),
+    );
+
+    const fresh = await kubeseal([
+      'set',
+      'api',
+      'token',
+      '--from-literal=t0k',
+      '-f',
+      '/sealed.yaml',
+      '--cert=/cert.pem',
+    ]);
+    const second = encrypted(fresh.file, 1)['token'] ?? '';
+    expect(fresh.file).toBe(
+      FILE.replace(
+        '    sealedsecrets.bitnami.com/namespace-wide: "true"',
+        '    sealed-secrets-ts/sealed-for: "namespace-wide shop"\n' +
+          `    sealed-secrets-ts/sealed-with: "${FINGERPRINT}"\n` +
+          '    sealedsecrets.bitnami.com/namespace-wide: "true"',
+      ).replace('encryptedData: {}', `encryptedData:\n    token: ${second}`),
+    );
   });
 
   it('removes one item and leaves every other byte', async () => {
@@ -227,5 +276,65 @@ describe('kubeseal completion', () => {
       ])
         expect(script, `${shell}: ${word}`).toContain(word);
     }
+  });
+});
+
+describe('seal hints', () => {
+  const SECRET = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'db', namespace: 'shop' },
+    data: { password: 'cHc=' },
+  });
+
+  async function seal(args: string[], env: Record<string, string> = {}) {
+    const mem = memoryIo({ stdin: Buffer.from(SECRET), files: { '/cert.pem': CERT } });
+    const code = await run([...args, '--cert', '/cert.pem'], mem.io, env);
+    expect(mem.stderr()).toBe('');
+    expect(code).toBe(0);
+    return JSON.parse(mem.stdout()) as {
+      metadata: { namespace: string; annotations?: Record<string, string> };
+    };
+  }
+
+  it('leaves the upstream command line as Go kubeseal writes it unless --seal-hints (or its variable) asks', async () => {
+    expect((await seal([])).metadata.annotations).toBeUndefined();
+    expect((await seal(['--scope', 'cluster-wide'])).metadata.annotations).toEqual({
+      'sealedsecrets.bitnami.com/cluster-wide': 'true',
+    });
+    const hints = {
+      'sealed-secrets-ts/sealed-for': 'strict shop/db',
+      'sealed-secrets-ts/sealed-with': FINGERPRINT,
+    };
+    expect((await seal(['--seal-hints'])).metadata.annotations).toEqual(hints);
+    expect((await seal([], { SEALED_SECRETS_SEAL_HINTS: 'true' })).metadata.annotations).toEqual(hints);
+    expect((await seal(['seal'])).metadata.annotations).toEqual(hints);
+    expect((await seal(['seal', '--no-seal-hints'])).metadata.annotations).toBeUndefined();
+    expect(
+      (await seal(['seal'], { SEALED_SECRETS_NO_SEAL_HINTS: 'true' })).metadata.annotations,
+    ).toBeUndefined();
+    // --seal-hints belongs to the upstream command line only.
+    expect((await seal(['seal'], { SEALED_SECRETS_SEAL_HINTS: 'false' })).metadata.annotations).toEqual(
+      hints,
+    );
+  });
+
+  it('lets --recovery-unseal say what happened to a SealedSecret the seal verb wrote', async () => {
+    const moved = {
+      ...(await seal(['seal'])),
+      metadata: { ...(await seal(['seal'])).metadata, namespace: 'staging' },
+    };
+    const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const strangerPem = stranger.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const recover = async (key: string) => {
+      const mem = memoryIo({ files: { '/moved.json': JSON.stringify(moved), '/key.pem': key } });
+      const args = ['--recovery-unseal', '--recovery-private-key', '/key.pem', '-f', '/moved.json'];
+      expect(await run(args, mem.io, {})).toBe(1);
+      return mem.stderr();
+    };
+    expect(await recover(KEY)).toContain('cause: sealed for shop/db, found at staging/db\n');
+    expect(await recover(strangerPem)).toContain(
+      `cause: sealed with key ${FINGERPRINT.slice(0, 15)}… which the given keys do not have (it has `,
+    );
   });
 });

@@ -21,8 +21,14 @@ const CLUSTER_SECTION = [
   },
 ];
 
+/** The verbs that seal add the hints unless told not to (the upstream command line only with `--seal-hints`). */
+const NO_SEAL_HINTS = {
+  'no-seal-hints': flag.bool('Do not add the sealed-with and sealed-for hint annotations'),
+} satisfies FlagTable;
+
 export const SEAL_FLAGS = {
   ...pick('secret-file', 'sealed-secret-file', 'format', 'scope', 'allow-empty-data', 'merge-into'),
+  ...NO_SEAL_HINTS,
   ...CERT_SOURCE,
 } satisfies FlagTable;
 
@@ -39,6 +45,7 @@ export const SET_FLAGS = {
       env: false,
     },
   ),
+  ...NO_SEAL_HINTS,
   ...CERT_SOURCE,
 } satisfies FlagTable;
 

@@ -167,6 +167,18 @@ describe('diagnoseUnsealFailure', () => {
     );
   });
 
+  it('agrees with a plural holder (the given keys do not have)', async () => {
+    const findings = await diagnoseUnsealFailure({
+      metadata: seal({}, true, other.publicKey).metadata,
+      keys: [oursFp],
+      holder: 'the given keys',
+      holderIsPlural: true,
+    });
+    expect(findings[0]?.text).toBe(
+      `sealed with key ${shortFingerprint(otherFp)} which the given keys do not have (it has ${shortFingerprint(oursFp)})`,
+    );
+  });
+
   it('keysProbe is bounded in RSA operations and tries only the named key when given', async () => {
     const ciphertext = Buffer.from(seal({}, false).spec.encryptedData['password'] ?? '', 'base64');
     const many = Array.from({ length: 10 }, () => ({ fingerprint: otherFp, key: other.privateKey }));

@@ -35,6 +35,8 @@ export interface DiagnoseInput {
   readonly keys: readonly string[];
   /** Who holds `keys`, as the message names it; default `this controller`. */
   readonly holder?: string;
+  /** Whether `holder` is plural (`the given keys do not have`); default singular (`does not have`). */
+  readonly holderIsPlural?: boolean;
   /** Trial decryption of one failed item; without it only the hints are read. */
   readonly probe?: LabelProbe;
 }
@@ -103,7 +105,7 @@ export async function diagnoseUnsealFailure(input: DiagnoseInput): Promise<Findi
   if (hints.sealedWith !== undefined && !keys.includes(hints.sealedWith)) {
     const unknown: Finding = {
       code: 'UNKNOWN_KEY',
-      text: `sealed with key ${shortFingerprint(hints.sealedWith)} which ${holder} does not have (${keyList(keys)})`,
+      text: `sealed with key ${shortFingerprint(hints.sealedWith)} which ${holder} ${input.holderIsPlural === true ? 'do' : 'does'} not have (${keyList(keys)})`,
     };
     return hinted === undefined ? [unknown] : [...placeFindings(hinted, metadata, current), unknown];
   }

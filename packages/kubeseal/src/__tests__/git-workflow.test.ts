@@ -79,7 +79,7 @@ describe('a Git repository through kubeseal set and unset', () => {
   const file = () => join(repo, 'apps/shop/sealed.yaml');
   const cert = join(VECTOR_4096_DIR, 'tls.crt');
 
-  it('set replaces one ciphertext: the diff is that line', async () => {
+  it('set replaces one ciphertext: the diff is that line and the seal hints', async () => {
     expect(
       await kubeseal('set', 'db', 'password', '-f', file(), '--from-literal', 'n3w', '--cert', cert),
     ).toEqual({
@@ -89,7 +89,13 @@ describe('a Git repository through kubeseal set and unset', () => {
     expect(diff()).toBe(`diff --git a/apps/shop/sealed.yaml b/apps/shop/sealed.yaml
 --- a/apps/shop/sealed.yaml
 +++ b/apps/shop/sealed.yaml
-@@ -11,3 +11,3 @@ spec:
+@@ -6,2 +6,5 @@ kind: SealedSecret
+ metadata:
++  annotations:
++    sealed-secrets-ts/sealed-for: strict shop/db
++    sealed-secrets-ts/sealed-with: SHA256:eFfoSlxB0tKQFWKv9VsMU6Mwg+Gz+4lFSm+LaXD9alk
+   name: db
+@@ -11,3 +14,3 @@ spec:
      # the login of the shop service
 -    password: AgAAAAold-password
 +    password: <ciphertext>
@@ -98,9 +104,22 @@ describe('a Git repository through kubeseal set and unset', () => {
     git('checkout', '-q', '.');
   });
 
-  it('set adds a key in sorted position and unset removes one: only those lines change', async () => {
+  it('set (without hints) adds a key in sorted position and unset removes one: only those lines change', async () => {
     expect(
-      (await kubeseal('set', 'db', 'host', '-f', file(), '--from-literal', 'db.local', '--cert', cert)).code,
+      (
+        await kubeseal(
+          'set',
+          'db',
+          'host',
+          '-f',
+          file(),
+          '--from-literal',
+          'db.local',
+          '--cert',
+          cert,
+          '--no-seal-hints',
+        )
+      ).code,
     ).toBe(0);
     expect((await kubeseal('unset', 'api', 'token', '-f', file())).code).toBe(0);
     expect(diff()).toBe(`diff --git a/apps/shop/sealed.yaml b/apps/shop/sealed.yaml

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setEncryptedItem, unsetEncryptedItem } from './edit-in-place.js';
+import { setEncryptedItem, setTopLevelAnnotations, unsetEncryptedItem } from './edit-in-place.js';
 
 const YAML_FILE = `# secrets of the shop
 ---
@@ -167,6 +167,60 @@ describe('JSON files', () => {
     const empty = JSON_FILE.replace(/\{\n {6}"b": "AgB",\n {6}"d": "AgD"\n {4}\}/, '{}');
     expect(setEncryptedItem(empty, { file, name: 'db', key: 'k', ciphertext: 'AgK' })).toBe(
       empty.replace('"encryptedData": {}', '"encryptedData": {"k": "AgK"}'),
+    );
+  });
+});
+
+describe('setTopLevelAnnotations (the seal hints of kubeseal set)', () => {
+  const target = { file: 'f', name: 'db' };
+  const hints = {
+    'sealed-secrets-ts/sealed-with': 'SHA256:abc',
+    'sealed-secrets-ts/sealed-for': 'strict p/db',
+  };
+  const block =
+    'kind: SealedSecret\nmetadata:\n  name: db # the db\n  namespace: p\nspec:\n  encryptedData: {}\n';
+
+  it('adds an annotations mapping in a block file and leaves a second run byte for byte alone', () => {
+    const once = setTopLevelAnnotations(block, target, hints);
+    expect(once).toBe(
+      block.replace(
+        'metadata:\n',
+        'metadata:\n  annotations:\n    sealed-secrets-ts/sealed-for: strict p/db\n' +
+          '    sealed-secrets-ts/sealed-with: SHA256:abc\n',
+      ),
+    );
+    expect(setTopLevelAnnotations(once, target, hints)).toBe(once);
+  });
+
+  it('fills an empty annotations key, and writes compact JSON as compact JSON', () => {
+    const empty = block.replace('metadata:\n', 'metadata:\n  annotations:\n');
+    expect(setTopLevelAnnotations(empty, target, hints)).toBe(
+      block.replace(
+        'metadata:\n',
+        'metadata:\n  annotations:\n    sealed-secrets-ts/sealed-for: strict p/db\n' +
+          '    sealed-secrets-ts/sealed-with: SHA256:abc\n',
+      ),
+    );
+    const json = '{"kind":"SealedSecret","metadata":{"name":"db"},"spec":{"encryptedData":{}}}';
+    const out = setTopLevelAnnotations(json, target, hints);
+    expect(JSON.parse(out)).toEqual({
+      kind: 'SealedSecret',
+      metadata: {
+        name: 'db',
+        annotations: {
+          'sealed-secrets-ts/sealed-for': 'strict p/db',
+          'sealed-secrets-ts/sealed-with': 'SHA256:abc',
+        },
+      },
+      spec: { encryptedData: {} },
+    });
+    expect(out).not.toContain('\n');
+  });
+
+  it('refuses annotations that are not a mapping, naming the file', () => {
+    const odd = block.replace('metadata:\n', 'metadata:\n  annotations: oops\n');
+    expect(() => setTopLevelAnnotations(odd, target, hints)).toThrow(
+      'f: metadata.annotations of db is not a mapping',
     );
   });
 });

@@ -76,7 +76,7 @@ function lineEnd(text: string, offset: number): number {
   return end < 0 ? text.length : end;
 }
 
-const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9._-]*$/;
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9._/-]*$/;
 const NOT_STRINGS =
   /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
 
@@ -113,27 +113,42 @@ export function setEncryptedItem(
   target: { file: string; name: string; namespace?: string | undefined; key: string; ciphertext: string },
 ): string {
   const { map, entry } = locate(text, target.file, target.name, target.namespace);
-  const { key, ciphertext } = target;
   if (entry === undefined) {
     throw new CliError('INPUT', `${target.file}: SealedSecret ${target.name} has no spec.encryptedData`);
   }
+  return setInMap(text, { map, entry }, target.key, target.ciphertext, false);
+}
+
+/**
+ * Sets `key` of the mapping `entry` holds (its value `map`) to `value`: the value's bytes when the key exists, else
+ * one new line (or flow entry) written like its siblings. `raw` values are spliced as they are (`{}`).
+ */
+function setInMap(
+  text: string,
+  { map, entry }: { map: YAMLMap | undefined; entry: Pair },
+  key: string,
+  value: string,
+  raw: boolean,
+): string {
   const pairs = (map?.items ?? []).filter(isPair);
   const existing = map === undefined ? undefined : findPair(map, key);
   if (existing !== undefined) {
     const [start, end] = rangeOf(existing.value);
-    return splice(text, start, end, styled(ciphertext, existing.value));
+    return splice(text, start, end, raw ? value : styled(value, existing.value));
   }
   const last = pairs.at(-1);
-  if (map === undefined || last === undefined) return fillEmpty(text, entry, key, ciphertext);
+  if (map === undefined || last === undefined) return fillEmpty(text, entry, key, value);
   const json = isScalar(last.key) && last.key.type === 'QUOTE_DOUBLE' && map.flow === true;
   const keyOut = yamlKey(key, json);
-  const valueOut = styled(ciphertext, last.value);
+  const valueOut = raw ? value : styled(value, last.value);
   // Keys written sorted (as kubeseal writes them) stay sorted; otherwise the new item goes last.
   const sorted = pairs.every((p, i) => i === 0 || (keyText(pairs[i - 1] as Pair) ?? '') < (keyText(p) ?? ''));
   const before = sorted ? pairs.find((p) => (keyText(p) ?? '') > key) : undefined;
   const [lastKeyStart] = rangeOf(last.key);
   const [, lastValueEnd] = rangeOf(last.value);
-  const colon = text.slice(rangeOf(last.key)[1], rangeOf(last.value)[0]);
+  // The text between a key and its value, taken from a sibling with a scalar value (a nested block map's spans lines).
+  const model = pairs.find((p) => isScalar(p.value));
+  const colon = model === undefined ? ': ' : text.slice(rangeOf(model.key)[1], rangeOf(model.value)[0]);
   if (map.flow === true) {
     const firstKeyStart = rangeOf(pairs[0]?.key)[0];
     const previous = pairs.at(-2);
@@ -155,6 +170,61 @@ export function setEncryptedItem(
   }
   const at = lineEnd(text, rangeOf(last.value)[2]);
   return splice(text, at, at, `\n${line}`);
+}
+
+/**
+ * A new mapping's text for a block parent (`{}`, filled entry by entry), or for a flow (JSON) parent the whole
+ * object, one entry a line at its siblings' indentation when they are on lines of their own.
+ */
+function newMapping(text: string, parent: YAMLMap, entries: readonly (readonly [string, string])[]): string {
+  if (parent.flow !== true) return '{}';
+  const object = Object.fromEntries(entries);
+  const firstKeyStart = rangeOf(parent.items.filter(isPair)[0]?.key)[0];
+  if (!text.slice(rangeOf(parent)[0], firstKeyStart).includes('\n')) return JSON.stringify(object);
+  const column = firstKeyStart - lineStart(text, firstKeyStart);
+  const openingLine = text.slice(lineStart(text, rangeOf(parent)[0]));
+  const step = Math.max(1, column - (openingLine.length - openingLine.trimStart().length));
+  return JSON.stringify(object, null, step).replace(/\n/g, `\n${' '.repeat(column)}`);
+}
+
+/**
+ * Sets the given annotations of the SealedSecret `name`'s top-level metadata (the seal hints), changing only their
+ * lines: an annotation that already has the value is left alone, `annotations` is added when missing.
+ */
+export function setTopLevelAnnotations(
+  text: string,
+  target: { file: string; name: string; namespace?: string | undefined },
+  annotations: Readonly<Record<string, string>>,
+): string {
+  const annotationsOf = (current: string) => {
+    const { doc } = locate(current, target.file, target.name, target.namespace);
+    const metadata = childMap(doc.contents, 'metadata');
+    if (metadata.pair === undefined || metadata.map === undefined) {
+      throw new CliError('INPUT', `${target.file}: SealedSecret ${target.name} has no metadata mapping`);
+    }
+    return {
+      metadata: { map: metadata.map, entry: metadata.pair },
+      ...childMap(metadata.map, 'annotations'),
+    };
+  };
+  const sorted = Object.entries(annotations).sort(([a], [b]) => (a < b ? -1 : 1));
+  let out = text;
+  for (const [key, value] of sorted) {
+    let found = annotationsOf(out);
+    if (found.pair === undefined) {
+      out = setInMap(out, found.metadata, 'annotations', newMapping(out, found.metadata.map, sorted), true);
+      found = annotationsOf(out);
+    }
+    const { pair, map } = found;
+    if (pair === undefined) throw new Error('annotations not added');
+    if (map === undefined && pair.value !== null && !(isScalar(pair.value) && pair.value.value === null)) {
+      throw new CliError('INPUT', `${target.file}: metadata.annotations of ${target.name} is not a mapping`);
+    }
+    const current = map === undefined ? undefined : findPair(map, key);
+    if (current !== undefined && isScalar(current.value) && current.value.value === value) continue;
+    out = setInMap(out, { map, entry: pair }, key, value, false);
+  }
+  return out;
 }
 
 /** `encryptedData: {}` (or null) gets its first item, written in the style of its parent. */

@@ -165,6 +165,7 @@ export async function recoveryCauses(
     metadata: ss.metadata,
     keys: known.map((k) => k.fingerprint),
     holder: 'the given keys',
+    holderIsPlural: true,
     ...(failedCiphertext !== undefined && { probe: keysProbe(known, failedCiphertext) }),
   });
   return findings.map((f) => `cause: ${f.text}`);

@@ -92,12 +92,23 @@ describe('kubeseal reencrypt <dir> (library)', () => {
     expect(result.untouched).toEqual(['plain.yaml']);
     expect(result.failed.map((f) => f.file)).toEqual(['broken.yaml', 'bomb.yaml']);
     expect(result.failed[0]?.error).toMatch(/^the controller cannot re-encrypt it/);
+    // The report line (`failed: FILE: ERROR`) names the file once: no error starts with it again.
+    for (const { file, error } of result.failed) expect(error.startsWith(file)).toBe(false);
+    expect(result.failed[1]?.error).toMatch(/alias/i);
     expect(written).toEqual(['app.yaml', 'one.json']);
     expect(progress).toHaveLength(5);
     // Byte-minimal (format/edit-in-place.ts): only the ciphertexts changed.
     expect(files['app.yaml']).toBe(appBefore.replace('password: AgOld1', 'password: new-AgOld1'));
     expect(files['one.json']).toBe(jsonBefore.replace('"AgOld2"', '"new-AgOld2"'));
     expect(files['broken.yaml']).toBe('kind: SealedSecret\nspec:\n  encryptedData:\n    k: bad\n');
+  });
+
+  it('names the file once in a failure that the in-place editor reports about it', async () => {
+    // Two SealedSecrets with one name and no namespace: the editor cannot tell which one to splice.
+    const twice = 'kind: SealedSecret\nmetadata:\n  name: db\nspec:\n  encryptedData:\n    k: AgA\n';
+    const { fs } = memoryFs({ 'twice.yaml': `${twice}---\n${twice}` });
+    const result = await reencryptFiles(fs, ['twice.yaml'], controller, { sleep: () => Promise.resolve() });
+    expect(result.failed).toEqual([{ file: 'twice.yaml', error: 'more than one SealedSecret named db' }]);
   });
 
   it('writes a legacy spec.data SealedSecret again through the document model (no minimal edit for it)', async () => {

@@ -186,7 +186,12 @@ export async function reencryptFiles(
         outcome = 'reencrypted';
       }
     } catch (error) {
-      failed.push({ file, error: error instanceof Error ? error.message : String(error) });
+      const message = error instanceof Error ? error.message : String(error);
+      // The report line names the file itself: a message that starts with it would name it twice.
+      failed.push({
+        file,
+        error: message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message,
+      });
       outcome = 'failed';
     }
     options.onProgress?.({ done: index + 1, total: files.length, file, outcome });

@@ -1,4 +1,4 @@
-import { scopeFromAnnotations, sealRawValue } from '@ssts/core';
+import { publicKeyFingerprint, scopeFromAnnotations, sealHintAnnotations, sealRawValue } from '@ssts/core';
 import type { RunContext } from '../context.js';
 import { TTY_NOTICE_RAW, type ValueSource } from '../dispatch.js';
 import { CliError, describeFsError } from '../errors.js';
@@ -80,11 +80,11 @@ async function readValue(ctx: RunContext, source: ValueSource): Promise<Buffer> 
 
 /**
  * `kubeseal set NAME KEY -f FILE`: seal one value for the SealedSecret NAME of FILE (its scope, name and namespace)
- * and write it into FILE in place, changing only that item's bytes.
+ * and write it into FILE in place, changing only that item's bytes and the seal hint annotation lines.
  */
 export async function runSetItem(ctx: RunContext, target: Target & { value: ValueSource }): Promise<void> {
   const { text, sealedSecret, namespace } = await readTarget(ctx, target);
-  const { setEncryptedItem } = await import('../format/edit-in-place.js');
+  const { setEncryptedItem, setTopLevelAnnotations } = await import('../format/edit-in-place.js');
   // Checks the file can be edited before the value is read or the certificate fetched.
   setEncryptedItem(text, { ...target, namespace, ciphertext: '' });
   const metadata = sealedSecret?.metadata ?? {};
@@ -106,7 +106,16 @@ export async function runSetItem(ctx: RunContext, target: Target & { value: Valu
     name: target.name,
     scope,
   });
-  await writeEditedFile(ctx, target.file, setEncryptedItem(text, { ...target, namespace, ciphertext }));
+  let edited = setEncryptedItem(text, { ...target, namespace, ciphertext });
+  if (ctx.options.sealHints) {
+    // The newest seal wins: the hints name this certificate and the target the value was sealed for.
+    const hints = sealHintAnnotations(
+      { ...metadata, name: target.name, namespace: sealNamespace },
+      publicKeyFingerprint(cert.publicKey),
+    );
+    edited = setTopLevelAnnotations(edited, { ...target, namespace }, hints);
+  }
+  await writeEditedFile(ctx, target.file, edited);
 }
 
 /** `kubeseal unset NAME KEY -f FILE`: remove one item in place, changing only its bytes. */

@@ -1,4 +1,4 @@
-import { parseScope, scopeFromAnnotations } from '@ssts/core';
+import { parseScope, publicKeyFingerprint, scopeFromAnnotations, withSealHints } from '@ssts/core';
 import type { RunContext } from '../context.js';
 import { CliError, describeFsError } from '../errors.js';
 import { orderSealedSecret, type OutputSealedSecret } from '../format/go-order.js';
@@ -69,8 +69,13 @@ export async function runMergeInto(ctx: RunContext, file: string): Promise<void>
     metadata.annotations = { ...metadata.annotations, ...added.annotations };
   if (added?.labels !== undefined) metadata.labels = { ...metadata.labels, ...added.labels };
   template.metadata = metadata;
+  // `seal --merge-into` (not the upstream flag, unless --seal-hints) records the key of the newest items.
+  const hinted = ctx.options.sealHints
+    ? withSealHints(original, publicKeyFingerprint(cert.publicKey))
+    : original;
   const merged: OutputSealedSecret = {
     ...original,
+    metadata: hinted.metadata,
     spec: {
       ...original.spec,
       template,

@@ -1,3 +1,4 @@
+import { publicKeyFingerprint, withSealHints } from '@ssts/core';
 import type { RunContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { orderSealedSecret } from '../format/go-order.js';
@@ -15,8 +16,10 @@ export async function runSeal(ctx: RunContext): Promise<void> {
   if (documents.length === 0) throw new CliError('INPUT', NO_SECRETS);
   const format = ctx.format();
   const rendered: string[] = [];
+  const fingerprint = ctx.options.sealHints ? publicKeyFingerprint(cert.publicKey) : undefined;
   for (const doc of documents) {
-    const sealed = await sealOne(ctx, secretFromDocument(doc), cert.publicKey);
+    const bare = await sealOne(ctx, secretFromDocument(doc), cert.publicKey);
+    const sealed = fingerprint === undefined ? bare : withSealHints(bare, fingerprint);
     rendered.push(await renderDocument(orderSealedSecret(sealed), format));
   }
   for (const doc of documents) {
