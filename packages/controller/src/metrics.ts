@@ -96,8 +96,19 @@ export class ControllerMetrics {
       help: 'Configured key renewal period (--key-renew-period) in seconds, 0 when automatic renewal is disabled',
       registers,
     });
-    // Computed from the key inventory when scraped, so the series always match /v1/keys.
-    const inventory = (): KeyInventoryReport | undefined => this.#inventory?.();
+    // Computed from the key inventory when scraped, so the series always match /v1/keys. prom-client runs the
+    // collect() of every family back to back in one synchronous pass, so both families share one report (one walk
+    // over the cached SealedSecrets) until the next microtask; a scrape that ran them apart would only count twice.
+    let scrape: { readonly report: KeyInventoryReport | undefined } | undefined;
+    const inventory = (): KeyInventoryReport | undefined => {
+      if (scrape === undefined) {
+        scrape = { report: this.#inventory?.() };
+        queueMicrotask(() => {
+          scrape = undefined;
+        });
+      }
+      return scrape.report;
+    };
     this.keyObjects = new Gauge({
       name: `${PREFIX}_key_objects`,
       help: 'SealedSecrets whose last unseal used each loaded key for at least one item (0: the key is no longer needed by any watched SealedSecret)',

@@ -207,4 +207,19 @@ describe('key inventory (GET /v1/keys, key_objects / key_items)', () => {
     expect(text).toContain(`sealed_secrets_controller_key_objects{fingerprint="${fp(k1)}"} 0\n`);
     expect(text).toContain(`sealed_secrets_controller_key_objects{fingerprint="${fp(k3)}"} 1\n`);
   });
+
+  it('walks the watched SealedSecrets once per scrape for both families, and afresh on the next scrape', async () => {
+    const metrics = new ControllerMetrics('test', { defaultMetrics: false });
+    let reports = 0;
+    metrics.setKeyInventory(() => {
+      reports++;
+      return new KeyInventory().report(ring, [ss('a', [{ fingerprint: fp(k1), itemCount: 2 }])]);
+    });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(`sealed_secrets_controller_key_objects{fingerprint="${fp(k1)}"} 1\n`);
+    expect(text).toContain(`sealed_secrets_controller_key_items{fingerprint="${fp(k1)}"} 2\n`);
+    expect(reports).toBe(1);
+    await metrics.registry.metrics();
+    expect(reports).toBe(2);
+  });
 });
