@@ -1,11 +1,13 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import {
   DEFAULT_TEMPLATE_TIME_BUDGET_MS,
+  rendersTemplates,
   SealedSecretsError,
   templateTimeBudgetError,
   UnsealError,
   unsealFailureText,
+  unsealSealedSecret,
   type Finding,
   type ItemFailure,
   type ItemKeys,
@@ -17,6 +19,7 @@ import {
 } from '@ssts/core';
 import { ControllerError } from '../errors.js';
 import type { DecryptRequest, FromWorker, ToWorker, UnsealRequest } from './unseal-protocol.js';
+import { OrderedDecryption, ThreadPoolRsa, uvThreadPoolSize } from './thread-pool-rsa.js';
 import { unsealWorkerScript } from './worker-script.js';
 import { cpuBudget } from '../cpu-budget.js';
 
@@ -42,6 +45,17 @@ export interface DecryptPoolOptions {
   readonly workerHeapMib?: number;
   /** Size of the last-key LRU; default LAST_KEY_CAPACITY. */
   readonly lastKeyCapacity?: number;
+  /**
+   * RSA operations run at once on libuv's thread pool (WebCrypto) for objects without templates and single
+   * values; 0: everything in worker threads. Default: `size` when libuv's pool has a thread more than that
+   * (UV_THREADPOOL_SIZE, default 4), else 0 (defaultThreadPoolRsa).
+   */
+  readonly threadPoolRsa?: number;
+}
+
+/** `size` RSA slots on libuv's thread pool when one of its threads stays free for file reads and DNS, else 0. */
+export function defaultThreadPoolRsa(size: number, uvThreads = uvThreadPoolSize()): number {
+  return size <= uvThreads - 1 ? size : 0;
 }
 
 export interface UnsealRequestOptions {
@@ -125,6 +139,10 @@ export class DecryptPool {
   #rsaOperations = 0;
   #workersReplaced = 0;
   #ring: KeyRing | undefined;
+  /** Fingerprint → private key of `#ring`, for the thread-pool path. */
+  #ringKeys = new Map<string, KeyObject>();
+  /** The thread-pool path (objects without templates, single values), when enabled. */
+  readonly #rsa: ThreadPoolRsa | undefined;
   #nextId = 0;
   #closed = false;
 
@@ -136,6 +154,8 @@ export class DecryptPool {
     this.#heapMib = opts.workerHeapMib ?? WORKER_HEAP_MIB;
     this.#lastKeyCapacity = opts.lastKeyCapacity ?? LAST_KEY_CAPACITY;
     this.#size = Math.max(1, size);
+    const slots = opts.threadPoolRsa ?? defaultThreadPoolRsa(this.#size);
+    this.#rsa = slots > 0 ? new ThreadPoolRsa(slots) : undefined;
   }
 
   #spawn(): PoolWorker {
@@ -235,6 +255,7 @@ export class DecryptPool {
   /** Publishes a new key snapshot to every worker. */
   setKeyRing(ring: KeyRing): void {
     this.#ring = ring;
+    this.#ringKeys = new Map(ring.all().map((entry) => [entry.fingerprint, entry.privateKey]));
     for (const worker of this.#workers) this.#sendKeys(worker, ring);
   }
 
@@ -262,6 +283,12 @@ export class DecryptPool {
   async unsealWithKeys(ss: SealedSecret, options: UnsealRequestOptions): Promise<UnsealedWithKeys> {
     const objectKey = `${ss.metadata.namespace ?? ''}/${ss.metadata.name ?? ''}`;
     const ring = this.#ring;
+    if (this.#rsa !== undefined && ring !== undefined && !this.#closed && !rendersTemplates(ss)) {
+      // No templates: unsealed here with RSA on libuv's thread pool. A failure is unsealed once more in a worker,
+      // which gives the same error with the diagnosis (failures are rare and retried with backoff anyway).
+      const here = await this.#unsealOnThreadPool(this.#rsa, ss, objectKey, ring, options);
+      if (here !== undefined) return here;
+    }
     const order = ring === undefined ? [] : keyTryOrder(ring, this.#recall(objectKey), this.#lastSuccess);
     const reply = await this.#request({
       type: 'unseal',
@@ -284,6 +311,35 @@ export class DecryptPool {
       });
     }
     throw new ControllerError('UNSEAL_WORKER', `internal error while unsealing (${reply.error.name})`);
+  }
+
+  async #unsealOnThreadPool(
+    rsa: ThreadPoolRsa,
+    ss: SealedSecret,
+    objectKey: string,
+    ring: KeyRing,
+    options: UnsealRequestOptions,
+  ): Promise<UnsealedWithKeys | undefined> {
+    const known = this.#recall(objectKey);
+    const decryption = new OrderedDecryption(
+      rsa,
+      this.#ringKeys,
+      keyTryOrder(ring, known, this.#lastSuccess),
+      known === undefined,
+    );
+    try {
+      const secret = await unsealSealedSecret(ss, {
+        decrypt: (ciphertext, label, item) => decryption.decrypt(ciphertext, label, item),
+        keyCount: ring.size,
+        acceptDeprecatedV1Data: options.acceptDeprecatedV1Data,
+      });
+      if (decryption.fingerprint !== undefined) this.#remember(objectKey, decryption.fingerprint);
+      return { secret, itemKeys: decryption.itemKeys() };
+    } catch {
+      return undefined;
+    } finally {
+      this.#rsaOperations += decryption.attempts;
+    }
   }
 
   /**
@@ -311,6 +367,24 @@ export class DecryptPool {
     ciphertext: Uint8Array,
     label: Uint8Array,
   ): Promise<Uint8Array> {
+    if (this.#rsa !== undefined && !this.#closed) {
+      const decryption = new OrderedDecryption(
+        this.#rsa,
+        this.#ringKeys,
+        keyTryOrder(ring, this.#recall(objectKey), this.#lastSuccess),
+        false,
+      );
+      try {
+        const plaintext = await decryption.decrypt(ciphertext, label);
+        if (decryption.fingerprint !== undefined) this.#remember(objectKey, decryption.fingerprint);
+        return plaintext;
+      } catch (error) {
+        if (error instanceof SealedSecretsError && error.code === 'DECRYPT_FAILED') throw noKey();
+        throw error;
+      } finally {
+        this.#rsaOperations += decryption.attempts;
+      }
+    }
     const reply = await this.#request({
       type: 'decrypt',
       // Copies of exactly the bytes needed: posting a view serializes its whole ArrayBuffer, which for pooled
