@@ -40,19 +40,20 @@ const clientNodeFromKube = {
 };
 
 /**
- * The core loads node-forge (certificate generation) with `createRequire(import.meta.url)`, which from dist/bundle/
- * would look for it in this package's dependencies, where pnpm does not put it. In the bundle it becomes a plain
- * `require`, which esbuild bundles and still runs only on first use (a new key).
+ * The core loads node-forge (certificate generation, only for a new key) with `createRequire(import.meta.url)`,
+ * which from dist/bundle/ would look in this package's dependencies, where pnpm does not put it. It stays out of
+ * the bundle (400 KiB to compile at every start) and is required from @ssts/core's own directory on first use.
  */
-const forgeBundled = {
-  name: 'forge-bundled',
+const forgeFromCore = {
+  name: 'forge-from-core',
   setup(b) {
     b.onLoad({ filter: /[/\\]keys[/\\]forge-certificate\.js$/ }, async (args) => {
       if (!args.path.startsWith(CORE_DIST)) return undefined;
       const source = await readFile(args.path, 'utf8');
       const lazy = "createRequire(import.meta.url)('node-forge')";
       if (!source.includes(lazy)) throw new Error(`${args.path} no longer loads node-forge as "${lazy}"`);
-      return { contents: source.replace(lazy, "require('node-forge')"), loader: 'js' };
+      const fromCore = "createRequire(createRequire(import.meta.url).resolve('@ssts/core/package.json'))('node-forge')";
+      return { contents: source.replace(lazy, fromCore), loader: 'js' };
     });
   },
 };
@@ -92,14 +93,14 @@ const result = await build({
   chunkNames: '[name]-[hash]',
   minifyWhitespace: true,
   minifySyntax: true,
-  // Bundled CommonJS dependencies (fastify, pino, prom-client, node-forge) get a real require() for Node's modules.
+  // Bundled CommonJS dependencies (fastify, pino, prom-client) get a real require() for Node's modules.
   banner: {
     js: "import { createRequire as __controllerCreateRequire } from 'node:module';\nconst require = __controllerCreateRequire(import.meta.url);",
   },
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',
-  plugins: [clientNodeFromKube, forgeBundled, coreIsPure],
+  plugins: [clientNodeFromKube, forgeFromCore, coreIsPure],
 });
 
 const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));

@@ -156,6 +156,26 @@ describe('DecryptPool', () => {
     }
   });
 
+  it('stops a worker that stayed idle for workerIdleMs; the next request starts one again', async () => {
+    const own = new DecryptPool({ size: 2, threadPoolRsa: 0, workerIdleMs: 50 });
+    try {
+      const key = entry(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, 1, 'k');
+      own.setKeyRing(KeyRing.of([key]));
+      const label = Buffer.from('ns/name');
+      const sealed = () => hybridEncrypt(createPublicKey(key.privateKey), Buffer.from('v'), label);
+      await Promise.all(Array.from({ length: 6 }, (_, i) => own.decryptorFor(`ns/o${i}`)(sealed(), label)));
+      expect(own.started).toBe(2);
+      for (let waited = 0; own.started > 0 && waited < 10_000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect([own.started, own.workersIdled]).toEqual([0, 2]);
+      expect(Buffer.from(await own.decryptorFor('ns/again')(sealed(), label)).toString()).toBe('v');
+      expect(own.started).toBe(1);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('uses the thread pool only when libuv keeps a thread free: size < UV_THREADPOOL_SIZE', () => {
     expect([1, 2, 3, 4].map((size) => defaultThreadPoolRsa(size, 4))).toEqual([1, 2, 3, 0]);
     expect(defaultThreadPoolRsa(8, 9)).toBe(8);

@@ -51,7 +51,12 @@ export interface DecryptPoolOptions {
    * (UV_THREADPOOL_SIZE, default 4), else 0 (defaultThreadPoolRsa).
    */
   readonly threadPoolRsa?: number;
+  /** A worker with nothing to do for this long stops (its ~10 MiB are returned); default WORKER_IDLE_MS. */
+  readonly workerIdleMs?: number;
 }
+
+/** How long an idle worker thread stays: a burst of templates keeps them, a quiet controller lets them go. */
+export const WORKER_IDLE_MS = 60_000;
 
 /** `size` RSA slots on libuv's thread pool when one of its threads stays free for file reads and DNS, else 0. */
 export function defaultThreadPoolRsa(size: number, uvThreads = uvThreadPoolSize()): number {
@@ -111,6 +116,8 @@ interface PoolWorker {
   readonly jobs: Map<number, Job>;
   handled: number;
   retired: boolean;
+  /** Stops the worker once it has been idle for `workerIdleMs`. */
+  idleTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -143,6 +150,8 @@ export class DecryptPool {
   #ringKeys = new Map<string, KeyObject>();
   /** The thread-pool path (objects without templates, single values), when enabled. */
   readonly #rsa: ThreadPoolRsa | undefined;
+  readonly #idleMs: number;
+  #workersIdled = 0;
   #nextId = 0;
   #closed = false;
 
@@ -156,6 +165,22 @@ export class DecryptPool {
     this.#size = Math.max(1, size);
     const slots = opts.threadPoolRsa ?? defaultThreadPoolRsa(this.#size);
     this.#rsa = slots > 0 ? new ThreadPoolRsa(slots) : undefined;
+    this.#idleMs = opts.workerIdleMs ?? WORKER_IDLE_MS;
+  }
+
+  /** Arms or disarms `entry`'s idle timer after its job count changed. */
+  #watchIdle(entry: PoolWorker): void {
+    clearTimeout(entry.idleTimer);
+    delete entry.idleTimer;
+    if (entry.jobs.size > 0 || entry.retired || this.#closed) return;
+    entry.idleTimer = setTimeout(() => {
+      if (entry.jobs.size > 0 || entry.retired) return;
+      entry.retired = true;
+      this.#workersIdled++;
+      const index = this.#workers.indexOf(entry);
+      if (index >= 0) this.#workers.splice(index, 1);
+      entry.worker.terminate().catch(() => undefined);
+    }, this.#idleMs).unref();
   }
 
   #spawn(): PoolWorker {
@@ -165,6 +190,7 @@ export class DecryptPool {
     worker.on('error', (error) => this.#onCrash(entry, error));
     worker.unref();
     if (this.#ring !== undefined) this.#sendKeys(entry, this.#ring);
+    this.#watchIdle(entry);
     return entry;
   }
 
@@ -180,6 +206,7 @@ export class DecryptPool {
     entry.jobs.delete(message.id);
     clearTimeout(job.watchdog);
     entry.handled++;
+    this.#watchIdle(entry);
     this.#rsaOperations += message.attempts;
     job.resolve(message);
   }
@@ -209,6 +236,7 @@ export class DecryptPool {
   /** Terminates a worker, fails `culprit`, replaces the worker and re-posts the requests it still held. */
   #retire(entry: PoolWorker, culprit: Job | undefined, error: Error): void {
     entry.retired = true;
+    clearTimeout(entry.idleTimer);
     this.#workersReplaced++;
     entry.worker.terminate().catch(() => undefined);
     const index = this.#workers.indexOf(entry);
@@ -240,6 +268,11 @@ export class DecryptPool {
   /** RSA private-key operations run so far, successful or not (for tests and debugging). */
   get rsaOperations(): number {
     return this.#rsaOperations;
+  }
+
+  /** Workers stopped after `workerIdleMs` without work (not replaced: the next request starts one). */
+  get workersIdled(): number {
+    return this.#workersIdled;
   }
 
   /** Workers terminated by the watchdog or lost to a crash, each replaced by a new one. */
@@ -453,6 +486,7 @@ export class DecryptPool {
       this.#workers.push(worker);
     }
     worker.jobs.set(job.id, job);
+    this.#watchIdle(worker);
     const message: ToWorker = { ...job.request, id: job.id };
     worker.worker.postMessage(message);
   }
@@ -461,6 +495,7 @@ export class DecryptPool {
     this.#closed = true;
     for (const worker of this.#workers) {
       worker.retired = true;
+      clearTimeout(worker.idleTimer);
       for (const job of worker.jobs.values()) {
         clearTimeout(job.watchdog);
         job.reject(noKey());
