@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { hash, type KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import {
   DEFAULT_TEMPLATE_TIME_BUDGET_MS,
@@ -511,7 +511,8 @@ export class DecryptPool {
  * /v1/verify is. A collision only makes a wrong first guess, which costs one RSA operation.
  */
 function objectKeyHash(objectKey: string): number {
-  return createHash('sha256').update(objectKey).digest().readUIntBE(0, 6);
+  // One-shot hash (Node >= 20.12): a few times cheaper than createHash for short inputs, on every reconcile.
+  return hash('sha256', objectKey, 'buffer').readUIntBE(0, 6);
 }
 
 /**
