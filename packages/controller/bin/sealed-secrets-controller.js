@@ -11,7 +11,9 @@ nodeModule.enableCompileCache?.();
 // compilation of this package or of a workspace package it bundles, instead of running stale code.
 const mtime = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? 0;
 const bundled = mtime('../dist/bundle/main.js');
-const compiled = ['controller', 'core', 'flags', 'kube', 'template'].map((p) => `../../${p}/dist/.tsbuildinfo`);
+const compiled = ['controller', 'core', 'flags', 'kube', 'template'].map(
+  (p) => `../../${p}/dist/.tsbuildinfo`,
+);
 const fresh = bundled > 0 && bundled >= Math.max(mtime('../dist/.tsbuildinfo'), ...compiled.map(mtime));
 const { runController } = fresh ? await import('../dist/bundle/main.js') : await import('../dist/main.js');
 

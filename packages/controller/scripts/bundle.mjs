@@ -52,7 +52,8 @@ const forgeFromCore = {
       const source = await readFile(args.path, 'utf8');
       const lazy = "createRequire(import.meta.url)('node-forge')";
       if (!source.includes(lazy)) throw new Error(`${args.path} no longer loads node-forge as "${lazy}"`);
-      const fromCore = "createRequire(createRequire(import.meta.url).resolve('@ssts/core/package.json'))('node-forge')";
+      const fromCore =
+        "createRequire(createRequire(import.meta.url).resolve('@ssts/core/package.json'))('node-forge')";
       return { contents: source.replace(lazy, fromCore), loader: 'js' };
     });
   },

@@ -111,11 +111,14 @@ describe('hybridDecryptAsync (RSA-OAEP by WebCrypto on the thread pool)', () => 
   const vector = knownAnswer2048();
   const { privateKey } = vectorKey2048();
 
-  it.each(vector.values)('$scope value decrypts to "bar" with label "$label"', async ({ label, ciphertext_base64 }) => {
-    const key = await rsaOaepDecryptionKey(privateKey);
-    const plaintext = await hybridDecryptAsync(key, Buffer.from(ciphertext_base64, 'base64'), utf8(label));
-    expect(plaintext.toString('base64')).toBe(vector.plaintext_base64);
-  });
+  it.each(vector.values)(
+    '$scope value decrypts to "bar" with label "$label"',
+    async ({ label, ciphertext_base64 }) => {
+      const key = await rsaOaepDecryptionKey(privateKey);
+      const plaintext = await hybridDecryptAsync(key, Buffer.from(ciphertext_base64, 'base64'), utf8(label));
+      expect(plaintext.toString('base64')).toBe(vector.plaintext_base64);
+    },
+  );
 
   it('fails as hybridDecrypt does: wrong label, truncation, tampering, another key', async () => {
     const key = await rsaOaepDecryptionKey(privateKey);
