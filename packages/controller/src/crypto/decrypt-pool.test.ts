@@ -164,13 +164,14 @@ describe('DecryptPool', () => {
       const label = Buffer.from('ns/name');
       const sealed = () => hybridEncrypt(createPublicKey(key.privateKey), Buffer.from('v'), label);
       await Promise.all(Array.from({ length: 6 }, (_, i) => own.decryptorFor(`ns/o${i}`)(sealed(), label)));
-      expect(own.started).toBe(2);
+      // Both workers started; on a loaded machine one may already have idled out while the other finished.
+      expect(own.started + own.workersIdled).toBe(2);
       for (let waited = 0; own.started > 0 && waited < 10_000; waited += 20) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       expect([own.started, own.workersIdled]).toEqual([0, 2]);
       expect(Buffer.from(await own.decryptorFor('ns/again')(sealed(), label)).toString()).toBe('v');
-      expect(own.started).toBe(1);
+      expect(own.started + own.workersIdled).toBe(3);
     } finally {
       await own.close();
     }
