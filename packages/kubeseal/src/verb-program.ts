@@ -143,6 +143,8 @@ export function parseVerb(
         paths.length === 0 && parsed.sources['namespace'] !== 'default' ? options.namespace : undefined;
       return { kind: 'run', options, plan: simple({ kind: 'reencrypt', paths, namespace }) };
     }
+    case 'check':
+      return { kind: 'run', options, plan: simple({ kind: 'check', paths: [...args] }) };
     case 'help': {
       const target = resolveCommand(COMMANDS, args);
       if (target.rest.length > 0) return usageError(`help: unknown command "${args.join(' ')}"`);
