@@ -4,9 +4,10 @@
 import { DocumentError, parseDocuments, splitJsonStream, DEFAULT_DOCUMENT_LIMITS } from '@ssts/core';
 import type { Document, Node as YamlNode } from 'yaml';
 import { MAX_INPUT_BYTES, MAX_INPUT_TEXT } from '../io/limits.js';
-import { findPlainSecrets, type PathStep } from './plain-secrets.js';
+import { findPlainSecrets, type PathStep, type PlainSecret } from './plain-secrets.js';
 
 export interface Finding {
+  readonly kind: PlainSecret['kind'];
   readonly line: number;
   readonly reason: string;
 }
@@ -93,7 +94,7 @@ export async function checkText(bytes: Uint8Array): Promise<FileReport> {
           offset += await offsetOf(parseDocument(part.text, options), finding.path);
       }
     }
-    findings.push({ line: lineAt(offset), reason: finding.reason });
+    findings.push({ kind: finding.kind, line: lineAt(offset), reason: finding.reason });
   }
   return { kind: 'checked', findings };
 }

@@ -6,6 +6,7 @@
 export type PathStep = string | number;
 
 export interface PlainSecret {
+  readonly kind: 'secret' | 'generator';
   /** From the document's root to the key whose line is reported (`data`, `stringData`, a generator entry). */
   readonly path: readonly PathStep[];
   readonly reason: string;
@@ -58,6 +59,7 @@ function secretFinding(value: Record_, path: readonly PathStep[]): PlainSecret |
     ...(stringData.length > 0 ? [`stringData: ${nameList(stringData)}`] : []),
   ];
   return {
+    kind: 'secret',
     path: [...path, data.length > 0 ? 'data' : 'stringData'],
     reason: `Secret ${objectName(value)} holds plain values (${parts.join('; ')})`,
   };
@@ -96,6 +98,7 @@ function generatorFindings(value: Record_): PlainSecret[] {
     if (parts.length === 0) return;
     const name = typeof generator['name'] === 'string' ? `"${printableName(generator['name'])}"` : '(unnamed)';
     findings.push({
+      kind: 'generator',
       path: ['secretGenerator', index],
       reason: `secretGenerator ${name} makes a Secret from plain values (${parts.join('; ')})`,
     });

@@ -30,6 +30,7 @@ export async function runCheck(ctx: RunContext, paths: readonly string[]): Promi
   let notChecked = tree.problems.length;
   for (const { path, reason } of tree.problems) io.stderr.write(`${shown(path)}: not checked: ${reason}\n`);
   let secrets = 0;
+  const kinds = new Set<string>();
   let filesWithSecrets = 0;
   for (const path of tree.files) {
     const report = await checkFile(ctx, path);
@@ -39,8 +40,9 @@ export async function runCheck(ctx: RunContext, paths: readonly string[]): Promi
       continue;
     }
     if (report.findings.length > 0) filesWithSecrets++;
-    for (const { line, reason } of report.findings) {
+    for (const { kind, line, reason } of report.findings) {
       secrets++;
+      kinds.add(kind);
       io.stdout.write(`${shown(path)}:${line}: ${reason}\n`);
     }
   }
@@ -56,11 +58,11 @@ export async function runCheck(ctx: RunContext, paths: readonly string[]): Promi
     ...(notChecked > 0 ? [`${count(notChecked, 'path')} not checked`] : []),
   ];
   const hints = [
-    ...(secrets > 0
-      ? [
-          'hint: seal each Secret (kubeseal seal -f secret.yaml -w sealed.yaml) and commit only the SealedSecret;',
-          'hint: a secretGenerator belongs in a SealedSecret too (seal the Secret it generates)',
-        ]
+    ...(kinds.has('secret')
+      ? ['hint: seal each Secret (kubeseal seal -f secret.yaml -w sealed.yaml) and commit only the SealedSecret']
+      : []),
+    ...(kinds.has('generator')
+      ? ['hint: seal what a secretGenerator makes, and list the SealedSecret under resources instead']
       : []),
     ...(notChecked > 0 ? ['hint: a file that cannot be read as YAML or JSON may hide a Secret: fix or exclude it'] : []),
   ];
