@@ -209,10 +209,7 @@ export const COMMANDS = {
         'without values pass. A file that cannot be read as YAML or JSON (too large, too deep, not UTF-8) is named\n' +
         'on stderr. Exit code: 0 when every file was read and none holds a plain Secret, 1 otherwise, 2 on a bad\n' +
         'command line. Values are never printed, only the names of their items.',
-      examples: [
-        'kubeseal check',
-        'kubeseal check deploy/ apps/shop/secret.json',
-      ],
+      examples: ['kubeseal check', 'kubeseal check deploy/ apps/shop/secret.json'],
     },
     {
       name: 'help',

@@ -19,10 +19,10 @@ import { nodeIo } from '../io/node-io.js';
 import { listManifestTree } from '../io/manifest-files.js';
 import { run } from '../main.js';
 
-// `kubeseal check` against real directories: each folder of check-golden/ holds files/ (the tree), args.txt (one
+// `kubeseal check` against real directories: each folder of fixtures/check/ holds files/ (the tree), args.txt (one
 // argument a line, {{DIR}} standing for files/) and the expected stdout.golden, stderr.golden and exit-code, where
 // {{DIR}}/ is scrubbed from paths. UPDATE_GOLDEN=1 rewrites them.
-const GOLDEN_DIR = fileURLToPath(new URL('./check-golden', import.meta.url));
+const GOLDEN_DIR = fileURLToPath(new URL('./fixtures/check', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 async function kubeseal(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -48,7 +48,11 @@ describe('kubeseal check: golden runs', () => {
       .map((arg) => arg.replaceAll('{{DIR}}', files));
     const { code, stdout, stderr } = await kubeseal(['check', ...args]);
     const scrub = (text: string) => text.replaceAll(`${files}/`, '').replaceAll(files, '{{DIR}}');
-    const actual = { 'stdout.golden': scrub(stdout), 'stderr.golden': scrub(stderr), 'exit-code': `${code}\n` };
+    const actual = {
+      'stdout.golden': scrub(stdout),
+      'stderr.golden': scrub(stderr),
+      'exit-code': `${code}\n`,
+    };
     for (const [file, content] of Object.entries(actual)) {
       if (UPDATE) writeFileSync(join(dir, file), content);
       else expect(content, `${name}/${file}`).toBe(readFileSync(join(dir, file), 'utf8'));
@@ -58,7 +62,8 @@ describe('kubeseal check: golden runs', () => {
 
 describe('kubeseal check: what counts as a plain Secret', () => {
   it('names the item keys, never the values, and passes over what is not a core Secret', () => {
-    const reasons = (doc: unknown) => findPlainSecrets(doc).map((f) => `${f.kind} ${f.path.join('.')}: ${f.reason}`);
+    const reasons = (doc: unknown) =>
+      findPlainSecrets(doc).map((f) => `${f.kind} ${f.path.join('.')}: ${f.reason}`);
     expect(reasons({ kind: 'Secret', metadata: { name: 'a' }, data: { k: 'c2VjcmV0' } })).toEqual([
       'secret data: Secret "a" holds plain values (data: k)',
     ]);
@@ -115,7 +120,8 @@ describe('kubeseal check: what counts as a plain Secret', () => {
       kind: 'checked',
       findings: [{ kind: 'secret', line: 4, reason: 'Secret (unnamed) holds plain values (data: k)' }],
     });
-    const stream = '{"kind":"ConfigMap"}\n{"kind":"Secret",\n "stringData":\n {"a":"b"}}{"kind":"Secret","data":{"c":"ZA=="}}';
+    const stream =
+      '{"kind":"ConfigMap"}\n{"kind":"Secret",\n "stringData":\n {"a":"b"}}{"kind":"Secret","data":{"c":"ZA=="}}';
     expect(await checkText(Buffer.from(stream))).toEqual({
       kind: 'checked',
       findings: [
@@ -138,14 +144,19 @@ describe('kubeseal check: hostile and unreadable inputs', () => {
     let bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
     for (let i = 1; i < 10; i++) {
       const name = String.fromCharCode(97 + i);
-      bomb += `${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]\n`;
+      bomb += `${name}: &${name} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]\n`;
     }
     write('bomb.yaml', `${bomb}kind: Secret\ndata: {x: *j}\n`);
     write('deep-flow.yaml', `kind: Secret\ndata: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`);
     write('deep-block.yaml', Array.from({ length: 300 }, (_, i) => `${'  '.repeat(i)}k${i}:\n`).join(''));
     write('deep.json', `{"kind":"Secret","data":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
     write('tokens.yaml', `kind: Secret\ndata: [${Array(600_000).fill('1').join(',')}]\n`);
-    write('latin1.yaml', Buffer.concat([Buffer.from('kind: Secret\nstringData:\n  a: caf'), Buffer.from([0xe9, 0x0a])]));
+    write(
+      'latin1.yaml',
+      Buffer.concat([Buffer.from('kind: Secret\nstringData:\n  a: caf'), Buffer.from([0xe9, 0x0a])]),
+    );
     write('control.yaml', 'kind: Secret\nstringData:\n  a: "\x07"\n');
     write('broken.yaml', 'kind: Secret\nstringData: [\n');
     write('broken.json', '{"kind": "Secret", "data": {"a": }');
@@ -156,7 +167,10 @@ describe('kubeseal check: hostile and unreadable inputs', () => {
     symlinkSync('nowhere.yaml', join(dir, 'dangling.yaml'));
     execFileSync('mkfifo', [join(dir, 'fifo.yaml')]);
     // Deeper than 64 directory levels.
-    write(`${Array.from({ length: 66 }, () => 'd').join('/')}/secret.yaml`, 'kind: Secret\ndata: {a: Yg==}\n');
+    write(
+      `${Array.from({ length: 66 }, () => 'd').join('/')}/secret.yaml`,
+      'kind: Secret\ndata: {a: Yg==}\n',
+    );
     // Version-control metadata and installed packages are never searched.
     write('.git/secret.yaml', 'kind: Secret\ndata: {a: Yg==}\n');
     write('node_modules/pkg/secret.yaml', 'kind: Secret\ndata: {a: Yg==}\n');
@@ -200,12 +214,16 @@ describe('kubeseal check: hostile and unreadable inputs', () => {
 
   it('stops listing after the file bound, and follows no symbolic link inside a tree', async () => {
     const tree = await listManifestTree([dir], { maxFiles: 3 });
-    expect(tree.files.map((f) => f.slice(dir.length + 1))).toEqual(['bomb.yaml', 'broken.json', 'broken.yaml']);
+    expect(tree.files.map((f) => f.slice(dir.length + 1))).toEqual([
+      'bomb.yaml',
+      'broken.json',
+      'broken.yaml',
+    ]);
     expect(tree.problems.map((p) => p.reason)).toContain('more than 3 files: the rest is not checked');
     const all = await listManifestTree([dir]);
-    expect(all.files.some((f) => f.includes('/loop/') || f.includes('node_modules') || f.includes('.git'))).toBe(
-      false,
-    );
+    expect(
+      all.files.some((f) => f.includes('/loop/') || f.includes('node_modules') || f.includes('.git')),
+    ).toBe(false);
     expect(existsSync(join(dir, 'loop', 'loop', 'bomb.yaml'))).toBe(true);
   });
 });

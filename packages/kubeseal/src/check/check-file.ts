@@ -74,7 +74,9 @@ export async function checkText(bytes: Uint8Array): Promise<FileReport> {
   if (found.length === 0) return { kind: 'checked', findings: [] };
 
   // The bounded reader accepted this text, so parsing it again with the document model is bounded too.
-  const text = Buffer.from(bytes).toString('utf8').replace(/^\uFEFF/, '');
+  const text = Buffer.from(bytes)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   const lineAt = lineFinder(text);
   const { parseAllDocuments, parseDocument } = await import('../io/yaml.js');
   const options = { prettyErrors: false, uniqueKeys: false } as const;

@@ -96,7 +96,8 @@ function generatorFindings(value: Record_): PlainSecret[] {
     if (envs.length > 0) parts.push(`env files: ${nameList(envs)}`);
     if (files.length > 0) parts.push(`files: ${nameList(files)}`);
     if (parts.length === 0) return;
-    const name = typeof generator['name'] === 'string' ? `"${printableName(generator['name'])}"` : '(unnamed)';
+    const name =
+      typeof generator['name'] === 'string' ? `"${printableName(generator['name'])}"` : '(unnamed)';
     findings.push({
       kind: 'generator',
       path: ['secretGenerator', index],

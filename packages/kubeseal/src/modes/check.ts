@@ -59,12 +59,16 @@ export async function runCheck(ctx: RunContext, paths: readonly string[]): Promi
   ];
   const hints = [
     ...(kinds.has('secret')
-      ? ['hint: seal each Secret (kubeseal seal -f secret.yaml -w sealed.yaml) and commit only the SealedSecret']
+      ? [
+          'hint: seal each Secret (kubeseal seal -f secret.yaml -w sealed.yaml) and commit only the SealedSecret',
+        ]
       : []),
     ...(kinds.has('generator')
       ? ['hint: seal what a secretGenerator makes, and list the SealedSecret under resources instead']
       : []),
-    ...(notChecked > 0 ? ['hint: a file that cannot be read as YAML or JSON may hide a Secret: fix or exclude it'] : []),
+    ...(notChecked > 0
+      ? ['hint: a file that cannot be read as YAML or JSON may hide a Secret: fix or exclude it']
+      : []),
   ];
   throw new CliError('CHECK', parts.join('; '), { hints });
 }
