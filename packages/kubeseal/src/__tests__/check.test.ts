@@ -15,9 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkText } from '../check/check-file.js';
 import { findPlainSecrets } from '../check/plain-secrets.js';
-import { nodeIo } from '../io/node-io.js';
 import { listManifestTree } from '../io/manifest-files.js';
-import { run } from '../main.js';
+import { runCaptured } from '../test-helpers/run-captured.js';
 
 // `kubeseal check` against real directories: each folder of fixtures/check/ holds files/ (the tree), args.txt (one
 // argument a line, {{DIR}} standing for files/) and the expected stdout.golden, stderr.golden and exit-code, where
@@ -25,17 +24,7 @@ import { run } from '../main.js';
 const GOLDEN_DIR = fileURLToPath(new URL('./fixtures/check', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
-async function kubeseal(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    ...nodeIo(),
-    stdout: { isTTY: false, write: (c: string | Uint8Array) => void (stdout += String(c)) },
-    stderr: { isTTY: false, write: (c: string | Uint8Array) => void (stderr += String(c)) },
-  };
-  const code = await run(args, io, {});
-  return { code, stdout, stderr };
-}
+const kubeseal = (args: readonly string[]) => runCaptured(args);
 
 describe('kubeseal check: golden runs', () => {
   const cases = readdirSync(GOLDEN_DIR).sort();

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { nodeIo } from '../io/node-io.js';
-import { run } from '../main.js';
 import { scrubCiphertexts } from '../test-helpers/independent-crypto.js';
+import { runCaptured } from '../test-helpers/run-captured.js';
 
 // fixtures/git-repo: a repository of SealedSecrets as teams keep one (nested folders, a multi-document file with
 // comments, a JSON file, kustomizations, one with a secretGenerator that only sets options). `set` and `unset` run
@@ -19,17 +18,7 @@ const CERT = join(VECTOR_4096_DIR, 'tls.crt');
 let repo: string;
 const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
 
-async function kubeseal(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    ...nodeIo(),
-    stdout: { isTTY: false, write: (c: string | Uint8Array) => void (stdout += String(c)) },
-    stderr: { isTTY: false, write: (c: string | Uint8Array) => void (stderr += String(c)) },
-  };
-  const code = await run(args, io, {});
-  return { code, stdout: stdout.replaceAll(`${repo}/`, ''), stderr: stderr.replaceAll(`${repo}/`, '') };
-}
+const kubeseal = (...args: string[]) => runCaptured(args, repo);
 
 /** `git diff` of the working tree, ciphertexts scrubbed (they are random), without the `index` lines. */
 function diff(): string {
