@@ -184,7 +184,7 @@ describe('kubeseal check: hostile and unreadable inputs', () => {
         'bomb.yaml: not checked: document 1: invalid YAML: Excessive alias count indicates a resource exhaustion attack',
         'broken.json: not checked: document 1: invalid JSON: Unexpected end of JSON input',
         'broken.yaml: not checked: document 1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
-        'chart/templates/secret.yaml: not checked: document 1: invalid JSON: syntax error',
+        'chart/templates/secret.yaml: not checked: document 1: invalid JSON: syntax error (a template? check what it renders to)',
         'control.yaml: not checked: control characters are not allowed in YAML (U+0007 on line 3)',
         'deep-block.yaml: not checked: document 1: nested deeper than 100 levels',
         'deep-flow.yaml: not checked: document 1: nested deeper than 100 levels',

@@ -65,8 +65,15 @@ export async function checkText(bytes: Uint8Array): Promise<FileReport> {
   try {
     documents = await parseDocuments(bytes, {}, { dialect: 'kubectl', keepNonObjects: true });
   } catch (error) {
-    if (error instanceof DocumentError) return { kind: 'not-checked', reason: error.message };
-    throw error;
+    // Anything else would be a bug in the reader: still one line for this file, and the others are checked.
+    if (!(error instanceof DocumentError))
+      return { kind: 'not-checked', reason: `cannot be read: ${(error as Error).message}` };
+    // A Helm or other Go template is not YAML until rendered: say so rather than only "syntax error".
+    const template = error.code === 'INVALID_DOCUMENT' && Buffer.from(bytes).includes('{{');
+    return {
+      kind: 'not-checked',
+      reason: template ? `${error.message} (a template? check what it renders to)` : error.message,
+    };
   }
   const found = documents.flatMap((doc) =>
     findPlainSecrets(doc.value).map((finding) => ({ ...finding, document: doc.index, format: doc.format })),
