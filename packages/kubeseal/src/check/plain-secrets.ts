@@ -58,9 +58,13 @@ function secretFinding(value: Record_, path: readonly PathStep[]): PlainSecret |
     ...(data.length > 0 ? [`data: ${nameList(data)}`] : []),
     ...(stringData.length > 0 ? [`stringData: ${nameList(stringData)}`] : []),
   ];
+  // The line of whichever of the two comes first in the file (object keys keep the source order).
+  const first = Object.keys(value).find(
+    (key) => (key === 'data' && data.length > 0) || (key === 'stringData' && stringData.length > 0),
+  );
   return {
     kind: 'secret',
-    path: [...path, data.length > 0 ? 'data' : 'stringData'],
+    path: [...path, first ?? 'data'],
     reason: `Secret ${objectName(value)} holds plain values (${parts.join('; ')})`,
   };
 }
