@@ -144,7 +144,12 @@ export function parseVerb(
       return { kind: 'run', options, plan: simple({ kind: 'reencrypt', paths, namespace }) };
     }
     case 'check':
-      return { kind: 'run', options, plan: simple({ kind: 'check', paths: [...args] }) };
+      // `--` ends the flags: a path after it may start with `-`.
+      return {
+        kind: 'run',
+        options,
+        plan: simple({ kind: 'check', paths: [...args, ...parsed.afterDash] }),
+      };
     case 'help': {
       const target = resolveCommand(COMMANDS, args);
       if (target.rest.length > 0) return usageError(`help: unknown command "${args.join(' ')}"`);
