@@ -9,6 +9,8 @@ function pick<const K extends keyof typeof FLAGS>(...names: K[]): Pick<typeof FL
 /** Where the certificate comes from: `--cert`, else the controller found through the kubeconfig. */
 const CERT_SOURCE = {
   ...pick('cert', 'controller-namespace', 'controller-name', 'kubeconfig'),
+  // Key continuity (issue 14): hidden, so every help text and completion stays as it was; README documents them.
+  ...pick('known-certs', 'trust-new-cert'),
   ...KUBECTL_FLAGS,
   help: FLAGS.help,
 } satisfies FlagTable;

@@ -80,6 +80,9 @@ export function nodeIo(): Io {
       },
       // Loaded on first use: it needs node:crypto, which commands that write no file would load for nothing.
       writeFileAtomic: async (path, data) => (await import('./atomic-write.js')).writeFileAtomic(path, data),
+      mkdirp: async (dir) => {
+        await (await import('node:fs/promises')).mkdir(dir, { recursive: true, mode: 0o700 });
+      },
     },
     now: () => new Date(),
   };
