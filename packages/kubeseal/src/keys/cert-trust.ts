@@ -66,7 +66,8 @@ export async function checkCertContinuity(
     return;
   }
   const path = filePath(options.knownCerts, env);
-  const known = path === undefined ? { version: 1 as const, controllers: {} } : await readKnownCerts(io.fs, path);
+  const known =
+    path === undefined ? { version: 1 as const, controllers: {} } : await readKnownCerts(io.fs, path);
   const identity = identityOf(origin);
   const pinned = known.controllers[identity] ?? [];
   // The chain is asked for only when it can change the answer: a known controller showing a new certificate.
@@ -90,7 +91,11 @@ export async function checkCertContinuity(
   if (decision.kind !== 'linked') io.stderr.write(`${decision.notice}\n`);
   if (path === undefined) return;
   try {
-    await writeKnownCerts({ fs: io.fs, mkdirp: (dir) => io.fs.mkdirp?.(dir) ?? Promise.resolve() }, path, decision.known);
+    await writeKnownCerts(
+      { fs: io.fs, mkdirp: (dir) => io.fs.mkdirp?.(dir) ?? Promise.resolve() },
+      path,
+      decision.known,
+    );
   } catch (error) {
     // A read-only home (a CI container) must not stop sealing: this run's decision stands, it is just not kept.
     io.stderr.write(`warning: ${(error as Error).message}; the certificate is trusted for this run only\n`);
