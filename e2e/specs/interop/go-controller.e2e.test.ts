@@ -6,6 +6,7 @@ import { parseCertificatePem, publicKeyFingerprint } from '@ssts/core';
 import { coreApi, createTestNamespace, waitFor } from '../../helpers/index.js';
 import { getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
+  firstContactNotice,
   KEY_LABEL,
   applySealedSecret,
   decryptValue,
@@ -92,7 +93,7 @@ describe('our kubeseal against the upstream Go controller', () => {
     expect(secretText(key, 'tls.key')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
 
     const ours = await ks(['--fetch-cert']);
-    expect(ours.stderr).toBe('');
+    expect(ours.stderr).toMatch(firstContactNotice(ns));
     expect(ours.stdout).toBe(secretText(key, 'tls.crt'));
     const go = await goKubeseal(['--kubeconfig', kc, '--controller-namespace', ns, '--fetch-cert']);
     expect(go.stdout).toBe(ours.stdout);
