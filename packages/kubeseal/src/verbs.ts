@@ -61,6 +61,13 @@ export const CERT_FETCH_FLAGS = { ...pick('sealed-secret-file'), ...CERT_SOURCE 
 export const CERT_SHOW_FLAGS = CERT_SOURCE;
 export const VALIDATE_FLAGS = {
   ...pick('secret-file'),
+  offline: flag.bool('Check without a cluster: structure, seal hints and sealing key against --cert-set'),
+  'cert-set': flag.string(
+    'With --offline: a PEM file of the pinned certificates, or a directory of *.pem/*.crt',
+    {
+      complete: 'file',
+    },
+  ),
   ...pick('controller-namespace', 'controller-name', 'kubeconfig'),
   ...KUBECTL_FLAGS,
   help: FLAGS.help,
@@ -167,7 +174,10 @@ export const COMMANDS = {
       summary: 'Ask the controller whether it can decrypt SealedSecrets (stdin or -f)',
       flags: VALIDATE_FLAGS,
       flagSections: CLUSTER_SECTION,
-      examples: ['kubeseal validate -f sealed.yaml'],
+      examples: [
+        'kubeseal validate -f sealed.yaml',
+        'kubeseal validate --offline --cert-set certs/ -f sealed.yaml',
+      ],
     },
     {
       name: 'keys',

@@ -22,6 +22,8 @@ export interface FileSystem {
   writeFileAtomic(path: string, data: string | Uint8Array): Promise<void>;
   /** Creates a directory and its parents (mode 0700), for files kubeseal keeps (the known certificates). */
   mkdirp?(dir: string): Promise<void>;
+  /** The names in a directory; undefined when `path` is not a directory (or does not exist). */
+  listDir?(path: string): Promise<string[] | undefined>;
 }
 
 /** Every effect the CLI has, so tests can run it in memory. */

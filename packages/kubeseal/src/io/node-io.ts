@@ -80,6 +80,15 @@ export function nodeIo(): Io {
       },
       // Loaded on first use: it needs node:crypto, which commands that write no file would load for nothing.
       writeFileAtomic: async (path, data) => (await import('./atomic-write.js')).writeFileAtomic(path, data),
+      listDir: async (path) => {
+        try {
+          return await (await import('node:fs/promises')).readdir(path);
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (code === 'ENOTDIR' || code === 'ENOENT') return undefined;
+          throw error;
+        }
+      },
       mkdirp: async (dir) => {
         await (await import('node:fs/promises')).mkdir(dir, { recursive: true, mode: 0o700 });
       },

@@ -19,7 +19,7 @@ import {
   type SealedSecret,
 } from '@ssts/core';
 import type { ControllerClient } from '../cluster/controller-client.js';
-import { CliError } from '../errors.js';
+import { CliError, describeFsError } from '../errors.js';
 import { MAX_CERT_BYTES } from '../io/cert-fetch.js';
 import type { FileSystem } from '../io/io.js';
 import { fetchKeyInventoryIfServed } from './inventory.js';
@@ -75,7 +75,7 @@ export async function readCertificateSet(
     try {
       bytes = await fs.readFile(file, MAX_CERT_BYTES);
     } catch (error) {
-      throw new CliError('CERT', `cannot read the certificate set: ${(error as Error).message}`, {
+      throw new CliError('CERT', `cannot read the certificate set: ${describeFsError('open', file, error)}`, {
         cause: error,
       });
     }
