@@ -188,6 +188,44 @@ describe('our kubeseal against the upstream Go controller', () => {
     });
   });
 
+  it('cause lines of --validate against the Go controller (no /v1/keys): hints as they are; without hints, /v1/verify under the other scopes', async () => {
+    const hinted = JSON.parse(
+      expectOk(
+        await kubeseal(['seal', '--kubeconfig', kc, '--controller-namespace', ns], {
+          input: binarySecretJson('cause-moved'),
+        }),
+        'kubeseal seal',
+      ),
+    ) as SealedSecret;
+    const moved = { ...hinted, metadata: { ...hinted.metadata, namespace: 'staging' } };
+    expect(await ks(['--validate'], JSON.stringify(moved))).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: unable to decrypt sealed secret: cause-moved\ncause: sealed for ${ns}/cause-moved, found at staging/cause-moved\n`,
+    });
+    // The upstream command line seals without hints: the fallback asks the Go controller's /v1/verify.
+    const plain = JSON.parse(
+      expectOk(await ks(['--scope', 'namespace-wide'], binarySecretJson('cause-scope')), 'kubeseal'),
+    ) as SealedSecret;
+    const strict = {
+      ...plain,
+      metadata: {
+        ...plain.metadata,
+        annotations: Object.fromEntries(
+          Object.entries(plain.metadata.annotations ?? {}).filter(
+            ([k]) => k !== 'sealedsecrets.bitnami.com/namespace-wide',
+          ),
+        ),
+      },
+    };
+    expect(await ks(['--validate'], JSON.stringify(strict))).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'error: unable to decrypt sealed secret: cause-scope\ncause: sealed namespace-wide but the annotation says strict\n',
+    });
+  });
+
   it('--re-encrypt after a Go key renewal (SIGUSR1): the new Go key decrypts it and the Go controller unseals it', async () => {
     const oldKey = await latestKey();
     const file = join(dir, 'rotate.json');
