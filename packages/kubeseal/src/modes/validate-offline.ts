@@ -1,7 +1,6 @@
 import type { RunContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { readDocuments } from '../io/documents.js';
-import { readCertificateSet, validateOffline } from '../keys/offline-validate.js';
 import { sealedSecretFromDocument, withoutTemplateNulls } from './sealed-input.js';
 
 /**
@@ -12,6 +11,8 @@ import { sealedSecretFromDocument, withoutTemplateNulls } from './sealed-input.j
  */
 export async function runValidateOffline(ctx: RunContext, certSet: string): Promise<void> {
   const { fs } = ctx.io;
+  // Loaded here: it reaches the HTTP client's module (io/cert-fetch.ts), which run-mode.ts must not load eagerly.
+  const { readCertificateSet, validateOffline } = await import('../keys/offline-validate.js');
   const pinned = await readCertificateSet(
     fs,
     certSet,
