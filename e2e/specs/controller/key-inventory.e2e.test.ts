@@ -180,6 +180,8 @@ describe('key inventory and key continuity (issue 14)', () => {
         withSealHints(seal('unknown-key', {}, stranger), strangerFp),
         `sealed with key ${short(strangerFp)} which this controller does not have (it has ${short(own)})`,
       ],
+      // Without the hint the key cannot be named, and no other scope's label opens it: nothing more is said.
+      [seal('unknown-key-plain', {}, stranger), undefined],
       // Sealed namespace-wide, the annotation since removed (read as strict): with hints, and by trying the labels.
       [
         strictNow(withSealHints(seal('scope-hints', { [NAMESPACE_WIDE]: 'true' }), own)),

@@ -6,6 +6,7 @@ import { parseCertificatePem, publicKeyFingerprint } from '@ssts/core';
 import { coreApi, createTestNamespace, waitFor } from '../../helpers/index.js';
 import { getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
+  firstContactNotice,
   KEY_LABEL,
   applySealedSecret,
   decryptValue,
@@ -92,7 +93,7 @@ describe('our kubeseal against the upstream Go controller', () => {
     expect(secretText(key, 'tls.key')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
 
     const ours = await ks(['--fetch-cert']);
-    expect(ours.stderr).toBe('');
+    expect(ours.stderr).toMatch(firstContactNotice(ns));
     expect(ours.stdout).toBe(secretText(key, 'tls.crt'));
     const go = await goKubeseal(['--kubeconfig', kc, '--controller-namespace', ns, '--fetch-cert']);
     expect(go.stdout).toBe(ours.stdout);
@@ -184,6 +185,44 @@ describe('our kubeseal against the upstream Go controller', () => {
       code: 1,
       stdout: '',
       stderr: 'error: unable to decrypt sealed secret: validated-renamed\n',
+    });
+  });
+
+  it('cause lines of --validate against the Go controller (no /v1/keys): hints as they are; without hints, /v1/verify under the other scopes', async () => {
+    const hinted = JSON.parse(
+      expectOk(
+        await kubeseal(['seal', '--kubeconfig', kc, '--controller-namespace', ns], {
+          input: binarySecretJson('cause-moved'),
+        }),
+        'kubeseal seal',
+      ),
+    ) as SealedSecret;
+    const moved = { ...hinted, metadata: { ...hinted.metadata, namespace: 'staging' } };
+    expect(await ks(['--validate'], JSON.stringify(moved))).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: unable to decrypt sealed secret: cause-moved\ncause: sealed for ${ns}/cause-moved, found at staging/cause-moved\n`,
+    });
+    // The upstream command line seals without hints: the fallback asks the Go controller's /v1/verify.
+    const plain = JSON.parse(
+      expectOk(await ks(['--scope', 'namespace-wide'], binarySecretJson('cause-scope')), 'kubeseal'),
+    ) as SealedSecret;
+    const strict = {
+      ...plain,
+      metadata: {
+        ...plain.metadata,
+        annotations: Object.fromEntries(
+          Object.entries(plain.metadata.annotations ?? {}).filter(
+            ([k]) => k !== 'sealedsecrets.bitnami.com/namespace-wide',
+          ),
+        ),
+      },
+    };
+    expect(await ks(['--validate'], JSON.stringify(strict))).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'error: unable to decrypt sealed secret: cause-scope\ncause: sealed namespace-wide but the annotation says strict\n',
     });
   });
 

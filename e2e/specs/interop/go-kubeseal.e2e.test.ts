@@ -12,6 +12,7 @@ import {
 } from '../../helpers/index.js';
 import { getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
+  firstContactNotice,
   applySealedSecret,
   decryptValue,
   expectOk,
@@ -109,6 +110,8 @@ async function latestKey() {
 
 describe('upstream Go kubeseal against our controller', () => {
   it('--fetch-cert through the proxy: Go kubeseal gets our latest key certificate, like ours', async () => {
+    // Our first contact pins the certificate with a notice (issue 14; Go kubeseal pins nothing): then equal.
+    expect((await ours(['--fetch-cert'])).stderr).toMatch(firstContactNotice(ns));
     const { go: g, ours: o } = await both(['--fetch-cert']);
     expect(g).toEqual({ code: 0, stdout: secretText(await latestKey(), 'tls.crt'), stderr: '' });
     expect(o).toEqual(g);

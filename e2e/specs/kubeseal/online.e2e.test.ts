@@ -13,6 +13,7 @@ import {
 } from '../../helpers/index.js';
 import { decode, getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
+  firstContactNotice,
   applySealedSecret,
   decryptValue,
   keySecrets,
@@ -81,7 +82,8 @@ async function expectUnsealed(ss: SealedSecret, expected: Record<string, string>
 describe('kubeseal online, against our controller behind the service proxy', () => {
   it('--fetch-cert prints exactly the latest key Secret tls.crt', async () => {
     const res = await ks(kcDefault, ['--fetch-cert']);
-    expect(res.stderr).toBe('');
+    // First contact with this controller: trust on first use (issue 14), one line.
+    expect(res.stderr).toMatch(firstContactNotice(ns));
     expect(res.code).toBe(0);
     expect(res.stdout).toBe(secretText(await latestKey(), 'tls.crt'));
     expect(res.stdout).toBe(await controller.certPem());
@@ -196,7 +198,8 @@ describe('kubeseal online, against our controller behind the service proxy', () 
       },
     });
     const cert = await ks(kcDefault, ['--controller-name', 'unnamed-port', '--fetch-cert']);
-    expect(cert.stderr).toBe('');
+    // Another Service is another controller identity: its own first contact.
+    expect(cert.stderr).toMatch(firstContactNotice(ns, 'unnamed-port'));
     expect(cert.stdout).toBe(await controller.certPem());
     const out = expectOk(
       await ks(

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { privateDecrypt, constants, createDecipheriv } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderKubeconfig } from '../../harness/kubeconfig.js';
@@ -37,6 +37,24 @@ export interface CliOptions {
 const emptyHome = join(tmpdir(), 'ssts-e2e-empty-home');
 mkdirSync(emptyHome, { recursive: true });
 
+// Key continuity (issue 14): our kubeseal pins controller certificates. Each test process keeps its own
+// known-certificates file (SEALED_SECRETS_KNOWN_CERTS), so control planes of other runs never collide and the
+// shared home stays empty; the first contact with a controller prints the trust-on-first-use notice.
+const knownCertsDir = mkdtempSync(join(tmpdir(), 'ssts-e2e-known-certs-'));
+process.once('exit', () => rmSync(knownCertsDir, { recursive: true, force: true }));
+export const E2E_KNOWN_CERTS = join(knownCertsDir, 'known-certs.json');
+
+/** The first-contact notice of our kubeseal for `namespace`/`name` on the e2e API server. */
+export function firstContactNotice(namespace: string, name = 'sealed-secrets-controller'): RegExp {
+  const escaped = `${e2eCluster().server.replace(/\/$/, '')}#${namespace}/${name}`.replace(
+    /[.*+?^${}()|[\]\\/]/g,
+    '\\$&',
+  );
+  return new RegExp(
+    `^notice: first contact with ${escaped}: trusting certificate SHA256:\\S+ and remembering it\\n$`,
+  );
+}
+
 /** Runs a command to completion with a clean environment; never rejects on a non-zero exit. */
 export function runCli(
   command: string,
@@ -45,7 +63,12 @@ export function runCli(
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: emptyHome, ...options.env },
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        HOME: emptyHome,
+        SEALED_SECRETS_KNOWN_CERTS: E2E_KNOWN_CERTS,
+        ...options.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -6,6 +6,7 @@ import type { Plan } from './dispatch.js';
 import { CliError } from './errors.js';
 import { resolveFormat, type OutputFormat } from './format/render.js';
 import { readCertFromSource } from './io/cert-source.js';
+import type { CertOrigin } from './keys/cert-trust.js';
 import type { Io } from './io/io.js';
 import { MAX_INPUT_BYTES } from './io/limits.js';
 import type { CliOptions } from './program.js';
@@ -93,12 +94,37 @@ export class RunContext {
 
   /** Compat §6.3 step 10: `--cert` if given, else the controller's `/v1/cert.pem`. */
   async certificateBytes(): Promise<Buffer> {
-    if (this.options.cert !== '')
-      return readCertFromSource(this.options.cert, this.io.fs, {
-        requestTimeout: this.options.requestTimeout,
-        env: this.env,
-      });
-    return (await this.controller()).fetchCertificate();
+    const fetch = { requestTimeout: this.options.requestTimeout, env: this.env };
+    if (this.options.cert !== '') {
+      const bytes = await readCertFromSource(this.options.cert, this.io.fs, fetch);
+      // Issue 14: a certificate from the network is pinned; a local file is the user's own trust.
+      if (/^https?:\/\//i.test(this.options.cert))
+        await this.#checkContinuity({ kind: 'url', url: this.options.cert, fetch }, bytes);
+      return bytes;
+    }
+    const controller = await this.controller();
+    const bytes = await controller.fetchCertificate();
+    await this.#checkContinuity(
+      {
+        kind: 'controller',
+        controller,
+        namespace: this.options.controllerNamespace,
+        name: this.options.controllerName,
+      },
+      bytes,
+    );
+    return bytes;
+  }
+
+  async #checkContinuity(origin: CertOrigin, bytes: Buffer): Promise<void> {
+    const { checkCertContinuity } = await import('./keys/cert-trust.js');
+    await checkCertContinuity(
+      this.io,
+      this.env,
+      { knownCerts: this.options.knownCerts, trustNewCert: this.options.trustNewCert },
+      origin,
+      bytes,
+    );
   }
 
   /** Compat §6.3 step 11: first CERTIFICATE block, RSA, not expired; a warning on stderr below 2048 bits. */

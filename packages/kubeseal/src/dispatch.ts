@@ -7,6 +7,8 @@ export type Mode =
   | { kind: 'help' }
   | { kind: 'recovery-unseal'; keyFiles: readonly string[] }
   | { kind: 'validate' }
+  // `validate --offline --cert-set …` (issue 14): no cluster.
+  | { kind: 'validate-offline'; certSet: string }
   | { kind: 're-encrypt' }
   | { kind: 'fetch-cert' }
   | { kind: 'merge-into'; file: string }

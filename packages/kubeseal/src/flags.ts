@@ -47,6 +47,15 @@ export const KUBESEAL_FLAGS = {
     'Private key file(s) for --recovery-unseal: PEM, or key Secrets / v1 Lists in JSON or YAML',
     { complete: 'file' },
   ),
+  // Key continuity (issue 14). Hidden like --seal-hints: the upstream usage text stays as it was.
+  'known-certs': flag.string(
+    'File of the pinned controller certificates (default ~/.config/kubeseal/known-certs.json)',
+    { hidden: true, complete: 'file' },
+  ),
+  'trust-new-cert': flag.bool('Accept a new controller certificate that no pinned certificate vouches for', {
+    hidden: true,
+    env: false,
+  }),
   // Hidden: the upstream usage text stays as it was (the README and the verbs' help describe the hints).
   'seal-hints': flag.bool('Add the sealed-with and sealed-for hint annotations', { hidden: true }),
   help: flag.bool('Print this help and exit'),

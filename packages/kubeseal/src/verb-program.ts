@@ -13,7 +13,7 @@ import {
 import { dispatch, type Plan, type Terminal } from './dispatch.js';
 import { FLAGS } from './flags.js';
 import { KUBESEAL_ENV, cliOptions, type CliOptions } from './program.js';
-import { COMMANDS, type KEYS_FLAGS, type SEAL_FLAGS, type SET_FLAGS } from './verbs.js';
+import { COMMANDS, type KEYS_FLAGS, type SEAL_FLAGS, type SET_FLAGS, type VALIDATE_FLAGS } from './verbs.js';
 
 export type VerbCall =
   | { readonly kind: 'usage-error'; readonly message: string; readonly help: string }
@@ -86,17 +86,39 @@ export function parseVerb(
   }
   const extra = (expected: readonly string[]): string | undefined => expectArgs(args, expected);
   switch (words) {
+    case 'validate': {
+      const problem = extra([]);
+      if (problem !== undefined) return usageError(`${words}: ${problem}`);
+      // Offline (issue 14): its own mode, which reads no kubeconfig.
+      const { offline, certSet } = parsed.options as Partial<Options<typeof VALIDATE_FLAGS>>;
+      if (offline === true || (certSet ?? '') !== '') {
+        if (offline !== true) return usageError('validate: --cert-set is only used with --offline');
+        if ((certSet ?? '') === '')
+          return usageError('validate --offline: --cert-set FILE|DIR (the pinned certificates) is required');
+        const input =
+          options.secretFile === ''
+            ? ({ kind: 'stdin' } as const)
+            : ({ kind: 'file', path: options.secretFile } as const);
+        return {
+          kind: 'run',
+          options,
+          plan: {
+            mode: { kind: 'validate-offline', certSet: certSet ?? '' },
+            input,
+            output: { kind: 'stdout' },
+            notices: [],
+          },
+        };
+      }
+      // Online: upstream's --validate.
+      const chosen = { ...options, validate: true };
+      return { kind: 'run', options: chosen, plan: dispatch(chosen, terminal) };
+    }
     case 'seal':
-    case 'validate':
     case 'cert fetch': {
       const problem = extra([]);
       if (problem !== undefined) return usageError(`${words}: ${problem}`);
-      const chosen =
-        words === 'validate'
-          ? { ...options, validate: true }
-          : words === 'cert fetch'
-            ? { ...options, fetchCert: true }
-            : options;
+      const chosen = words === 'cert fetch' ? { ...options, fetchCert: true } : options;
       return { kind: 'run', options: chosen, plan: dispatch(chosen, terminal) };
     }
     case 'cert show': {

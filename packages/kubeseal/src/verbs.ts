@@ -9,6 +9,8 @@ function pick<const K extends keyof typeof FLAGS>(...names: K[]): Pick<typeof FL
 /** Where the certificate comes from: `--cert`, else the controller found through the kubeconfig. */
 const CERT_SOURCE = {
   ...pick('cert', 'controller-namespace', 'controller-name', 'kubeconfig'),
+  // Key continuity (issue 14): hidden, so every help text and completion stays as it was; README documents them.
+  ...pick('known-certs', 'trust-new-cert'),
   ...KUBECTL_FLAGS,
   help: FLAGS.help,
 } satisfies FlagTable;
@@ -59,6 +61,13 @@ export const CERT_FETCH_FLAGS = { ...pick('sealed-secret-file'), ...CERT_SOURCE 
 export const CERT_SHOW_FLAGS = CERT_SOURCE;
 export const VALIDATE_FLAGS = {
   ...pick('secret-file'),
+  offline: flag.bool('Check without a cluster: structure, seal hints and sealing key against --cert-set'),
+  'cert-set': flag.string(
+    'With --offline: a PEM file of the pinned certificates, or a directory of *.pem/*.crt',
+    {
+      complete: 'file',
+    },
+  ),
   ...pick('controller-namespace', 'controller-name', 'kubeconfig'),
   ...KUBECTL_FLAGS,
   help: FLAGS.help,
@@ -166,7 +175,10 @@ export const COMMANDS = {
       summary: 'Ask the controller whether it can decrypt SealedSecrets (stdin or -f)',
       flags: VALIDATE_FLAGS,
       flagSections: CLUSTER_SECTION,
-      examples: ['kubeseal validate -f sealed.yaml'],
+      examples: [
+        'kubeseal validate -f sealed.yaml',
+        'kubeseal validate --offline --cert-set certs/ -f sealed.yaml',
+      ],
     },
     {
       name: 'keys',

@@ -139,6 +139,16 @@ describe('bin/kubeseal.js', () => {
   });
 
   it('reaches the cluster without @kubernetes/client-node for a static kubeconfig (--fetch-cert)', async () => {
+    // First contact: trust on first use, pinned in $HOME/.config/kubeseal/known-certs.json (issue 14).
+    const first = await kubeseal(['--fetch-cert']);
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.stderr).toMatch(
+      /^notice: first contact with http:\/\/127\.0\.0\.1:\d+#kube-system\/sealed-secrets-controller: trusting certificate SHA256:\S+ and remembering it\n$/,
+    );
+    const known = JSON.parse(await readFile(join(dir, '.config/kubeseal/known-certs.json'), 'utf8')) as {
+      controllers: Record<string, string[]>;
+    };
+    expect(Object.values(known.controllers)).toHaveLength(1);
     const r = await kubeseal(['--fetch-cert']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toBe(await readFile(CERT, 'utf8'));

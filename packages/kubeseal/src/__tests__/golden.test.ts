@@ -1,6 +1,8 @@
+import { createPublicKey } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { publicKeyFingerprint } from '@ssts/core';
 import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../main.js';
@@ -16,6 +18,7 @@ import { memoryIo } from '../test-helpers/memory-io.js';
 const GOLDEN_DIR = fileURLToPath(new URL('./golden', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const TLS_KEY = readFileSync(join(VECTOR_4096_DIR, 'tls.key'), 'utf8');
+const FIXTURE_FINGERPRINT = publicKeyFingerprint(createPublicKey(TLS_KEY));
 
 function readOptional(dir: string, name: string): string | undefined {
   const path = join(dir, name);
@@ -129,6 +132,19 @@ describe('golden CLI runs', () => {
     const now = readOptional(dir, 'now.txt');
     const files: Record<string, Buffer> = {
       '/home/test/.kube/config': Buffer.from(kubeconfigFor(server.url)),
+      // Key continuity: the fake controller's certificate is already pinned, so a run prints and writes what it did
+      // before pinning; the pin-* cases point SEALED_SECRETS_KNOWN_CERTS at their own file.
+      '/home/test/.config/kubeseal/known-certs.json': Buffer.from(
+        JSON.stringify({
+          version: 1,
+          controllers: Object.fromEntries(
+            ['sealed-secrets-controller', 'unnamed-port'].map((name) => [
+              `${server.url}#kube-system/${name}`,
+              [FIXTURE_FINGERPRINT],
+            ]),
+          ),
+        }),
+      ),
     };
     for (const fixture of readdirSync(VECTOR_4096_DIR)) {
       files[`/fixtures/${fixture}`] = readFileSync(join(VECTOR_4096_DIR, fixture));

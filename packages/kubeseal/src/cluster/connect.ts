@@ -70,6 +70,7 @@ export async function connectController(
       maxBodyBytes: MAX_ROTATE_ANSWER_BYTES,
     });
   return {
+    server: client.server.href.replace(/\/$/, ''),
     async fetchCertificate() {
       let res: ProxyResponse;
       try {

@@ -8,6 +8,8 @@ export interface ProxyResponse {
 
 /** The controller endpoints kubeseal calls (compat §5.2, §5.4). Implemented in cluster/connect.ts. */
 export interface ControllerClient {
+  /** The API server URL the controller is reached through (the key of its pinned certificates). */
+  readonly server?: string;
   /** GET /v1/cert.pem; throws CliError CLUSTER `cannot fetch certificate: <err>`. */
   fetchCertificate(): Promise<Buffer>;
   /** POST /v1/verify with a SealedSecret as JSON; transport errors throw, HTTP statuses are returned. */

@@ -20,6 +20,10 @@ export interface FileSystem {
   readFile(path: string, maxBytes?: number): Promise<Buffer>;
   /** Replaces `path` atomically (temp file in the same directory + rename); a failure leaves `path` untouched. */
   writeFileAtomic(path: string, data: string | Uint8Array): Promise<void>;
+  /** Creates a directory and its parents (mode 0700), for files kubeseal keeps (the known certificates). */
+  mkdirp?(dir: string): Promise<void>;
+  /** The names in a directory; undefined when `path` is not a directory (or does not exist). */
+  listDir?(path: string): Promise<string[] | undefined>;
 }
 
 /** Every effect the CLI has, so tests can run it in memory. */

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Io, OutputStream } from './io.js';
 
@@ -80,6 +80,24 @@ export function nodeIo(): Io {
       },
       // Loaded on first use: it needs node:crypto, which commands that write no file would load for nothing.
       writeFileAtomic: async (path, data) => (await import('./atomic-write.js')).writeFileAtomic(path, data),
+      // Synchronous node:fs on purpose: a dynamic import() of a built-in fails in the start-up snapshot.
+      listDir(path) {
+        try {
+          return Promise.resolve(readdirSync(path));
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (code === 'ENOTDIR' || code === 'ENOENT') return Promise.resolve(undefined);
+          return Promise.reject(error as Error);
+        }
+      },
+      mkdirp(dir) {
+        try {
+          mkdirSync(dir, { recursive: true, mode: 0o700 });
+          return Promise.resolve();
+        } catch (error) {
+          return Promise.reject(error as Error);
+        }
+      },
     },
     now: () => new Date(),
   };

@@ -233,7 +233,7 @@ describe('known certificates and the trust decision (library)', () => {
       if (decision.kind !== 'refused') continue;
       expect(decision.error).toBeInstanceOf(CliError);
       expect(decision.error.message).toBe(
-        `the certificate of ${ID} changed to ${stranger.fingerprint}, which no pinned certificate vouches for: ${reason}`,
+        `the certificate of ${ID} changed from ${k1.fingerprint} to ${stranger.fingerprint}, which no pinned certificate vouches for: ${reason}`,
       );
       expect(decision.error.hints[1]).toContain('--trust-new-cert');
       const trusted = decideTrust({
@@ -432,7 +432,7 @@ describe('a fake controller on 127.0.0.1 swaps its certificate (--cert http://â€
       expect(refused.kind).toBe('refused');
       if (refused.kind === 'refused') {
         expect(refused.error.message).toContain(
-          `changed to ${evil.fingerprint}, which no pinned certificate vouches for`,
+          `to ${evil.fingerprint}, which no pinned certificate vouches for`,
         );
         expect(refused.error.message).toContain(
           `certificate ${evil.fingerprint} is not signed by an earlier key`,

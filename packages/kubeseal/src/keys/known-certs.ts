@@ -203,7 +203,8 @@ export function decideTrust(input: TrustInput): TrustDecision {
     kind: 'refused',
     error: new CliError(
       'CERT',
-      `the certificate of ${identity} changed to ${fingerprint}, which no pinned certificate vouches for: ${reason}`,
+      `the certificate of ${identity} changed from ${pinned.at(-1) ?? ''} to ${fingerprint}, which no pinned ` +
+        `certificate vouches for: ${reason}`,
       {
         hints: [
           `pinned: ${pinned.map(shortFingerprint).join(', ')}`,

@@ -178,4 +178,41 @@ describe('cause lines for --recovery-unseal and --validate', () => {
       'cause: sealed for prod/db, found at staging/db',
     ]);
   });
+
+  it('--validate without hints: asks /v1/verify under the other scopes and says which one opened it', async () => {
+    const CW = 'sealedsecrets.bitnami.com/cluster-wide';
+    const asked: string[] = [];
+    // A controller holding `pinned`: 200 when the posted object opens under its own label, else 409.
+    const controller: ControllerClient = {
+      fetchCertificate: () => Promise.reject(new Error('unused')),
+      rotate: () => Promise.reject(new Error('unused')),
+      get: () => Promise.resolve({ status: 404, body: Buffer.alloc(0) }),
+      verify: async (json) => {
+        const ss = JSON.parse(json) as SealedSecret;
+        const a = ss.metadata.annotations ?? {};
+        asked.push(a[CW] === 'true' ? 'cluster-wide' : a[NS_WIDE] === 'true' ? 'namespace-wide' : 'strict');
+        try {
+          await unsealSealedSecret(ss, { decrypt: keysDecryptor([pinned.privateKey]) });
+          return { status: 200, body: Buffer.alloc(0) };
+        } catch {
+          return { status: 409, body: Buffer.alloc(0) };
+        }
+      },
+    };
+    const publicKey = createPublicKey(pinned.privateKey);
+    const nsWide = annotate(sealed('db', 'prod', publicKey, { [NS_WIDE]: 'true' }), {});
+    expect(await validateCauses(nsWide, controller)).toEqual([
+      'cause: sealed namespace-wide but the annotation says strict',
+    ]);
+    expect(asked).toEqual(['namespace-wide']);
+    asked.length = 0;
+    const clusterWide = annotate(sealed('db', 'prod', publicKey, { [CW]: 'true' }), { [NS_WIDE]: 'true' });
+    expect(await validateCauses(clusterWide, controller)).toEqual([
+      'cause: sealed cluster-wide but the annotation says namespace-wide',
+    ]);
+    asked.length = 0;
+    // Moved without hints: no other scope opens it, and nothing is claimed.
+    expect(await validateCauses(move(sealed('db', 'prod', publicKey), 'staging'), controller)).toEqual([]);
+    expect(asked).toEqual(['namespace-wide', 'cluster-wide']);
+  });
 });

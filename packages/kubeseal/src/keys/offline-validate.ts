@@ -15,12 +15,16 @@ import {
   readSealHints,
   sameTarget,
   SEAL_HINT_ANNOTATIONS,
+  withScopeAnnotations,
   type Finding,
+  type LabelProbe,
   type SealedSecret,
 } from '@ssts/core';
 import type { ControllerClient } from '../cluster/controller-client.js';
-import { CliError } from '../errors.js';
+import { CliError, describeFsError } from '../errors.js';
 import { MAX_CERT_BYTES } from '../io/cert-fetch.js';
+import { orderSealedSecret } from '../format/go-order.js';
+import { renderJson } from '../format/render.js';
 import type { FileSystem } from '../io/io.js';
 import { fetchKeyInventoryIfServed } from './inventory.js';
 
@@ -75,7 +79,7 @@ export async function readCertificateSet(
     try {
       bytes = await fs.readFile(file, MAX_CERT_BYTES);
     } catch (error) {
-      throw new CliError('CERT', `cannot read the certificate set: ${(error as Error).message}`, {
+      throw new CliError('CERT', `cannot read the certificate set: ${describeFsError('open', file, error)}`, {
         cause: error,
       });
     }
@@ -171,10 +175,37 @@ export async function recoveryCauses(
   return findings.map((f) => `cause: ${f.text}`);
 }
 
+/** Most extra /v1/verify requests one --validate diagnosis makes (the controller rate-limits verify: burst 3). */
+export const MAX_VERIFY_PROBES = 3;
+
+/**
+ * A LabelProbe through the controller: the SealedSecret as it would be at `target` (name, namespace and scope
+ * annotations changed, ciphertexts untouched) is sent to /v1/verify, whose answer is only yes or no. kubeseal holds
+ * no private key, so this is how --validate tries the other scopes' labels.
+ */
+export function verifyProbe(ss: SealedSecret, controller: ControllerClient): LabelProbe {
+  let left = MAX_VERIFY_PROBES;
+  return async (target) => {
+    if (left <= 0) return false;
+    left--;
+    const metadata = {
+      ...ss.metadata,
+      ...(target.scope !== 'cluster-wide' && { namespace: target.namespace }),
+      ...(target.scope === 'strict' && { name: target.name }),
+      annotations: withScopeAnnotations(ss.metadata.annotations, target.scope),
+    };
+    try {
+      return (await controller.verify(renderJson(orderSealedSecret({ ...ss, metadata })))).status === 200;
+    } catch {
+      return false;
+    }
+  };
+}
+
 /**
  * Cause lines for `--validate` when the controller answers 409: from the seal hints and the controller's key list
- * (/v1/keys; without it, as with the Go controller, the key is not judged). No trial decryption: kubeseal holds no
- * private key here.
+ * (/v1/keys; without it, as with the Go controller, the key is not judged), confirmed or (without hints) found by
+ * asking /v1/verify under the other scopes' labels.
  */
 export async function validateCauses(ss: SealedSecret, controller: ControllerClient): Promise<string[]> {
   const inventory = await fetchKeyInventoryIfServed(controller).catch(() => undefined);
@@ -188,6 +219,15 @@ export async function validateCauses(ss: SealedSecret, controller: ControllerCli
         }
       : ss.metadata;
   const keys = (inventory?.keys ?? []).map((k) => k.fingerprint).reverse();
-  const findings = await diagnoseUnsealFailure({ metadata, keys, holder: 'the controller' });
+  const findings = await diagnoseUnsealFailure({
+    metadata,
+    keys,
+    holder: 'the controller',
+    // Without the key list (the Go controller) a "no" at the hinted place could be a key it lacks as well as
+    // damage, so hints are then taken as they are; without hints the probe is the fallback either way.
+    ...((inventory !== undefined || readSealHints(ss.metadata).sealedFor === undefined) && {
+      probe: verifyProbe(ss, controller),
+    }),
+  });
   return findings.map((f) => `cause: ${f.text}`);
 }

@@ -8,6 +8,7 @@ import { runRaw } from './raw.js';
 import { runReEncrypt } from './re-encrypt.js';
 import { runRecoveryUnseal } from './recovery-unseal.js';
 import { runSeal } from './seal.js';
+import { runValidateOffline } from './validate-offline.js';
 import { runValidate } from './validate.js';
 
 // main.ts imports this module lazily, and it imports every mode statically: the modes are small, and in the bundle
@@ -22,6 +23,8 @@ export async function runMode(ctx: RunContext, mode: Mode): Promise<void> {
       return runRecoveryUnseal(ctx, mode.keyFiles);
     case 'validate':
       return runValidate(ctx);
+    case 'validate-offline':
+      return runValidateOffline(ctx, mode.certSet);
     case 're-encrypt':
       return runReEncrypt(ctx);
     case 'fetch-cert':

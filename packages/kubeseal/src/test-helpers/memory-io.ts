@@ -55,6 +55,13 @@ export function memoryIo(options: MemoryIoOptions = {}): MemoryIo {
         if (data === undefined) return Promise.reject(enoent(path));
         return Promise.resolve(Buffer.from(data.length > maxBytes ? data.subarray(0, maxBytes + 1) : data));
       },
+      listDir: (path) => {
+        const prefix = path.endsWith('/') ? path : `${path}/`;
+        const names = [...files.keys()]
+          .filter((f) => f.startsWith(prefix))
+          .map((f) => f.slice(prefix.length).split('/')[0] ?? '');
+        return Promise.resolve(names.length === 0 ? undefined : [...new Set(names)]);
+      },
       writeFileAtomic: (path, data) => {
         if (options.failWrites === true) return Promise.reject(new Error('disk full'));
         files.set(path, Buffer.from(data));

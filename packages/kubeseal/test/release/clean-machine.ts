@@ -147,6 +147,22 @@ export function offlineChecks(kubeseal: (args: readonly string[], input?: string
     expect(again.stdout.slice(0, 100)).not.toBe(r.stdout.slice(0, 100));
   });
 
+  it('validates offline against a certificate set (issue 14), with no kubeconfig', () => {
+    const sealed = kubeseal(['seal', '--cert', 'tls.crt', '-o', 'yaml'], SECRET_YAML);
+    expect(sealed.status, sealed.stderr).toBe(0);
+    expect(kubeseal(['validate', '--offline', '--cert-set', 'tls.crt'], sealed.stdout)).toStrictEqual({
+      status: 0,
+      stdout: '',
+      stderr: '',
+    });
+    const moved = kubeseal(
+      ['validate', '--offline', '--cert-set', 'tls.crt'],
+      sealed.stdout.replaceAll('namespace: release', 'namespace: elsewhere'),
+    );
+    expect(moved.status).toBe(1);
+    expect(moved.stderr).toContain('sealed for release/release-check, found at elsewhere/release-check');
+  });
+
   it('recovers a Secret offline with a key backup', () => {
     const r = kubeseal([
       '--recovery-unseal',
