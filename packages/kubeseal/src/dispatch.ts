@@ -18,7 +18,15 @@ export type Mode =
   | { kind: 'unset'; file: string; name: string; key: string }
   // The key verbs (modes/key-verbs.ts, loaded on their own).
   | { kind: 'keys'; output: 'table' | 'json' }
-  | { kind: 'reencrypt'; paths: readonly string[]; namespace: string | undefined };
+  | {
+      kind: 'reencrypt';
+      paths: readonly string[];
+      namespace: string | undefined;
+      /** `--dry-run`: list, write nothing. */
+      dryRun: boolean;
+      /** Offline (`--recovery-private-key` files, with `--cert`); empty: through the controller. */
+      recoveryKeys: readonly string[];
+    };
 
 /** Where `kubeseal set` takes the value from. */
 export type ValueSource =

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ControllerClient } from '../cluster/controller-client.js';
 import { listManifestFiles, reencryptFiles } from './reencrypt-files.js';
+import { onlineReencryptor } from './reencrypt-online.js';
 
 /** A controller whose /v1/rotate answers `new-<value>` for each value; `bad` is refused as upstream does. */
-const controller: ControllerClient = {
+const rotating: ControllerClient = {
   fetchCertificate: () => Promise.reject(new Error('unused')),
   verify: () => Promise.reject(new Error('unused')),
   get: () => Promise.reject(new Error('unused')),
@@ -23,6 +24,9 @@ const controller: ControllerClient = {
     });
   },
 };
+
+const NEW = 'SHA256:eFfoSlxB0tKQFWKv9VsMU6Mwg+Gz+4lFSm+LaXD9alk';
+const controller = onlineReencryptor(rotating, NEW);
 
 function memoryFs(files: Record<string, string>) {
   const written: string[] = [];
@@ -83,7 +87,7 @@ describe('kubeseal reencrypt <dir> (library)', () => {
     const progress: string[] = [];
     const result = await reencryptFiles(fs, Object.keys(files), controller, {
       onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.file} ${p.outcome}`),
-      sleep: () => Promise.resolve(),
+      sealHints: false,
     });
     expect(result.reencrypted).toEqual([
       { file: 'app.yaml', sealedSecrets: 1 },
@@ -107,7 +111,7 @@ describe('kubeseal reencrypt <dir> (library)', () => {
     // Two SealedSecrets with one name and no namespace: the editor cannot tell which one to splice.
     const twice = 'kind: SealedSecret\nmetadata:\n  name: db\nspec:\n  encryptedData:\n    k: AgA\n';
     const { fs } = memoryFs({ 'twice.yaml': `${twice}---\n${twice}` });
-    const result = await reencryptFiles(fs, ['twice.yaml'], controller, { sleep: () => Promise.resolve() });
+    const result = await reencryptFiles(fs, ['twice.yaml'], controller);
     expect(result.failed).toEqual([{ file: 'twice.yaml', error: 'more than one SealedSecret named db' }]);
   });
 
@@ -121,7 +125,7 @@ describe('kubeseal reencrypt <dir> (library)', () => {
       'old.yaml': '# legacy\nkind: SealedSecret\nmetadata:\n  name: old\nspec:\n  data: AgOldBlob\n',
     };
     const { fs } = memoryFs(files);
-    const result = await reencryptFiles(fs, ['old.yaml'], legacy);
+    const result = await reencryptFiles(fs, ['old.yaml'], onlineReencryptor(legacy, NEW), { sealHints: false });
     expect(result.reencrypted).toEqual([{ file: 'old.yaml', sealedSecrets: 1 }]);
     expect(files['old.yaml']).toBe(
       '# legacy\nkind: SealedSecret\nmetadata:\n  name: old\nspec:\n  data: AgNewBlob\n',

@@ -50,7 +50,12 @@ export interface ReencryptProgress {
 }
 
 export interface ReencryptResult {
+  /** Re-encrypted (in a dry run: that would be). */
   readonly reencrypted: readonly string[];
+  /** For each of `reencrypted`, the keys its status says it needs now (`unknown` without that status). */
+  readonly from: readonly (readonly string[])[];
+  /** The sealing key's fingerprint (undefined: its controller has no /v1/keys). */
+  readonly sealing: string | undefined;
   /** Already on the sealing key by their status.decryptionKeys: not sent. */
   readonly current: readonly string[];
   readonly failed: readonly { readonly object: string; readonly error: string }[];
@@ -65,6 +70,8 @@ export interface ClusterReencryptOptions {
   readonly namespace?: string;
   /** Send every object, even those whose status says they are on the sealing key already. */
   readonly all?: boolean;
+  /** Send nothing, write nothing: the result says what would be re-encrypted. */
+  readonly dryRun?: boolean;
   readonly onProgress?: (progress: ReencryptProgress) => void;
   /** How long to wait for the controller to reconcile the rewritten objects before reading the inventory. */
   readonly settleTimeoutMs?: number;
@@ -176,6 +183,12 @@ function onSealingKey(ss: StoredSealedSecret, sealing: string | undefined): bool
   );
 }
 
+/** The distinct keys an object's status says its items need (`unknown` when the controller has not said). */
+function keysNeeded(ss: StoredSealedSecret): string[] {
+  const keys = ss.status?.decryptionKeys?.map((k) => k.fingerprint) ?? [];
+  return keys.length === 0 ? ['unknown'] : [...new Set(keys)].sort();
+}
+
 /** PUT `ss` with the new values; on a conflict, once more on a fresh copy whose spec did not change meanwhile. */
 async function writeBack(
   api: ApiJson,
@@ -220,6 +233,7 @@ export async function reencryptCluster(
     throw new CliError('CLUSTER', `cannot list SealedSecrets: ${errorText(error)}`, { cause: error });
   }
   const reencrypted: string[] = [];
+  const from: string[][] = [];
   const current: string[] = [];
   const failed: { object: string; error: string }[] = [];
   for (const [index, ss] of objects.entries()) {
@@ -228,10 +242,15 @@ export async function reencryptCluster(
     if (options.all !== true && onSealingKey(ss, sealing)) {
       current.push(object);
       outcome = 'current';
+    } else if (options.dryRun === true) {
+      reencrypted.push(object);
+      from.push(keysNeeded(ss));
+      outcome = 'reencrypted';
     } else {
       try {
         await writeBack(api, ss, rotatedValues(await rotateOne(controller, rotateRequest(ss), sleep)));
         reencrypted.push(object);
+        from.push(keysNeeded(ss));
         outcome = 'reencrypted';
       } catch (error) {
         failed.push({ object, error: errorText(error) });
@@ -240,7 +259,9 @@ export async function reencryptCluster(
     }
     options.onProgress?.({ done: index + 1, total: objects.length, object, outcome });
   }
-  if (before === undefined) return { reencrypted, current, failed, inventory: undefined, retirable: [] };
+  const done = { reencrypted, from, sealing, current, failed };
+  if (before === undefined) return { ...done, inventory: undefined, retirable: [] };
+  if (options.dryRun === true) return { ...done, inventory: before, retirable: retirableKeys(before) };
   const inventory = await settledInventory(
     api,
     controller,
@@ -249,7 +270,7 @@ export async function reencryptCluster(
     sleep,
     now,
   );
-  return { reencrypted, current, failed, inventory, retirable: retirableKeys(inventory) };
+  return { ...done, inventory, retirable: retirableKeys(inventory) };
 }
 
 /**
