@@ -117,7 +117,7 @@ describe('kubeseal reencrypt <dir> (library)', () => {
 
   it('writes a legacy spec.data SealedSecret again through the document model (no minimal edit for it)', async () => {
     const legacy: ControllerClient = {
-      ...controller,
+      ...rotating,
       rotate: () =>
         Promise.resolve({ status: 200, body: Buffer.from(JSON.stringify({ spec: { data: 'AgNewBlob' } })) }),
     };
