@@ -85,7 +85,9 @@ export const REENCRYPT_FLAGS = {
     ...FLAGS['secret-file'],
     usage: 'A SealedSecret file, or a directory whose *.yaml, *.yml and *.json files are rewritten in place',
   },
-  'dry-run': flag.bool('List what would be re-encrypted (file, document, name, old key -> new key); write nothing'),
+  'dry-run': flag.bool(
+    'List what would be re-encrypted (file, document, name, old key -> new key); write nothing',
+  ),
   'recovery-private-key': {
     ...FLAGS['recovery-private-key'],
     usage:
@@ -200,7 +202,7 @@ export const COMMANDS = {
         'whose SealedSecrets already use the newest key (by their sealed-with hint) is not written: an\n' +
         'interrupted run can simply be run again.\n' +
         'Offline, with --recovery-private-key and --cert: the files are decrypted in memory with the backed-up\n' +
-        'keys and sealed to the certificate (e.g. another cluster\'s), without any cluster.\n' +
+        "keys and sealed to the certificate (e.g. another cluster's), without any cluster.\n" +
         '--dry-run lists what would change and writes nothing; it exits 0 when every file could be read and\n' +
         'decided (changes or not) and 1 when one could not.',
       examples: [

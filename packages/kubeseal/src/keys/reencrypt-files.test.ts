@@ -125,7 +125,9 @@ describe('kubeseal reencrypt <dir> (library)', () => {
       'old.yaml': '# legacy\nkind: SealedSecret\nmetadata:\n  name: old\nspec:\n  data: AgOldBlob\n',
     };
     const { fs } = memoryFs(files);
-    const result = await reencryptFiles(fs, ['old.yaml'], onlineReencryptor(legacy, NEW), { sealHints: false });
+    const result = await reencryptFiles(fs, ['old.yaml'], onlineReencryptor(legacy, NEW), {
+      sealHints: false,
+    });
     expect(result.reencrypted).toEqual([{ file: 'old.yaml', sealedSecrets: 1 }]);
     expect(files['old.yaml']).toBe(
       '# legacy\nkind: SealedSecret\nmetadata:\n  name: old\nspec:\n  data: AgNewBlob\n',

@@ -40,7 +40,11 @@ export interface DocumentReencryptor {
 export interface SealedSecretDocument {
   readonly kind: 'SealedSecret';
   readonly metadata?: ObjectMeta;
-  readonly spec: { readonly encryptedData?: unknown; readonly data?: unknown; readonly [key: string]: unknown };
+  readonly spec: {
+    readonly encryptedData?: unknown;
+    readonly data?: unknown;
+    readonly [key: string]: unknown;
+  };
   readonly [key: string]: unknown;
 }
 
@@ -226,7 +230,13 @@ async function rewrite(
     }
     const values = await check.reencrypt();
     const hints = hintsFor(value, reencryptor.target, options.sealHints);
-    const change = { file, document: index + 1, object: objectName(value), from: check.from, to: reencryptor.target };
+    const change = {
+      file,
+      document: index + 1,
+      object: objectName(value),
+      from: check.from,
+      to: reencryptor.target,
+    };
     if ('data' in values) {
       legacy.push({ index, data: values.data, hints });
       changes.push({ ...change, items });
@@ -255,7 +265,8 @@ async function rewrite(
       for (const [key, v] of Object.entries(hints)) docs[index]?.setIn(['metadata', 'annotations', key], v);
     }
     for (const { index, encryptedData, hints } of edits) {
-      for (const [key, v] of Object.entries(encryptedData)) docs[index]?.setIn(['spec', 'encryptedData', key], v);
+      for (const [key, v] of Object.entries(encryptedData))
+        docs[index]?.setIn(['spec', 'encryptedData', key], v);
       for (const [key, v] of Object.entries(hints)) docs[index]?.setIn(['metadata', 'annotations', key], v);
     }
     return { text: docs.map((d) => d.toString()).join(''), changes, current, sealedSecrets };

@@ -47,7 +47,16 @@ describe('kubeseal keys / reencrypt command lines', () => {
   it('reencrypt: --dry-run; offline with --recovery-private-key and --cert, which need each other and PATHs', () => {
     expect(planOf(['reencrypt', 'deploy', '--dry-run'])).toMatchObject({ dryRun: true, recoveryKeys: [] });
     expect(
-      planOf(['reencrypt', 'deploy', '--recovery-private-key', 'a.pem', '--recovery-private-key', 'b.yaml', '--cert', 'new.pem']),
+      planOf([
+        'reencrypt',
+        'deploy',
+        '--recovery-private-key',
+        'a.pem',
+        '--recovery-private-key',
+        'b.yaml',
+        '--cert',
+        'new.pem',
+      ]),
     ).toMatchObject({ paths: ['deploy'], dryRun: false, recoveryKeys: ['a.pem', 'b.yaml'] });
     const usage = (argv: string[]) => {
       const call = parseVerb(argv, {}, TERMINAL);
@@ -56,7 +65,9 @@ describe('kubeseal keys / reencrypt command lines', () => {
     expect(usage(['reencrypt', 'deploy', '--recovery-private-key', 'a.pem'])).toBe(
       'reencrypt: offline re-encryption (--recovery-private-key) needs PATHs and --cert (the certificate to re-encrypt to)',
     );
-    expect(usage(['reencrypt', '--recovery-private-key', 'a.pem', '--cert', 'new.pem'])).toMatch(/needs PATHs/);
+    expect(usage(['reencrypt', '--recovery-private-key', 'a.pem', '--cert', 'new.pem'])).toMatch(
+      /needs PATHs/,
+    );
     expect(usage(['reencrypt', 'deploy', '--cert', 'new.pem'])).toBe(
       'reencrypt: --cert is only for offline re-encryption, with --recovery-private-key (online, the controller seals)',
     );
@@ -174,7 +185,9 @@ describe('kubeseal reencrypt PATH (through a fake API server and service proxy)'
     });
     expect(readFileSync(file, 'utf8')).toBe(sealed('one', 'AgNew9', CURRENT));
     // The hints are not posted: the controller would copy them into spec.template.
-    const posted = JSON.parse(server.requests.filter((r) => r.path.endsWith('/v1/rotate')).at(-1)?.body ?? '{}');
+    const posted = JSON.parse(
+      server.requests.filter((r) => r.path.endsWith('/v1/rotate')).at(-1)?.body ?? '{}',
+    );
     expect(posted.metadata).toEqual({ name: 'one', namespace: 'shop' });
 
     const before = rotations();

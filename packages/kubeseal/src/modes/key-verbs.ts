@@ -132,9 +132,7 @@ async function runReencrypt(ctx: RunContext, mode: ReencryptMode): Promise<void>
     const what = plural(failures.length, paths.length === 0 ? 'SealedSecret' : 'file');
     throw new CliError(
       'CLUSTER',
-      dryRun
-        ? `${what} could not be checked`
-        : `${what} could not be re-encrypted (run again to retry them)`,
+      dryRun ? `${what} could not be checked` : `${what} could not be re-encrypted (run again to retry them)`,
     );
   }
 }

@@ -72,9 +72,10 @@ function withoutHints(ss: SealedSecret): SealedSecret {
     metadata: metadataWithoutHints(ss.metadata),
     spec: {
       ...ss.spec,
-      ...(template?.metadata !== undefined && template.metadata !== null && {
-        template: { ...template, metadata: metadataWithoutHints(template.metadata) },
-      }),
+      ...(template?.metadata !== undefined &&
+        template.metadata !== null && {
+          template: { ...template, metadata: metadataWithoutHints(template.metadata) },
+        }),
     },
   };
 }
