@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ControllerClient } from '../cluster/controller-client.js';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { publicKeyFingerprint, sealRawValue } from '@ssts/core';
+import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { listManifestFiles, reencryptFiles } from './reencrypt-files.js';
+import { offlineReencryptor } from './reencrypt-offline.js';
 import { onlineReencryptor } from './reencrypt-online.js';
 
 /** A controller whose /v1/rotate answers `new-<value>` for each value; `bad` is refused as upstream does. */
@@ -151,5 +156,41 @@ describe('kubeseal reencrypt <dir> (library)', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('an interrupted run leaves every file whole; running again finishes the rest and leaves the done ones alone', async () => {
+    const oldKey = createPrivateKey(readFileSync(join(VECTOR_4096_DIR, 'tls.key'), 'utf8'));
+    const oldPublic = createPublicKey(oldKey);
+    const target = createPublicKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const doc = (name: string) =>
+      `kind: SealedSecret\nmetadata:\n  name: ${name}\n  namespace: ns\nspec:\n  encryptedData:\n` +
+      `    k: ${sealRawValue(oldPublic, Buffer.from(name), { namespace: 'ns', name, scope: 'strict' })}\n`;
+    const files: Record<string, string> = { 'a.yaml': doc('a'), 'b.yaml': doc('b') };
+    const original = { ...files };
+    const { fs, written } = memoryFs(files);
+    // The run stops while writing b.yaml (a full disk, a signal): the atomic write leaves it as it was.
+    const failing = {
+      ...fs,
+      writeFileAtomic: (path: string, data: string | Uint8Array) =>
+        path === 'b.yaml' ? Promise.reject(new Error('ENOSPC')) : fs.writeFileAtomic(path, data),
+    };
+    const reencryptor = offlineReencryptor(
+      [{ fingerprint: publicKeyFingerprint(oldPublic), privateKey: oldKey, source: 'tls.key' }],
+      target,
+    );
+    const first = await reencryptFiles(failing, ['a.yaml', 'b.yaml'], reencryptor);
+    expect(first.failed).toEqual([{ file: 'b.yaml', error: 'ENOSPC' }]);
+    expect(files['b.yaml']).toBe(original['b.yaml']);
+    const aAfterFirst = files['a.yaml'];
+    expect(aAfterFirst).not.toBe(original['a.yaml']);
+
+    const second = await reencryptFiles(fs, ['a.yaml', 'b.yaml'], reencryptor);
+    expect(second).toMatchObject({
+      failed: [],
+      current: 1,
+      reencrypted: [{ file: 'b.yaml', sealedSecrets: 1 }],
+    });
+    expect(files['a.yaml']).toBe(aAfterFirst);
+    expect(written).toEqual(['a.yaml', 'b.yaml']);
   });
 });
