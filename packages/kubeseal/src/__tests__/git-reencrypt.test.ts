@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { nodeIo } from '../io/node-io.js';
 import { run } from '../main.js';
-import { materializeRepo, type SealedItem } from '../test-helpers/fixture-repo.js';
+import { materializeRepo, REENCRYPT_REPO_DIFF, type SealedItem } from '../test-helpers/fixture-repo.js';
 import { independentDecrypt, scrubCiphertexts } from '../test-helpers/independent-crypto.js';
 
 const OLD_KEY = join(VECTOR_4096_DIR, 'tls.key');
@@ -44,6 +44,7 @@ async function kubeseal(...args: string[]) {
 function diff(): string {
   return scrubCiphertexts(git('diff', '--no-color', '--unified=1'))
     .replaceAll(NEW, 'NEW')
+    .replaceAll(OLD, 'OLD')
     .split('\n')
     .filter((line) => !line.startsWith('index '))
     .join('\n');
@@ -125,58 +126,7 @@ describe('kubeseal reencrypt DIR --recovery-private-key OLD --cert NEW (offline,
         'Re-encrypted 4 SealedSecrets in 3 files, 0 already on the newest key, 3 files without SealedSecrets, 0 failed.\n',
       stderr: '',
     });
-    expect(diff())
-      .toBe(`diff --git a/apps/billing/nested/deep/shared.yml b/apps/billing/nested/deep/shared.yml
---- a/apps/billing/nested/deep/shared.yml
-+++ b/apps/billing/nested/deep/shared.yml
-@@ -4,2 +4,4 @@ metadata:
-   annotations:
-+    sealed-secrets-ts/sealed-for: "cluster-wide"
-+    sealed-secrets-ts/sealed-with: "NEW"
-     sealedsecrets.bitnami.com/cluster-wide: "true" # readable anywhere
-@@ -9,2 +11,2 @@ spec:
-   encryptedData:
--    ca.crt: <ciphertext>
-+    ca.crt: <ciphertext>
-diff --git a/apps/billing/stripe.json b/apps/billing/stripe.json
---- a/apps/billing/stripe.json
-+++ b/apps/billing/stripe.json
-@@ -7,3 +7,3 @@
-       "sealed-secrets-ts/sealed-for": "namespace-wide shop",
--      "sealed-secrets-ts/sealed-with": "${OLD}"
-+      "sealed-secrets-ts/sealed-with": "NEW"
-     },
-@@ -14,3 +14,3 @@
-     "encryptedData": {
--      "key": "<ciphertext>"
-+      "key": "<ciphertext>"
-     }
-diff --git a/apps/shop/sealed.yaml b/apps/shop/sealed.yaml
---- a/apps/shop/sealed.yaml
-+++ b/apps/shop/sealed.yaml
-@@ -8,3 +8,3 @@ metadata:
-     sealed-secrets-ts/sealed-for: strict shop/db
--    sealed-secrets-ts/sealed-with: ${OLD}
-+    sealed-secrets-ts/sealed-with: NEW
-   name: db
-@@ -14,4 +14,4 @@ spec:
-     # the login of the shop service
--    password: <ciphertext>
--    user: <ciphertext>
-+    password: <ciphertext>
-+    user: <ciphertext>
-   template:
-@@ -34,2 +34,5 @@ kind: SealedSecret
- metadata:
-+  annotations:
-+    sealed-secrets-ts/sealed-for: strict shop/api
-+    sealed-secrets-ts/sealed-with: NEW
-   name: api
-@@ -38,2 +41,2 @@ spec:
-   encryptedData:
--    token: "<ciphertext>" # rotated every 90 days
-+    token: "<ciphertext>" # rotated every 90 days
-`);
+    expect(diff()).toBe(readFileSync(REENCRYPT_REPO_DIFF, 'utf8'));
     // Every value changed and is opened by the second key (an independent decryption) under its own label.
     const after = ciphertexts();
     expect(after.size).toBe(items.length);

@@ -8,6 +8,14 @@ import { parseScope, publicKeyFingerprint, sealRawValue, type Scope } from '@sst
 /** The repository of SealedSecrets that `kubeseal reencrypt` is tested on (unit and e2e). */
 export const REENCRYPT_REPO = fileURLToPath(new URL('../__tests__/fixtures/reencrypt-repo', import.meta.url));
 
+/**
+ * The `git diff --unified=1` of the repository re-encrypted from OLD to NEW (their fingerprints), ciphertexts
+ * scrubbed (`<ciphertext>`), `index` lines dropped, namespace `shop`: the same online and offline.
+ */
+export const REENCRYPT_REPO_DIFF = fileURLToPath(
+  new URL('../__tests__/fixtures/reencrypt-repo.diff', import.meta.url),
+);
+
 /** One sealed item of the materialized repository, with the value it holds. */
 export interface SealedItem {
   readonly file: string;
