@@ -24,6 +24,8 @@ export type Mode =
       namespace: string | undefined;
       /** `--dry-run`: list, write nothing. */
       dryRun: boolean;
+      /** `--all`: online, send every object, also those that seem to be on the newest key. */
+      all: boolean;
       /** Offline (`--recovery-private-key` files, with `--cert`); empty: through the controller. */
       recoveryKeys: readonly string[];
     };

@@ -141,7 +141,7 @@ export function parseVerb(
       // Files are re-encrypted where they are: -n then only says which kubeconfig namespace to use.
       const namespace =
         paths.length === 0 && parsed.sources['namespace'] !== 'default' ? options.namespace : undefined;
-      const { dryRun } = parsed.options as Options<typeof REENCRYPT_FLAGS>;
+      const { dryRun, all } = parsed.options as Options<typeof REENCRYPT_FLAGS>;
       const recoveryKeys = options.recoveryPrivateKey;
       if (recoveryKeys.length > 0 && (paths.length === 0 || options.cert === '')) {
         return usageError(
@@ -156,7 +156,7 @@ export function parseVerb(
       return {
         kind: 'run',
         options,
-        plan: simple({ kind: 'reencrypt', paths, namespace, dryRun, recoveryKeys }),
+        plan: simple({ kind: 'reencrypt', paths, namespace, dryRun, all, recoveryKeys }),
       };
     }
     case 'help': {

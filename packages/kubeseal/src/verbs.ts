@@ -88,6 +88,9 @@ export const REENCRYPT_FLAGS = {
   'dry-run': flag.bool(
     'List what would be re-encrypted (file, document, name, old key -> new key); write nothing',
   ),
+  all: flag.bool(
+    'Online: also send those that seem to use the newest key already (by their status, or their sealed-with hint)',
+  ),
   'recovery-private-key': {
     ...FLAGS['recovery-private-key'],
     usage:

@@ -2,7 +2,9 @@
 // one request at a time (its rate limit waited out by rotateOne). Which key a ciphertext was sealed with cannot be
 // read from it without the private key, so the document's sealed-with hint tells: a document whose hint names the
 // controller's current certificate is on it already and is not sent again (this is what makes a second run a
-// no-op; kubeseal reencrypt writes the hint). A document without the hint is always sent.
+// no-op; kubeseal reencrypt writes the hint). A document without the hint is always sent, and with `all` every
+// document is (the hint names the newest seal of the document: `kubeseal set` after a renewal seals one item with
+// the new key and leaves the others on the old one).
 import { readSealHints, withoutSealHints } from '@ssts/core';
 import type { ControllerClient } from '../cluster/controller-client.js';
 import { rotateOne, rotatedValues } from './reencrypt.js';
@@ -34,7 +36,7 @@ function requestOf(value: SealedSecretDocument): string {
 export function onlineReencryptor(
   controller: ControllerClient,
   target: string,
-  sleep?: (ms: number) => Promise<void>,
+  options: { readonly all?: boolean; readonly sleep?: (ms: number) => Promise<void> } = {},
 ): DocumentReencryptor {
   return {
     target,
@@ -42,8 +44,8 @@ export function onlineReencryptor(
       const { sealedWith } = readSealHints(value.metadata ?? {});
       return Promise.resolve({
         from: [sealedWith ?? UNKNOWN_KEY],
-        current: sealedWith === target,
-        reencrypt: async () => rotatedValues(await rotateOne(controller, requestOf(value), sleep)),
+        current: options.all !== true && sealedWith === target,
+        reencrypt: async () => rotatedValues(await rotateOne(controller, requestOf(value), options.sleep)),
       });
     },
   };

@@ -26,7 +26,7 @@ describe('kubeseal keys / reencrypt command lines', () => {
   });
 
   it('reencrypt: the cluster (all namespaces, or -n), or paths given as arguments and with -f', () => {
-    const online = { dryRun: false, recoveryKeys: [] };
+    const online = { dryRun: false, all: false, recoveryKeys: [] };
     expect(planOf(['reencrypt'])).toEqual({ kind: 'reencrypt', paths: [], namespace: undefined, ...online });
     expect(planOf(['reencrypt', '-n', 'prod'])).toEqual({
       kind: 'reencrypt',
@@ -196,6 +196,11 @@ describe('kubeseal reencrypt PATH (through a fake API server and service proxy)'
     expect(second.stdout).toMatch(/^Re-encrypted 0 SealedSecrets in 0 files, 1 already on the newest key, /);
     expect(rotations()).toBe(before);
     expect(readFileSync(file, 'utf8')).toBe(sealed('one', 'AgNew9', CURRENT));
+
+    // --all: sent even so (the hint names the newest seal, which `kubeseal set` may have made for one item only).
+    const all = await cli(['reencrypt', '-f', file, '--all']);
+    expect(all.stdout).toMatch(/^Re-encrypted 1 SealedSecret in 1 file, 0 already on the newest key, /);
+    expect(rotations()).toBe(before + 1);
   });
 
   it('--no-seal-hints: adds no hints, but never leaves a stale one', async () => {

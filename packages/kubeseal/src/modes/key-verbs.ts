@@ -75,6 +75,7 @@ async function runReencrypt(ctx: RunContext, mode: ReencryptMode): Promise<void>
     const result = await reencryptCluster(api, controller, {
       ...(namespace !== undefined && { namespace }),
       dryRun,
+      all: mode.all,
       onProgress: (p) => bar.update(p.done, p.total, p.object),
     }).finally(() => bar.end());
     failures = result.failed.map((f) => ({ name: f.object, error: f.error }));
@@ -146,7 +147,9 @@ async function documentReencryptor(ctx: RunContext, mode: ReencryptMode): Promis
   if (mode.recoveryKeys.length === 0) {
     const { publicKeyFingerprint } = await import('@ssts/core');
     const { onlineReencryptor } = await import('../keys/reencrypt-online.js');
-    return onlineReencryptor(await ctx.controller(), publicKeyFingerprint(cert.publicKey));
+    return onlineReencryptor(await ctx.controller(), publicKeyFingerprint(cert.publicKey), {
+      all: mode.all,
+    });
   }
   const { readRecoveryKeys } = await import('./recovery-keys.js');
   const { offlineReencryptor } = await import('../keys/reencrypt-offline.js');
