@@ -189,26 +189,50 @@ function keysNeeded(ss: StoredSealedSecret): string[] {
   return keys.length === 0 ? ['unknown'] : [...new Set(keys)].sort();
 }
 
-/** PUT `ss` with the new values; on a conflict, once more on a fresh copy whose spec did not change meanwhile. */
+const HINT_PREFIX = 'sealed-secrets-ts/sealed-';
+
+/**
+ * The object's annotations with its seal hints (only those it has: the cluster's copy should match Git's) naming
+ * `sealing` and what the values are now sealed for; unchanged without hints or without a known sealing key.
+ */
+async function refreshedAnnotations(
+  metadata: StoredSealedSecret['metadata'],
+  sealing: string | undefined,
+): Promise<Record<string, string> | undefined> {
+  const annotations = metadata.annotations;
+  if (sealing === undefined || annotations === undefined) return annotations;
+  if (!Object.keys(annotations).some((k) => k.startsWith(HINT_PREFIX))) return annotations;
+  const { sealHintAnnotations } = await import('@ssts/core');
+  const fresh = Object.entries(sealHintAnnotations(metadata, sealing)).filter(([k]) => k in annotations);
+  return { ...annotations, ...Object.fromEntries(fresh) };
+}
+
+/**
+ * PUT `ss` with the new values (and its seal hints naming `sealing`); on a conflict, once more on a fresh copy whose
+ * spec did not change meanwhile.
+ */
 async function writeBack(
   api: ApiJson,
   ss: StoredSealedSecret,
   values: ReturnType<typeof rotatedValues>,
+  sealing: string | undefined,
 ): Promise<void> {
   const path = `${GROUP_PATH}/namespaces/${encodeURIComponent(ss.metadata.namespace ?? '')}/sealedsecrets/${encodeURIComponent(ss.metadata.name ?? '')}`;
-  const updated = (from: StoredSealedSecret): StoredSealedSecret => {
+  const updated = async (from: StoredSealedSecret): Promise<StoredSealedSecret> => {
     const { status: _status, ...rest } = from;
-    return { ...rest, spec: { ...from.spec, ...values } };
+    const annotations = await refreshedAnnotations(from.metadata, sealing);
+    const metadata = annotations === undefined ? from.metadata : { ...from.metadata, annotations };
+    return { ...rest, metadata, spec: { ...from.spec, ...values } };
   };
   try {
-    await api.json('PUT', path, { body: updated(ss) });
+    await api.json('PUT', path, { body: await updated(ss) });
   } catch (error) {
     if ((error as { reason?: unknown }).reason !== 'Conflict') throw error;
     const fresh = await api.json<StoredSealedSecret>('GET', path);
     if (JSON.stringify(fresh.spec) !== JSON.stringify(ss.spec)) {
       throw new Error('it was changed while being re-encrypted; run again', { cause: error });
     }
-    await api.json('PUT', path, { body: updated(fresh) });
+    await api.json('PUT', path, { body: await updated(fresh) });
   }
 }
 
@@ -248,7 +272,12 @@ export async function reencryptCluster(
       outcome = 'reencrypted';
     } else {
       try {
-        await writeBack(api, ss, rotatedValues(await rotateOne(controller, rotateRequest(ss), sleep)));
+        await writeBack(
+          api,
+          ss,
+          rotatedValues(await rotateOne(controller, rotateRequest(ss), sleep)),
+          sealing,
+        );
         reencrypted.push(object);
         from.push(keysNeeded(ss));
         outcome = 'reencrypted';
