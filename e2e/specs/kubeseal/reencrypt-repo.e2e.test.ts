@@ -23,6 +23,7 @@ import {
   decode,
   getSealedSecret,
   getSecret,
+  keyMetricAt,
   plainSecret,
   replaceSealedSecret,
   waitForSynced,
@@ -106,19 +107,7 @@ function normalizedDiff(repo: string, ns: string, from: string, to: string): str
     .join('\n');
 }
 
-async function keyMetric(name: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://${controllerA.exposure.podIp}:8081/metrics`)).text();
-  const prefix = `sealed_secrets_controller_${name}{fingerprint="`;
-  return Object.fromEntries(
-    text
-      .split('\n')
-      .filter((line) => line.startsWith(prefix))
-      .map((line) => {
-        const [labels, value] = line.slice(prefix.length).split('"} ');
-        return [labels ?? '', Number(value)];
-      }),
-  );
-}
+const keyMetric = (name: string) => keyMetricAt(`http://${controllerA.exposure.podIp}:8081`, name);
 
 interface KeysJson {
   keys: { fingerprint: string; state: string; objects: number }[];
