@@ -193,4 +193,40 @@ describe('kubeseal reencrypt <dir> (library)', () => {
     expect(files['a.yaml']).toBe(aAfterFirst);
     expect(written).toEqual(['a.yaml', 'b.yaml']);
   });
+
+  it('offline, after `set` with the new key: only the item still on the old key changes, and the dry run counts it alone', async () => {
+    const oldKey = createPrivateKey(readFileSync(join(VECTOR_4096_DIR, 'tls.key'), 'utf8'));
+    const oldPublic = createPublicKey(oldKey);
+    const target = createPublicKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const seal = (key: typeof target, value: string) =>
+      sealRawValue(key, Buffer.from(value), { namespace: 'ns', name: 'db', scope: 'strict' });
+    const onNew = seal(target, 'set after the renewal');
+    const text =
+      'kind: SealedSecret\nmetadata:\n  annotations:\n    sealed-secrets-ts/sealed-for: strict ns/db\n' +
+      `    sealed-secrets-ts/sealed-with: ${publicKeyFingerprint(target)}\n  name: db\n  namespace: ns\n` +
+      `spec:\n  encryptedData:\n    a: ${seal(oldPublic, 'old')}\n    b: ${onNew}\n`;
+    const files: Record<string, string> = { 'db.yaml': text };
+    const { fs } = memoryFs(files);
+    const reencryptor = offlineReencryptor(
+      [{ fingerprint: publicKeyFingerprint(oldPublic), privateKey: oldKey, source: 'tls.key' }],
+      target,
+    );
+    const dry = await reencryptFiles(fs, ['db.yaml'], reencryptor, { dryRun: true });
+    expect(dry.changes).toEqual([
+      {
+        file: 'db.yaml',
+        document: 1,
+        object: 'ns/db',
+        items: 1,
+        from: [publicKeyFingerprint(oldPublic)],
+        to: publicKeyFingerprint(target),
+      },
+    ]);
+    await reencryptFiles(fs, ['db.yaml'], reencryptor);
+    const after = files['db.yaml'] ?? '';
+    const [, a = ''] = /\n {4}a: (\S+)\n/.exec(after) ?? [];
+    expect(after).toBe(text.replace(/\n {4}a: \S+\n/, `\n    a: ${a}\n`));
+    expect(after).not.toBe(text);
+    expect(after).toContain(`    b: ${onNew}\n`);
+  });
 });

@@ -24,6 +24,8 @@ export interface DocumentCheck {
   readonly from: readonly string[];
   /** Every item is on the target key already: nothing to do. */
   readonly current: boolean;
+  /** How many items change, when known before re-encrypting (default: every item of the document). */
+  readonly items?: number;
   /** The new values of the items that change (called only for a stale document, and never in a dry run). */
   reencrypt(): Promise<Values>;
 }
@@ -212,24 +214,12 @@ async function rewrite(
     }
     const encrypted = value.spec.encryptedData;
     const items =
-      typeof value.spec.data === 'string' && value.spec.data !== ''
+      check.items ??
+      (typeof value.spec.data === 'string' && value.spec.data !== ''
         ? 1
         : typeof encrypted === 'object' && encrypted !== null
           ? Object.keys(encrypted).length
-          : 0;
-    if (options.dryRun) {
-      changes.push({
-        file,
-        document: index + 1,
-        object: objectName(value),
-        items,
-        from: check.from,
-        to: reencryptor.target,
-      });
-      continue;
-    }
-    const values = await check.reencrypt();
-    const hints = hintsFor(value, reencryptor.target, options.sealHints);
+          : 0);
     const change = {
       file,
       document: index + 1,
@@ -237,6 +227,12 @@ async function rewrite(
       from: check.from,
       to: reencryptor.target,
     };
+    if (options.dryRun) {
+      changes.push({ ...change, items });
+      continue;
+    }
+    const values = await check.reencrypt();
+    const hints = hintsFor(value, reencryptor.target, options.sealHints);
     if ('data' in values) {
       legacy.push({ index, data: values.data, hints });
       changes.push({ ...change, items });

@@ -93,6 +93,7 @@ export function offlineReencryptor(keys: readonly RecoveryKey[], targetKey: KeyO
       return Promise.resolve({
         from: [...from].sort(),
         current: Object.keys(encryptedData).length === 0,
+        items: Object.keys(encryptedData).length,
         reencrypt: () => Promise.resolve({ encryptedData }),
       });
     },
