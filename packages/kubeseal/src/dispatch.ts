@@ -28,7 +28,9 @@ export type Mode =
       all: boolean;
       /** Offline (`--recovery-private-key` files, with `--cert`); empty: through the controller. */
       recoveryKeys: readonly string[];
-    };
+    }
+  // The guard against plain Secrets (modes/check.ts).
+  | { kind: 'check'; paths: readonly string[] };
 
 /** Where `kubeseal set` takes the value from. */
 export type ValueSource =

@@ -159,6 +159,13 @@ export function parseVerb(
         plan: simple({ kind: 'reencrypt', paths, namespace, dryRun, all, recoveryKeys }),
       };
     }
+    case 'check':
+      // `--` ends the flags: a path after it may start with `-`.
+      return {
+        kind: 'run',
+        options,
+        plan: simple({ kind: 'check', paths: [...args, ...parsed.afterDash] }),
+      };
     case 'help': {
       const target = resolveCommand(COMMANDS, args);
       if (target.rest.length > 0) return usageError(`help: unknown command "${args.join(' ')}"`);
