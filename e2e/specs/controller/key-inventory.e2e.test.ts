@@ -17,6 +17,7 @@ import {
   createSealedSecret,
   eventsFor,
   getSealedSecret,
+  keyMetricAt,
   listSecrets,
   plainSecret,
   replaceSealedSecret,
@@ -46,19 +47,7 @@ async function keysReport(controller: RunningController): Promise<KeysReport> {
   return (await response.json()) as KeysReport;
 }
 
-async function keyMetric(controller: RunningController, name: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${controller.metricsUrl}/metrics`)).text();
-  const prefix = `sealed_secrets_controller_${name}{fingerprint="`;
-  return Object.fromEntries(
-    text
-      .split('\n')
-      .filter((line) => line.startsWith(prefix))
-      .map((line) => {
-        const [labels, value] = line.slice(prefix.length).split('"} ');
-        return [labels ?? '', Number(value)];
-      }),
-  );
-}
+const keyMetric = (controller: RunningController, name: string) => keyMetricAt(controller.metricsUrl, name);
 
 const keysOf = (ss: SealedSecret | undefined) => ss?.status?.decryptionKeys;
 

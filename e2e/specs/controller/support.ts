@@ -282,3 +282,18 @@ export function waitForSynced(
     { timeoutMs, description: `the Synced condition of ${namespace}/${name}` },
   );
 }
+
+/** A per-key gauge of the controller's /metrics (`sealed_secrets_controller_<name>{fingerprint="…"}`), by fingerprint. */
+export async function keyMetricAt(metricsUrl: string, name: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const prefix = `sealed_secrets_controller_${name}{fingerprint="`;
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(prefix))
+      .map((line) => {
+        const [labels, value] = line.slice(prefix.length).split('"} ');
+        return [labels ?? '', Number(value)];
+      }),
+  );
+}

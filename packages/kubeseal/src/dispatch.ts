@@ -20,7 +20,17 @@ export type Mode =
   | { kind: 'unset'; file: string; name: string; key: string }
   // The key verbs (modes/key-verbs.ts, loaded on their own).
   | { kind: 'keys'; output: 'table' | 'json' }
-  | { kind: 'reencrypt'; paths: readonly string[]; namespace: string | undefined }
+  | {
+      kind: 'reencrypt';
+      paths: readonly string[];
+      namespace: string | undefined;
+      /** `--dry-run`: list, write nothing. */
+      dryRun: boolean;
+      /** `--all`: online, send every object, also those that seem to be on the newest key. */
+      all: boolean;
+      /** Offline (`--recovery-private-key` files, with `--cert`); empty: through the controller. */
+      recoveryKeys: readonly string[];
+    }
   // The guard against plain Secrets (modes/check.ts).
   | { kind: 'check'; paths: readonly string[] };
 

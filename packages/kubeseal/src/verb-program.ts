@@ -13,7 +13,14 @@ import {
 import { dispatch, type Plan, type Terminal } from './dispatch.js';
 import { FLAGS } from './flags.js';
 import { KUBESEAL_ENV, cliOptions, type CliOptions } from './program.js';
-import { COMMANDS, type KEYS_FLAGS, type SEAL_FLAGS, type SET_FLAGS, type VALIDATE_FLAGS } from './verbs.js';
+import {
+  COMMANDS,
+  type KEYS_FLAGS,
+  type REENCRYPT_FLAGS,
+  type SEAL_FLAGS,
+  type SET_FLAGS,
+  type VALIDATE_FLAGS,
+} from './verbs.js';
 
 export type VerbCall =
   | { readonly kind: 'usage-error'; readonly message: string; readonly help: string }
@@ -163,7 +170,23 @@ export function parseVerb(
       // Files are re-encrypted where they are: -n then only says which kubeconfig namespace to use.
       const namespace =
         paths.length === 0 && parsed.sources['namespace'] !== 'default' ? options.namespace : undefined;
-      return { kind: 'run', options, plan: simple({ kind: 'reencrypt', paths, namespace }) };
+      const { dryRun, all } = parsed.options as Options<typeof REENCRYPT_FLAGS>;
+      const recoveryKeys = options.recoveryPrivateKey;
+      if (recoveryKeys.length > 0 && (paths.length === 0 || options.cert === '')) {
+        return usageError(
+          'reencrypt: offline re-encryption (--recovery-private-key) needs PATHs and --cert (the certificate to re-encrypt to)',
+        );
+      }
+      if (recoveryKeys.length === 0 && options.cert !== '') {
+        return usageError(
+          'reencrypt: --cert is only for offline re-encryption, with --recovery-private-key (online, the controller seals)',
+        );
+      }
+      return {
+        kind: 'run',
+        options,
+        plan: simple({ kind: 'reencrypt', paths, namespace, dryRun, all, recoveryKeys }),
+      };
     }
     case 'check':
       // `--` ends the flags: a path after it may start with `-`.

@@ -95,6 +95,19 @@ export const REENCRYPT_FLAGS = {
     ...FLAGS['secret-file'],
     usage: 'A SealedSecret file, or a directory whose *.yaml, *.yml and *.json files are rewritten in place',
   },
+  'dry-run': flag.bool(
+    'List what would be re-encrypted (file, document, name, old key -> new key); write nothing',
+  ),
+  all: flag.bool(
+    'Online: also send those that seem to use the newest key already (by their status, or their sealed-with hint)',
+  ),
+  'recovery-private-key': {
+    ...FLAGS['recovery-private-key'],
+    usage:
+      'Offline (with --cert and PATHs): private key file(s) that decrypt the files, PEM or key Secrets / v1 Lists',
+  },
+  cert: { ...FLAGS.cert, usage: 'Offline (with --recovery-private-key): the certificate to re-encrypt to' },
+  ...NO_SEAL_HINTS,
   ...CLUSTER_ONLY,
   namespace: {
     ...KUBECTL_FLAGS.namespace,
@@ -200,12 +213,21 @@ export const COMMANDS = {
         'Without PATH or -f: every SealedSecret in the cluster (or in -n NAMESPACE) goes through the controller\n' +
         '(/v1/rotate, one at a time, waiting out its rate limit) and only its values are written back. With paths\n' +
         '(files, or directories searched for *.yaml, *.yml and *.json): the files are rewritten in place. Then it\n' +
-        'says which old keys no SealedSecret needs any more. A progress bar is drawn when stderr is a terminal.',
+        'says which old keys no SealedSecret needs any more. A progress bar is drawn when stderr is a terminal.\n' +
+        'Only the ciphertexts and the seal-hint annotations change; a file is replaced atomically, and a file\n' +
+        'whose SealedSecrets already use the newest key (by their sealed-with hint) is not written: an\n' +
+        'interrupted run can simply be run again.\n' +
+        'Offline, with --recovery-private-key and --cert: the files are decrypted in memory with the backed-up\n' +
+        "keys and sealed to the certificate (e.g. another cluster's), without any cluster.\n" +
+        '--dry-run lists what would change and writes nothing; it exits 0 when every file could be read and\n' +
+        'decided (changes or not) and 1 when one could not.',
       examples: [
         'kubeseal reencrypt',
         'kubeseal reencrypt -n prod',
         'kubeseal reencrypt deploy/ && git diff --stat',
         'kubeseal reencrypt -f sealed.yaml',
+        'kubeseal reencrypt deploy/ --dry-run',
+        'kubeseal reencrypt deploy/ --recovery-private-key old-keys.yaml --cert new-cluster.pem',
       ],
     },
     {

@@ -296,7 +296,12 @@ describe('known certificates and the trust decision (library)', () => {
 
 describe('kubeseal reencrypt, cluster mode (library)', () => {
   interface Stored {
-    metadata: { name: string; namespace: string; resourceVersion: string };
+    metadata: {
+      name: string;
+      namespace: string;
+      resourceVersion: string;
+      annotations?: Record<string, string>;
+    };
     spec: { encryptedData: Record<string, string>; template?: unknown };
     status?: { decryptionKeys: { fingerprint: string; itemCount: number }[] };
   }
@@ -374,6 +379,23 @@ describe('kubeseal reencrypt, cluster mode (library)', () => {
       ['c', { a: 'new-c' }, { data: { x: '{{ .a }}' } }],
     ]);
     expect(puts.every((p) => !('status' in p))).toBe(true);
+  });
+
+  it('refreshes the seal hints an object has (only those), naming the sealing key', async () => {
+    const hinted = stored('a', FP_OLD);
+    hinted.metadata.annotations = { 'sealed-secrets-ts/sealed-with': FP_OLD, team: 'shop' };
+    const bare = stored('b', FP_OLD);
+    const { api, puts } = fakeApi([hinted, bare]);
+    let keysCalls = 0;
+    const controller = controllerWith(
+      () => answer(200, json(keysCalls++ === 0 ? inventory(2) : inventory(0))),
+      () => answer(200, json({ spec: { encryptedData: { a: 'new' } } })),
+    );
+    await reencryptCluster(api, controller, { sleep: () => Promise.resolve() });
+    expect(puts.map((p) => [p.metadata.name, p.metadata.annotations])).toEqual([
+      ['a', { 'sealed-secrets-ts/sealed-with': FP_NEW, team: 'shop' }],
+      ['b', undefined],
+    ]);
   });
 });
 

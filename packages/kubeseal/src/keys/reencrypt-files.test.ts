@@ -3,10 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ControllerClient } from '../cluster/controller-client.js';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { publicKeyFingerprint, sealRawValue } from '@ssts/core';
+import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { listManifestFiles, reencryptFiles } from './reencrypt-files.js';
+import { offlineReencryptor } from './reencrypt-offline.js';
+import { onlineReencryptor } from './reencrypt-online.js';
 
 /** A controller whose /v1/rotate answers `new-<value>` for each value; `bad` is refused as upstream does. */
-const controller: ControllerClient = {
+const rotating: ControllerClient = {
   fetchCertificate: () => Promise.reject(new Error('unused')),
   verify: () => Promise.reject(new Error('unused')),
   get: () => Promise.reject(new Error('unused')),
@@ -23,6 +29,9 @@ const controller: ControllerClient = {
     });
   },
 };
+
+const NEW = 'SHA256:eFfoSlxB0tKQFWKv9VsMU6Mwg+Gz+4lFSm+LaXD9alk';
+const controller = onlineReencryptor(rotating, NEW);
 
 function memoryFs(files: Record<string, string>) {
   const written: string[] = [];
@@ -83,7 +92,7 @@ describe('kubeseal reencrypt <dir> (library)', () => {
     const progress: string[] = [];
     const result = await reencryptFiles(fs, Object.keys(files), controller, {
       onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.file} ${p.outcome}`),
-      sleep: () => Promise.resolve(),
+      sealHints: false,
     });
     expect(result.reencrypted).toEqual([
       { file: 'app.yaml', sealedSecrets: 1 },
@@ -107,13 +116,13 @@ describe('kubeseal reencrypt <dir> (library)', () => {
     // Two SealedSecrets with one name and no namespace: the editor cannot tell which one to splice.
     const twice = 'kind: SealedSecret\nmetadata:\n  name: db\nspec:\n  encryptedData:\n    k: AgA\n';
     const { fs } = memoryFs({ 'twice.yaml': `${twice}---\n${twice}` });
-    const result = await reencryptFiles(fs, ['twice.yaml'], controller, { sleep: () => Promise.resolve() });
+    const result = await reencryptFiles(fs, ['twice.yaml'], controller);
     expect(result.failed).toEqual([{ file: 'twice.yaml', error: 'more than one SealedSecret named db' }]);
   });
 
   it('writes a legacy spec.data SealedSecret again through the document model (no minimal edit for it)', async () => {
     const legacy: ControllerClient = {
-      ...controller,
+      ...rotating,
       rotate: () =>
         Promise.resolve({ status: 200, body: Buffer.from(JSON.stringify({ spec: { data: 'AgNewBlob' } })) }),
     };
@@ -121,7 +130,9 @@ describe('kubeseal reencrypt <dir> (library)', () => {
       'old.yaml': '# legacy\nkind: SealedSecret\nmetadata:\n  name: old\nspec:\n  data: AgOldBlob\n',
     };
     const { fs } = memoryFs(files);
-    const result = await reencryptFiles(fs, ['old.yaml'], legacy);
+    const result = await reencryptFiles(fs, ['old.yaml'], onlineReencryptor(legacy, NEW), {
+      sealHints: false,
+    });
     expect(result.reencrypted).toEqual([{ file: 'old.yaml', sealedSecrets: 1 }]);
     expect(files['old.yaml']).toBe(
       '# legacy\nkind: SealedSecret\nmetadata:\n  name: old\nspec:\n  data: AgNewBlob\n',
@@ -145,5 +156,77 @@ describe('kubeseal reencrypt <dir> (library)', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('an interrupted run leaves every file whole; running again finishes the rest and leaves the done ones alone', async () => {
+    const oldKey = createPrivateKey(readFileSync(join(VECTOR_4096_DIR, 'tls.key'), 'utf8'));
+    const oldPublic = createPublicKey(oldKey);
+    const target = createPublicKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const doc = (name: string) =>
+      `kind: SealedSecret\nmetadata:\n  name: ${name}\n  namespace: ns\nspec:\n  encryptedData:\n` +
+      `    k: ${sealRawValue(oldPublic, Buffer.from(name), { namespace: 'ns', name, scope: 'strict' })}\n`;
+    const files: Record<string, string> = { 'a.yaml': doc('a'), 'b.yaml': doc('b') };
+    const original = { ...files };
+    const { fs, written } = memoryFs(files);
+    // The run stops while writing b.yaml (a full disk, a signal): the atomic write leaves it as it was.
+    const failing = {
+      ...fs,
+      writeFileAtomic: (path: string, data: string | Uint8Array) =>
+        path === 'b.yaml' ? Promise.reject(new Error('ENOSPC')) : fs.writeFileAtomic(path, data),
+    };
+    const reencryptor = offlineReencryptor(
+      [{ fingerprint: publicKeyFingerprint(oldPublic), privateKey: oldKey, source: 'tls.key' }],
+      target,
+    );
+    const first = await reencryptFiles(failing, ['a.yaml', 'b.yaml'], reencryptor);
+    expect(first.failed).toEqual([{ file: 'b.yaml', error: 'ENOSPC' }]);
+    expect(files['b.yaml']).toBe(original['b.yaml']);
+    const aAfterFirst = files['a.yaml'];
+    expect(aAfterFirst).not.toBe(original['a.yaml']);
+
+    const second = await reencryptFiles(fs, ['a.yaml', 'b.yaml'], reencryptor);
+    expect(second).toMatchObject({
+      failed: [],
+      current: 1,
+      reencrypted: [{ file: 'b.yaml', sealedSecrets: 1 }],
+    });
+    expect(files['a.yaml']).toBe(aAfterFirst);
+    expect(written).toEqual(['a.yaml', 'b.yaml']);
+  });
+
+  it('offline, after `set` with the new key: only the item still on the old key changes, and the dry run counts it alone', async () => {
+    const oldKey = createPrivateKey(readFileSync(join(VECTOR_4096_DIR, 'tls.key'), 'utf8'));
+    const oldPublic = createPublicKey(oldKey);
+    const target = createPublicKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const seal = (key: typeof target, value: string) =>
+      sealRawValue(key, Buffer.from(value), { namespace: 'ns', name: 'db', scope: 'strict' });
+    const onNew = seal(target, 'set after the renewal');
+    const text =
+      'kind: SealedSecret\nmetadata:\n  annotations:\n    sealed-secrets-ts/sealed-for: strict ns/db\n' +
+      `    sealed-secrets-ts/sealed-with: ${publicKeyFingerprint(target)}\n  name: db\n  namespace: ns\n` +
+      `spec:\n  encryptedData:\n    a: ${seal(oldPublic, 'old')}\n    b: ${onNew}\n`;
+    const files: Record<string, string> = { 'db.yaml': text };
+    const { fs } = memoryFs(files);
+    const reencryptor = offlineReencryptor(
+      [{ fingerprint: publicKeyFingerprint(oldPublic), privateKey: oldKey, source: 'tls.key' }],
+      target,
+    );
+    const dry = await reencryptFiles(fs, ['db.yaml'], reencryptor, { dryRun: true });
+    expect(dry.changes).toEqual([
+      {
+        file: 'db.yaml',
+        document: 1,
+        object: 'ns/db',
+        items: 1,
+        from: [publicKeyFingerprint(oldPublic)],
+        to: publicKeyFingerprint(target),
+      },
+    ]);
+    await reencryptFiles(fs, ['db.yaml'], reencryptor);
+    const after = files['db.yaml'] ?? '';
+    const [, a = ''] = /\n {4}a: (\S+)\n/.exec(after) ?? [];
+    expect(after).toBe(text.replace(/\n {4}a: \S+\n/, `\n    a: ${a}\n`));
+    expect(after).not.toBe(text);
+    expect(after).toContain(`    b: ${onNew}\n`);
   });
 });

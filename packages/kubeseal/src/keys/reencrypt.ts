@@ -50,7 +50,12 @@ export interface ReencryptProgress {
 }
 
 export interface ReencryptResult {
+  /** Re-encrypted (in a dry run: that would be). */
   readonly reencrypted: readonly string[];
+  /** For each of `reencrypted`, the keys its status says it needs now (`unknown` without that status). */
+  readonly from: readonly (readonly string[])[];
+  /** The sealing key's fingerprint (undefined: its controller has no /v1/keys). */
+  readonly sealing: string | undefined;
   /** Already on the sealing key by their status.decryptionKeys: not sent. */
   readonly current: readonly string[];
   readonly failed: readonly { readonly object: string; readonly error: string }[];
@@ -65,6 +70,8 @@ export interface ClusterReencryptOptions {
   readonly namespace?: string;
   /** Send every object, even those whose status says they are on the sealing key already. */
   readonly all?: boolean;
+  /** Send nothing, write nothing: the result says what would be re-encrypted. */
+  readonly dryRun?: boolean;
   readonly onProgress?: (progress: ReencryptProgress) => void;
   /** How long to wait for the controller to reconcile the rewritten objects before reading the inventory. */
   readonly settleTimeoutMs?: number;
@@ -176,26 +183,56 @@ function onSealingKey(ss: StoredSealedSecret, sealing: string | undefined): bool
   );
 }
 
-/** PUT `ss` with the new values; on a conflict, once more on a fresh copy whose spec did not change meanwhile. */
+/** The distinct keys an object's status says its items need (`unknown` when the controller has not said). */
+function keysNeeded(ss: StoredSealedSecret): string[] {
+  const keys = ss.status?.decryptionKeys?.map((k) => k.fingerprint) ?? [];
+  return keys.length === 0 ? ['unknown'] : [...new Set(keys)].sort();
+}
+
+const HINT_PREFIX = 'sealed-secrets-ts/sealed-';
+
+/**
+ * The object's annotations with its seal hints (only those it has: the cluster's copy should match Git's) naming
+ * `sealing` and what the values are now sealed for; unchanged without hints or without a known sealing key.
+ */
+async function refreshedAnnotations(
+  metadata: StoredSealedSecret['metadata'],
+  sealing: string | undefined,
+): Promise<Record<string, string> | undefined> {
+  const annotations = metadata.annotations;
+  if (sealing === undefined || annotations === undefined) return annotations;
+  if (!Object.keys(annotations).some((k) => k.startsWith(HINT_PREFIX))) return annotations;
+  const { sealHintAnnotations } = await import('@ssts/core');
+  const fresh = Object.entries(sealHintAnnotations(metadata, sealing)).filter(([k]) => k in annotations);
+  return { ...annotations, ...Object.fromEntries(fresh) };
+}
+
+/**
+ * PUT `ss` with the new values (and its seal hints naming `sealing`); on a conflict, once more on a fresh copy whose
+ * spec did not change meanwhile.
+ */
 async function writeBack(
   api: ApiJson,
   ss: StoredSealedSecret,
   values: ReturnType<typeof rotatedValues>,
+  sealing: string | undefined,
 ): Promise<void> {
   const path = `${GROUP_PATH}/namespaces/${encodeURIComponent(ss.metadata.namespace ?? '')}/sealedsecrets/${encodeURIComponent(ss.metadata.name ?? '')}`;
-  const updated = (from: StoredSealedSecret): StoredSealedSecret => {
+  const updated = async (from: StoredSealedSecret): Promise<StoredSealedSecret> => {
     const { status: _status, ...rest } = from;
-    return { ...rest, spec: { ...from.spec, ...values } };
+    const annotations = await refreshedAnnotations(from.metadata, sealing);
+    const metadata = annotations === undefined ? from.metadata : { ...from.metadata, annotations };
+    return { ...rest, metadata, spec: { ...from.spec, ...values } };
   };
   try {
-    await api.json('PUT', path, { body: updated(ss) });
+    await api.json('PUT', path, { body: await updated(ss) });
   } catch (error) {
     if ((error as { reason?: unknown }).reason !== 'Conflict') throw error;
     const fresh = await api.json<StoredSealedSecret>('GET', path);
     if (JSON.stringify(fresh.spec) !== JSON.stringify(ss.spec)) {
       throw new Error('it was changed while being re-encrypted; run again', { cause: error });
     }
-    await api.json('PUT', path, { body: updated(fresh) });
+    await api.json('PUT', path, { body: await updated(fresh) });
   }
 }
 
@@ -220,6 +257,7 @@ export async function reencryptCluster(
     throw new CliError('CLUSTER', `cannot list SealedSecrets: ${errorText(error)}`, { cause: error });
   }
   const reencrypted: string[] = [];
+  const from: string[][] = [];
   const current: string[] = [];
   const failed: { object: string; error: string }[] = [];
   for (const [index, ss] of objects.entries()) {
@@ -228,10 +266,20 @@ export async function reencryptCluster(
     if (options.all !== true && onSealingKey(ss, sealing)) {
       current.push(object);
       outcome = 'current';
+    } else if (options.dryRun === true) {
+      reencrypted.push(object);
+      from.push(keysNeeded(ss));
+      outcome = 'reencrypted';
     } else {
       try {
-        await writeBack(api, ss, rotatedValues(await rotateOne(controller, rotateRequest(ss), sleep)));
+        await writeBack(
+          api,
+          ss,
+          rotatedValues(await rotateOne(controller, rotateRequest(ss), sleep)),
+          sealing,
+        );
         reencrypted.push(object);
+        from.push(keysNeeded(ss));
         outcome = 'reencrypted';
       } catch (error) {
         failed.push({ object, error: errorText(error) });
@@ -240,7 +288,9 @@ export async function reencryptCluster(
     }
     options.onProgress?.({ done: index + 1, total: objects.length, object, outcome });
   }
-  if (before === undefined) return { reencrypted, current, failed, inventory: undefined, retirable: [] };
+  const done = { reencrypted, from, sealing, current, failed };
+  if (before === undefined) return { ...done, inventory: undefined, retirable: [] };
+  if (options.dryRun === true) return { ...done, inventory: before, retirable: retirableKeys(before) };
   const inventory = await settledInventory(
     api,
     controller,
@@ -249,7 +299,7 @@ export async function reencryptCluster(
     sleep,
     now,
   );
-  return { reencrypted, current, failed, inventory, retirable: retirableKeys(inventory) };
+  return { ...done, inventory, retirable: retirableKeys(inventory) };
 }
 
 /**

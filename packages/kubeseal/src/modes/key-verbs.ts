@@ -7,13 +7,13 @@ import { CliError, describeFsError } from '../errors.js';
 import type { OutputStream } from '../io/io.js';
 import { fetchKeyInventory, renderKeyInventory } from '../keys/inventory.js';
 import { reencryptCluster } from '../keys/reencrypt.js';
-import { listManifestFiles, reencryptFiles } from '../keys/reencrypt-files.js';
+import type { DocumentReencryptor } from '../keys/reencrypt-files.js';
 
 export { RunContext } from '../context.js';
 
 export async function runMode(ctx: RunContext, mode: Mode): Promise<void> {
   if (mode.kind === 'keys') return runKeys(ctx, mode.output);
-  if (mode.kind === 'reencrypt') return runReencrypt(ctx, mode.paths, mode.namespace);
+  if (mode.kind === 'reencrypt') return runReencrypt(ctx, mode);
   throw new Error(`key-verbs: unexpected mode ${mode.kind}`);
 }
 
@@ -57,12 +57,16 @@ export function progressBar(stderr: OutputStream): {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-async function runReencrypt(
-  ctx: RunContext,
-  paths: readonly string[],
-  namespace: string | undefined,
-): Promise<void> {
+type ReencryptMode = Extract<Mode, { kind: 'reencrypt' }>;
+
+/** A dry run's line for one SealedSecret: where it is, and from which key to which. */
+const changeLine = (where: string, object: string, from: readonly string[], to: string, items?: number) =>
+  `${printable(where)}${printable(object)}${items === undefined ? '' : ` (${plural(items, 'item')})`}: ` +
+  `${from.map(printable).join(', ')} -> ${printable(to)}\n`;
+
+async function runReencrypt(ctx: RunContext, mode: ReencryptMode): Promise<void> {
   const bar = progressBar(ctx.io.stderr);
+  const { paths, namespace, dryRun } = mode;
   let failures: readonly { readonly name: string; readonly error: string }[];
   if (paths.length === 0) {
     const controller = await ctx.controller();
@@ -70,43 +74,93 @@ async function runReencrypt(
     const api = await apiClient(ctx.io.fs, ctx.options, ctx.env);
     const result = await reencryptCluster(api, controller, {
       ...(namespace !== undefined && { namespace }),
+      dryRun,
+      all: mode.all,
       onProgress: (p) => bar.update(p.done, p.total, p.object),
     }).finally(() => bar.end());
     failures = result.failed.map((f) => ({ name: f.object, error: f.error }));
-    ctx.output.write(
-      `Re-encrypted ${plural(result.reencrypted.length, 'SealedSecret')}, ` +
-        `${result.current.length} already on the sealing key, ${result.failed.length} failed.\n`,
-    );
-    ctx.output.write(
-      result.inventory === undefined
-        ? 'The controller does not serve /v1/keys (the Go controller): it cannot say which old keys are free.\n'
-        : `\n${renderKeyInventory(result.inventory, 'text')}`,
-    );
+    if (dryRun) {
+      result.reencrypted.forEach((object, i) =>
+        ctx.output.write(changeLine('', object, result.from[i] ?? [], result.sealing ?? 'the newest key')),
+      );
+      ctx.output.write(
+        `Would re-encrypt ${plural(result.reencrypted.length, 'SealedSecret')}, ` +
+          `${result.current.length} already on the sealing key; nothing was changed.\n`,
+      );
+    } else {
+      ctx.output.write(
+        `Re-encrypted ${plural(result.reencrypted.length, 'SealedSecret')}, ` +
+          `${result.current.length} already on the sealing key, ${result.failed.length} failed.\n`,
+      );
+      ctx.output.write(
+        result.inventory === undefined
+          ? 'The controller does not serve /v1/keys (the Go controller): it cannot say which old keys are free.\n'
+          : `\n${renderKeyInventory(result.inventory, 'text')}`,
+      );
+    }
   } else {
-    const files = await manifestFiles(paths);
-    const result = await reencryptFiles(ctx.io.fs, files, await ctx.controller(), {
+    const { listManifestFiles, reencryptFiles } = await import('../keys/reencrypt-files.js');
+    const files = await manifestFiles(paths, listManifestFiles);
+    const reencryptor = await documentReencryptor(ctx, mode);
+    const result = await reencryptFiles(ctx.io.fs, files, reencryptor, {
+      dryRun,
+      sealHints: ctx.options.sealHints,
       onProgress: (p) => bar.update(p.done, p.total, p.file),
     }).finally(() => bar.end());
     failures = result.failed.map((f) => ({ name: f.file, error: f.error }));
-    const sealedSecrets = result.reencrypted.reduce((n, f) => n + f.sealedSecrets, 0);
-    ctx.output.write(
-      `Re-encrypted ${plural(sealedSecrets, 'SealedSecret')} in ${plural(result.reencrypted.length, 'file')}, ` +
-        `${plural(result.untouched.length, 'file')} without SealedSecrets, ${result.failed.length} failed.\n` +
-        "Once they are applied, 'kubeseal keys' says which old keys no SealedSecret needs any more.\n",
-    );
+    const sealedSecrets = result.changes.length;
+    if (dryRun) {
+      for (const c of result.changes)
+        ctx.output.write(changeLine(`${c.file}: document ${c.document}: `, c.object, c.from, c.to, c.items));
+      ctx.output.write(
+        `Would re-encrypt ${plural(sealedSecrets, 'SealedSecret')} in ${plural(result.reencrypted.length, 'file')}, ` +
+          `${result.current} already on the newest key, ${result.failed.length} failed; nothing was written.\n`,
+      );
+    } else {
+      ctx.output.write(
+        `Re-encrypted ${plural(sealedSecrets, 'SealedSecret')} in ${plural(result.reencrypted.length, 'file')}, ` +
+          `${result.current} already on the newest key, ` +
+          `${plural(result.untouched.length, 'file')} without SealedSecrets, ${result.failed.length} failed.\n` +
+          (mode.recoveryKeys.length > 0
+            ? ''
+            : "Once they are applied, 'kubeseal keys' says which old keys no SealedSecret needs any more.\n"),
+      );
+    }
   }
   for (const failure of failures)
     ctx.io.stderr.write(`failed: ${printable(failure.name)}: ${printable(failure.error)}\n`);
   if (failures.length > 0) {
+    const what = plural(failures.length, paths.length === 0 ? 'SealedSecret' : 'file');
     throw new CliError(
       'CLUSTER',
-      `${plural(failures.length, paths.length === 0 ? 'SealedSecret' : 'file')} could not be re-encrypted (run again to retry them)`,
+      dryRun ? `${what} could not be checked` : `${what} could not be re-encrypted (run again to retry them)`,
     );
   }
 }
 
+/**
+ * Online: the controller (/v1/rotate), its current certificate naming the target key. Offline: the backed-up
+ * private keys and --cert.
+ */
+async function documentReencryptor(ctx: RunContext, mode: ReencryptMode): Promise<DocumentReencryptor> {
+  const cert = await ctx.certificate();
+  if (mode.recoveryKeys.length === 0) {
+    const { publicKeyFingerprint } = await import('@ssts/core');
+    const { onlineReencryptor } = await import('../keys/reencrypt-online.js');
+    return onlineReencryptor(await ctx.controller(), publicKeyFingerprint(cert.publicKey), {
+      all: mode.all,
+    });
+  }
+  const { readRecoveryKeys } = await import('./recovery-keys.js');
+  const { offlineReencryptor } = await import('../keys/reencrypt-offline.js');
+  return offlineReencryptor(await readRecoveryKeys(ctx.io.fs, mode.recoveryKeys), cert.publicKey);
+}
+
 /** Each path: a directory's manifest files (listManifestFiles), or the file itself; each file once. */
-async function manifestFiles(paths: readonly string[]): Promise<string[]> {
+async function manifestFiles(
+  paths: readonly string[],
+  listManifestFiles: (root: string) => Promise<string[]>,
+): Promise<string[]> {
   const files = new Set<string>();
   for (const path of paths) {
     let isDirectory: boolean;

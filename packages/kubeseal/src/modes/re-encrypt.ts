@@ -1,4 +1,13 @@
-import { SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND, type SealedSecret } from '@ssts/core';
+import {
+  SEALED_SECRET_API_VERSION,
+  SEALED_SECRET_KIND,
+  SEAL_HINT_ANNOTATIONS,
+  publicKeyFingerprint,
+  withSealHints,
+  withoutSealHints,
+  type ObjectMeta,
+  type SealedSecret,
+} from '@ssts/core';
 import { describeHttpFailure } from '../cluster/controller-client.js';
 import type { RunContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -41,7 +50,41 @@ function templateWarning(name: string, changes: { lost: string[]; back: string[]
   );
 }
 
-/** Compat §6.9: re-encrypt each input SealedSecret with the controller's latest key (`/v1/rotate`). */
+const hasHints = (metadata: ObjectMeta | undefined): boolean =>
+  SEAL_HINT_ANNOTATIONS.some((a) => metadata?.annotations?.[a] !== undefined);
+
+function metadataWithoutHints(metadata: ObjectMeta): ObjectMeta {
+  if (!hasHints(metadata)) return metadata;
+  const annotations = withoutSealHints(metadata.annotations) ?? {};
+  const { annotations: _old, ...rest } = metadata;
+  return Object.keys(annotations).length === 0 ? rest : { ...rest, annotations };
+}
+
+/**
+ * What is posted to /v1/rotate: the SealedSecret without its seal hints, which name the old key. Left in, the
+ * controller's metadata alignment (upstream's) would copy them into spec.template, so the answer (and the Secret
+ * it produces) would carry a stale sealed-with hint.
+ */
+function withoutHints(ss: SealedSecret): SealedSecret {
+  const template = ss.spec.template;
+  return {
+    ...ss,
+    metadata: metadataWithoutHints(ss.metadata),
+    spec: {
+      ...ss.spec,
+      ...(template?.metadata !== undefined &&
+        template.metadata !== null && {
+          template: { ...template, metadata: metadataWithoutHints(template.metadata) },
+        }),
+    },
+  };
+}
+
+/**
+ * Compat §6.9: re-encrypt each input SealedSecret with the controller's latest key (`/v1/rotate`). A document that
+ * carried seal hints (or every document, with --seal-hints) gets fresh ones naming the controller's current
+ * certificate.
+ */
 export async function runReEncrypt(ctx: RunContext): Promise<void> {
   const documents = await readDocuments(await ctx.readInput(), 'sealed-secrets');
   if (documents.length === 0) {
@@ -55,12 +98,16 @@ export async function runReEncrypt(ctx: RunContext): Promise<void> {
     ss: sealedSecretFromDocument({ ...doc, value: withoutTemplateNulls(doc.value) }),
   }));
   const controller = await ctx.controller();
+  const hinted = inputs.map(({ ss }) => ctx.options.sealHints || hasHints(ss.metadata));
+  const fingerprint = hinted.includes(true)
+    ? publicKeyFingerprint((await ctx.certificate()).publicKey)
+    : undefined;
   const rendered: string[] = [];
   const warnings: string[] = [];
-  for (const { doc, ss } of inputs) {
+  for (const [index, { doc, ss }] of inputs.entries()) {
     let response;
     try {
-      response = await controller.rotate(renderJson(orderSealedSecret(ss)));
+      response = await controller.rotate(renderJson(orderSealedSecret(withoutHints(ss))));
     } catch (error) {
       throw new CliError('CLUSTER', `cannot re-encrypt secret: ${(error as Error).message}`, {
         cause: error,
@@ -88,7 +135,8 @@ export async function runReEncrypt(ctx: RunContext): Promise<void> {
     delete metadata.creationTimestamp;
     delete metadata.deletionTimestamp;
     delete metadata.generation;
-    const out = { ...rotated, apiVersion: SEALED_SECRET_API_VERSION, kind: SEALED_SECRET_KIND, metadata };
+    const bare = { ...rotated, apiVersion: SEALED_SECRET_API_VERSION, kind: SEALED_SECRET_KIND, metadata };
+    const out = fingerprint !== undefined && hinted[index] === true ? withSealHints(bare, fingerprint) : bare;
     rendered.push(await renderDocument(orderSealedSecret(out), format));
     const warning = templateWarning(
       ss.metadata.name ?? '',
