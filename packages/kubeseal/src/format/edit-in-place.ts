@@ -257,6 +257,11 @@ export function unsetEncryptedItem(
   if (map === undefined || entry === undefined || pair === undefined) {
     throw new CliError('INPUT', `${target.file}: SealedSecret ${target.name} has no item ${target.key}`);
   }
+  return removePair(text, map, entry, pair);
+}
+
+/** Removes `pair` (with the comment lines above it) from `map`, the value of `entry`; the last one leaves `{}`. */
+function removePair(text: string, map: YAMLMap, entry: Pair, pair: Pair): string {
   const pairs = map.items.filter(isPair);
   const index = pairs.indexOf(pair);
   if (map.flow === true) {
@@ -276,4 +281,25 @@ export function unsetEncryptedItem(
   }
   const start = withCommentsAbove(text, rangeOf(pair.key)[0]);
   return splice(text, start, Math.min(end + 1, text.length), '');
+}
+
+/**
+ * Removes the given annotations from the SealedSecret `name`'s top-level metadata (update tags of removed items),
+ * changing only their lines; absent ones are ignored.
+ */
+export function unsetTopLevelAnnotations(
+  text: string,
+  target: { file: string; name: string; namespace?: string | undefined },
+  keys: readonly string[],
+): string {
+  let out = text;
+  for (const key of keys) {
+    const { doc } = locate(out, target.file, target.name, target.namespace);
+    const metadata = childMap(doc.contents, 'metadata').map;
+    const { pair: entry, map } = childMap(metadata, 'annotations');
+    const pair = map === undefined ? undefined : findPair(map, key);
+    if (map === undefined || entry === undefined || pair === undefined) continue;
+    out = removePair(out, map, entry, pair);
+  }
+  return out;
 }
