@@ -78,7 +78,7 @@ export async function editedValues(bytes: Buffer): Promise<Map<string, Buffer>> 
 
 function describe(error: unknown): string {
   // Parser and base64 errors name lines, columns and offsets, never the text.
-  return error instanceof Error ? error.message.split('\n')[0] ?? '' : 'unreadable';
+  return error instanceof Error ? (error.message.split('\n')[0] ?? '') : 'unreadable';
 }
 
 /**
@@ -154,7 +154,11 @@ export async function runEdit(
     const ciphertext = sealRawValue(publicKey, value, { namespace, name: mode.name, scope });
     text = edit.setEncryptedItem(text, { ...target, key: item, ciphertext });
     if (updateKey !== undefined)
-      tags[tagAnnotation(item)] = makeTag(updateKey, { fingerprint, label: labelText, item, ciphertext }, value);
+      tags[tagAnnotation(item)] = makeTag(
+        updateKey,
+        { fingerprint, label: labelText, item, ciphertext },
+        value,
+      );
     else staleTags.push(tagAnnotation(item));
   }
   for (const item of Object.keys(ss.spec.encryptedData)) {

@@ -69,8 +69,11 @@ export function findSealedSecret(
     const value = doc.value as { kind?: unknown; metadata?: { name?: unknown } } | null;
     return value?.kind === 'SealedSecret' && value.metadata?.name === name;
   });
-  const nsOf = (doc: InputDocument) => (doc.value as { metadata: { namespace?: unknown } }).metadata.namespace;
-  const matches = named.filter((doc) => wanted === undefined || nsOf(doc) === undefined || nsOf(doc) === wanted);
+  const nsOf = (doc: InputDocument) =>
+    (doc.value as { metadata: { namespace?: unknown } }).metadata.namespace;
+  const matches = named.filter(
+    (doc) => wanted === undefined || nsOf(doc) === undefined || nsOf(doc) === wanted,
+  );
   const [doc, second] = matches;
   if (doc === undefined) {
     const elsewhere = named[0] === undefined ? undefined : nsOf(named[0]);
@@ -144,12 +147,17 @@ function describe(report: Report, fingerprint: string, keyId: string): string[] 
   const why: [Outcome, string][] = [
     ['missing', 'no update tag'],
     ['malformed', 'a malformed update tag'],
-    ['other-key', `a tag of another update key (${[...report.otherKeys].sort().join(', ')}; yours is ${keyId})`],
+    [
+      'other-key',
+      `a tag of another update key (${[...report.otherKeys].sort().join(', ')}; yours is ${keyId})`,
+    ],
   ];
   for (const [outcome, text] of why) {
     const names = items(outcome);
     if (names.length > 0) {
-      lines.push(`notice: ${report.name}: ${plural(names.length, 'item')} had ${text}, sealed again: ${names.join(', ')}`);
+      lines.push(
+        `notice: ${report.name}: ${plural(names.length, 'item')} had ${text}, sealed again: ${names.join(', ')}`,
+      );
     }
   }
   if (report.templateChanged) {

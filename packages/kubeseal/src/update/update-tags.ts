@@ -95,9 +95,12 @@ function mac(key: UpdateKey, salt: Buffer, context: TagContext, value: Uint8Arra
 /** A fresh tag for `value` sealed as `context.ciphertext`: `v1.<key id>.<salt>.<mac>` (base64url). */
 export function makeTag(key: UpdateKey, context: TagContext, value: Uint8Array): string {
   const salt = randomBytes(SALT_BYTES);
-  return [VERSION, key.id, salt.toString('base64url'), mac(key, salt, context, value).toString('base64url')].join(
-    '.',
-  );
+  return [
+    VERSION,
+    key.id,
+    salt.toString('base64url'),
+    mac(key, salt, context, value).toString('base64url'),
+  ].join('.');
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
