@@ -242,7 +242,18 @@ describe('kubeseal completion', () => {
     const mem = memoryIo();
     expect(await run(['completion', 'bash'], mem.io, {})).toBe(0);
     const script = mem.stdout();
-    const verbs = ['seal', 'set', 'unset', 'cert', 'validate', 'keys', 'reencrypt', 'help', 'completion'];
+    const verbs = [
+      'seal',
+      'set',
+      'unset',
+      'edit',
+      'cert',
+      'validate',
+      'keys',
+      'reencrypt',
+      'help',
+      'completion',
+    ];
     expect(bashComplete(script, ['kubeseal', ''])).toEqual(verbs);
     expect(bashComplete(script, ['kubeseal', 'keys', '-o', ''])).toEqual(['table', 'json']);
     expect(bashComplete(script, ['kubeseal', 'cert', ''])).toEqual(['fetch', 'show']);
@@ -253,6 +264,9 @@ describe('kubeseal completion', () => {
       '--from-literal',
     ]);
     expect(bashComplete(script, ['kubeseal', 'seal', '--cert', 'tls.c'])).toEqual(['tls.crt']);
+    expect(bashComplete(script, ['kubeseal', 'seal', '--upd'])).toEqual(['--update', '--update-key-file']);
+    expect(bashComplete(script, ['kubeseal', 'seal', '--update', 'tls.c'])).toEqual(['tls.crt']);
+    expect(bashComplete(script, ['kubeseal', 'edit', 'db', '--rec'])).toEqual(['--recovery-private-key']);
     // The upstream flags at the root; after a flag, a verb's word does not enter the verb (as when running:
     // `kubeseal --raw cert` is the upstream command line), so `cert`'s words are not offered.
     expect(bashComplete(script, ['kubeseal', '--re-enc'])).toEqual(['--re-encrypt']);

@@ -29,7 +29,7 @@ const NO_SEAL_HINTS = {
 /** The key of the update tags (`seal --update`, `edit`): a file outside Git, never a value on the command line. */
 const UPDATE_KEY = {
   'update-key-file': flag.string(
-    'File holding the update key of the update tags (keep it out of Git; make one with: openssl rand -base64 32)',
+    'The key of the update tags, a file kept out of Git (make one with: openssl rand -base64 32)',
     { complete: 'file' },
   ),
 } satisfies FlagTable;
@@ -37,7 +37,7 @@ const UPDATE_KEY = {
 export const SEAL_FLAGS = {
   ...pick('secret-file', 'sealed-secret-file', 'format', 'scope', 'allow-empty-data', 'merge-into'),
   update: flag.string(
-    'Seal the input Secrets again into this SealedSecret file in place, keeping the ciphertext of unchanged values',
+    'Seal again into this SealedSecret file in place, keeping the ciphertext of unchanged values',
     { complete: 'file', env: false },
   ),
   ...UPDATE_KEY,
