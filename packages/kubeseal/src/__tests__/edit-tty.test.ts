@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -112,15 +112,15 @@ let counter = 0;
 async function editUnderPty(
   mode: 'edit' | 'same' | 'fail' | 'wait',
   during?: (info: NonNullable<Run['info']>, work: string) => Promise<void>,
+  options: { from?: string; args?: readonly string[] } = {},
 ): Promise<Run> {
   const work = join(dir, `run-${++counter}`);
   const temp = join(work, 'tmp');
   await mkdir(temp, { recursive: true });
   const sealed = join(work, 'sealed.yaml');
-  await writeFile(sealed, original);
-  const command = [process.execPath, BIN, 'edit', 'db', '-f', sealed, '--recovery-private-key', KEY_FILE]
-    .map((a) => `'${a}'`)
-    .join(' ');
+  await writeFile(sealed, options.from ?? original);
+  const edit = ['edit', 'db', '-f', sealed, '--recovery-private-key', KEY_FILE, ...(options.args ?? [])];
+  const command = [process.execPath, BIN, ...edit].map((a) => `'${a}'`).join(' ');
   const child = spawn('script', ['-qec', command, '/dev/null'], {
     cwd: work,
     env: {
@@ -230,6 +230,68 @@ describe('kubeseal edit (under a pseudo-terminal)', () => {
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain('db: 1 changed, 1 added, 1 removed');
     expectShredded(run);
+  });
+
+  it('update tags: without the update key the changed items lose theirs, with it they get fresh ones', async () => {
+    const keyFile = join(dir, 'update.key');
+    await writeFile(keyFile, 'edit-test-update-key-0123456789abcdef\n');
+    const secretFile = join(dir, 'secret.json');
+    const secret = (values: Record<string, string>) =>
+      JSON.stringify({
+        kind: 'Secret',
+        apiVersion: 'v1',
+        metadata: { name: 'db', namespace: 'shop' },
+        stringData: values,
+      });
+    await writeFile(secretFile, secret({ host: 'db.local', password: 'hunter2', user: 'admin' }));
+    const taggedFile = join(dir, 'tagged.yaml');
+    await writeFile(taggedFile, original);
+    const update = [
+      'seal',
+      '--update',
+      taggedFile,
+      '-f',
+      secretFile,
+      '--cert',
+      CERT_FILE,
+      '--update-key-file',
+      keyFile,
+    ];
+    execFileSync(process.execPath, [BIN, ...update], { stdio: 'pipe' });
+    const tagged = await readFile(taggedFile, 'utf8');
+    const tagsOf = (text: string) => {
+      const [doc] = parseAllDocuments(text);
+      const annotations = (doc?.toJS() as { metadata: { annotations?: Record<string, string> } }).metadata
+        .annotations;
+      return Object.fromEntries(Object.entries(annotations ?? {}).filter(([k]) => k.includes('/tag.')));
+    };
+    const before = tagsOf(tagged);
+
+    const without = await editUnderPty('edit', undefined, { from: tagged });
+    expect(without.code, without.output).toBe(0);
+    expect(tagsOf(without.sealed)).toEqual({
+      'sealed-secrets-ts/tag.user': before['sealed-secrets-ts/tag.user'],
+    });
+
+    const withKey = await editUnderPty('edit', undefined, {
+      from: tagged,
+      args: ['--update-key-file', keyFile],
+    });
+    expect(withKey.code, withKey.output).toBe(0);
+    const after = tagsOf(withKey.sealed);
+    expect(Object.keys(after).sort()).toEqual([
+      'sealed-secrets-ts/tag.added',
+      'sealed-secrets-ts/tag.password',
+      'sealed-secrets-ts/tag.user',
+    ]);
+    expect(after['sealed-secrets-ts/tag.user']).toBe(before['sealed-secrets-ts/tag.user']);
+    expect(after['sealed-secrets-ts/tag.password']).not.toBe(before['sealed-secrets-ts/tag.password']);
+    // The fresh tags verify: an update with the edited values keeps every ciphertext.
+    await writeFile(taggedFile, withKey.sealed);
+    await writeFile(secretFile, secret({ added: 'new value', password: 'hunter3', user: 'admin' }));
+    const check = spawnSync(process.execPath, [BIN, ...update], { encoding: 'utf8' });
+    expect(check.stderr).toBe('db: 3 kept, 0 re-sealed, 0 added, 0 removed\n');
+    expect(await readFile(taggedFile, 'utf8')).toBe(withKey.sealed);
   });
 
   it('refused when stdin is not a terminal, before any key or file is read', () => {
