@@ -294,18 +294,74 @@ describe('kubeseal seal --update', () => {
     ]);
   });
 
-  it('a Secret whose labels differ from the template: the items are updated, the template left with a warning', async () => {
-    const file = await tagged();
+  it('labels, annotations and type of the Secret: only those template lines change, template data stays', async () => {
+    const withData = SEALED.replace(
+      '      namespace: shop\n',
+      '      namespace: shop\n    data:\n      # rendered by the controller\n      dsn: "postgres://{{ .user }}@db"\n      hidden: null\n',
+    );
+    const file = (await update(withData, secret(VALUES))).file;
     const result = await update(
       file,
-      secret(VALUES, { metadata: { name: 'db', namespace: 'shop', labels: { a: 'b' } } }),
+      secret(VALUES, {
+        metadata: { name: 'db', namespace: 'shop', labels: { app: 'shop' }, annotations: { note: 'x' } },
+        type: 'kubernetes.io/basic-auth',
+      }),
     );
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe(
-      'db: 3 kept, 0 re-sealed, 0 added, 0 removed\n' +
-        "warning: db: the Secret's labels, annotations or type differ from spec.template, which --update leaves as it is (kubeseal seal writes the whole SealedSecret)\n",
+      'db: 3 kept, 0 re-sealed, 0 added, 0 removed\ndb: spec.template metadata, type updated\n',
     );
-    expect(result.file).toBe(file);
+    const { removed, added } = lineDiff(file, result.file);
+    expect(removed).toEqual([]);
+    expect(added).toEqual([
+      '      annotations:',
+      '        note: x',
+      '      labels:',
+      '        app: shop',
+      '    type: kubernetes.io/basic-auth',
+    ]);
+    expect(result.file).toContain(
+      '      namespace: shop\n    type: kubernetes.io/basic-auth\n    data:\n      # rendered by the controller\n      dsn: "postgres://{{ .user }}@db"\n      hidden: null\n',
+    );
+    // And back: the labels and the type go again, the rest stays.
+    const back = await update(result.file, secret(VALUES));
+    expect(back.stderr).toBe(
+      'db: 3 kept, 0 re-sealed, 0 added, 0 removed\ndb: spec.template metadata, type updated\n',
+    );
+    expect(back.file).toBe(file);
+  });
+
+  it('template changes in a JSON file stay JSON at their indentation', async () => {
+    const json = `${JSON.stringify(
+      {
+        kind: 'SealedSecret',
+        apiVersion: 'bitnami.com/v1alpha1',
+        metadata: { name: 'db', namespace: 'shop' },
+        spec: {
+          template: { metadata: { name: 'db', namespace: 'shop' } },
+          encryptedData: { user: 'AgAAAA' },
+        },
+      },
+      null,
+      2,
+    )}\n`;
+    const first = await update(json, secret({ user: 'admin' }));
+    const result = await update(
+      first.file,
+      secret(
+        { user: 'admin' },
+        { metadata: { name: 'db', namespace: 'shop', labels: { app: 'shop' } }, immutable: true },
+      ),
+    );
+    expect(result.stderr).toBe(
+      'db: 1 kept, 0 re-sealed, 0 added, 0 removed\ndb: spec.template metadata, immutable updated\n',
+    );
+    const parsed = JSON.parse(result.file) as { spec: { template: unknown } };
+    expect(parsed.spec.template).toEqual({
+      metadata: { name: 'db', namespace: 'shop', labels: { app: 'shop' } },
+      immutable: true,
+    });
+    expect(result.file).toContain('\n    "template": {\n      "metadata": {\n        "name": "db",\n');
   });
 
   describe('errors (the file is never written)', () => {

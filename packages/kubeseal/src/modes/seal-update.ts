@@ -12,6 +12,8 @@ import {
 } from '@ssts/core';
 import type { RunContext } from '../context.js';
 import type * as EditModule from '../format/edit-in-place.js';
+import { orderSealedSecret } from '../format/go-order.js';
+import { OrderedMap, type Ordered } from '../format/ordered.js';
 import { CliError, describeFsError } from '../errors.js';
 import { NO_SECRETS, conversionWarning, readDocuments, type InputDocument } from '../io/documents.js';
 import { MAX_INPUT_BYTES } from '../io/limits.js';
@@ -101,8 +103,8 @@ interface Report {
   readonly outcomes: Map<string, Outcome>;
   readonly otherKeys: Set<string>;
   readonly certificateChange: string | undefined;
-  /** The Secret's labels, annotations, type or immutable differ from the file's `spec.template` (left as it is). */
-  readonly templateChanged: boolean;
+  /** The fields of `spec.template` the Secret changed (metadata, type, immutable). */
+  readonly templateChanged: readonly string[];
 }
 
 function sortedDeep(value: unknown): unknown {
@@ -115,10 +117,21 @@ function sortedDeep(value: unknown): unknown {
   );
 }
 
-/** What of a template the Secret decides (not `data`, which only a SealedSecret has), comparable as text. */
-function templateKey(template: SealedSecret['spec']['template']): string {
-  const { metadata = {}, type, immutable } = template ?? {};
-  return JSON.stringify(sortedDeep({ metadata, type, immutable }));
+/** The fields of a template the Secret decides (not `data`, which only a SealedSecret has). */
+const TEMPLATE_FIELDS = ['metadata', 'type', 'immutable'] as const;
+
+/** The fields of `spec.template` that differ, with their new Go-ordered values (undefined: removed). */
+function templateChanges(fresh: SealedSecret, current: SealedSecret): Map<string, Ordered | undefined> {
+  const ordered = orderSealedSecret(fresh).get('spec');
+  const template = ordered instanceof OrderedMap ? ordered.get('template') : undefined;
+  const comparable = (t: SealedSecret['spec']['template'], field: (typeof TEMPLATE_FIELDS)[number]) =>
+    JSON.stringify(sortedDeep(field === 'metadata' ? (t?.metadata ?? {}) : t?.[field]) ?? null);
+  const changes = new Map<string, Ordered | undefined>();
+  for (const field of TEMPLATE_FIELDS) {
+    if (comparable(fresh.spec.template, field) === comparable(current.spec.template, field)) continue;
+    changes.set(field, template instanceof OrderedMap ? template.get(field) : undefined);
+  }
+  return changes;
 }
 
 function plural(n: number, word: string): string {
@@ -160,11 +173,8 @@ function describe(report: Report, fingerprint: string, keyId: string): string[] 
       );
     }
   }
-  if (report.templateChanged) {
-    lines.push(
-      `warning: ${report.name}: the Secret's labels, annotations or type differ from spec.template, which --update ` +
-        'leaves as it is (kubeseal seal writes the whole SealedSecret)',
-    );
+  if (report.templateChanged.length > 0) {
+    lines.push(`${report.name}: spec.template ${report.templateChanged.join(', ')} updated`);
   }
   return lines;
 }
@@ -261,7 +271,6 @@ async function updateOne(
   const otherKeys = new Set<string>();
   const tags: Record<string, string> = {};
   let text = args.text;
-  let templateChanged = false;
   const plaintexts = [...secretPlaintexts(secret)].sort(([a], [b]) => (a < b ? -1 : 1));
   for (const [item, value] of plaintexts) {
     const old = current.spec.encryptedData[item];
@@ -291,8 +300,9 @@ async function updateOne(
     target,
     removed.map((item) => tagAnnotation(item)),
   );
-  if (templateKey(fresh.spec.template) !== templateKey(current.spec.template)) templateChanged = true;
+  const changes = templateChanges(fresh, current);
+  if (changes.size > 0) text = edit.setTemplateFields(text, target, changes);
   const hints = ctx.options.sealHints ? sealHintAnnotations(current.metadata, fingerprint) : {};
   text = edit.setTopLevelAnnotations(text, target, { ...tags, ...hints });
-  return { text, report: { name, outcomes, otherKeys, certificateChange, templateChanged } };
+  return { text, report: { name, outcomes, otherKeys, certificateChange, templateChanged: [...changes.keys()] } };
 }
