@@ -11,11 +11,11 @@ import {
 } from '@ssts/core';
 import { stringify } from '../io/yaml.js';
 import type { RunContext } from '../context.js';
-import { CliError, describeFsError } from '../errors.js';
+import { CliError } from '../errors.js';
 import { readDocuments } from '../io/documents.js';
-import { MAX_INPUT_BYTES } from '../io/limits.js';
 import { makeTag, tagAnnotation } from '../update/update-tags.js';
 import { readRecoveryKeys } from './recovery-keys.js';
+import { readEditedFile, writeEditedFile } from './edit-item.js';
 import { findSealedSecret, readUpdateKey } from './seal-update.js';
 import { secretFromDocument } from './seal-one.js';
 
@@ -93,12 +93,7 @@ export async function runEdit(
   if (!ctx.io.stdin.isTTY) throw new CliError('INVALID_ARGUMENT', NOT_A_TERMINAL);
   const keys = await readRecoveryKeys(ctx.io.fs, mode.keyFiles);
   const updateKey = mode.updateKeyFile === '' ? undefined : await readUpdateKey(ctx, mode.updateKeyFile);
-  let bytes: Buffer;
-  try {
-    bytes = await ctx.io.fs.readFile(mode.file, MAX_INPUT_BYTES);
-  } catch (error) {
-    throw new CliError('INPUT', describeFsError('open', mode.file, error), { cause: error });
-  }
+  const bytes = await readEditedFile(ctx, mode.file);
   const docs = await readDocuments(bytes, 'sealed-secrets');
   const wanted = ctx.options.namespace === '' ? undefined : ctx.options.namespace;
   const ss = findSealedSecret(docs, mode.file, mode.name, wanted);
@@ -178,9 +173,5 @@ export async function runEdit(
       : `${mode.name}: no changes\n`,
   );
   if (text === original) return;
-  try {
-    await ctx.io.fs.writeFileAtomic(mode.file, Buffer.from(text, 'utf8'));
-  } catch (error) {
-    throw new CliError('OUTPUT', `cannot write ${mode.file}: ${(error as Error).message}`, { cause: error });
-  }
+  await writeEditedFile(ctx, mode.file, text);
 }

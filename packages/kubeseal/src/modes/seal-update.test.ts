@@ -116,6 +116,19 @@ function lineDiff(before: string, after: string) {
   return { removed: a.filter((l) => !b.includes(l)), added: b.filter((l) => !a.includes(l)) };
 }
 
+/** Another controller's certificate (a key renewal elsewhere). */
+function newCertificate(): { pem: string; fingerprint: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = createSelfSignedCertificate({
+    privateKey,
+    publicKey,
+    notBefore: new Date('2020-01-01T00:00:00Z'),
+    validityMs: 100 * 365 * 86_400_000,
+    serial: new Uint8Array(16).fill(1),
+  });
+  return { pem, fingerprint: publicKeyFingerprint(publicKey) };
+}
+
 /** A file whose every item has a tag: the first --update of SEALED. */
 async function tagged(): Promise<string> {
   const first = await update(SEALED, secret(VALUES));
@@ -200,15 +213,7 @@ describe('kubeseal seal --update', () => {
 
   it('a new certificate: every value sealed again, with a notice naming both fingerprints', async () => {
     const file = await tagged();
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const pem = createSelfSignedCertificate({
-      privateKey,
-      publicKey,
-      notBefore: new Date('2020-01-01T00:00:00Z'),
-      validityMs: 100 * 365 * 86_400_000,
-      serial: new Uint8Array(16).fill(1),
-    });
-    const newFingerprint = publicKeyFingerprint(publicKey);
+    const { pem, fingerprint: newFingerprint } = newCertificate();
     const result = await update(file, secret(VALUES), ['--cert', '/new.pem'], { '/new.pem': pem });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe(
@@ -224,14 +229,7 @@ describe('kubeseal seal --update', () => {
   it('a new certificate without seal hints: the tags bind the fingerprint, so every value is sealed again', async () => {
     const first = await update(SEALED, secret(VALUES), ['--no-seal-hints']);
     expect(sealedDoc(first.file).metadata.annotations?.['sealed-secrets-ts/sealed-with']).toBeUndefined();
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const pem = createSelfSignedCertificate({
-      privateKey,
-      publicKey,
-      notBefore: new Date('2020-01-01T00:00:00Z'),
-      validityMs: 100 * 365 * 86_400_000,
-      serial: new Uint8Array(16).fill(2),
-    });
+    const { pem } = newCertificate();
     const result = await update(first.file, secret(VALUES), ['--no-seal-hints', '--cert', '/new.pem'], {
       '/new.pem': pem,
     });

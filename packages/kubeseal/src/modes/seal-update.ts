@@ -16,7 +16,6 @@ import { orderSealedSecret } from '../format/go-order.js';
 import { OrderedMap, type Ordered } from '../format/ordered.js';
 import { CliError, describeFsError } from '../errors.js';
 import { NO_SECRETS, conversionWarning, readDocuments, type InputDocument } from '../io/documents.js';
-import { MAX_INPUT_BYTES } from '../io/limits.js';
 import {
   MAX_UPDATE_KEY_BYTES,
   UpdateKeyError,
@@ -31,6 +30,7 @@ import {
 import { sealOne, secretFromDocument } from './seal-one.js';
 
 type EditInPlace = typeof EditModule;
+import { readEditedFile, writeEditedFile } from './edit-item.js';
 import { sealedSecretFromDocument } from './sealed-input.js';
 
 /** Reads the update key file (`--update-key-file`); the key never appears in a message. */
@@ -186,12 +186,7 @@ function describe(report: Report, fingerprint: string, keyId: string): string[] 
  */
 export async function runSealUpdate(ctx: RunContext, mode: { file: string; keyFile: string }): Promise<void> {
   const key = await readUpdateKey(ctx, mode.keyFile);
-  let bytes: Buffer;
-  try {
-    bytes = await ctx.io.fs.readFile(mode.file, MAX_INPUT_BYTES);
-  } catch (error) {
-    throw new CliError('INPUT', describeFsError('open', mode.file, error), { cause: error });
-  }
+  const bytes = await readEditedFile(ctx, mode.file);
   const docs = await readDocuments(bytes, 'sealed-secrets');
   const inputs = await readDocuments(await ctx.readInput(), 'secrets');
   if (inputs.length === 0) throw new CliError('INPUT', NO_SECRETS);
@@ -226,11 +221,7 @@ export async function runSealUpdate(ctx: RunContext, mode: { file: string; keyFi
   for (const report of reports)
     for (const line of describe(report, fingerprint, key.id)) ctx.io.stderr.write(`${line}\n`);
   if (text === original) return;
-  try {
-    await ctx.io.fs.writeFileAtomic(mode.file, Buffer.from(text, 'utf8'));
-  } catch (error) {
-    throw new CliError('OUTPUT', `cannot write ${mode.file}: ${(error as Error).message}`, { cause: error });
-  }
+  await writeEditedFile(ctx, mode.file, text);
 }
 
 async function updateOne(
