@@ -203,6 +203,33 @@ describe('kubeseal seal --update', () => {
     );
   });
 
+  it('several Secrets update their SealedSecrets of a multi-document file, each with its own scope', async () => {
+    const file = `${SEALED}---\napiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: api\n  namespace: shop\n  annotations:\n    sealedsecrets.bitnami.com/namespace-wide: "true"\nspec:\n  encryptedData:\n    token: AgAAAAold-token\n`;
+    const api = JSON.stringify({
+      kind: 'Secret',
+      apiVersion: 'v1',
+      metadata: { name: 'api' },
+      stringData: { token: 't0ken' },
+    });
+    const result = await update(file, `${secret(VALUES)}\n${api}`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(
+      'db: 0 kept, 3 re-sealed, 0 added, 0 removed\n' +
+        'notice: db: 3 items had no update tag, sealed again: host, password, user\n' +
+        'api: 0 kept, 1 re-sealed, 0 added, 0 removed\n' +
+        'notice: api: 1 item had no update tag, sealed again: token\n',
+    );
+    const [, , third] = parseAllDocuments(result.file).map(
+      (d) =>
+        d.toJS() as {
+          metadata: { annotations?: Record<string, string> };
+          spec: { encryptedData: Record<string, string> };
+        },
+    );
+    expect(independentDecrypt(KEY, third?.spec.encryptedData.token ?? '', 'shop').toString()).toBe('t0ken');
+    expect(third?.metadata.annotations?.['sealed-secrets-ts/sealed-for']).toBe('namespace-wide shop');
+  });
+
   it('equal values in two items get unrelated tags', async () => {
     const result = await update(SEALED, secret({ host: 'same', password: 'same', user: 'same' }));
     const annotations = sealedDoc(result.file).metadata.annotations ?? {};

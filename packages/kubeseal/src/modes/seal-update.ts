@@ -7,6 +7,8 @@ import {
   scopeFromAnnotations,
   sealHintAnnotations,
   secretPlaintexts,
+  withScopeAnnotations,
+  type ObjectMeta,
   type SealedSecret,
   type Secret,
 } from '@ssts/core';
@@ -117,6 +119,21 @@ function sortedDeep(value: unknown): unknown {
   );
 }
 
+/**
+ * Template metadata without what the SealedSecret itself already says (name, namespace, scope annotations) and
+ * without empty maps: a file without `spec.template` then equals a Secret with no labels or annotations.
+ */
+function ownMetadata(metadata: ObjectMeta | null | undefined): Record<string, unknown> {
+  const { name: _name, namespace: _namespace, ...rest } = metadata ?? {};
+  const annotations = withScopeAnnotations(rest.annotations, 'strict');
+  const own: Record<string, unknown> = { ...rest, annotations };
+  for (const [key, value] of Object.entries(own)) {
+    if (value === undefined || (typeof value === 'object' && value !== null && Object.keys(value).length === 0))
+      delete own[key];
+  }
+  return own;
+}
+
 /** The fields of a template the Secret decides (not `data`, which only a SealedSecret has). */
 const TEMPLATE_FIELDS = ['metadata', 'type', 'immutable'] as const;
 
@@ -125,7 +142,7 @@ function templateChanges(fresh: SealedSecret, current: SealedSecret): Map<string
   const ordered = orderSealedSecret(fresh).get('spec');
   const template = ordered instanceof OrderedMap ? ordered.get('template') : undefined;
   const comparable = (t: SealedSecret['spec']['template'], field: (typeof TEMPLATE_FIELDS)[number]) =>
-    JSON.stringify(sortedDeep(field === 'metadata' ? (t?.metadata ?? {}) : t?.[field]) ?? null);
+    JSON.stringify(sortedDeep(field === 'metadata' ? ownMetadata(t?.metadata) : t?.[field]) ?? null);
   const changes = new Map<string, Ordered | undefined>();
   for (const field of TEMPLATE_FIELDS) {
     if (comparable(fresh.spec.template, field) === comparable(current.spec.template, field)) continue;
