@@ -8,7 +8,8 @@ export type CliErrorCode =
   | 'KUBECONFIG_EMPTY' // no kubeconfig at all (client-go's ErrEmptyConfig)
   | 'CLUSTER' // the API server or the controller refused or failed
   | 'EDITOR' // kubeseal edit: the editor failed or its file cannot be used
-  | 'INVALID_ARGUMENT'; // flags are well-formed but do not fit together
+  | 'INVALID_ARGUMENT' // flags are well-formed but do not fit together
+  | 'CHECK'; // `kubeseal check` found plain Secrets or could not read a file
 
 /** An error whose message is printed as `error: <message>` (one line per message line), exit code 1. */
 export class CliError extends Error {

@@ -251,6 +251,7 @@ describe('kubeseal completion', () => {
       'validate',
       'keys',
       'reencrypt',
+      'check',
       'help',
       'completion',
     ];
@@ -267,10 +268,14 @@ describe('kubeseal completion', () => {
     expect(bashComplete(script, ['kubeseal', 'seal', '--upd'])).toEqual(['--update', '--update-key-file']);
     expect(bashComplete(script, ['kubeseal', 'seal', '--update', 'tls.c'])).toEqual(['tls.crt']);
     expect(bashComplete(script, ['kubeseal', 'edit', 'db', '--rec'])).toEqual(['--recovery-private-key']);
-    // The upstream flags at the root; after a flag, a verb's word does not enter the verb (as when running:
-    // `kubeseal --raw cert` is the upstream command line), so `cert`'s words are not offered.
+    // The upstream flags at the root; a command line that starts with a flag is the upstream one, so no verb is
+    // offered after a flag (and `cert` there does not enter the verb).
     expect(bashComplete(script, ['kubeseal', '--re-enc'])).toEqual(['--re-encrypt']);
-    expect(bashComplete(script, ['kubeseal', '--raw', 'cert', ''])).toEqual(verbs);
+    expect(bashComplete(script, ['kubeseal', '--raw', ''])).toEqual([]);
+    expect(bashComplete(script, ['kubeseal', '--raw', 'cert', ''])).toEqual([]);
+    expect(bashComplete(script, ['kubeseal', '--cert', 'tls.crt', 's'])).toEqual([]);
+    expect(bashComplete(script, ['kubeseal', 'cert', '--cert', 'tls.crt', ''])).toEqual([]);
+    expect(bashComplete(script, ['kubeseal', 'check', 'tls.c'])).toEqual(['tls.crt']);
   });
 
   it('writes zsh and fish scripts for the same tree', async () => {
@@ -289,6 +294,15 @@ describe('kubeseal completion', () => {
         flag('from-literal'),
       ])
         expect(script, `${shell}: ${word}`).toContain(word);
+      // As in bash: a verb is offered only as the first word, never after a leading (upstream) flag.
+      if (shell === 'fish') {
+        expect(script).toContain(
+          "complete -c kubeseal -n '__kubeseal_next \\'\\'' -a 'check' -d 'Find plain Secrets",
+        );
+        expect(script).not.toMatch(/__kubeseal_at [^\n]* -a 'seal'/);
+      } else {
+        expect(script).toContain("\n      if (( CURRENT == 2 )); then _arguments -s '--cert[");
+      }
     }
   });
 });
