@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { parseCertificatePem, publicKeyFingerprint } from '@ssts/core';
 import { coreApi, createTestNamespace, waitFor } from '../../helpers/index.js';
 import { getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
@@ -127,6 +128,47 @@ describe('our kubeseal against the upstream Go controller', () => {
     await expectGoUnseals(ss, EXPECTED);
     const secret = await getSecret(ns, 'hinted');
     expect(secret?.metadata.annotations).toEqual({ note: 'kept' });
+  });
+
+  it('seal --update (issue 15): kept and re-sealed items and the update tags in one file; the Go controller unseals it', async () => {
+    const secretFile = join(dir, 'update-secret.json');
+    const sealedFile = join(dir, 'update-sealed.yaml');
+    const keyFile = join(dir, 'update.key');
+    writeFileSync(keyFile, 'e2e-update-key-0123456789abcdef0123456789\n');
+    const cluster = ['--kubeconfig', kc, '--controller-namespace', ns];
+    writeFileSync(secretFile, binarySecretJson('updated'));
+    expectOk(await kubeseal(['seal', ...cluster, '-f', secretFile, '-w', sealedFile]), 'kubeseal seal');
+    const update = [
+      'seal',
+      ...cluster,
+      '--update',
+      sealedFile,
+      '--update-key-file',
+      keyFile,
+      '-f',
+      secretFile,
+    ];
+    expectOk(await kubeseal(update), 'kubeseal seal --update (tags)');
+    const tagged = readFileSync(sealedFile, 'utf8');
+    // One value changed: only its item (and tag) change; the others keep their ciphertext.
+    writeFileSync(secretFile, binarySecretJson('updated').replace('stringData wins', 'changed value'));
+    const result = await kubeseal(update);
+    expect(expectOk(result, 'kubeseal seal --update')).toBe('');
+    expect(result.stderr).toBe('updated: 2 kept, 1 re-sealed, 0 added, 0 removed\n');
+    const before = parse(tagged) as SealedSecret;
+    const after = parse(readFileSync(sealedFile, 'utf8')) as SealedSecret;
+    expect(after.spec.encryptedData['bin.dat']).toBe(before.spec.encryptedData['bin.dat']);
+    expect(after.spec.encryptedData.shared).not.toBe(before.spec.encryptedData.shared);
+    expect(Object.keys(after.metadata.annotations ?? {})).toEqual([
+      'sealed-secrets-ts/sealed-for',
+      'sealed-secrets-ts/sealed-with',
+      'sealed-secrets-ts/tag.bin.dat',
+      'sealed-secrets-ts/tag.shared',
+      'sealed-secrets-ts/tag.unicode.txt',
+    ]);
+    await expectGoUnseals(after, { ...EXPECTED, shared: Buffer.from('changed value').toString('base64') });
+    // The tags stay on the SealedSecret: the Secret has the template's annotations only.
+    expect((await getSecret(ns, 'updated'))?.metadata.annotations).toEqual({ note: 'kept' });
   });
 
   it.each(['namespace-wide', 'cluster-wide'])(

@@ -18,6 +18,8 @@ export type Mode =
   | { kind: 'cert-show' }
   | { kind: 'set'; file: string; name: string; key: string; value: ValueSource }
   | { kind: 'unset'; file: string; name: string; key: string }
+  | { kind: 'seal-update'; file: string; keyFile: string }
+  | { kind: 'edit'; file: string; name: string; keyFiles: readonly string[]; updateKeyFile: string }
   // The key verbs (modes/key-verbs.ts, loaded on their own).
   | { kind: 'keys'; output: 'table' | 'json' }
   | {

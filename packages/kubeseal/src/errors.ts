@@ -7,6 +7,7 @@ export type CliErrorCode =
   | 'KUBECONFIG' // kubeconfig could not be loaded or is unusable
   | 'KUBECONFIG_EMPTY' // no kubeconfig at all (client-go's ErrEmptyConfig)
   | 'CLUSTER' // the API server or the controller refused or failed
+  | 'EDITOR' // kubeseal edit: the editor failed or its file cannot be used
   | 'INVALID_ARGUMENT' // flags are well-formed but do not fit together
   | 'CHECK'; // `kubeseal check` found plain Secrets or could not read a file
 

@@ -15,6 +15,7 @@ import { FLAGS } from './flags.js';
 import { KUBESEAL_ENV, cliOptions, type CliOptions } from './program.js';
 import {
   COMMANDS,
+  type EDIT_FLAGS,
   type KEYS_FLAGS,
   type REENCRYPT_FLAGS,
   type SEAL_FLAGS,
@@ -92,6 +93,18 @@ export function parseVerb(
     );
   }
   const extra = (expected: readonly string[]): string | undefined => expectArgs(args, expected);
+  /** The verbs that run an upstream mode: `seal`, `validate`, `cert fetch`. */
+  const sealLike = (verb: string): VerbCall => {
+    const problem = extra([]);
+    if (problem !== undefined) return usageError(`${verb}: ${problem}`);
+    const chosen =
+      verb === 'validate'
+        ? { ...options, validate: true }
+        : verb === 'cert fetch'
+          ? { ...options, fetchCert: true }
+          : options;
+    return { kind: 'run', options: chosen, plan: dispatch(chosen, terminal) };
+  };
   switch (words) {
     case 'validate': {
       const problem = extra([]);
@@ -118,16 +131,50 @@ export function parseVerb(
         };
       }
       // Online: upstream's --validate.
-      const chosen = { ...options, validate: true };
-      return { kind: 'run', options: chosen, plan: dispatch(chosen, terminal) };
+      return sealLike(words);
     }
-    case 'seal':
-    case 'cert fetch': {
+    case 'seal': {
+      const update = (parsed.options as Options<typeof SEAL_FLAGS>).update;
+      if (update === '') return sealLike(words);
       const problem = extra([]);
       if (problem !== undefined) return usageError(`${words}: ${problem}`);
-      const chosen = words === 'cert fetch' ? { ...options, fetchCert: true } : options;
-      return { kind: 'run', options: chosen, plan: dispatch(chosen, terminal) };
+      const keyFile = (parsed.options as Options<typeof SEAL_FLAGS>).updateKeyFile;
+      const conflict = [
+        ['sealed-secret-file', '-w'],
+        ['merge-into', '--merge-into'],
+      ].find(([name]) => parsed.sources[name as keyof typeof parsed.sources] !== 'default');
+      if (conflict !== undefined)
+        return usageError(`seal: --update edits the file in place, it takes no ${conflict[1] ?? ''}`);
+      if (keyFile === '')
+        return usageError(
+          'seal: --update needs --update-key-file FILE (or SEALED_SECRETS_UPDATE_KEY_FILE), the key of the update tags',
+        );
+      const plan = dispatch(options, terminal);
+      return {
+        kind: 'run',
+        options,
+        plan: { ...plan, output: { kind: 'stdout' }, mode: { kind: 'seal-update', file: update, keyFile } },
+      };
     }
+    case 'edit': {
+      const problem = extra(['NAME']);
+      if (problem !== undefined) return usageError(`${words}: ${problem}`);
+      if (options.secretFile === '')
+        return usageError('edit: -f FILE (the SealedSecret file to edit) is required');
+      if (options.recoveryPrivateKey.length === 0)
+        return usageError('edit: --recovery-private-key FILE (the backed-up private key) is required');
+      const updateKeyFile = (parsed.options as Options<typeof EDIT_FLAGS>).updateKeyFile;
+      const mode = {
+        kind: 'edit',
+        file: options.secretFile,
+        name: args[0] ?? '',
+        keyFiles: options.recoveryPrivateKey,
+        updateKeyFile,
+      } as const;
+      return { kind: 'run', options, plan: simple(mode) };
+    }
+    case 'cert fetch':
+      return sealLike(words);
     case 'cert show': {
       const problem = extra([]);
       if (problem !== undefined) return usageError(`${words}: ${problem}`);

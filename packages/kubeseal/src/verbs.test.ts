@@ -246,6 +246,7 @@ describe('kubeseal completion', () => {
       'seal',
       'set',
       'unset',
+      'edit',
       'cert',
       'validate',
       'keys',
@@ -264,6 +265,9 @@ describe('kubeseal completion', () => {
       '--from-literal',
     ]);
     expect(bashComplete(script, ['kubeseal', 'seal', '--cert', 'tls.c'])).toEqual(['tls.crt']);
+    expect(bashComplete(script, ['kubeseal', 'seal', '--upd'])).toEqual(['--update', '--update-key-file']);
+    expect(bashComplete(script, ['kubeseal', 'seal', '--update', 'tls.c'])).toEqual(['tls.crt']);
+    expect(bashComplete(script, ['kubeseal', 'edit', 'db', '--rec'])).toEqual(['--recovery-private-key']);
     // The upstream flags at the root; a command line that starts with a flag is the upstream one, so no verb is
     // offered after a flag (and `cert` there does not enter the verb).
     expect(bashComplete(script, ['kubeseal', '--re-enc'])).toEqual(['--re-encrypt']);

@@ -28,8 +28,21 @@ const NO_SEAL_HINTS = {
   'no-seal-hints': flag.bool('Do not add the sealed-with and sealed-for hint annotations'),
 } satisfies FlagTable;
 
+/** The key of the update tags (`seal --update`, `edit`): a file outside Git, never a value on the command line. */
+const UPDATE_KEY = {
+  'update-key-file': flag.string(
+    'The key of the update tags, a file kept out of Git (make one with: openssl rand -base64 32)',
+    { complete: 'file' },
+  ),
+} satisfies FlagTable;
+
 export const SEAL_FLAGS = {
   ...pick('secret-file', 'sealed-secret-file', 'format', 'scope', 'allow-empty-data', 'merge-into'),
+  update: flag.string(
+    'Seal again into this SealedSecret file in place, keeping the ciphertext of unchanged values',
+    { complete: 'file', env: false },
+  ),
+  ...UPDATE_KEY,
   ...NO_SEAL_HINTS,
   ...CERT_SOURCE,
 } satisfies FlagTable;
@@ -53,6 +66,22 @@ export const SET_FLAGS = {
 
 export const UNSET_FLAGS = {
   ...EDITED_FILE,
+  namespace: KUBECTL_FLAGS.namespace,
+  help: FLAGS.help,
+} satisfies FlagTable;
+
+export const EDIT_FLAGS = {
+  ...EDITED_FILE,
+  'recovery-private-key': {
+    ...FLAGS['recovery-private-key'],
+    usage: 'Private key file(s) that decrypt the SealedSecret: PEM, or key Secrets / v1 Lists in JSON or YAML',
+  },
+  cert: {
+    ...FLAGS.cert,
+    usage: 'Seal the changed values for this certificate (default: the public key of the key that decrypted them)',
+  },
+  ...UPDATE_KEY,
+  ...NO_SEAL_HINTS,
   namespace: KUBECTL_FLAGS.namespace,
   help: FLAGS.help,
 } satisfies FlagTable;
@@ -137,6 +166,7 @@ export const COMMANDS = {
         'kubectl create secret generic db --from-literal=password=s3cr3t --dry-run=client -o yaml | kubeseal seal -o yaml',
         'kubeseal seal -f secret.yaml -w sealed.yaml --cert cert.pem',
         'kubeseal seal -f new-items.yaml --merge-into sealed.yaml',
+        'kubeseal seal --update sealed.yaml -f secret.yaml --update-key-file ~/.config/kubeseal/update.key',
       ],
     },
     {
@@ -159,6 +189,20 @@ export const COMMANDS = {
       args: [{ name: 'NAME' }, { name: 'KEY' }],
       flags: UNSET_FLAGS,
       examples: ['kubeseal unset db old-password -f sealed.yaml'],
+    },
+    {
+      name: 'edit',
+      summary: 'Decrypt a SealedSecret with the backed-up private key, edit it in $EDITOR, seal the changed values',
+      args: [{ name: 'NAME' }],
+      flags: EDIT_FLAGS,
+      description:
+        'For operators who hold the private key backup. The values go to $EDITOR (else $VISUAL, else vi) in a\n' +
+        'file of mode 0600 in a private temporary folder, which is overwritten and removed on exit, on error and\n' +
+        'on SIGTERM/SIGHUP. Only changed, added or removed items change in the file. Needs a terminal on stdin.',
+      examples: [
+        'kubeseal edit db -f sealed.yaml --recovery-private-key backup.key',
+        'EDITOR=nano kubeseal edit db -f sealed.yaml --recovery-private-key keys.yaml --cert cert.pem',
+      ],
     },
     {
       name: 'cert',

@@ -50,7 +50,7 @@ export function sealSecret(secret: Secret, options: SealOptions): SealedSecret {
 }
 
 /** Raw bytes of every item: `data` values base64-decoded, then `stringData` as UTF-8 (overriding `data`). */
-function secretPlaintexts(secret: Secret): Map<string, Buffer> {
+export function secretPlaintexts(secret: Secret): Map<string, Buffer> {
   const plaintexts = new Map<string, Buffer>();
   for (const [key, value] of Object.entries(secret.data ?? {})) {
     try {

@@ -139,3 +139,58 @@ describe('a Git repository through kubeseal set and unset', () => {
     expect(readFileSync(file(), 'utf8').startsWith('# Managed by the platform team.\n')).toBe(true);
   });
 });
+
+describe('a Git repository through kubeseal seal --update', () => {
+  beforeAll(() => {
+    repo = mkdtempSync(join(tmpdir(), 'kubeseal-git-update-'));
+    for (const [path, text] of Object.entries(REPO_FILES)) {
+      mkdirSync(dirname(join(repo, path)), { recursive: true });
+      writeFileSync(join(repo, path), text);
+    }
+    git('init', '-q');
+  });
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+  it('one value rotated: the diff is its ciphertext and its tag line, nothing else', async () => {
+    const file = join(repo, 'apps/shop/sealed.yaml');
+    const cert = join(VECTOR_4096_DIR, 'tls.crt');
+    // The plain Secret and the update key live outside the repository.
+    const outside = mkdtempSync(join(tmpdir(), 'kubeseal-git-update-outside-'));
+    const secret = join(outside, 'db.yaml');
+    const key = join(outside, 'update.key');
+    writeFileSync(key, 'git-workflow-update-key-0123456789abcdef\n');
+    const write = (password: string) =>
+      writeFileSync(
+        secret,
+        `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\nstringData:\n  password: ${password}\n  user: shop\n`,
+      );
+    const update = () =>
+      kubeseal('seal', '--update', file, '-f', secret, '--update-key-file', key, '--cert', cert);
+    write('s3cr3t');
+    expect((await update()).code).toBe(0);
+    git('add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'tagged');
+
+    write('r0tated');
+    expect(await update()).toEqual({ code: 0, stderr: 'db: 1 kept, 1 re-sealed, 0 added, 0 removed\n' });
+    const tags = diff().replace(
+      /\bv1\.([A-Za-z0-9_-]{8})\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])/g,
+      'v1.$1.<tag>',
+    );
+    expect(tags).toBe(`diff --git a/apps/shop/sealed.yaml b/apps/shop/sealed.yaml
+--- a/apps/shop/sealed.yaml
++++ b/apps/shop/sealed.yaml
+@@ -9,3 +9,3 @@ metadata:
+     sealed-secrets-ts/sealed-with: SHA256:eFfoSlxB0tKQFWKv9VsMU6Mwg+Gz+4lFSm+LaXD9alk
+-    sealed-secrets-ts/tag.password: v1.y8Fay_k2.<tag>
++    sealed-secrets-ts/tag.password: v1.y8Fay_k2.<tag>
+     sealed-secrets-ts/tag.user: v1.y8Fay_k2.<tag>
+@@ -16,3 +16,3 @@ spec:
+     # the login of the shop service
+-    password: <ciphertext>
++    password: <ciphertext>
+     user: <ciphertext>
+`);
+    rmSync(outside, { recursive: true, force: true });
+  });
+});

@@ -1,6 +1,9 @@
 import type { Document, Pair, YAMLMap } from 'yaml';
 import { CliError } from '../errors.js';
 import { isMap, isPair, isScalar, parseAllDocuments } from '../io/yaml.js';
+import { emitGoYaml } from './go-yaml.js';
+import { renderJson } from './json.js';
+import { OrderedMap, type Ordered } from './ordered.js';
 
 /**
  * Edits of one `spec.encryptedData` item of one SealedSecret in a YAML (or JSON) file that change only the bytes of
@@ -257,6 +260,11 @@ export function unsetEncryptedItem(
   if (map === undefined || entry === undefined || pair === undefined) {
     throw new CliError('INPUT', `${target.file}: SealedSecret ${target.name} has no item ${target.key}`);
   }
+  return removePair(text, map, entry, pair);
+}
+
+/** Removes `pair` (with the comment lines above it) from `map`, the value of `entry`; the last one leaves `{}`. */
+function removePair(text: string, map: YAMLMap, entry: Pair, pair: Pair): string {
   const pairs = map.items.filter(isPair);
   const index = pairs.indexOf(pair);
   if (map.flow === true) {
@@ -276,4 +284,122 @@ export function unsetEncryptedItem(
   }
   const start = withCommentsAbove(text, rangeOf(pair.key)[0]);
   return splice(text, start, Math.min(end + 1, text.length), '');
+}
+
+/**
+ * Removes the given annotations from the SealedSecret `name`'s top-level metadata (update tags of removed items),
+ * changing only their lines; absent ones are ignored.
+ */
+export function unsetTopLevelAnnotations(
+  text: string,
+  target: { file: string; name: string; namespace?: string | undefined },
+  keys: readonly string[],
+): string {
+  let out = text;
+  for (const key of keys) {
+    const { doc } = locate(out, target.file, target.name, target.namespace);
+    const metadata = childMap(doc.contents, 'metadata').map;
+    const { pair: entry, map } = childMap(metadata, 'annotations');
+    const pair = map === undefined ? undefined : findPair(map, key);
+    if (map === undefined || entry === undefined || pair === undefined) continue;
+    out = removePair(out, map, entry, pair);
+  }
+  return out;
+}
+
+/** `value` as the text of a mapping value at `offset`: Go-style YAML (block maps re-indented) or JSON. */
+function renderValue(
+  text: string,
+  offset: number,
+  value: Ordered,
+  flow: boolean,
+  multiline: boolean,
+): string {
+  if (flow) {
+    const json = renderJson(value).trimEnd();
+    if (!multiline) return JSON.stringify(JSON.parse(json));
+    const line = text.slice(lineStart(text, offset));
+    return json.replace(/\n/g, `\n${' '.repeat(line.length - line.trimStart().length)}`);
+  }
+  const yaml = emitGoYaml(value).replace(/\n$/, '');
+  const column = offset - lineStart(text, offset);
+  return yaml.replace(/\n/g, `\n${' '.repeat(column)}`);
+}
+
+/** Go's order of the template's fields: a new one goes after the last of those before it. */
+const TEMPLATE_ORDER = ['metadata', 'type', 'immutable', 'data'];
+
+function addTemplateField(
+  text: string,
+  { map, entry }: { map: YAMLMap; entry: Pair },
+  key: string,
+  value: Ordered,
+  flow: boolean,
+  multiline: boolean,
+): string {
+  const oneLine =
+    value instanceof OrderedMap
+      ? JSON.stringify(JSON.parse(renderJson(value)))
+      : renderValue(text, 0, value, flow, false);
+  const previous = TEMPLATE_ORDER.slice(0, Math.max(0, TEMPLATE_ORDER.indexOf(key)))
+    .reverse()
+    .map((k) => findPair(map, k))
+    .find((p) => p !== undefined && p.value !== null);
+  if (previous === undefined) return setInMap(text, { map, entry }, key, oneLine, true);
+  const [keyStart] = rangeOf(previous.key);
+  const indent = ' '.repeat(keyStart - lineStart(text, keyStart));
+  const [, valueEnd, nodeEnd] = rangeOf(previous.value);
+  if (flow) {
+    const separator = multiline ? `,\n${indent}` : ', ';
+    return splice(text, valueEnd, valueEnd, `${separator}${JSON.stringify(key)}: ${oneLine}`);
+  }
+  if (text[nodeEnd - 1] === '\n') return splice(text, nodeEnd, nodeEnd, `${indent}${key}: ${oneLine}\n`);
+  const at = lineEnd(text, nodeEnd);
+  return splice(text, at, at, `\n${indent}${key}: ${oneLine}`);
+}
+
+/**
+ * Sets (or with `undefined` removes) fields of `spec.template` of the SealedSecret `name` (seal --update, when the
+ * Secret's labels, annotations, type or immutable changed): only the lines of those fields change; `data` and
+ * every other byte stay. A block mapping (template metadata) is written Go-style at its own indentation.
+ */
+export function setTemplateFields(
+  text: string,
+  target: { file: string; name: string; namespace?: string | undefined },
+  fields: ReadonlyMap<string, Ordered | undefined>,
+): string {
+  let out = text;
+  for (const [key, value] of fields) {
+    const { doc } = locate(out, target.file, target.name, target.namespace);
+    const spec = childMap(doc.contents, 'spec').map;
+    const { pair: entry, map } = childMap(spec, 'template');
+    if (entry === undefined || map === undefined) {
+      throw new CliError('INPUT', `${target.file}: SealedSecret ${target.name} has no spec.template mapping`);
+    }
+    const flow = map.flow === true;
+    const pairs = map.items.filter(isPair);
+    const first = pairs[0];
+    const multiline = first === undefined || out.slice(rangeOf(map)[0], rangeOf(first.key)[0]).includes('\n');
+    const existing = findPair(map, key);
+    if (value === undefined) {
+      if (existing !== undefined) out = removePair(out, map, entry, existing);
+      continue;
+    }
+    if (existing === undefined || existing.value === null) {
+      out = addTemplateField(out, { map, entry }, key, value, flow, multiline);
+      continue;
+    }
+    const node = existing.value;
+    const [start, end] = rangeOf(node);
+    if (!flow && isMap(node) && node.flow !== true && value instanceof OrderedMap) {
+      // A block mapping's range ends after its last line break.
+      const rendered = renderValue(out, start, value, false, true);
+      out = splice(out, start, end, out[end - 1] === '\n' ? `${rendered}\n` : rendered);
+    } else if (value instanceof OrderedMap && !flow) {
+      out = splice(out, start, end, JSON.stringify(JSON.parse(renderJson(value))));
+    } else {
+      out = splice(out, start, end, renderValue(out, start, value, flow, multiline));
+    }
+  }
+  return out;
 }

@@ -15,7 +15,7 @@ interface Target {
   readonly key: string;
 }
 
-async function readEditedFile(ctx: RunContext, file: string): Promise<Buffer> {
+export async function readEditedFile(ctx: RunContext, file: string): Promise<Buffer> {
   try {
     return await ctx.io.fs.readFile(file, MAX_INPUT_BYTES);
   } catch (error) {
@@ -23,7 +23,7 @@ async function readEditedFile(ctx: RunContext, file: string): Promise<Buffer> {
   }
 }
 
-async function writeEditedFile(ctx: RunContext, file: string, text: string): Promise<void> {
+export async function writeEditedFile(ctx: RunContext, file: string, text: string): Promise<void> {
   try {
     await ctx.io.fs.writeFileAtomic(file, Buffer.from(text, 'utf8'));
   } catch (error) {

@@ -41,6 +41,10 @@ export async function runMode(ctx: RunContext, mode: Mode): Promise<void> {
       return runSetItem(ctx, mode);
     case 'unset':
       return runUnsetItem(ctx, mode);
+    case 'seal-update':
+      return (await import('./seal-update.js')).runSealUpdate(ctx, mode);
+    case 'edit':
+      return (await import('./edit-secret.js')).runEdit(ctx, mode);
     case 'keys':
     case 'reencrypt':
       // main.ts loads key-verbs.ts directly for these; here only for completeness.
