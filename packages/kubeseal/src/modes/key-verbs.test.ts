@@ -116,7 +116,16 @@ describe('kubeseal reencrypt PATH (through a fake API server and service proxy)'
     });
     dir = mkdtempSync(join(tmpdir(), 'ssts-key-verbs-'));
     writeFileSync(join(dir, 'kubeconfig'), kubeconfigFor(server.url));
+    // Key continuity: the fake controller's certificate is already pinned (no first-contact notice on stderr).
+    writeFileSync(
+      join(dir, 'known-certs.json'),
+      JSON.stringify({
+        version: 1,
+        controllers: { [`${server.url}#kube-system/sealed-secrets-controller`]: [CURRENT] },
+      }),
+    );
   });
+  const env = () => ({ SEALED_SECRETS_KNOWN_CERTS: join(dir, 'known-certs.json') });
   afterAll(async () => {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -137,7 +146,7 @@ describe('kubeseal reencrypt PATH (through a fake API server and service proxy)'
     const code = await run(
       [...args, '--kubeconfig', join(dir, 'kubeconfig')],
       { ...mem.io, fs: nodeIo().fs },
-      {},
+      env(),
     );
     return { code, stdout: mem.stdout(), stderr: mem.stderr() };
   };
@@ -151,7 +160,7 @@ describe('kubeseal reencrypt PATH (through a fake API server and service proxy)'
     writeFileSync(join(repo, 'config.yaml'), 'kind: ConfigMap\n');
     const mem = memoryIo({ stderrIsTTY: true });
     const io = { ...mem.io, fs: nodeIo().fs };
-    const code = await run(['reencrypt', repo, '--kubeconfig', join(dir, 'kubeconfig')], io, {});
+    const code = await run(['reencrypt', repo, '--kubeconfig', join(dir, 'kubeconfig')], io, env());
     expect(code).toBe(1);
     // Only the changed ciphertexts and the hint lines (added: the verbs write them by default).
     expect(readFileSync(join(repo, 'apps', 'db.yaml'), 'utf8')).toBe(
