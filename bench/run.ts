@@ -117,7 +117,8 @@ async function main(): Promise<number> {
       log(`section ${id}`);
       try {
         const result = await SECTIONS[id].run(ctx);
-        sections.push({ ...result, durationMs: performance.now() - t0 });
+        // run.ts owns the numbering: one title per section, whatever the section module says
+        sections.push({ ...result, title: SECTIONS[id].title, durationMs: performance.now() - t0 });
         if (result.error !== undefined) failed++;
       } catch (error) {
         failed++;

@@ -160,7 +160,7 @@ export async function admissionSection(ctx: BenchContext): Promise<Omit<SectionR
   };
   return {
     id: 'admission',
-    title: '6. Admission policy',
+    title: '7. Admission policy',
     tables: [table, webhookTable],
     notes: [
       'Each round sends the same object to two namespaces, one selected by the binding of deploy/admission-policy.yaml ' +

@@ -12,7 +12,9 @@ cd "$(dirname "$0")"
 
 # shellcheck source=../controlplane/find-go.sh
 . ../controlplane/find-go.sh
-CACHE_ROOT=${SSTS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sealed-secrets-ts}
+# shellcheck source=../lib/cache.sh
+. ../lib/cache.sh
+CACHE_ROOT=$SSTS_CACHE_ROOT
 hash=$(cat go.mod go.sum main.go | sha256sum | cut -c1-16)
 BIN=$CACHE_ROOT/cel-cost/$hash/cel-cost
 if [ ! -x "$BIN" ]; then

@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 KV=${KUBE_VERSION:-$(cat KUBE_VERSION)}
-CACHE_ROOT=${SSTS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sealed-secrets-ts}
+# shellcheck source=../lib/cache.sh
+. ../lib/cache.sh
+CACHE_ROOT=$SSTS_CACHE_ROOT
 OUT=${CONTROLPLANE_BIN:-$CACHE_ROOT/controlplane/v$KV}
 BINS=(etcd kube-apiserver kube-controller-manager kubectl)
 
@@ -25,12 +27,7 @@ grep -q "k8s.io/kubernetes v$KV" go.mod || {
 }
 
 mkdir -p "$OUT"
-# Serialise concurrent builds (e.g. `cluster:up` and `test:e2e` started together).
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$OUT/.lock"
-  flock 9
-  if all_present; then echo "CONTROLPLANE_BIN=$OUT"; exit 0; fi
-fi
+ssts_serialise "$OUT/.lock" "CONTROLPLANE_BIN=$OUT" all_present
 
 export GOWORK=off CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false"
 minor=${KV#1.}; minor=${minor%%.*}

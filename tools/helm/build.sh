@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 HV=${HELM_VERSION:-$(cat HELM_VERSION)}
-CACHE_ROOT=${SSTS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sealed-secrets-ts}
+# shellcheck source=../lib/cache.sh
+. ../lib/cache.sh
+CACHE_ROOT=$SSTS_CACHE_ROOT
 OUT=$CACHE_ROOT/helm/v$HV
 BIN=$OUT/helm
 
@@ -18,12 +20,7 @@ if present; then echo "HELM_BIN=$BIN"; exit 0; fi
 . ../controlplane/find-go.sh
 
 mkdir -p "$OUT"
-# Serialise concurrent builds (two test runs started together).
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$OUT/.build.lock"
-  flock 9
-  if present; then echo "HELM_BIN=$BIN"; exit 0; fi
-fi
+ssts_serialise "$OUT/.build.lock" "HELM_BIN=$BIN" present
 
 # Helm's k8s.io modules decide the default .Capabilities.KubeVersion of `helm template`; mirror its Makefile.
 mod=$(cd "$(mktemp -d)" && GOWORK=off GOFLAGS= "$GO" mod download -json "helm.sh/helm/v3@v$HV" |

@@ -13,7 +13,9 @@ cd "$(dirname "$0")"
 
 NV=${1:-${NODE24_VERSION:-$(cat NODE24_VERSION)}}
 NV=${NV#v}
-CACHE_ROOT=${SSTS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sealed-secrets-ts}
+# shellcheck source=../lib/cache.sh
+. ../lib/cache.sh
+CACHE_ROOT=$SSTS_CACHE_ROOT
 OUT=$CACHE_ROOT/node/v$NV
 BIN=$OUT/node_modules/node/bin/node
 
@@ -22,12 +24,7 @@ if works "$BIN"; then echo "NODE_BIN=$BIN"; exit 0; fi
 
 command -v npm >/dev/null 2>&1 || { echo "node24: npm is needed to install node@$NV from the npm registry" >&2; exit 1; }
 mkdir -p "$CACHE_ROOT/node"
-# Serialise concurrent installs (two test runs started together).
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$CACHE_ROOT/node/.v$NV.lock"
-  flock 9
-  if works "$BIN"; then echo "NODE_BIN=$BIN"; exit 0; fi
-fi
+ssts_serialise "$CACHE_ROOT/node/.v$NV.lock" "NODE_BIN=$BIN" works "$BIN"
 
 tmp=$(mktemp -d "$CACHE_ROOT/node/.install.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

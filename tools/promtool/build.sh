@@ -15,7 +15,9 @@ esac
 minor=${MV#0.3}
 minor=${minor%%.*}
 RELEASE=3.$((10#$minor)).${MV##*.}
-CACHE_ROOT=${SSTS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sealed-secrets-ts}
+# shellcheck source=../lib/cache.sh
+. ../lib/cache.sh
+CACHE_ROOT=$SSTS_CACHE_ROOT
 OUT=$CACHE_ROOT/promtool/v$MV
 BIN=$OUT/promtool
 
@@ -26,12 +28,7 @@ if present; then echo "PROMTOOL_BIN=$BIN"; exit 0; fi
 . ../controlplane/find-go.sh
 
 mkdir -p "$OUT"
-# Serialise concurrent builds (two test runs started together).
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$OUT/.build.lock"
-  flock 9
-  if present; then echo "PROMTOOL_BIN=$BIN"; exit 0; fi
-fi
+ssts_serialise "$OUT/.build.lock" "PROMTOOL_BIN=$BIN" present
 
 export GOWORK=off CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false"
 V=github.com/prometheus/common/version

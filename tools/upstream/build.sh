@@ -15,7 +15,9 @@ cd "$(dirname "$0")"
 
 SV=${1:-${SEALED_SECRETS_VERSION:-$(cat SEALED_SECRETS_VERSION)}}
 SV=${SV#v}
-CACHE_ROOT=${SSTS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sealed-secrets-ts}
+# shellcheck source=../lib/cache.sh
+. ../lib/cache.sh
+CACHE_ROOT=$SSTS_CACHE_ROOT
 OUT=${UPSTREAM_BIN:-$CACHE_ROOT/upstream/v$SV}
 BINS=(kubeseal controller)
 M=github.com/bitnami-labs/sealed-secrets
@@ -31,12 +33,7 @@ if all_present; then echo "UPSTREAM_BIN=$OUT"; exit 0; fi
 . ../controlplane/find-go.sh
 
 mkdir -p "$OUT"
-# Serialise concurrent builds (two test runs started together).
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$OUT/.lock"
-  flock 9
-  if all_present; then echo "UPSTREAM_BIN=$OUT"; exit 0; fi
-fi
+ssts_serialise "$OUT/.lock" "UPSTREAM_BIN=$OUT" all_present
 
 export GOWORK=off CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false"
 # Upstream's Makefile stamps the version into main.VERSION of both commands; without it they say UNKNOWN.

@@ -2,10 +2,16 @@
 // (node-forge) nor sealing; the template engine is still loaded only when an object has templates.
 export { SealedSecretsError, UnsealError } from './errors.js';
 export type { CoreErrorCode, ItemFailure, UnsealDiagnostics } from './errors.js';
-export { hybridDecrypt } from './crypto/hybrid.js';
+export {
+  hybridDecrypt,
+  hybridDecryptAsync,
+  rsaOaepDecryptionKey,
+  type RsaOaepDecryptionKey,
+} from './crypto/hybrid.js';
 export {
   DEFAULT_TEMPLATE_TIME_BUDGET_MS,
   NO_KEY_COULD_DECRYPT,
+  rendersTemplates,
   templateTimeBudgetError,
   unsealSealedSecret,
   type UnsealOptions,

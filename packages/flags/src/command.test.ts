@@ -91,6 +91,9 @@ describe('completionScript', () => {
     expect(complete('tool', 'key', '')).toEqual(['show']);
     expect(complete('tool', 'key', 'show', '-o', 'j')).toEqual(['json']);
     expect(complete('tool', 'key', 'show', '--')).toEqual(['--format', '--out']);
+    // After a leading flag the line is not a command's: no command word is offered.
+    expect(complete('tool', '--verbose', '')).toEqual([]);
+    expect(complete('tool', 'key', '--x', '')).toEqual([]);
   });
 
   it('zsh: _arguments specs with escaped descriptions, value actions and the command list', () => {
@@ -114,7 +117,7 @@ describe('completionScript', () => {
       `complete -c tool ${at} -l out -r -x -a '(__fish_complete_directories)' -d 'Write to path'`,
     );
     expect(script).toContain(
-      `complete -c tool -n '__tool_at \\'key\\'' -a 'show' -d 'Show a key\\'s details'`,
+      `complete -c tool -n '__tool_next \\'key\\'' -a 'show' -d 'Show a key\\'s details'`,
     );
     expect(script).toContain(`complete -c tool ${at} -F`);
   });

@@ -108,8 +108,11 @@ function bashScript(program: string, nodes: readonly Node[]): string {
       `      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W ${sq(flagWords)} -- "$cur")); return; fi`,
     );
     if (node.commands.length > 0) {
+      // A command word only right after the path: after a flag (`kubeseal --raw`) the line is no verb's.
       const commands = node.commands.map(([name]) => name).join(' ');
-      lines.push(`      COMPREPLY=($(compgen -W ${sq(commands)} -- "$cur"))`);
+      lines.push(
+        `      if (( i == COMP_CWORD )); then COMPREPLY=($(compgen -W ${sq(commands)} -- "$cur")); else COMPREPLY=(); fi`,
+      );
     } else {
       lines.push(`      ${bashWords(node.args)}`);
     }
@@ -156,14 +159,22 @@ function zshScript(program: string, nodes: readonly Node[]): string {
       if (f.short === undefined) return sq(`--${f.name}${description}${action}`);
       return `${sq(`(-${f.short} --${f.name})`)}{-${f.short},--${f.name}}${sq(`${description}${action}`)}`;
     });
+    const flagsOnly = `_arguments -s ${specs.join(' \\\n        ')}`;
     if (node.commands.length > 0) {
       const described = node.commands.map(
         ([name, summary]) => `${name}\\:"${summary.replace(/(["$`\\])/g, '\\$1')}"`,
       );
-      specs.push(sq(`1:command:((${described.join(' ')}))`));
-    } else if (node.args !== 'none') {
-      specs.push(sq(`*${zshAction(node.args, 'argument')}`));
+      // A command word only right after the path: after a flag the line is no verb's.
+      const withCommands = [...specs, sq(`1:command:((${described.join(' ')}))`)];
+      lines.push(
+        `    ${sq(node.path)})`,
+        `      if (( CURRENT == 2 )); then _arguments -s ${withCommands.join(' \\\n        ')}`,
+        `      else ${flagsOnly}; fi`,
+        '      ;;',
+      );
+      continue;
     }
+    if (node.args !== 'none') specs.push(sq(`*${zshAction(node.args, 'argument')}`));
     lines.push(`    ${sq(node.path)})`, `      _arguments -s ${specs.join(' \\\n        ')}`, '      ;;');
   }
   lines.push('  esac', '}', `compdef ${fn} ${program}`, '');
@@ -173,6 +184,7 @@ function zshScript(program: string, nodes: readonly Node[]): string {
 function fishScript(program: string, nodes: readonly Node[]): string {
   const path = `__${ident(program)}_path`;
   const at = `__${ident(program)}_at`;
+  const next = `__${ident(program)}_next`;
   const paths = nodes.filter((n) => n.path !== '').map((n) => fishQuote(n.path));
   const lines = [
     `# fish completion for ${program}: ${program} completion fish | source`,
@@ -194,12 +206,19 @@ function fishScript(program: string, nodes: readonly Node[]): string {
     `    set -l current (${path})`,
     '    test "$current" = "$argv[1]"',
     'end',
+    // A command word only right after the path: after a flag (`kubeseal --raw`) the line is no verb's.
+    `function ${next}`,
+    '    set -l words (commandline -opc)',
+    '    set -e words[1]',
+    `    ${at} $argv[1]; and test (count $words) -eq (count (string split -n ' ' -- "$argv[1]"))`,
+    'end',
     `complete -c ${program} -f`,
   ];
   for (const node of nodes) {
     const when = `-n ${fishQuote(`${at} ${fishQuote(node.path)}`)}`;
+    const whenNext = `-n ${fishQuote(`${next} ${fishQuote(node.path)}`)}`;
     for (const [name, summary] of node.commands) {
-      lines.push(`complete -c ${program} ${when} -a ${fishQuote(name)} -d ${fishQuote(summary)}`);
+      lines.push(`complete -c ${program} ${whenNext} -a ${fishQuote(name)} -d ${fishQuote(summary)}`);
     }
     for (const f of node.flags) {
       const names = `-l ${f.name}${f.short === undefined ? '' : ` -s ${f.short}`}`;

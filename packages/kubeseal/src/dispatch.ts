@@ -18,7 +18,9 @@ export type Mode =
   | { kind: 'unset'; file: string; name: string; key: string }
   // The key verbs (modes/key-verbs.ts, loaded on their own).
   | { kind: 'keys'; output: 'table' | 'json' }
-  | { kind: 'reencrypt'; paths: readonly string[]; namespace: string | undefined };
+  | { kind: 'reencrypt'; paths: readonly string[]; namespace: string | undefined }
+  // The guard against plain Secrets (modes/check.ts).
+  | { kind: 'check'; paths: readonly string[] };
 
 /** Where `kubeseal set` takes the value from. */
 export type ValueSource =

@@ -7,7 +7,8 @@ export type CliErrorCode =
   | 'KUBECONFIG' // kubeconfig could not be loaded or is unusable
   | 'KUBECONFIG_EMPTY' // no kubeconfig at all (client-go's ErrEmptyConfig)
   | 'CLUSTER' // the API server or the controller refused or failed
-  | 'INVALID_ARGUMENT'; // flags are well-formed but do not fit together
+  | 'INVALID_ARGUMENT' // flags are well-formed but do not fit together
+  | 'CHECK'; // `kubeseal check` found plain Secrets or could not read a file
 
 /** An error whose message is printed as `error: <message>` (one line per message line), exit code 1. */
 export class CliError extends Error {

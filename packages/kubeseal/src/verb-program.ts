@@ -143,6 +143,13 @@ export function parseVerb(
         paths.length === 0 && parsed.sources['namespace'] !== 'default' ? options.namespace : undefined;
       return { kind: 'run', options, plan: simple({ kind: 'reencrypt', paths, namespace }) };
     }
+    case 'check':
+      // `--` ends the flags: a path after it may start with `-`.
+      return {
+        kind: 'run',
+        options,
+        plan: simple({ kind: 'check', paths: [...args, ...parsed.afterDash] }),
+      };
     case 'help': {
       const target = resolveCommand(COMMANDS, args);
       if (target.rest.length > 0) return usageError(`help: unknown command "${args.join(' ')}"`);

@@ -242,7 +242,18 @@ describe('kubeseal completion', () => {
     const mem = memoryIo();
     expect(await run(['completion', 'bash'], mem.io, {})).toBe(0);
     const script = mem.stdout();
-    const verbs = ['seal', 'set', 'unset', 'cert', 'validate', 'keys', 'reencrypt', 'help', 'completion'];
+    const verbs = [
+      'seal',
+      'set',
+      'unset',
+      'cert',
+      'validate',
+      'keys',
+      'reencrypt',
+      'check',
+      'help',
+      'completion',
+    ];
     expect(bashComplete(script, ['kubeseal', ''])).toEqual(verbs);
     expect(bashComplete(script, ['kubeseal', 'keys', '-o', ''])).toEqual(['table', 'json']);
     expect(bashComplete(script, ['kubeseal', 'cert', ''])).toEqual(['fetch', 'show']);
@@ -253,10 +264,14 @@ describe('kubeseal completion', () => {
       '--from-literal',
     ]);
     expect(bashComplete(script, ['kubeseal', 'seal', '--cert', 'tls.c'])).toEqual(['tls.crt']);
-    // The upstream flags at the root; after a flag, a verb's word does not enter the verb (as when running:
-    // `kubeseal --raw cert` is the upstream command line), so `cert`'s words are not offered.
+    // The upstream flags at the root; a command line that starts with a flag is the upstream one, so no verb is
+    // offered after a flag (and `cert` there does not enter the verb).
     expect(bashComplete(script, ['kubeseal', '--re-enc'])).toEqual(['--re-encrypt']);
-    expect(bashComplete(script, ['kubeseal', '--raw', 'cert', ''])).toEqual(verbs);
+    expect(bashComplete(script, ['kubeseal', '--raw', ''])).toEqual([]);
+    expect(bashComplete(script, ['kubeseal', '--raw', 'cert', ''])).toEqual([]);
+    expect(bashComplete(script, ['kubeseal', '--cert', 'tls.crt', 's'])).toEqual([]);
+    expect(bashComplete(script, ['kubeseal', 'cert', '--cert', 'tls.crt', ''])).toEqual([]);
+    expect(bashComplete(script, ['kubeseal', 'check', 'tls.c'])).toEqual(['tls.crt']);
   });
 
   it('writes zsh and fish scripts for the same tree', async () => {
@@ -275,6 +290,15 @@ describe('kubeseal completion', () => {
         flag('from-literal'),
       ])
         expect(script, `${shell}: ${word}`).toContain(word);
+      // As in bash: a verb is offered only as the first word, never after a leading (upstream) flag.
+      if (shell === 'fish') {
+        expect(script).toContain(
+          "complete -c kubeseal -n '__kubeseal_next \\'\\'' -a 'check' -d 'Find plain Secrets",
+        );
+        expect(script).not.toMatch(/__kubeseal_at [^\n]* -a 'seal'/);
+      } else {
+        expect(script).toContain("\n      if (( CURRENT == 2 )); then _arguments -s '--cert[");
+      }
     }
   });
 });

@@ -64,6 +64,7 @@ export const VALIDATE_FLAGS = {
   help: FLAGS.help,
 } satisfies FlagTable;
 export const COMPLETION_FLAGS = { help: FLAGS.help } satisfies FlagTable;
+export const CHECK_FLAGS = COMPLETION_FLAGS;
 
 /** The flags that reach the controller, without `--cert` (the key verbs need the cluster itself). */
 const CLUSTER_ONLY = {
@@ -194,6 +195,21 @@ export const COMMANDS = {
         'kubeseal reencrypt deploy/ && git diff --stat',
         'kubeseal reencrypt -f sealed.yaml',
       ],
+    },
+    {
+      name: 'check',
+      summary: 'Find plain Secrets (and kustomize secretGenerators) before they reach Git',
+      args: [{ name: '[PATH...]', complete: 'file' }],
+      flags: CHECK_FLAGS,
+      description:
+        'Reads each file named, and the *.yaml, *.yml and *.json files under each directory named (default: the\n' +
+        'current one; .git, .hg, .svn and node_modules are skipped, symbolic links inside a tree are not followed).\n' +
+        'Prints FILE:LINE: REASON on stdout for every Secret with data or stringData (YAML or JSON, in a List, in any\n' +
+        'document of a file) and every secretGenerator with literals, env files or files. SealedSecrets and Secrets\n' +
+        'without values pass. A file that cannot be read as YAML or JSON (too large, too deep, not UTF-8) is named\n' +
+        'on stderr. Exit code: 0 when every file was read and none holds a plain Secret, 1 otherwise, 2 on a bad\n' +
+        'command line. Values are never printed, only the names of their items.',
+      examples: ['kubeseal check', 'kubeseal check deploy/ apps/shop/secret.json'],
     },
     {
       name: 'help',

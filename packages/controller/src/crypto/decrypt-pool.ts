@@ -1,11 +1,13 @@
-import { createHash } from 'node:crypto';
+import { hash, type KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import {
   DEFAULT_TEMPLATE_TIME_BUDGET_MS,
+  rendersTemplates,
   SealedSecretsError,
   templateTimeBudgetError,
   UnsealError,
   unsealFailureText,
+  unsealSealedSecret,
   type Finding,
   type ItemFailure,
   type ItemKeys,
@@ -17,6 +19,7 @@ import {
 } from '@ssts/core';
 import { ControllerError } from '../errors.js';
 import type { DecryptRequest, FromWorker, ToWorker, UnsealRequest } from './unseal-protocol.js';
+import { OrderedDecryption, ThreadPoolRsa, uvThreadPoolSize } from './thread-pool-rsa.js';
 import { unsealWorkerScript } from './worker-script.js';
 import { cpuBudget } from '../cpu-budget.js';
 
@@ -42,6 +45,22 @@ export interface DecryptPoolOptions {
   readonly workerHeapMib?: number;
   /** Size of the last-key LRU; default LAST_KEY_CAPACITY. */
   readonly lastKeyCapacity?: number;
+  /**
+   * RSA operations run at once on libuv's thread pool (WebCrypto) for objects without templates and single
+   * values; 0: everything in worker threads. Default: `size` when libuv's pool has a thread more than that
+   * (UV_THREADPOOL_SIZE, default 4), else 0 (defaultThreadPoolRsa).
+   */
+  readonly threadPoolRsa?: number;
+  /** A worker with nothing to do for this long stops (its ~10 MiB are returned); default WORKER_IDLE_MS. */
+  readonly workerIdleMs?: number;
+}
+
+/** How long an idle worker thread stays: a burst of templates keeps them, a quiet controller lets them go. */
+export const WORKER_IDLE_MS = 60_000;
+
+/** `size` RSA slots on libuv's thread pool when one of its threads stays free for file reads and DNS, else 0. */
+export function defaultThreadPoolRsa(size: number, uvThreads = uvThreadPoolSize()): number {
+  return size <= uvThreads - 1 ? size : 0;
 }
 
 export interface UnsealRequestOptions {
@@ -97,6 +116,8 @@ interface PoolWorker {
   readonly jobs: Map<number, Job>;
   handled: number;
   retired: boolean;
+  /** Stops the worker once it has been idle for `workerIdleMs`. */
+  idleTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -125,6 +146,12 @@ export class DecryptPool {
   #rsaOperations = 0;
   #workersReplaced = 0;
   #ring: KeyRing | undefined;
+  /** Fingerprint → private key of `#ring`, for the thread-pool path. */
+  #ringKeys = new Map<string, KeyObject>();
+  /** The thread-pool path (objects without templates, single values), when enabled. */
+  readonly #rsa: ThreadPoolRsa | undefined;
+  readonly #idleMs: number;
+  #workersIdled = 0;
   #nextId = 0;
   #closed = false;
 
@@ -136,6 +163,24 @@ export class DecryptPool {
     this.#heapMib = opts.workerHeapMib ?? WORKER_HEAP_MIB;
     this.#lastKeyCapacity = opts.lastKeyCapacity ?? LAST_KEY_CAPACITY;
     this.#size = Math.max(1, size);
+    const slots = opts.threadPoolRsa ?? defaultThreadPoolRsa(this.#size);
+    this.#rsa = slots > 0 ? new ThreadPoolRsa(slots) : undefined;
+    this.#idleMs = opts.workerIdleMs ?? WORKER_IDLE_MS;
+  }
+
+  /** Arms or disarms `entry`'s idle timer after its job count changed. */
+  #watchIdle(entry: PoolWorker): void {
+    clearTimeout(entry.idleTimer);
+    delete entry.idleTimer;
+    if (entry.jobs.size > 0 || entry.retired || this.#closed) return;
+    entry.idleTimer = setTimeout(() => {
+      if (entry.jobs.size > 0 || entry.retired) return;
+      entry.retired = true;
+      this.#workersIdled++;
+      const index = this.#workers.indexOf(entry);
+      if (index >= 0) this.#workers.splice(index, 1);
+      entry.worker.terminate().catch(() => undefined);
+    }, this.#idleMs).unref();
   }
 
   #spawn(): PoolWorker {
@@ -145,6 +190,7 @@ export class DecryptPool {
     worker.on('error', (error) => this.#onCrash(entry, error));
     worker.unref();
     if (this.#ring !== undefined) this.#sendKeys(entry, this.#ring);
+    this.#watchIdle(entry);
     return entry;
   }
 
@@ -160,6 +206,7 @@ export class DecryptPool {
     entry.jobs.delete(message.id);
     clearTimeout(job.watchdog);
     entry.handled++;
+    this.#watchIdle(entry);
     this.#rsaOperations += message.attempts;
     job.resolve(message);
   }
@@ -189,6 +236,7 @@ export class DecryptPool {
   /** Terminates a worker, fails `culprit`, replaces the worker and re-posts the requests it still held. */
   #retire(entry: PoolWorker, culprit: Job | undefined, error: Error): void {
     entry.retired = true;
+    clearTimeout(entry.idleTimer);
     this.#workersReplaced++;
     entry.worker.terminate().catch(() => undefined);
     const index = this.#workers.indexOf(entry);
@@ -222,6 +270,11 @@ export class DecryptPool {
     return this.#rsaOperations;
   }
 
+  /** Workers stopped after `workerIdleMs` without work (not replaced: the next request starts one). */
+  get workersIdled(): number {
+    return this.#workersIdled;
+  }
+
   /** Workers terminated by the watchdog or lost to a crash, each replaced by a new one. */
   get workersReplaced(): number {
     return this.#workersReplaced;
@@ -235,6 +288,7 @@ export class DecryptPool {
   /** Publishes a new key snapshot to every worker. */
   setKeyRing(ring: KeyRing): void {
     this.#ring = ring;
+    this.#ringKeys = new Map(ring.all().map((entry) => [entry.fingerprint, entry.privateKey]));
     for (const worker of this.#workers) this.#sendKeys(worker, ring);
   }
 
@@ -262,6 +316,12 @@ export class DecryptPool {
   async unsealWithKeys(ss: SealedSecret, options: UnsealRequestOptions): Promise<UnsealedWithKeys> {
     const objectKey = `${ss.metadata.namespace ?? ''}/${ss.metadata.name ?? ''}`;
     const ring = this.#ring;
+    if (this.#rsa !== undefined && ring !== undefined && !this.#closed && !rendersTemplates(ss)) {
+      // No templates: unsealed here with RSA on libuv's thread pool. A failure is unsealed once more in a worker,
+      // which gives the same error with the diagnosis (failures are rare and retried with backoff anyway).
+      const here = await this.#unsealOnThreadPool(this.#rsa, ss, objectKey, ring, options);
+      if (here !== undefined) return here;
+    }
     const order = ring === undefined ? [] : keyTryOrder(ring, this.#recall(objectKey), this.#lastSuccess);
     const reply = await this.#request({
       type: 'unseal',
@@ -284,6 +344,35 @@ export class DecryptPool {
       });
     }
     throw new ControllerError('UNSEAL_WORKER', `internal error while unsealing (${reply.error.name})`);
+  }
+
+  async #unsealOnThreadPool(
+    rsa: ThreadPoolRsa,
+    ss: SealedSecret,
+    objectKey: string,
+    ring: KeyRing,
+    options: UnsealRequestOptions,
+  ): Promise<UnsealedWithKeys | undefined> {
+    const known = this.#recall(objectKey);
+    const decryption = new OrderedDecryption(
+      rsa,
+      this.#ringKeys,
+      keyTryOrder(ring, known, this.#lastSuccess),
+      known === undefined,
+    );
+    try {
+      const secret = await unsealSealedSecret(ss, {
+        decrypt: (ciphertext, label, item) => decryption.decrypt(ciphertext, label, item),
+        keyCount: ring.size,
+        acceptDeprecatedV1Data: options.acceptDeprecatedV1Data,
+      });
+      if (decryption.fingerprint !== undefined) this.#remember(objectKey, decryption.fingerprint);
+      return { secret, itemKeys: decryption.itemKeys() };
+    } catch {
+      return undefined;
+    } finally {
+      this.#rsaOperations += decryption.attempts;
+    }
   }
 
   /**
@@ -311,6 +400,24 @@ export class DecryptPool {
     ciphertext: Uint8Array,
     label: Uint8Array,
   ): Promise<Uint8Array> {
+    if (this.#rsa !== undefined && !this.#closed) {
+      const decryption = new OrderedDecryption(
+        this.#rsa,
+        this.#ringKeys,
+        keyTryOrder(ring, this.#recall(objectKey), this.#lastSuccess),
+        false,
+      );
+      try {
+        const plaintext = await decryption.decrypt(ciphertext, label);
+        if (decryption.fingerprint !== undefined) this.#remember(objectKey, decryption.fingerprint);
+        return plaintext;
+      } catch (error) {
+        if (error instanceof SealedSecretsError && error.code === 'DECRYPT_FAILED') throw noKey();
+        throw error;
+      } finally {
+        this.#rsaOperations += decryption.attempts;
+      }
+    }
     const reply = await this.#request({
       type: 'decrypt',
       // Copies of exactly the bytes needed: posting a view serializes its whole ArrayBuffer, which for pooled
@@ -379,6 +486,7 @@ export class DecryptPool {
       this.#workers.push(worker);
     }
     worker.jobs.set(job.id, job);
+    this.#watchIdle(worker);
     const message: ToWorker = { ...job.request, id: job.id };
     worker.worker.postMessage(message);
   }
@@ -387,6 +495,7 @@ export class DecryptPool {
     this.#closed = true;
     for (const worker of this.#workers) {
       worker.retired = true;
+      clearTimeout(worker.idleTimer);
       for (const job of worker.jobs.values()) {
         clearTimeout(job.watchdog);
         job.reject(noKey());
@@ -402,7 +511,8 @@ export class DecryptPool {
  * /v1/verify is. A collision only makes a wrong first guess, which costs one RSA operation.
  */
 function objectKeyHash(objectKey: string): number {
-  return createHash('sha256').update(objectKey).digest().readUIntBE(0, 6);
+  // One-shot hash (Node >= 20.12): a few times cheaper than createHash for short inputs, on every reconcile.
+  return hash('sha256', objectKey, 'buffer').readUIntBE(0, 6);
 }
 
 /**

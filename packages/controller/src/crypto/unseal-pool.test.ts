@@ -47,7 +47,18 @@ const pool = new DecryptPool({ size: 2 });
 pool.setKeyRing(KeyRing.of([entry(vectorKey, 1)]));
 afterAll(() => pool.close());
 
-describe('DecryptPool.unseal', () => {
+// Objects without templates are unsealed with RSA on libuv's thread pool unless `threadPoolRsa` is 0; both modes
+// must behave the same.
+const MODES = [
+  ['worker threads', 0],
+  ["libuv's thread pool", 2],
+] as const;
+
+describe.each(MODES)('DecryptPool.unseal, RSA on %s', (_mode, threadPoolRsa) => {
+  const pool = new DecryptPool({ size: 2, threadPoolRsa });
+  pool.setKeyRing(KeyRing.of([entry(vectorKey, 1)]));
+  afterAll(() => pool.close());
+
   it('unseals a whole SealedSecret in a worker, with the v0.40 template rules', async () => {
     const ss = sealed(
       'web',
@@ -75,8 +86,45 @@ describe('DecryptPool.unseal', () => {
     });
   });
 
+  it('unseals an object without templates like the core does, in a worker only when RSA is not on the thread pool', async () => {
+    const own = new DecryptPool({ size: 2, threadPoolRsa });
+    try {
+      own.setKeyRing(KeyRing.of([entry(vectorKey, 1)]));
+      const ss = sealed('plain', { password: 'hunter2', user: 'me' });
+      const secret = await own.unseal(ss, options);
+      expect(text(secret.data)).toStrictEqual({ password: 'hunter2', user: 'me' });
+      expect(secret.metadata).toMatchObject({ name: 'plain', namespace: 'ns' });
+      expect(own.started).toBe(threadPoolRsa > 0 ? 0 : 1);
+      // A template needs a worker whatever the mode: rendering never runs on the main thread.
+      await own.unseal(sealed('tpl', { a: '1' }, { b: '{{ .a }}' }), options);
+      expect(own.started).toBe(1);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a failure without templates is unsealed once more in a worker, for the same error and its diagnosis', async () => {
+    const own = new DecryptPool({ size: 1, threadPoolRsa });
+    try {
+      own.setKeyRing(KeyRing.of([entry(vectorKey, 1)]));
+      const stranger = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+      const ss = withSealHints(
+        sealed('lost', { pw: 'x' }, undefined, stranger),
+        entry(stranger, 3).fingerprint,
+      );
+      const error = await unsealError(own.unsealWithKeys(ss, { ...options, diagnose: true }));
+      expect(error).toBeInstanceOf(PoolUnsealError);
+      expect(error.message).toMatch(/^no key could decrypt secret \(pw\)\ncause: sealed with key /);
+      expect(own.started).toBe(1);
+      // One RSA operation on the thread pool, then one in the worker; with workers only, just the one.
+      expect(own.rsaOperations).toBe(threadPoolRsa > 0 ? 2 : 1);
+    } finally {
+      await own.close();
+    }
+  });
+
   it("tries the object's last key first: 5 keys, sealing key oldest, 3 values", async () => {
-    const own = new DecryptPool({ size: 2 });
+    const own = new DecryptPool({ size: 2, threadPoolRsa });
     try {
       const keys = [1, 2, 3, 4, 5].map((i) =>
         entry(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, i),
@@ -100,7 +148,7 @@ describe('DecryptPool.unseal', () => {
   });
 
   it('remembers the last key of at most lastKeyCapacity objects (LRU)', async () => {
-    const own = new DecryptPool({ size: 1, lastKeyCapacity: 3 });
+    const own = new DecryptPool({ size: 1, lastKeyCapacity: 3, threadPoolRsa });
     try {
       own.setKeyRing(KeyRing.of([entry(vectorKey, 1)]));
       for (const name of ['a', 'b', 'c', 'd', 'e']) await own.unseal(sealed(name, { v: name }), options);
@@ -245,74 +293,80 @@ describe('the watchdog, deterministically', () => {
   }, 60_000);
 });
 
-describe('DecryptPool.unsealWithKeys (issue 14: the key inventory and the unseal-failure diagnosis)', () => {
-  const older = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
-  const newer = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
-  const [olderFp, newerFp] = [entry(older, 1).fingerprint, entry(newer, 2).fingerprint];
-  const own = new DecryptPool({ size: 1 });
-  own.setKeyRing(KeyRing.of([entry(older, 1), entry(newer, 2)]));
-  afterAll(() => own.close());
+describe.each(MODES)(
+  'DecryptPool.unsealWithKeys (issue 14: the key inventory and the unseal-failure diagnosis), RSA on %s',
+  (_mode, threadPoolRsa) => {
+    const older = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    const newer = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    const [olderFp, newerFp] = [entry(older, 1).fingerprint, entry(newer, 2).fingerprint];
+    const own = new DecryptPool({ size: 1, threadPoolRsa });
+    own.setKeyRing(KeyRing.of([entry(older, 1), entry(newer, 2)]));
+    afterAll(() => own.close());
 
-  it('says which key decrypted each item, the items of one object sealed with two keys', async () => {
-    const a = sealed('mixed', { a: '1' }, undefined, older);
-    const b = sealed('mixed', { b: '2' }, undefined, newer);
-    const ss = {
-      ...a,
-      spec: { ...a.spec, encryptedData: { ...a.spec.encryptedData, ...b.spec.encryptedData } },
-    };
-    const { secret, itemKeys } = await own.unsealWithKeys(ss, options);
-    expect(text(secret.data)).toStrictEqual({ a: '1', b: '2' });
-    expect(itemKeys).toStrictEqual({ a: olderFp, b: newerFp });
-  });
+    it('says which key decrypted each item, the items of one object sealed with two keys', async () => {
+      const a = sealed('mixed', { a: '1' }, undefined, older);
+      const b = sealed('mixed', { b: '2' }, undefined, newer);
+      const ss = {
+        ...a,
+        spec: { ...a.spec, encryptedData: { ...a.spec.encryptedData, ...b.spec.encryptedData } },
+      };
+      const { secret, itemKeys } = await own.unsealWithKeys(ss, options);
+      expect(text(secret.data)).toStrictEqual({ a: '1', b: '2' });
+      expect(itemKeys).toStrictEqual({ a: olderFp, b: newerFp });
+    });
 
-  it('a failure carries the items that did decrypt; without `diagnose` the message is upstream text only', async () => {
-    const stranger = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
-    const good = sealed('part', { good: '1' }, undefined, newer);
-    const bad = sealed('part', { bad: '2' }, undefined, stranger);
-    const ss = {
-      ...good,
-      spec: { ...good.spec, encryptedData: { ...good.spec.encryptedData, ...bad.spec.encryptedData } },
-    };
-    const error = await unsealError(own.unsealWithKeys(ss, options));
-    expect(error).toBeInstanceOf(PoolUnsealError);
-    expect(error.message).toBe('no key could decrypt secret (bad)');
-    expect((error as PoolUnsealError).itemKeys).toStrictEqual({ good: newerFp });
-    expect((error as PoolUnsealError).findings).toStrictEqual([]);
-  });
+    it('a failure carries the items that did decrypt; without `diagnose` the message is upstream text only', async () => {
+      const stranger = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+      const good = sealed('part', { good: '1' }, undefined, newer);
+      const bad = sealed('part', { bad: '2' }, undefined, stranger);
+      const ss = {
+        ...good,
+        spec: { ...good.spec, encryptedData: { ...good.spec.encryptedData, ...bad.spec.encryptedData } },
+      };
+      const error = await unsealError(own.unsealWithKeys(ss, options));
+      expect(error).toBeInstanceOf(PoolUnsealError);
+      expect(error.message).toBe('no key could decrypt secret (bad)');
+      expect((error as PoolUnsealError).itemKeys).toStrictEqual({ good: newerFp });
+      expect((error as PoolUnsealError).findings).toStrictEqual([]);
+    });
 
-  it('with `diagnose`: a key the controller lacks, named from the seal hints', async () => {
-    const stranger = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
-    const ss = withSealHints(sealed('db', { pw: 'x' }, undefined, stranger), entry(stranger, 3).fingerprint);
-    const error = await unsealError(own.unsealWithKeys(ss, { ...options, diagnose: true }));
-    const short = (fp: string) => `SHA256:${fp.slice(7, 15)}…`;
-    expect(error.message).toBe(
-      [
-        'no key could decrypt secret (pw)',
-        `cause: sealed with key ${short(entry(stranger, 3).fingerprint)} which this controller does not have ` +
-          `(it has ${short(newerFp)}, ${short(olderFp)})`,
-      ].join('\n'),
-    );
-    expect((error as PoolUnsealError).findings.map((f) => f.code)).toStrictEqual(['UNKNOWN_KEY']);
-  });
+    it('with `diagnose`: a key the controller lacks, named from the seal hints', async () => {
+      const stranger = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+      const ss = withSealHints(
+        sealed('db', { pw: 'x' }, undefined, stranger),
+        entry(stranger, 3).fingerprint,
+      );
+      const error = await unsealError(own.unsealWithKeys(ss, { ...options, diagnose: true }));
+      const short = (fp: string) => `SHA256:${fp.slice(7, 15)}…`;
+      expect(error.message).toBe(
+        [
+          'no key could decrypt secret (pw)',
+          `cause: sealed with key ${short(entry(stranger, 3).fingerprint)} which this controller does not have ` +
+            `(it has ${short(newerFp)}, ${short(olderFp)})`,
+        ].join('\n'),
+      );
+      expect((error as PoolUnsealError).findings.map((f) => f.code)).toStrictEqual(['UNKNOWN_KEY']);
+    });
 
-  it('with `diagnose` and no hints: the other scopes are tried, and the one that opens it is named', async () => {
-    const wide = sealSecret(
-      {
-        metadata: {
-          name: 'db',
-          namespace: 'ns',
-          annotations: { 'sealedsecrets.bitnami.com/namespace-wide': 'true' },
+    it('with `diagnose` and no hints: the other scopes are tried, and the one that opens it is named', async () => {
+      const wide = sealSecret(
+        {
+          metadata: {
+            name: 'db',
+            namespace: 'ns',
+            annotations: { 'sealedsecrets.bitnami.com/namespace-wide': 'true' },
+          },
+          stringData: { pw: 'x' },
         },
-        stringData: { pw: 'x' },
-      },
-      { publicKey: createPublicKey(older) },
-    );
-    // Its annotation removed after sealing: the controller now reads it as strict.
-    const ss = { ...wide, metadata: { ...wide.metadata, annotations: {} } };
-    const error = await unsealError(own.unsealWithKeys(ss, { ...options, diagnose: true }));
-    expect(error.message).toBe(
-      'no key could decrypt secret (pw)\ncause: sealed namespace-wide but the annotation says strict',
-    );
-    expect(error.message).not.toContain('x\n');
-  });
-});
+        { publicKey: createPublicKey(older) },
+      );
+      // Its annotation removed after sealing: the controller now reads it as strict.
+      const ss = { ...wide, metadata: { ...wide.metadata, annotations: {} } };
+      const error = await unsealError(own.unsealWithKeys(ss, { ...options, diagnose: true }));
+      expect(error.message).toBe(
+        'no key could decrypt secret (pw)\ncause: sealed namespace-wide but the annotation says strict',
+      );
+      expect(error.message).not.toContain('x\n');
+    });
+  },
+);

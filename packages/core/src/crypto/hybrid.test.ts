@@ -5,7 +5,7 @@ import { SealedSecretsError } from '../errors.js';
 import { independentDecrypt, independentEncrypt } from '../test-helpers/independent-crypto.js';
 import { smallKey, vectorKey2048 } from '../test-helpers/keys.js';
 import { knownAnswer2048 } from '../test-helpers/vectors.js';
-import { hybridDecrypt, hybridEncrypt } from './hybrid.js';
+import { hybridDecrypt, hybridDecryptAsync, hybridEncrypt, rsaOaepDecryptionKey } from './hybrid.js';
 
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
 
@@ -104,6 +104,38 @@ describe('hybridDecrypt', () => {
   it('fails with a key that did not encrypt the value', () => {
     const blob = hybridEncrypt(smallKey().publicKey, utf8('abc'), utf8(''));
     expectDecryptFailure(() => hybridDecrypt(privateKey, blob, utf8('')));
+  });
+});
+
+describe('hybridDecryptAsync (RSA-OAEP by WebCrypto on the thread pool)', () => {
+  const vector = knownAnswer2048();
+  const { privateKey } = vectorKey2048();
+
+  it.each(vector.values)(
+    '$scope value decrypts to "bar" with label "$label"',
+    async ({ label, ciphertext_base64 }) => {
+      const key = await rsaOaepDecryptionKey(privateKey);
+      const plaintext = await hybridDecryptAsync(key, Buffer.from(ciphertext_base64, 'base64'), utf8(label));
+      expect(plaintext.toString('base64')).toBe(vector.plaintext_base64);
+    },
+  );
+
+  it('fails as hybridDecrypt does: wrong label, truncation, tampering, another key', async () => {
+    const key = await rsaOaepDecryptionKey(privateKey);
+    const { ciphertext_base64, label } = vector.values[0] ?? { ciphertext_base64: '', label: '' };
+    const blob = Buffer.from(ciphertext_base64, 'base64');
+    const tampered = Buffer.from(blob);
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 1;
+    const cases: [Uint8Array, string][] = [
+      [blob, 'otherns/myname'],
+      [blob.subarray(0, 100), label],
+      [blob.subarray(0, 1), label],
+      [tampered, label],
+      [hybridEncrypt(smallKey().publicKey, utf8('abc'), utf8(label)), label],
+    ];
+    for (const [value, l] of cases) {
+      await expect(hybridDecryptAsync(key, value, utf8(l))).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import {
   privateDecrypt,
   publicEncrypt,
   randomBytes,
+  webcrypto,
   type CipherGCMTypes,
   type KeyObject,
 } from 'node:crypto';
@@ -45,6 +46,58 @@ export function hybridDecrypt(privateKey: KeyObject, ciphertext: Uint8Array, lab
   let sessionKey: Buffer;
   try {
     sessionKey = privateDecrypt(oaep(privateKey, label), rsaBlock);
+  } catch (cause) {
+    throw new SealedSecretsError('DECRYPT_FAILED', 'crypto/rsa: decryption error', { cause });
+  }
+  try {
+    return gcmOpen(sessionKey, sealed);
+  } finally {
+    sessionKey.fill(0);
+  }
+}
+
+/** The key hybridDecryptAsync takes: RSA-OAEP with SHA-256 (for OAEP and MGF1, as compat §1.1), decrypt only. */
+export type RsaOaepDecryptionKey = webcrypto.CryptoKey;
+
+const RSA_OAEP_SHA256 = { name: 'RSA-OAEP', hash: 'SHA-256' } as const;
+
+/** KeyObject.toCryptoKey (Node >= 22.10; @types/node 20 does not declare it). */
+interface ToCryptoKey {
+  toCryptoKey(
+    algorithm: typeof RSA_OAEP_SHA256,
+    extractable: boolean,
+    usages: readonly 'decrypt'[],
+  ): RsaOaepDecryptionKey;
+}
+
+/** `privateKey` as a WebCrypto key for hybridDecryptAsync (once per key; the DER copy is wiped). */
+export async function rsaOaepDecryptionKey(privateKey: KeyObject): Promise<RsaOaepDecryptionKey> {
+  const direct = (privateKey as Partial<ToCryptoKey>).toCryptoKey;
+  // Node >= 22.10 converts without exporting the key; Node 20 goes through PKCS#8 DER.
+  if (direct !== undefined) return direct.call(privateKey, RSA_OAEP_SHA256, false, ['decrypt']);
+  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+  try {
+    return await webcrypto.subtle.importKey('pkcs8', der, RSA_OAEP_SHA256, false, ['decrypt']);
+  } finally {
+    der.fill(0);
+  }
+}
+
+/**
+ * hybridDecrypt with the RSA-OAEP step run by WebCrypto on libuv's thread pool instead of the calling thread
+ * (the controller's main thread stays free without a worker thread of its own). Same format, same failures.
+ */
+export async function hybridDecryptAsync(
+  privateKey: RsaOaepDecryptionKey,
+  ciphertext: Uint8Array,
+  label: Uint8Array,
+): Promise<Buffer> {
+  const { rsaBlock, sealed } = splitHybridParts(ciphertext);
+  let sessionKey: Buffer;
+  try {
+    sessionKey = Buffer.from(
+      await webcrypto.subtle.decrypt({ name: 'RSA-OAEP', label }, privateKey, rsaBlock),
+    );
   } catch (cause) {
     throw new SealedSecretsError('DECRYPT_FAILED', 'crypto/rsa: decryption error', { cause });
   }

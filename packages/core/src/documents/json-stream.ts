@@ -6,6 +6,8 @@ const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
 /** One JSON value of a stream: its source text, and whether a number literal occurs in it. */
 export interface JsonPart {
   readonly text: string;
+  /** Where the value starts in the stream (UTF-16 offset). */
+  readonly start: number;
   readonly hasNumber: boolean;
 }
 
@@ -43,7 +45,7 @@ export function splitJsonStream(text: string, limits: DocumentLimits): JsonPart[
         }
       } else if (depth === 0 && WHITESPACE.has(c ?? '')) break;
     }
-    parts.push({ text: text.slice(start, i), hasNumber });
+    parts.push({ text: text.slice(start, i), start, hasNumber });
   }
   return parts;
 }

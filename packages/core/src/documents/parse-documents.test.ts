@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DocumentError } from './document-error.js';
 import { GoScalar } from './go-scalars.js';
+import { splitJsonStream } from './json-stream.js';
+import { DEFAULT_DOCUMENT_LIMITS } from './limits.js';
 import { parseDocuments } from './parse-documents.js';
 
 /** Every hostile input must end in a DocumentError with this code, not a crash, a RangeError or a stall. */
@@ -49,6 +51,25 @@ describe('parseDocuments', () => {
     await expect(parseDocuments('just text')).rejects.toThrow(
       'document 1: expected an object, found a string',
     );
+  });
+
+  it('keeps documents that are not objects when asked (files of any kind), refuses them otherwise', async () => {
+    const text = '- a list\n---\nkind: Secret\n---\njust text\n';
+    expect(await parseDocuments(text, {}, { keepNonObjects: true })).toEqual([
+      { index: 1, value: ['a list'], format: 'yaml' },
+      { index: 2, value: { kind: 'Secret' }, format: 'yaml' },
+      { index: 3, value: 'just text', format: 'yaml' },
+    ]);
+    await expect(parseDocuments(text)).rejects.toThrow('document 1: expected an object, found a list');
+  });
+
+  it('gives each JSON value of a stream its offset', () => {
+    const text = ' {"a":1}\n\n{"b":[2]}{"c":"}"}';
+    expect(splitJsonStream(text, DEFAULT_DOCUMENT_LIMITS).map((p) => [p.start, p.text])).toEqual([
+      [1, '{"a":1}'],
+      [10, '{"b":[2]}'],
+      [19, '{"c":"}"}'],
+    ]);
   });
 
   it('returns nothing for empty input', async () => {

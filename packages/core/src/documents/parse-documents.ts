@@ -21,6 +21,11 @@ export interface ParseDocumentsOptions {
    * replaced by U+FFFD.
    */
   readonly dialect?: YamlDialect;
+  /**
+   * Keep documents that are not objects (a list, a string) instead of refusing the stream: for readers that look
+   * through files of any kind for Kubernetes objects (`kubeseal check`).
+   */
+  readonly keepNonObjects?: boolean;
 }
 
 function describe(value: unknown): string {
@@ -80,6 +85,7 @@ export async function parseDocuments(
   const documents = values.map((value, n) => ({ index: n + 1, value, format }));
   const objects = documents.filter((d) => d.value !== null && d.value !== undefined);
   for (const doc of objects) {
+    if (options.keepNonObjects === true) break;
     if (typeof doc.value !== 'object' || Array.isArray(doc.value)) {
       throw new DocumentError(
         'INVALID_DOCUMENT',

@@ -103,6 +103,12 @@ export async function unsealSealedSecret(ss: SealedSecret, options: UnsealOption
   return unsealEncryptedData(context);
 }
 
+/** Whether unsealing `ss` renders templates: some `template.data` entry is not null (and encryptedData is used). */
+export function rendersTemplates(ss: SealedSecret): boolean {
+  if (ss.spec.data !== undefined && ss.spec.data !== null) return false;
+  return Object.values(ss.spec.template?.data ?? {}).some((source) => source !== null);
+}
+
 /**
  * Compat §2.6 steps 3–4 as of v0.40 (addendum §2.1, §2.2). Decrypted values go to the output and the template
  * variables (a value that fails to decrypt is an empty variable, bad base64 none). Plaintext `template.data`
@@ -131,7 +137,7 @@ async function unsealEncryptedData(context: UnsealContext): Promise<Secret> {
   for (const [key, source] of templates) {
     if (source !== null && !variables.has(key)) variables.set(key, Buffer.from(source, 'utf8'));
   }
-  if (templates.some(([, source]) => source !== null)) {
+  if (rendersTemplates(ss)) {
     // Loaded only when needed: most SealedSecrets have no templates, and bundles (kubeseal's) keep it out of the
     // code every command loads.
     const { TemplateRenderer, TemplateError } = await import('@ssts/template');

@@ -42,6 +42,8 @@ export async function runMode(ctx: RunContext, mode: Mode): Promise<void> {
     case 'reencrypt':
       // main.ts loads key-verbs.ts directly for these; here only for completeness.
       return (await import('./key-verbs.js')).runMode(ctx, mode);
+    case 'check':
+      return (await import('./check.js')).runCheck(ctx, mode.paths);
     case 'version':
     case 'help':
       return;
