@@ -20,6 +20,13 @@ interface Context {
   readonly simpleKey?: boolean;
 }
 
+/**
+ * Scalars of these characters only (base64 ciphertexts, most names and keys), not starting with an indicator, a
+ * dash or a dot: the libyaml analysis allows every style for them and no character needs folding or escaping, so
+ * they are written whole instead of character by character (the same output, much less work for long values).
+ */
+const SIMPLE_SCALAR = /^[A-Za-z0-9+/=_][A-Za-z0-9+/=_.-]*$/;
+
 const isBreak = (c: number | undefined): boolean =>
   c === 0x0d || c === 0x0a || c === 0x85 || c === 0x2028 || c === 0x2029;
 const SHORT_ESCAPES = new Map<number, string>([
@@ -131,6 +138,12 @@ class Emitter {
     const entries = [...map.entries].sort(([a], [b]) => compareGoYamlKeys(a, b));
     for (const [key, item] of entries) {
       this.writeIndent();
+      if (key.length <= MAX_SIMPLE_KEY_BYTES && SIMPLE_SCALAR.test(key)) {
+        this.#simpleString(key);
+        this.#indicator(':', false, false, false);
+        this.node(item, { mapping: true });
+        continue;
+      }
       const chars = Array.from(key, (c) => c.codePointAt(0) ?? 0);
       const analysis = analyzeScalar(chars);
       if (!analysis.multiline && utf8Length(key) <= MAX_SIMPLE_KEY_BYTES) {
@@ -165,12 +178,25 @@ class Emitter {
     this.#indent = saved;
   }
 
-  #string(
-    text: string,
-    ctx: Context,
-    chars = Array.from(text, (c) => c.codePointAt(0) ?? 0),
-    analysis?: ScalarAnalysis,
-  ): void {
+  /** A SIMPLE_SCALAR string, plain when it may be, else double-quoted (with nothing to escape or fold). */
+  #simpleString(text: string): void {
+    if (mayWritePlain(text)) {
+      if (!this.#whitespace) this.#put(' ');
+      this.#out += text;
+      this.#column += text.length;
+    } else {
+      this.#indicator('"', true, false, false);
+      this.#out += text;
+      this.#column += text.length;
+      this.#indicator('"', false, false, false);
+    }
+    this.#whitespace = false;
+    this.#indention = false;
+  }
+
+  #string(text: string, ctx: Context, chars?: readonly number[], analysis?: ScalarAnalysis): void {
+    if (chars === undefined && SIMPLE_SCALAR.test(text)) return this.#simpleString(text);
+    chars ??= Array.from(text, (c) => c.codePointAt(0) ?? 0);
     let style: Style;
     // Go writes U+2028/U+2029 raw, as line breaks; a YAML 1.2 reader takes them for ordinary characters and keeps
     // the indentation after them. Escaped in double quotes they read back the same everywhere.
@@ -184,7 +210,7 @@ class Emitter {
     text: string,
     requested: Style,
     ctx: Context,
-    chars = Array.from(text, (c) => c.codePointAt(0) ?? 0),
+    chars: readonly number[] = Array.from(text, (c) => c.codePointAt(0) ?? 0),
     analysis = analyzeScalar(chars),
   ): void {
     let style = requested;
