@@ -20,7 +20,8 @@ import {
   pin,
 } from '../../../packages/kubeseal/src/keys/known-certs.js';
 import { reencryptCluster } from '../../../packages/kubeseal/src/keys/reencrypt.js';
-import { listManifestFiles, reencryptFiles } from '../../../packages/kubeseal/src/keys/reencrypt-files.js';
+import { listManifestTree } from '../../../packages/kubeseal/src/io/manifest-files.js';
+import { reencryptFiles } from '../../../packages/kubeseal/src/keys/reencrypt-files.js';
 import { onlineReencryptor } from '../../../packages/kubeseal/src/keys/reencrypt-online.js';
 import { parse as parseYaml } from 'yaml';
 import { coreApi, createTestNamespace, e2eCluster, waitFor } from '../../helpers/index.js';
@@ -172,7 +173,7 @@ describe('kubeseal keys / reencrypt / key continuity through the service proxy',
       mkdirSync(join(dir, 'repo', 'apps'), { recursive: true });
       const four = sealed(firstPem, 'four', { v: 'four' });
       writeFileSync(file, `# sealed in 2026\n${JSON.stringify(four)}\n`);
-      const files = await listManifestFiles(join(dir, 'repo'));
+      const { files } = await listManifestTree([join(dir, 'repo')]);
       expect(files).toEqual([file]);
       const rewritten = await reencryptFiles(nodeIo().fs, files, onlineReencryptor(client, second));
       expect(rewritten).toEqual({

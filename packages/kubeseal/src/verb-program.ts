@@ -213,7 +213,9 @@ export function parseVerb(
       return { kind: 'run', options, plan: simple({ kind: 'keys', output }) };
     }
     case 'reencrypt': {
-      const paths = options.secretFile === '' ? [...args] : [...args, options.secretFile];
+      // `--` ends the flags, as for check: a path after it may start with `-`.
+      const named = [...args, ...parsed.afterDash];
+      const paths = options.secretFile === '' ? named : [...named, options.secretFile];
       // Files are re-encrypted where they are: -n then only says which kubeconfig namespace to use.
       const namespace =
         paths.length === 0 && parsed.sources['namespace'] !== 'default' ? options.namespace : undefined;

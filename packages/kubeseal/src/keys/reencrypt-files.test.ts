@@ -1,5 +1,3 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ControllerClient } from '../cluster/controller-client.js';
@@ -7,7 +5,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import { readFileSync } from 'node:fs';
 import { publicKeyFingerprint, sealRawValue } from '@ssts/core';
 import { VECTOR_4096_DIR } from '@ssts/test-utils';
-import { listManifestFiles, reencryptFiles } from './reencrypt-files.js';
+import { reencryptFiles } from './reencrypt-files.js';
 import { offlineReencryptor } from './reencrypt-offline.js';
 import { onlineReencryptor } from './reencrypt-online.js';
 
@@ -137,25 +135,6 @@ describe('kubeseal reencrypt <dir> (library)', () => {
     expect(files['old.yaml']).toBe(
       '# legacy\nkind: SealedSecret\nmetadata:\n  name: old\nspec:\n  data: AgNewBlob\n',
     );
-  });
-
-  it('lists the YAML and JSON files of a tree, sorted, without hidden directories or symbolic links, bounded', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'ssts-reencrypt-tree-'));
-    try {
-      mkdirSync(join(root, 'apps/db'), { recursive: true });
-      mkdirSync(join(root, '.git'));
-      for (const file of ['apps/db/sealed.yaml', 'apps/a.JSON', 'b.yml', '.git/x.yaml', 'README.md'])
-        writeFileSync(join(root, file), '');
-      symlinkSync(join(root, 'b.yml'), join(root, 'link.yaml'));
-      expect(await listManifestFiles(root)).toEqual(
-        ['apps/a.JSON', 'apps/db/sealed.yaml', 'b.yml'].map((f) => join(root, f)),
-      );
-      await expect(listManifestFiles(root, 2)).rejects.toThrow(
-        `more than 2 YAML and JSON files under ${root}`,
-      );
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
   });
 
   it('an interrupted run leaves every file whole; running again finishes the rest and leaves the done ones alone', async () => {

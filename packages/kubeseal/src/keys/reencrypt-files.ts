@@ -7,16 +7,12 @@
 // model instead. A document already on the target key is left alone, so a second run writes nothing. A file is
 // written atomically (one file at a time: an interrupted run leaves every file whole) and only when something
 // changed; a file that cannot be parsed or re-encrypted is reported and left untouched. A dry run writes nothing.
-import { readdir } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { SEAL_HINT_ANNOTATIONS, sealHintAnnotations, type ObjectMeta } from '@ssts/core';
 import type { FileSystem } from '../io/io.js';
 import { MAX_INPUT_BYTES } from '../io/limits.js';
 import type { ReencryptOutcome, RotatedValues as Values } from './reencrypt.js';
 
-/** Most files looked at under one root. */
-export const MAX_TREE_FILES = 10_000;
-const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 /** Where a document's items stand, and how to move the stale ones to the target key. */
 export interface DocumentCheck {
@@ -81,30 +77,6 @@ export interface FilesResult {
   readonly changes: readonly DocumentChange[];
   /** SealedSecrets already on the target key. */
   readonly current: number;
-}
-
-/**
- * The YAML and JSON files under `root`, sorted: regular files only (symbolic links are not followed), hidden
- * directories (`.git`) skipped, at most MAX_TREE_FILES.
- */
-export async function listManifestFiles(root: string, maxFiles = MAX_TREE_FILES): Promise<string[]> {
-  const files: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.')) await walk(path);
-      } else if (entry.isFile() && EXTENSIONS.has(extname(entry.name).toLowerCase())) {
-        files.push(path);
-        if (files.length > maxFiles)
-          throw new Error(`more than ${maxFiles} YAML and JSON files under ${root}`);
-      }
-    }
-  };
-  await walk(root);
-  return files;
 }
 
 const isSealedSecret = (value: unknown): value is SealedSecretDocument =>
@@ -271,7 +243,7 @@ async function rewrite(
 }
 
 /**
- * Re-encrypts the SealedSecrets of `files` (e.g. from listManifestFiles) to the reencryptor's target key. One
+ * Re-encrypts the SealedSecrets of `files` (e.g. from io/manifest-files.ts, the walk `kubeseal check` uses) to the reencryptor's target key. One
  * file's failure is recorded and the others go on. With `dryRun`, nothing is re-encrypted or written: the result
  * says what would change.
  */

@@ -1,9 +1,8 @@
 // `kubeseal keys` and `kubeseal reencrypt` (issue 14): main.ts loads this module instead of run-mode.ts for them,
 // so they do not load the sealing modes, and the sealing verbs do not load these.
-import { stat } from 'node:fs/promises';
 import type { RunContext } from '../context.js';
 import type { Mode } from '../dispatch.js';
-import { CliError, describeFsError } from '../errors.js';
+import { CliError } from '../errors.js';
 import type { OutputStream } from '../io/io.js';
 import { fetchKeyInventory, renderKeyInventory } from '../keys/inventory.js';
 import { reencryptCluster } from '../keys/reencrypt.js';
@@ -99,8 +98,8 @@ async function runReencrypt(ctx: RunContext, mode: ReencryptMode): Promise<void>
       );
     }
   } else {
-    const { listManifestFiles, reencryptFiles } = await import('../keys/reencrypt-files.js');
-    const files = await manifestFiles(paths, listManifestFiles);
+    const { reencryptFiles } = await import('../keys/reencrypt-files.js');
+    const files = await manifestFiles(paths);
     const reencryptor = await documentReencryptor(ctx, mode);
     const result = await reencryptFiles(ctx.io.fs, files, reencryptor, {
       dryRun,
@@ -156,26 +155,20 @@ async function documentReencryptor(ctx: RunContext, mode: ReencryptMode): Promis
   return offlineReencryptor(await readRecoveryKeys(ctx.io.fs, mode.recoveryKeys), cert.publicKey);
 }
 
-/** Each path: a directory's manifest files (listManifestFiles), or the file itself; each file once. */
-async function manifestFiles(
-  paths: readonly string[],
-  listManifestFiles: (root: string) => Promise<string[]>,
-): Promise<string[]> {
-  const files = new Set<string>();
-  for (const path of paths) {
-    let isDirectory: boolean;
-    try {
-      isDirectory = (await stat(path)).isDirectory();
-    } catch (error) {
-      throw new CliError('INPUT', describeFsError('stat', path, error), { cause: error });
-    }
-    if (!isDirectory) files.add(path);
-    else
-      try {
-        for (const file of await listManifestFiles(path)) files.add(file);
-      } catch (error) {
-        throw new CliError('INPUT', `cannot list ${path}: ${(error as Error).message}`, { cause: error });
-      }
-  }
-  return [...files];
+/** Most files one reencrypt run looks at. */
+const MAX_REENCRYPT_FILES = 10_000;
+
+/**
+ * Each path: a directory's manifest files or the file itself, each file once: the same walk as `kubeseal check`
+ * (io/manifest-files.ts), so both look at the same files. A writer stops at the first path it cannot search.
+ */
+async function manifestFiles(paths: readonly string[]): Promise<readonly string[]> {
+  const { listManifestTree } = await import('../io/manifest-files.js');
+  const { files, problems } = await listManifestTree(paths, { maxFiles: MAX_REENCRYPT_FILES });
+  const problem = problems[0];
+  if (problem === undefined) return files;
+  // A path named on the command line in Go's words (`stat PATH: no such file or directory`); one found in a tree
+  // names what stopped the walk there.
+  const what = paths.includes(problem.path) ? 'stat' : 'cannot re-encrypt under';
+  throw new CliError('INPUT', `${what} ${problem.path}: ${problem.reason}`);
 }
