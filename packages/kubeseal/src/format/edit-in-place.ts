@@ -230,6 +230,55 @@ export function setTopLevelAnnotations(
   return out;
 }
 
+const PLAIN_VALUE = /^[A-Za-z_][A-Za-z0-9._/-]*$/;
+
+/**
+ * Sets labels or annotations of `spec.template.metadata` of the SealedSecret `name` (--merge-into), changing only
+ * their lines: an entry that already has the value is left alone, the mapping is added when missing. A value that
+ * would not read back as that string is written double-quoted.
+ */
+export function setTemplateMetadataEntries(
+  text: string,
+  target: { file: string; name: string; namespace?: string | undefined },
+  field: 'labels' | 'annotations',
+  entries: Readonly<Record<string, string>>,
+): string {
+  const find = (current: string) => {
+    const { doc } = locate(current, target.file, target.name, target.namespace);
+    const spec = childMap(doc.contents, 'spec').map;
+    const metadata = childMap(childMap(spec, 'template').map, 'metadata');
+    if (metadata.pair === undefined || metadata.map === undefined) {
+      throw new CliError(
+        'INPUT',
+        `${target.file}: SealedSecret ${target.name} has no spec.template.metadata mapping`,
+      );
+    }
+    return { metadata: { map: metadata.map, entry: metadata.pair }, ...childMap(metadata.map, field) };
+  };
+  const sorted = Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : 1));
+  let out = text;
+  for (const [key, value] of sorted) {
+    let found = find(out);
+    if (found.pair === undefined) {
+      out = setInMap(out, found.metadata, field, newMapping(out, found.metadata.map, sorted), true);
+      found = find(out);
+    }
+    const { pair, map } = found;
+    if (pair === undefined) throw new Error(`${field} not added`);
+    if (map === undefined && pair.value !== null && !(isScalar(pair.value) && pair.value.value === null)) {
+      throw new CliError(
+        'INPUT',
+        `${target.file}: spec.template.metadata.${field} of ${target.name} is not a mapping`,
+      );
+    }
+    const current = map === undefined ? undefined : findPair(map, key);
+    if (current !== undefined && isScalar(current.value) && current.value.value === value) continue;
+    const plain = PLAIN_VALUE.test(value) && !NOT_STRINGS.test(value);
+    out = setInMap(out, { map, entry: pair }, key, plain ? value : JSON.stringify(value), !plain);
+  }
+  return out;
+}
+
 /** `encryptedData: {}` (or null) gets its first item, written in the style of its parent. */
 function fillEmpty(text: string, entry: Pair, key: string, ciphertext: string): string {
   const keyNode = entry.key;

@@ -1,9 +1,16 @@
-import { parseScope, publicKeyFingerprint, scopeFromAnnotations, withSealHints } from '@ssts/core';
+import {
+  parseScope,
+  publicKeyFingerprint,
+  scopeFromAnnotations,
+  withSealHints,
+  type SealedSecret,
+} from '@ssts/core';
 import type { RunContext } from '../context.js';
 import { CliError, describeFsError } from '../errors.js';
 import { orderSealedSecret, type OutputSealedSecret } from '../format/go-order.js';
 import { renderDocument, resolveFormat, type OutputFormat } from '../format/render.js';
 import { NO_SECRETS, conversionWarning, readDocuments } from '../io/documents.js';
+import { isDeepStrictEqual } from 'node:util';
 import { MAX_INPUT_BYTES } from '../io/limits.js';
 import { sealOne, secretFromDocument } from './seal-one.js';
 import { sealedSecretFromDocument, templateDataWithNulls, withoutTemplateNulls } from './sealed-input.js';
@@ -87,13 +94,59 @@ export async function runMergeInto(ctx: RunContext, file: string): Promise<void>
     ? resolveFormat(ctx.options.format, undefined)
     : target.format;
   const rendered = await renderDocument(orderSealedSecret(merged), format);
+  // JSON files keep the full render (upstream rewrote FILE as JSON; its goldens and parity pin Go's key order).
+  const edited =
+    format === 'yaml' && target.format === 'yaml'
+      ? await editInPlace(text.toString('utf8'), file, { original, hinted, sealed, merged: rendered })
+      : undefined;
   for (const input of inputs) {
     const warning = conversionWarning(input);
     if (warning !== undefined) ctx.io.stderr.write(`${warning}\n`);
   }
   try {
-    await ctx.io.fs.writeFileAtomic(file, rendered);
+    await ctx.io.fs.writeFileAtomic(file, edited ?? rendered);
   } catch (error) {
     throw new CliError('OUTPUT', `cannot write ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Issue 15 item 2: FILE edited in place with the verbs' editor (format/edit-in-place.ts), so only the merged items,
+ * template labels and annotations and the seal hints change; comments, quoting, key order, untouched ciphertexts
+ * and other documents stay byte for byte. The full render stays the specification: the edited text's SealedSecret
+ * must read back equal to it, else (legacy spec.data, missing maps, unusual layouts) `undefined` and the caller
+ * writes the full render.
+ */
+async function editInPlace(
+  text: string,
+  file: string,
+  args: { original: SealedSecret; hinted: SealedSecret; sealed: SealedSecret; merged: string },
+): Promise<string | undefined> {
+  const { original, hinted, sealed } = args;
+  const name = original.metadata.name ?? '';
+  const namespace = original.metadata.namespace;
+  const target = { file, name, namespace: namespace === '' ? undefined : namespace };
+  let out = text;
+  try {
+    const edit = await import('../format/edit-in-place.js');
+    const items = Object.entries(sealed.spec.encryptedData).sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const [key, ciphertext] of items) out = edit.setEncryptedItem(out, { ...target, key, ciphertext });
+    const added = sealed.spec.template?.metadata;
+    for (const field of ['annotations', 'labels'] as const) {
+      const entries = added?.[field];
+      if (entries !== undefined && Object.keys(entries).length > 0)
+        out = edit.setTemplateMetadataEntries(out, target, field, entries);
+    }
+    const before = original.metadata.annotations ?? {};
+    const hints = Object.fromEntries(
+      Object.entries(hinted.metadata.annotations ?? {}).filter(([key, value]) => before[key] !== value),
+    );
+    if (Object.keys(hints).length > 0) out = edit.setTopLevelAnnotations(out, target, hints);
+    const [editedDoc] = await readDocuments(Buffer.from(out), 'sealed-secrets');
+    const [renderedDoc] = await readDocuments(Buffer.from(args.merged), 'sealed-secrets');
+    if (editedDoc === undefined || renderedDoc === undefined) return undefined;
+    return isDeepStrictEqual(editedDoc.value, renderedDoc.value) ? out : undefined;
+  } catch {
+    return undefined;
   }
 }
