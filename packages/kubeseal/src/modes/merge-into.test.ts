@@ -140,7 +140,7 @@ describe('--merge-into edits FILE in place', () => {
 `);
   });
 
-  it('on a file in go-yaml form the in-place edit gives the bytes of the full render', async () => {
+  it('a file in go-yaml form gets the full render, which changes only the merged lines (as Go writes them)', async () => {
     const canonical = COMMENTED.replace(/^# .*\n/, '')
       .replace('    # the login of the shop service\n', '')
       .replace(' # never rotated', '')

@@ -94,9 +94,11 @@ export async function runMergeInto(ctx: RunContext, file: string): Promise<void>
     ? resolveFormat(ctx.options.format, undefined)
     : target.format;
   const rendered = await renderDocument(orderSealedSecret(merged), format);
-  // JSON files keep the full render (upstream rewrote FILE as JSON; its goldens and parity pin Go's key order).
+  // JSON files keep the full render (upstream rewrote FILE as JSON; its goldens and parity pin Go's key order). So
+  // does a YAML file already in go-yaml's form (FILE is its own render): there the render changes only the merged
+  // lines, with go-yaml's key order and quoting, byte for byte as Go writes it.
   const edited =
-    format === 'yaml' && target.format === 'yaml'
+    format === 'yaml' && target.format === 'yaml' && !(await isOwnRender(text, original, templateData))
       ? await editInPlace(text.toString('utf8'), file, { original, hinted, sealed, merged: rendered })
       : undefined;
   for (const input of inputs) {
@@ -108,6 +110,17 @@ export async function runMergeInto(ctx: RunContext, file: string): Promise<void>
   } catch (error) {
     throw new CliError('OUTPUT', `cannot write ${file}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** Whether FILE's bytes are the full YAML render of its own SealedSecret (as kubeseal and Go write it). */
+async function isOwnRender(
+  text: Buffer,
+  original: SealedSecret,
+  templateData: ReturnType<typeof templateDataWithNulls>,
+): Promise<boolean> {
+  const template = { ...original.spec.template, ...(templateData !== undefined && { data: templateData }) };
+  const own: OutputSealedSecret = { ...original, spec: { ...original.spec, template } };
+  return (await renderDocument(orderSealedSecret(own), 'yaml')) === text.toString('utf8');
 }
 
 /**
@@ -130,8 +143,15 @@ async function editInPlace(
   try {
     const edit = await import('../format/edit-in-place.js');
     const items = Object.entries(sealed.spec.encryptedData).sort(([a], [b]) => (a < b ? -1 : 1));
-    for (const [key, ciphertext] of items) out = edit.setEncryptedItem(out, { ...target, key, ciphertext });
+    // Keys go-yaml writes plain and orders as JavaScript does; others (quoted, long, digit runs) take the render.
     const added = sealed.spec.template?.metadata;
+    const keys = [
+      ...items.map(([key]) => key),
+      ...Object.keys(added?.labels ?? {}),
+      ...Object.keys(added?.annotations ?? {}),
+    ];
+    if (!keys.every((key) => SIMPLE_KEY.test(key) && key.length <= 128)) return undefined;
+    for (const [key, ciphertext] of items) out = edit.setEncryptedItem(out, { ...target, key, ciphertext });
     for (const field of ['annotations', 'labels'] as const) {
       const entries = added?.[field];
       if (entries !== undefined && Object.keys(entries).length > 0)
@@ -145,8 +165,24 @@ async function editInPlace(
     const [editedDoc] = await readDocuments(Buffer.from(out), 'sealed-secrets');
     const [renderedDoc] = await readDocuments(Buffer.from(args.merged), 'sealed-secrets');
     if (editedDoc === undefined || renderedDoc === undefined) return undefined;
-    return isDeepStrictEqual(editedDoc.value, renderedDoc.value) ? out : undefined;
+    if (!isDeepStrictEqual(editedDoc.value, renderedDoc.value)) return undefined;
+    // And read as YAML 1.2 (yaml's default, what editors and most tools use) too: no scalar may read differently.
+    return isDeepStrictEqual(await sealedSecret12(out), await sealedSecret12(args.merged)) ? out : undefined;
   } catch {
     return undefined;
   }
+}
+
+const SIMPLE_KEY = /^[a-z][a-z.-]*(?:\/[a-z][a-z.-]*)?$/;
+
+/** The first SealedSecret of `text` read as YAML 1.2 by the `yaml` library. */
+async function sealedSecret12(text: string): Promise<unknown> {
+  const { parseAllDocuments } = await import('../io/yaml.js');
+  const docs = parseAllDocuments(text, { version: '1.2' });
+  if (!Array.isArray(docs)) return undefined;
+  for (const doc of docs) {
+    const value = doc.toJS({ maxAliasCount: 0 }) as { kind?: unknown } | null;
+    if (value !== null && typeof value === 'object' && value.kind === 'SealedSecret') return value;
+  }
+  return undefined;
 }
