@@ -290,6 +290,19 @@ describe(`other offline modes, one case per process (seed ${SEED})`, () => {
       const input = goJson(secretObject({ ...extra, annotations: {}, scope: target.scope }));
       const go = await goKubeseal(args(goFile), input);
       const ours = await ourKubeseal(args(ourFile), input);
+      // Go reads the file we wrote back, items and all, unless it cannot read back its own FILE: a NEL in FILE's
+      // namespace or name is written as a space by Go (README), so FILE's items were sealed for another label.
+      const goCannotReadOwnFile = async (): Promise<boolean> => {
+        const goReadsFile =
+          (await goKubeseal(['--recovery-unseal', '--recovery-private-key', KEY_BACKUP], file)).code === 0;
+        if (goReadsFile) return false;
+        expect({ i, seed: SEED, nel: goJson(secretObject(target)).includes('\u0085') }).toEqual({
+          i,
+          seed: SEED,
+          nel: true,
+        });
+        return true;
+      };
       if (go.code !== 0 && (goCannotWriteNel(go, ours, input) || goNilMapPanic(go))) {
         // README: Go cannot write the intermediate YAML (NEL) or panics on FILE's missing maps; ours merges.
         expect({ i, seed: SEED, ...ours }).toEqual({ i, seed: SEED, code: 0, stdout: '', stderr: '' });
@@ -297,18 +310,7 @@ describe(`other offline modes, one case per process (seed ${SEED})`, () => {
         const merged = parse(text) as {
           spec: { encryptedData: object; template: { metadata: { labels?: object } } };
         };
-        // Go reads the file we wrote back, items and all, unless it cannot read back its own FILE: a NEL in FILE's
-        // namespace or name is written as a space by Go (README), so FILE's items were sealed for another label.
-        const goReadsFile =
-          (await goKubeseal(['--recovery-unseal', '--recovery-private-key', KEY_BACKUP], file)).code === 0;
-        if (!goReadsFile) {
-          expect({ i, seed: SEED, nel: goJson(secretObject(target)).includes('\u0085') }).toEqual({
-            i,
-            seed: SEED,
-            nel: true,
-          });
-          return;
-        }
+        if (await goCannotReadOwnFile()) return;
         const unsealed = JSON.parse(
           expectOk(
             await goKubeseal(['--recovery-unseal', '--recovery-private-key', KEY_BACKUP], text),
@@ -336,6 +338,7 @@ describe(`other offline modes, one case per process (seed ${SEED})`, () => {
           });
         } else {
           expect({ i, seed: SEED, ...ours }).toEqual({ i, seed: SEED, code: 0, stdout: '', stderr: '' });
+          if (await goCannotReadOwnFile()) return;
           const text = readFileSync(ourFile, 'utf8');
           expectOk(
             await goKubeseal(['--recovery-unseal', '--recovery-private-key', KEY_BACKUP], text),
