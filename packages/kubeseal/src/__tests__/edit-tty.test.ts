@@ -21,7 +21,7 @@ const CERT_FILE = join(VECTOR_4096_DIR, 'tls.crt');
 const KEY = readFileSync(KEY_FILE, 'utf8');
 
 const EDITOR = `
-import { appendFileSync, existsSync, linkSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, linkSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 const file = process.argv[2];
 const work = process.env.FAKE_EDITOR_DIR;
@@ -33,7 +33,9 @@ const info = {
   kubeseal: process.ppid,
   size: statSync(file).size,
 };
-writeFileSync(join(work, 'info.json'), JSON.stringify(info));
+// Written whole (temp file, then rename): the test polls for it while this script runs.
+writeFileSync(join(work, 'info.json.tmp'), JSON.stringify(info));
+renameSync(join(work, 'info.json.tmp'), join(work, 'info.json'));
 const edit = () => {
   const text = readFileSync(file, 'utf8');
   writeFileSync(file, text.replace('hunter2', 'hunter3').replace(/\\n  host: .*\\n/, '\\n').replace('stringData:\\n', 'stringData:\\n  added: new value\\n'));
