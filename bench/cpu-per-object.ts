@@ -41,7 +41,8 @@ const builds = (positionals.length > 0 ? positionals : [`current=${CONTROLLER_BI
   const eq = spec.indexOf('=');
   return { name: spec.slice(0, eq), bin: eq < 0 ? spec : resolve(spec.slice(eq + 1)) };
 });
-const log = (message: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+const log = (message: string): void =>
+  console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 function cpuOf(pid: number, file = 'stat'): number {
   try {
@@ -61,10 +62,11 @@ async function controllerCalls(cluster: BenchCluster): Promise<Map<string, numbe
       [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] as string, m[2] as string]),
     );
     const verb = labels['verb'] ?? '';
-    if (verb === 'LIST' || verb === 'WATCH') continue;
     const resource = `${labels['resource'] ?? ''}${labels['subresource'] ? `/${labels['subresource']}` : ''}`;
-    if (!['secrets', 'events', 'sealedsecrets/status'].includes(resource)) continue;
-    const key = `${verb} ${resource}`;
+    // Everything else (LIST, WATCH, other resources, the benchmark's own requests) apart, for a look.
+    const counted =
+      verb !== 'LIST' && verb !== 'WATCH' && ['secrets', 'events', 'sealedsecrets/status'].includes(resource);
+    const key = `${counted ? '' : 'other: '}${verb} ${resource}`;
     counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return counts;
@@ -104,6 +106,7 @@ try {
       let etcdAfter = 0;
       let userSys = [Number.NaN, Number.NaN];
       let mainThread = Number.NaN;
+      let threads: number[] = [];
       const callsBefore = await controllerCalls(cluster);
       const run = await runScenario({
         core,
@@ -138,11 +141,16 @@ try {
               ...running,
               cpuSeconds() {
                 try {
-                  const f = readFileSync(`/proc/${running.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+                  const f =
+                    readFileSync(`/proc/${running.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
                   userSys = [Number(f[11]) / 100, Number(f[12]) / 100];
                   // The main thread alone (its task id is the pid); the rest is the RSA thread pool, GC helpers
                   // and worker threads.
                   mainThread = cpuOf(running.pid, `task/${running.pid}/stat`);
+                  threads = readdirSync(`/proc/${running.pid}/task`)
+                    .map((tid) => cpuOf(running.pid, `task/${tid}/stat`))
+                    .filter((cpu) => cpu > 0)
+                    .sort((a, b) => b - a);
                 } catch {
                   // gone
                 }
@@ -179,11 +187,12 @@ try {
         main: mainThread,
       };
       rows.push(row);
-      const total = [...calls.values()].reduce((a, b) => a + b, 0);
+      const total = [...calls].filter(([k]) => !k.startsWith('other')).reduce((a, [, b]) => a + b, 0);
       log(
         `${build.name} round ${round + 1}: ${(run.syncMs / 1000).toFixed(2)} s, ours ${((1000 * row.ours) / objects).toFixed(2)} ms/obj ` +
           `(user ${((1000 * row.user) / objects).toFixed(2)}, sys ${((1000 * row.sys) / objects).toFixed(2)}, ` +
           `main thread ${((1000 * row.main) / objects).toFixed(2)}), ` +
+          `threads (s) ${threads.map((t) => t.toFixed(2)).join(' ')}, ` +
           `apiserver ${((1000 * row.apiserver) / objects).toFixed(2)} ms/obj, etcd ${((1000 * row.etcd) / objects).toFixed(2)} ms/obj, ` +
           `${(total / objects).toFixed(2)} calls/obj (${[...calls].map(([k, v]) => `${k} ${v}`).join(', ')}), load ${row.load.toFixed(2)}`,
       );
@@ -217,7 +226,10 @@ console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const { name } of builds) {
   const rs = rows.filter((r) => r.build === name);
   const per = (f: (r: Row) => number) => ((1000 * median(rs.map(f))) / objects).toFixed(2);
-  const calls = median(rs.map((r) => [...r.calls.values()].reduce((a, b) => a + b, 0))) / objects;
+  const calls =
+    median(
+      rs.map((r) => [...r.calls].filter(([k]) => !k.startsWith('other')).reduce((a, [, b]) => a + b, 0)),
+    ) / objects;
   console.log(
     `| ${name} | ${(median(rs.map((r) => r.syncMs)) / 1000).toFixed(2)} s | ${per((r) => r.ours)} (${per((r) => r.user)} + ${per((r) => r.sys)}) | ${per((r) => r.main)} | ${per((r) => r.apiserver)} | ` +
       `${per((r) => r.etcd)} | ${per((r) => r.ours + r.apiserver + r.etcd)} | ${calls.toFixed(2)} | ` +

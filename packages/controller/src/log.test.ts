@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createAuditLogger, createLogger, LOG_RECORD_LIMIT_BYTES, LOG_VALUE_LIMIT_BYTES, pinoLevel, toTextLine } from './log.js';
+import {
+  createAuditLogger,
+  createLogger,
+  LOG_RECORD_LIMIT_BYTES,
+  LOG_VALUE_LIMIT_BYTES,
+  pinoLevel,
+  toTextLine,
+} from './log.js';
 
 function sinks() {
   const out: string[] = [];
