@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createAuditLogger,
-  createLogger,
-  LOG_RECORD_LIMIT_BYTES,
-  LOG_VALUE_LIMIT_BYTES,
-  pinoLevel,
-  toTextLine,
-} from './log.js';
+import { createLogger, LOG_RECORD_LIMIT_BYTES, LOG_VALUE_LIMIT_BYTES, pinoLevel, toTextLine } from './log.js';
 
 function sinks() {
   const out: string[] = [];
@@ -35,21 +28,6 @@ describe('createLogger', () => {
     all.info('i');
     expect(single.out).toEqual([]);
     expect(single.err).toHaveLength(2);
-  });
-
-  it('routes JSON lines by their leading level, child bindings and all, and writes them unchanged', () => {
-    const s = sinks();
-    const log = createLogger({ level: 'INFO', format: 'json', infoToStdout: true, ...s }).child({ ns: 'a' });
-    log.info({ n: 1 }, 'fine');
-    log.error({ n: 2 }, 'broken');
-    expect(s.out).toHaveLength(1);
-    expect(s.err).toHaveLength(1);
-    expect(s.out[0]).toMatch(/^\{"level":30,"time":\d+,"ns":"a","n":1,"msg":"fine"\}\n$/);
-    expect(JSON.parse(s.err[0] ?? '')).toMatchObject({ level: 50, ns: 'a', n: 2, msg: 'broken' });
-    const audit = sinks();
-    createAuditLogger({ infoToStdout: false, ...audit }).info({ audit: true }, 'audit');
-    expect(audit.out).toEqual([]);
-    expect(JSON.parse(audit.err[0] ?? '')).toMatchObject({ level: 30, audit: true, msg: 'audit' });
   });
 
   it('writes slog-like text unless --log-format json', () => {

@@ -141,20 +141,10 @@ function quote(text: string): string {
   return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text);
 }
 
-/** Our pino lines start with the level (formatters.level, no `base`), so JSON output is routed without parsing. */
-const LEADING_LEVEL = /^\{"level":(\d+)[,}]/;
-
 function splitDestination(options: LogOptions): DestinationStream {
   const json = options.format === 'json';
   return {
     write(line: string): void {
-      // One audit line per reconcile pass: parsing it again only to read its level cost more than building it.
-      const leading = json ? LEADING_LEVEL.exec(line) : null;
-      if (leading !== null) {
-        const out = options.infoToStdout && Number(leading[1]) < WARN ? options.stdout : options.stderr;
-        out.write(line);
-        return;
-      }
       let record: Record<string, unknown>;
       try {
         record = JSON.parse(line) as Record<string, unknown>;
