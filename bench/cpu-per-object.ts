@@ -7,7 +7,8 @@
  *
  *   node bench/dist/cpu-per-object.js [--objects 500] [--rounds 3] [--profile <dir>] [name=<controller bin> ...]
  *
- * Without a build argument it measures `packages/controller/bin/sealed-secrets-controller.js` of this checkout.
+ * Without a build argument it measures `packages/controller/bin/sealed-secrets-controller.js` of this checkout;
+ * `go=upstream` is the Go controller v0.40.0 (its "main thread" column is then only Go's first thread).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import {
   type Category,
   type CpuProfile,
 } from './lib/cpu-profile.js';
+import { startGoController, upstreamBinaries } from './lib/go-controller.js';
 import { generateBenchKeys, type BenchKey } from './lib/keys.js';
 import { runScenario } from './lib/scenario.js';
 import { builtFile, CONTROLLER_BIN, loadCore, loadHarness } from './lib/workspace.js';
@@ -37,9 +39,15 @@ const { values, positionals } = parseArgs({
 });
 const objects = Number(values.objects);
 const rounds = Number(values.rounds);
+/** `go=upstream` runs the Go controller v0.40.0 (tools/upstream/build.sh) instead of one of ours. */
+const GO = 'upstream';
 const builds = (positionals.length > 0 ? positionals : [`current=${CONTROLLER_BIN}`]).map((spec) => {
   const eq = spec.indexOf('=');
-  return { name: spec.slice(0, eq), bin: eq < 0 ? spec : resolve(spec.slice(eq + 1)) };
+  const bin = eq < 0 ? spec : spec.slice(eq + 1);
+  return {
+    name: spec.slice(0, eq),
+    bin: bin === GO ? GO : bin === CONTROLLER_BIN ? builtFile(CONTROLLER_BIN) : resolve(bin),
+  };
 });
 const log = (message: string): void =>
   console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -85,6 +93,7 @@ interface Row {
   main: number;
 }
 
+const goBinary = builds.some((b) => b.bin === GO) ? (await upstreamBinaries()).controller : '';
 const harness = await loadHarness();
 const core = await loadCore();
 const cluster = await startBenchCluster(harness, log);
@@ -125,18 +134,21 @@ try {
             apiBefore = cpuOf(kubeApiserver);
             etcdBefore = cpuOf(etcd);
             const args = controllerFlags(options);
-            const running = launch({
-              command: process.execPath,
-              commandArgs: [
-                ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
-                build.bin === CONTROLLER_BIN ? builtFile(CONTROLLER_BIN) : build.bin,
-                ...args,
-              ],
-              args,
-              env: { ...process.env, POD_NAMESPACE: options.namespace },
-              logPath: join(options.logDir, `controller-${options.namespace}.log`),
-              apiUrl: `http://127.0.0.1:${options.apiPort}`,
-            });
+            const running =
+              build.bin === GO
+                ? startGoController(goBinary, cluster.controlPlane, options)
+                : launch({
+                    command: process.execPath,
+                    commandArgs: [
+                      ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+                      build.bin,
+                      ...args,
+                    ],
+                    args,
+                    env: { ...process.env, POD_NAMESPACE: options.namespace },
+                    logPath: join(options.logDir, `controller-${options.namespace}.log`),
+                    apiUrl: `http://127.0.0.1:${options.apiPort}`,
+                  });
             return {
               ...running,
               cpuSeconds() {
@@ -220,7 +232,7 @@ console.log(
   `\nstart-up, ${objects} objects × 3 RSA-4096 values, ${rounds} rounds interleaved; medians (ms of CPU per object)`,
 );
 console.log(
-  '| build | sync | ours (user + sys) | ours: main thread | kube-apiserver | etcd | all three | calls/object | load (1 min) |',
+  '| build | sync | controller (user + sys) | controller: main thread | kube-apiserver | etcd | all three | calls/object | load (1 min) |',
 );
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const { name } of builds) {
