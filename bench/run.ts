@@ -190,7 +190,9 @@ async function main(): Promise<number> {
         try {
           writeReport(pending);
         } catch (error) {
-          log(`could not write the partial report: ${error instanceof Error ? error.message : String(error)}`);
+          log(
+            `could not write the partial report: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }
     }

@@ -4,6 +4,7 @@ import {
   linearFit,
   linearity,
   linearityLines,
+  linearityTarget,
   perObject,
   scalePlan,
   scaleTable,
@@ -78,9 +79,7 @@ describe('linearFit', () => {
 describe('linearity', () => {
   it('compares per-object cost at the largest size with the smallest, and fits memory over N', () => {
     // 2 s fixed start-up + 15 ms per object; memory 80 MiB + 4 KiB per object; CPU 1 s + 20 ms per object.
-    const runs = [20_000, 1_000, 5_000].map((n) =>
-      run(n, 2_000 + 15 * n, 80 + (4 * n) / 1024, 1 + 0.02 * n),
-    );
+    const runs = [20_000, 1_000, 5_000].map((n) => run(n, 2_000 + 15 * n, 80 + (4 * n) / 1024, 1 + 0.02 * n));
     const l = linearity(runs);
     expect(l?.smallest).toBe(1_000);
     expect(l?.largest).toBe(20_000);
@@ -130,5 +129,28 @@ describe('scale table', () => {
       'Memory: peak RSS grows by 20.5 KiB per object (least-squares slope over the sizes), from 80.0 MiB at N = 0; ' +
         'RSS above idle per object at 5000 is 1.00× that at 1000.',
     ]);
+  });
+});
+
+describe('linearityTarget', () => {
+  it('is met within 1.2× at 20 000, missed above, and not measured below 20 000', () => {
+    const linear = [1_000, 5_000, 20_000].map((n) =>
+      run(n, 2_000 + 15 * n, 80 + (4 * n) / 1024, 1 + 0.02 * n),
+    );
+    expect(linearityTarget(linearity(linear))).toMatchObject({
+      status: 'met',
+      measured: 'time 0.888×, CPU 0.955×, memory 1.00× (20000 vs 1000)',
+    });
+    const slower = [run(1_000, 10_000, 100, 20), run(20_000, 400_000, 600, 400)];
+    expect(linearityTarget(linearity(slower))).toMatchObject({
+      status: 'missed',
+      measured: 'time 2.00×, CPU 1.00×, memory 1.30× (20000 vs 1000)',
+      note: 'time and memory per object grow with N; see section 10 for the marginal cost and slope.',
+    });
+    expect(linearityTarget(linearity([run(1_000, 10_000, 100), run(10_000, 100_000, 200)]))).toMatchObject({
+      status: 'not measured',
+      measured: 'largest size 10000',
+    });
+    expect(linearityTarget(undefined).status).toBe('not measured');
   });
 });

@@ -1,5 +1,5 @@
 import { fmt, fmtMiB, fmtMs } from './stats.js';
-import type { Table } from './report.js';
+import type { Table, TargetResult } from './report.js';
 
 /** The sizes and namespace spread of the scale section (issue 12 item 5). */
 export interface ScalePlan {
@@ -203,4 +203,49 @@ export function linearityLines(l: Linearity): string[] {
     );
   }
   return lines;
+}
+
+/** Per-object time and memory at the largest size within this factor of the smallest reads as "linear". */
+export const LINEAR_WITHIN = 1.2;
+
+/**
+ * The issue asks that time and memory grow linearly up to 20 000 objects; measured only when the run reached
+ * 20 000 (quick mode and smaller --scale-sizes report "not measured").
+ */
+export function linearityTarget(l: Linearity | undefined, fullSize = 20_000): TargetResult {
+  const name = `Time and memory grow linearly up to ${fullSize} SealedSecrets (200 namespaces)`;
+  const target = `per-object time, CPU and RSS above idle at ${fullSize} ≤ ${LINEAR_WITHIN}× those at 1 000`;
+  if (l === undefined || l.largest < fullSize) {
+    return {
+      name,
+      target,
+      measured: l === undefined ? 'not run' : `largest size ${l.largest}`,
+      status: 'not measured',
+      note: `the run did not reach ${fullSize} objects (quick mode, --scale-sizes, or a failure).`,
+    };
+  }
+  const ratios = [
+    ['time', l.timeRatio],
+    ['CPU', l.cpuRatio],
+    ['memory', l.memoryPerObjectRatio],
+  ] as const;
+  const measured = ratios
+    .filter(([, r]) => r !== undefined)
+    .map(([what, r]) => `${what} ${fmt(r ?? 0)}×`)
+    .join(', ');
+  const over = ratios.filter(([, r]) => r !== undefined && r > LINEAR_WITHIN).map(([what]) => what);
+  const missing = ratios.some(([, r]) => r === undefined);
+  return {
+    name,
+    target,
+    measured: `${measured} (${l.largest} vs ${l.smallest})`,
+    status: over.length > 0 ? 'missed' : missing ? 'not measured' : 'met',
+    ...(over.length > 0
+      ? {
+          note: `${over.join(' and ')} per object ${over.length > 1 ? 'grow' : 'grows'} with N; see section 10 for the marginal cost and slope.`,
+        }
+      : missing
+        ? { note: 'the CPU or the idle RSS reading was missing.' }
+        : {}),
+  };
 }

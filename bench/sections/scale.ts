@@ -10,6 +10,7 @@ import type { SectionResult } from '../lib/report.js';
 import {
   linearity,
   linearityLines,
+  linearityTarget,
   namespaceName,
   perObject,
   scalePlan,
@@ -53,6 +54,8 @@ export async function scaleSection(ctx: BenchContext): Promise<Omit<SectionResul
       ctx.versions['kube-apiserver'] ??= cluster.kubeVersion;
       const run = await syncOnce(ctx, core, cluster, key, objects, plan.namespaces, notes);
       runs.push(run);
+      // Kept after every size, so a run stopped during the 20 000 still leaves the smaller sizes on disk.
+      writeFileSync(join(ctx.outDir, 'scale-runs.json'), `${JSON.stringify(runs, null, 2)}\n`);
       const p = perObject(run);
       ctx.log(
         `scale: ${objects}: ${fmtMs(run.syncMs)}, ${fmt(p.objectsPerSec)} objects/s, peak ${fmtMiB(run.peakRssBytes)}` +
@@ -67,8 +70,6 @@ export async function scaleSection(ctx: BenchContext): Promise<Omit<SectionResul
     // A size that failed says nothing about the larger ones, except that they would fail the same way.
     if (failure !== undefined) break;
   }
-  writeFileSync(join(ctx.outDir, 'scale-runs.json'), `${JSON.stringify(runs, null, 2)}\n`);
-
   const tables = runs.length === 0 ? [] : [scaleTable(runs, VALUES)];
   const line = linearity(runs);
   const preformatted = line === undefined ? [] : linearityLines(line);
@@ -105,7 +106,7 @@ export async function scaleSection(ctx: BenchContext): Promise<Omit<SectionResul
     preformatted,
     tables,
     notes,
-    targets: [],
+    targets: [linearityTarget(line)],
     ...(failure === undefined ? {} : { error: failure }),
   };
 }
