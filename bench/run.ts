@@ -164,6 +164,14 @@ async function main(): Promise<number> {
   let failed = 0;
   try {
     for (const id of flags.only) {
+      if (id === 'scale' && cluster !== undefined) {
+        // scale brings a fresh control plane per size; the shared one (holding every earlier section's objects)
+        // would only compete for the cores. A later section would start a new one on first use.
+        log('stopping the shared control plane before the scale section');
+        const shared = cluster;
+        cluster = undefined;
+        await (await shared.catch(() => undefined))?.stop();
+      }
       const t0 = performance.now();
       log(`section ${id}`);
       try {
