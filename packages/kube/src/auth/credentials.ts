@@ -1,6 +1,7 @@
 import { KubeError } from '../errors.js';
 import { describeFsError } from '../text/fs-error.js';
 import type { ReadFile } from '../kubeconfig/types.js';
+import { monotonicMs } from '../clock.js';
 
 /** What a request needs from the credentials: headers and, for exec plugins handing out certificates, TLS. */
 export interface AppliedCredentials {
@@ -47,7 +48,7 @@ export const MAX_TOKEN_FILE_BYTES = 64 * 1024;
 export function tokenFile(
   path: string,
   readFile: ReadFile,
-  now: () => number = () => performance.now(),
+  now: () => number = monotonicMs,
 ): Credentials {
   let applied: AppliedCredentials | undefined;
   let readAt = -Infinity;
