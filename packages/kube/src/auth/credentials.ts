@@ -45,11 +45,7 @@ export const TOKEN_FILE_REFRESH_MS = 60_000;
 export const MAX_TOKEN_FILE_BYTES = 64 * 1024;
 
 /** A bearer token read from a file, re-read every TOKEN_FILE_REFRESH_MS and after a 401. */
-export function tokenFile(
-  path: string,
-  readFile: ReadFile,
-  now: () => number = monotonicMs,
-): Credentials {
+export function tokenFile(path: string, readFile: ReadFile, now: () => number = monotonicMs): Credentials {
   let applied: AppliedCredentials | undefined;
   let readAt = -Infinity;
   let reading: Promise<AppliedCredentials> | undefined;

@@ -97,7 +97,9 @@ describe('kubeconfig loading rules (client-go)', () => {
   it('reads a JSON kubeconfig (the JSON.parse fast path) exactly as the YAML parser reads it', async () => {
     const doc = {
       'current-context': 'a',
-      clusters: [{ name: 'c', cluster: { server: 'https://one:6443', 'certificate-authority-data': 'Y2E=' } }],
+      clusters: [
+        { name: 'c', cluster: { server: 'https://one:6443', 'certificate-authority-data': 'Y2E=' } },
+      ],
       contexts: [{ name: 'a', context: { cluster: 'c', user: 'u', namespace: 'n\u00e9\\"s' } }],
       users: [{ name: 'u', user: { token: 't"\\:{}' } }],
     };
