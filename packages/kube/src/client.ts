@@ -10,6 +10,7 @@ import { proxyAgent, proxyFor } from './http/proxy.js';
 import type { RestConfig } from './kubeconfig/client-config.js';
 import type { Env } from './kubeconfig/types.js';
 import type { RateLimiter } from './rate-limit.js';
+import { monotonicMs } from './clock.js';
 
 /** Largest answer read from the API server. Lists are paged (see the controller's gateway); one object ≤ 3 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -170,13 +171,13 @@ export class KubeClient {
    */
   async request(method: string, path: string, options: KubeRequestOptions = {}): Promise<KubeResponse> {
     const timeoutMs = options.timeoutMs ?? this.#transport.options.timeoutMs ?? 0;
-    const deadlineAt = performance.now() + timeoutMs;
+    const deadlineAt = monotonicMs() + timeoutMs;
     const maxRetries = this.#transport.options.maxRetries ?? DEFAULT_MAX_RETRIES;
     const body = encodeBody(options.body);
     const url = this.#url(path, options.query);
     for (let attempt = 0; ; attempt++) {
       await this.#limiter?.take(options.signal);
-      if (timeoutMs > 0 && deadlineAt <= performance.now()) {
+      if (timeoutMs > 0 && deadlineAt <= monotonicMs()) {
         throw new KubeError(
           'Timeout',
           `${goVerb(method)} "${printableUrl(url)}": request timed out after ${formatGoDuration(timeoutMs)} (Client.Timeout exceeded while waiting to be sent)`,
@@ -200,7 +201,7 @@ export class KubeClient {
       const retriable = response.status === 429 || response.status >= 500;
       const fits =
         wait !== undefined &&
-        (timeoutMs > 0 ? wait * 1000 < deadlineAt - performance.now() : wait <= MAX_RETRY_AFTER_SECONDS);
+        (timeoutMs > 0 ? wait * 1000 < deadlineAt - monotonicMs() : wait <= MAX_RETRY_AFTER_SECONDS);
       if (!retriable || !fits || attempt >= maxRetries || options.signal?.aborted) {
         return { ...response, text: () => response.body.toString('utf8') };
       }

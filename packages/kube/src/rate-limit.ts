@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { monotonicMs } from './clock.js';
 
 /** Client-side rate limiting of API requests; one instance per limited stream of requests. */
 export interface RateLimiter {
@@ -14,7 +15,7 @@ export class TokenBucket implements RateLimiter {
   #tokens: number;
   #last: number;
 
-  constructor(rate: number, burst: number, now: () => number = () => performance.now()) {
+  constructor(rate: number, burst: number, now: () => number = monotonicMs) {
     this.#rate = rate;
     this.#burst = burst;
     this.#now = now;

@@ -1,5 +1,5 @@
 import { assertCertificateNotExpired, parseCertificatePem, type ParsedCertificate } from '@ssts/core';
-import { resolveNamespace, type Env, type ResolvedNamespace } from '@ssts/kube/kubeconfig';
+import { KubeconfigLoader, type Env, type ResolvedNamespace } from '@ssts/kube/kubeconfig';
 import type { ControllerClient } from './cluster/controller-client.js';
 import { kubeAccessOptions, kubeconfigError } from './cluster/kube-options.js';
 import type { Plan } from './dispatch.js';
@@ -51,6 +51,7 @@ export class RunContext {
   readonly env: Env;
   readonly output: OutputSink;
   readonly #fileInput: Buffer | undefined;
+  #kubeconfig: KubeconfigLoader | undefined;
   #controller: Promise<ControllerClient> | undefined;
   #namespace: Promise<ResolvedNamespace> | undefined;
 
@@ -76,19 +77,25 @@ export class RunContext {
     return resolveFormat(this.options.format, this.output.path);
   }
 
+  /** One loader per run: the online modes read and parse the kubeconfig once for the client and the namespace. */
+  #kubeconfigLoader(): KubeconfigLoader {
+    this.#kubeconfig ??= new KubeconfigLoader(kubeAccessOptions(this.io.fs, this.options, this.env));
+    return this.#kubeconfig;
+  }
+
   controller(): Promise<ControllerClient> {
     this.#controller ??= import('./cluster/connect.js').then(({ connectController }) =>
-      connectController(this.io.fs, this.options, this.env),
+      connectController(this.io.fs, this.options, this.env, this.#kubeconfigLoader()),
     );
     return this.#controller;
   }
 
   namespace(): Promise<ResolvedNamespace> {
-    this.#namespace ??= resolveNamespace(kubeAccessOptions(this.io.fs, this.options, this.env)).catch(
-      (error: unknown) => {
+    this.#namespace ??= this.#kubeconfigLoader()
+      .namespace()
+      .catch((error: unknown) => {
         throw kubeconfigError(error);
-      },
-    );
+      });
     return this.#namespace;
   }
 

@@ -1,6 +1,7 @@
 import { KubeError } from '../errors.js';
 import { describeFsError } from '../text/fs-error.js';
 import type { ReadFile } from '../kubeconfig/types.js';
+import { monotonicMs } from '../clock.js';
 
 /** What a request needs from the credentials: headers and, for exec plugins handing out certificates, TLS. */
 export interface AppliedCredentials {
@@ -44,11 +45,7 @@ export const TOKEN_FILE_REFRESH_MS = 60_000;
 export const MAX_TOKEN_FILE_BYTES = 64 * 1024;
 
 /** A bearer token read from a file, re-read every TOKEN_FILE_REFRESH_MS and after a 401. */
-export function tokenFile(
-  path: string,
-  readFile: ReadFile,
-  now: () => number = () => performance.now(),
-): Credentials {
+export function tokenFile(path: string, readFile: ReadFile, now: () => number = monotonicMs): Credentials {
   let applied: AppliedCredentials | undefined;
   let readAt = -Infinity;
   let reading: Promise<AppliedCredentials> | undefined;

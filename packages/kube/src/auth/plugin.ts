@@ -3,6 +3,7 @@ import { errorMessage } from '../text/error-message.js';
 import { KubeError } from '../errors.js';
 import type { EntryFields } from '../kubeconfig/types.js';
 import type { AppliedCredentials, Credentials } from './credentials.js';
+import { monotonicMs } from '../clock.js';
 
 /** Whether a kubeconfig user needs a credential plugin (client-go's exec or auth-provider). */
 export function needsPlugin(user: EntryFields): boolean {
@@ -60,7 +61,7 @@ export function pluginCredentials(server: string, userName: string, user: EntryF
     kind,
     async apply(): Promise<AppliedCredentials> {
       // client-node re-runs a plugin whose credential has no expiry on every call; keep its answer briefly.
-      if (cached !== undefined && performance.now() - cached.at < PLUGIN_CACHE_MS) return cached.applied;
+      if (cached !== undefined && monotonicMs() - cached.at < PLUGIN_CACHE_MS) return cached.applied;
       kubeConfig ??= load();
       const options: https.RequestOptions = { headers: {} };
       try {
@@ -81,7 +82,7 @@ export function pluginCredentials(server: string, userName: string, user: EntryF
         ...(cert === undefined ? {} : { cert }),
         ...(key === undefined ? {} : { key }),
       };
-      cached = { applied, at: performance.now() };
+      cached = { applied, at: monotonicMs() };
       return applied;
     },
     invalidate: () => {

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { isKubeError, KubeError } from '../errors.js';
 import { formatGoDuration } from '@ssts/flags/go-duration';
 import { describeNetworkError, goVerb, printableUrl } from './describe.js';
+import { monotonicMs } from '../clock.js';
 
 /** TLS settings of one request (the agent may carry them too). */
 export interface TlsSettings {
@@ -24,7 +25,7 @@ export interface HttpRequest {
   readonly tls?: TlsSettings | undefined;
   /** Total deadline: connect, TLS, headers and the whole body. 0 = none (the inactivity bound still applies). */
   readonly timeoutMs: number;
-  /** When the deadline started earlier (retries of one call): its absolute time on performance.now()'s clock. */
+  /** When the deadline started earlier (retries of one call): its absolute time on monotonicMs()'s clock. */
   readonly deadlineAt?: number;
   /** Largest successful (2xx) body read; a larger one fails with TooLarge as soon as the cap is passed. */
   readonly maxBodyBytes: number;
@@ -134,7 +135,7 @@ function exchange(request: HttpRequest, deadlineAt: number): Exchange {
             `request timed out after ${formatGoDuration(request.timeoutMs)} (Client.Timeout exceeded while ${phase})`,
           ),
         ),
-      Math.max(0, deadlineAt - performance.now()),
+      Math.max(0, deadlineAt - monotonicMs()),
     );
   }
   touch();
@@ -208,7 +209,7 @@ export function formatBytes(bytes: number): string {
  * fails at once: an idempotent request is then sent once more on a new connection (Node's documented pattern).
  */
 async function responseOf(request: HttpRequest): Promise<{ ex: Exchange; res: http.IncomingMessage }> {
-  const deadlineAt = request.deadlineAt ?? performance.now() + request.timeoutMs;
+  const deadlineAt = request.deadlineAt ?? monotonicMs() + request.timeoutMs;
   for (let attempt = 0; ; attempt++) {
     const ex = exchange(request, deadlineAt);
     try {

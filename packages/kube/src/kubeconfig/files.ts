@@ -2,6 +2,7 @@ import { readFile as nodeReadFile } from 'node:fs/promises';
 import { delimiter as platformDelimiter, dirname, isAbsolute, join } from 'node:path';
 import { KubeError } from '../errors.js';
 import { describeFsError } from '../text/fs-error.js';
+import { parseJsonObject } from './json-fast-path.js';
 import type { EntryFields, KubeAccessOptions, MergedKubeconfig, ReadFile } from './types.js';
 
 /** Largest kubeconfig file we parse (real ones, with embedded certificates, are a few hundred KiB at most). */
@@ -90,10 +91,10 @@ export async function loadKubeconfigFiles(options: KubeAccessOptions): Promise<M
     }
     if (bytes.length > MAX_KUBECONFIG_BYTES)
       throw configError(`error loading config file "${path}": larger than ${MAX_KUBECONFIG_BYTES} bytes`);
-    const { parse } = await import('./yaml.js');
+    const text = bytes.toString('utf8');
     let doc: unknown;
     try {
-      doc = parse(bytes.toString('utf8'));
+      doc = parseJsonObject(text) ?? (await import('./yaml.js')).parse(text);
     } catch (error) {
       const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
       throw configError(`error loading config file "${path}": ${reason}`, error);

@@ -93,7 +93,45 @@ describe('kubeconfig loading rules (client-go)', () => {
     const broken = await kubeErrorOf(loader({ '/k': 'clusters: [' }, { kubeconfig: '/k' }).restConfig());
     expect(broken.message).toMatch(/^error loading config file "\/k": /);
   });
+
+  it('reads a JSON kubeconfig (the JSON.parse fast path) exactly as the YAML parser reads it', async () => {
+    const doc = {
+      'current-context': 'a',
+      clusters: [
+        { name: 'c', cluster: { server: 'https://one:6443', 'certificate-authority-data': 'Y2E=' } },
+      ],
+      contexts: [{ name: 'a', context: { cluster: 'c', user: 'u', namespace: 'n\u00e9\\"s' } }],
+      users: [{ name: 'u', user: { token: 't"\\:{}' } }],
+    };
+    const read = async (text: string) =>
+      loadKubeconfigFiles({ kubeconfig: '/k', env: {}, readFile: memoryFiles({ '/k': text }) });
+    const { parse } = await import('yaml');
+    for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, 2), `\n\t${JSON.stringify(doc)}`]) {
+      expect(parse(text)).toEqual(doc);
+      expect(await read(text)).toEqual(await read(toYamlFlow(doc)));
+    }
+  });
+
+  it('refuses a JSON kubeconfig that repeats a key, as the YAML parser (and client-go) does', async () => {
+    const text = '{"current-context": "a", "clusters": [{"name": "c", "name": "d"}]}';
+    const error = await kubeErrorOf(loader({ '/k': text }, { kubeconfig: '/k' }).restConfig());
+    expect(error.message).toMatch(/^error loading config file "\/k": .*unique/);
+  });
 });
+
+/** The same document behind a YAML comment, so that only the YAML parser reads it. */
+function toYamlFlow(value: unknown): string {
+  return `# not JSON\n${flow(value)}`;
+}
+
+function flow(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(flow).join(', ')}]`;
+  if (typeof value === 'object' && value !== null)
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${flow(v)}`)
+      .join(', ')}}`;
+  return JSON.stringify(value);
+}
 
 describe('selection and override flags', () => {
   const env = { KUBECONFIG: '/one/config:/two/config' };

@@ -18,8 +18,16 @@ export const MAX_ROTATE_ANSWER_BYTES = 16 * 1024 * 1024;
 const SERVICE_HINT =
   'Please, use the flag --controller-name and --controller-namespace to set up the name and namespace of the sealed secrets controller';
 
-/** The kubeconfig (with the client-go override flags) as an API client; `--request-timeout` is its deadline. */
-export async function apiClient(fs: FileSystem, flags: ClusterFlags, env: Env): Promise<KubeClient> {
+/**
+ * The kubeconfig (with the client-go override flags) as an API client; `--request-timeout` is its deadline. A
+ * caller that also resolves the namespace passes its loader, so the kubeconfig files are read and parsed once.
+ */
+export async function apiClient(
+  fs: FileSystem,
+  flags: ClusterFlags,
+  env: Env,
+  loader: KubeconfigLoader = new KubeconfigLoader(kubeAccessOptions(fs, flags, env)),
+): Promise<KubeClient> {
   let timeoutMs: number;
   try {
     timeoutMs = parseRequestTimeout(flags.requestTimeout);
@@ -27,7 +35,7 @@ export async function apiClient(fs: FileSystem, flags: ClusterFlags, env: Env): 
     throw new CliError('INVALID_ARGUMENT', (error as Error).message, { cause: error });
   }
   try {
-    const config = await new KubeconfigLoader(kubeAccessOptions(fs, flags, env)).restConfig();
+    const config = await loader.restConfig();
     return await KubeClient.create(config, { timeoutMs, env, userAgent: `kubeseal/${VERSION}` });
   } catch (error) {
     throw kubeconfigError(error);
@@ -42,8 +50,9 @@ export async function connectController(
   fs: FileSystem,
   flags: ClusterFlags,
   env: Env,
+  loader?: KubeconfigLoader,
 ): Promise<ControllerClient> {
-  const client = await apiClient(fs, flags, env);
+  const client = await apiClient(fs, flags, env, loader);
   const ns = encodeURIComponent(flags.controllerNamespace);
   const name = encodeURIComponent(flags.controllerName);
   let portName = '';
