@@ -1,3 +1,4 @@
+import { ANNOTATION_MANAGED, SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND, type Secret } from '@ssts/core';
 import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import { isKubeError } from '@ssts/kube';
@@ -29,9 +30,13 @@ export interface InformerOptions<R extends WatchedResource> {
   readonly maxBackoffMs?: number;
   /**
    * Applied to every listed or watched object before it is cached or handed to a handler (client-go's
-   * SetTransform), so fields nobody reads (managedFields, Secret data) do not stay in memory.
+   * SetTransform), so fields nobody reads (managedFields, Secret data) do not stay in memory. `cached` is the
+   * object cached under the same key until now, if any.
    */
-  readonly transform?: (object: ResourceOfKind[R]) => ResourceOfKind[R];
+  readonly transform?: (
+    object: ResourceOfKind[R],
+    cached: ResourceOfKind[R] | undefined,
+  ) => ResourceOfKind[R];
 }
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -50,12 +55,36 @@ export function withoutBookkeeping<T extends { metadata: object }>(object: T): T
   return object;
 }
 
-/** withoutBookkeeping and no `data`/`stringData`: for Secrets watched only to notice deletions. */
-export function secretMetadataOnly<T extends { metadata: object }>(object: T): T {
-  const secret = withoutBookkeeping(object) as { data?: unknown; stringData?: unknown };
-  delete secret.data;
-  delete secret.stringData;
-  return object;
+/**
+ * For Secrets watched only to notice deletions (compat §3.3): a new object with what that check reads, the name, the
+ * controller reference and the `managed` annotation, and the resourceVersion (a relist compares it). About a third
+ * of the stripped object; the data, labels and other annotations are never kept.
+ */
+export function secretOwnership(secret: Secret): Secret {
+  const { name, namespace, resourceVersion, ownerReferences, annotations } = secret.metadata;
+  const owner = ownerReferences?.find((ref) => ref.controller === true);
+  const managed = annotations?.[ANNOTATION_MANAGED];
+  return {
+    metadata: {
+      ...(name !== undefined && { name }),
+      ...(namespace !== undefined && { namespace }),
+      ...(resourceVersion !== undefined && { resourceVersion }),
+      ...(owner !== undefined && {
+        ownerReferences: [
+          {
+            // The usual values are shared constants rather than one parsed copy per Secret.
+            apiVersion:
+              owner.apiVersion === SEALED_SECRET_API_VERSION ? SEALED_SECRET_API_VERSION : owner.apiVersion,
+            kind: owner.kind === SEALED_SECRET_KIND ? SEALED_SECRET_KIND : owner.kind,
+            name: owner.name === name ? name : owner.name,
+            uid: owner.uid,
+            controller: true,
+          },
+        ],
+      }),
+      ...(managed !== undefined && { annotations: { [ANNOTATION_MANAGED]: managed } }),
+    },
+  };
 }
 
 export function objectKey(object: { metadata: { namespace?: string; name?: string } }): string {
@@ -96,6 +125,21 @@ export class Informer<R extends WatchedResource> {
 
   list(): ResourceOfKind[R][] {
     return [...this.#cache.values()];
+  }
+
+  /**
+   * Replaces the cached object with `rewrite(cached)` (a smaller copy of it; handlers are not called). Nothing
+   * happens when nothing is cached under that key or `rewrite` returns undefined.
+   */
+  rewrite(
+    namespace: string,
+    name: string,
+    rewrite: (cached: ResourceOfKind[R]) => ResourceOfKind[R] | undefined,
+  ): void {
+    const key = `${namespace}/${name}`;
+    const cached = this.#cache.get(key);
+    const replacement = cached === undefined ? undefined : rewrite(cached);
+    if (replacement !== undefined) this.#cache.set(key, replacement);
   }
 
   /** Resolves after the first successful list (or when `signal` aborts). */
@@ -158,10 +202,10 @@ export class Informer<R extends WatchedResource> {
     const seen = new Set<string>();
     const transform = this.#options.transform;
     for (const listed of items) {
-      const item = transform === undefined ? listed : transform(listed);
-      const key = objectKey(item);
+      const key = objectKey(listed);
       seen.add(key);
       const previous = this.#cache.get(key);
+      const item = transform === undefined ? listed : transform(listed, previous);
       this.#cache.set(key, item);
       if (previous === undefined) this.#options.handlers.onAdd?.(item);
       else if (previous.metadata.resourceVersion !== item.metadata.resourceVersion) {
@@ -183,9 +227,10 @@ export class Informer<R extends WatchedResource> {
   #apply(received: WatchEvent<ResourceOfKind[R]>): void {
     if (received.type === 'BOOKMARK') return;
     const transform = this.#options.transform;
-    const event = transform === undefined ? received : { ...received, object: transform(received.object) };
-    const key = objectKey(event.object);
+    const key = objectKey(received.object);
     const previous = this.#cache.get(key);
+    const event =
+      transform === undefined ? received : { ...received, object: transform(received.object, previous) };
     if (event.type === 'DELETED') {
       this.#cache.delete(key);
       this.#options.handlers.onDelete?.(event.object);
