@@ -60,9 +60,21 @@ export function summarizeKeyInventory(ring: KeyRing, objects: Iterable<Inventory
  */
 export class KeyInventory {
   readonly #recent = new Map<string, readonly DecryptionKeyUse[]>();
+  /**
+   * One frozen list per distinct (key, item count) combination: thousands of objects sealed alike share one, so an
+   * object costs its map entry (the counts are all the report reads; item names are in the status).
+   */
+  readonly #shared = new Map<string, readonly DecryptionKeyUse[]>();
 
   record(ss: SealedSecret, itemKeys: ItemKeys): void {
-    this.#recent.set(objectName(ss), decryptionKeysOf(itemKeys));
+    const uses = decryptionKeysOf(itemKeys).map(({ fingerprint, itemCount }) => ({ fingerprint, itemCount }));
+    const id = uses.map((use) => `${use.fingerprint}:${use.itemCount}`).join(' ');
+    let shared = this.#shared.get(id);
+    if (shared === undefined) {
+      shared = Object.freeze(uses.map((use) => Object.freeze(use)));
+      this.#shared.set(id, shared);
+    }
+    this.#recent.set(objectName(ss), shared);
   }
 
   forget(namespace: string, name: string): void {
