@@ -410,6 +410,24 @@ describe('Controller: settled SealedSecrets (the cache drops the ciphertext afte
     expect(() => controller.getSealedSecret('ns', 'a')).toThrow(/cached without its spec/);
   });
 
+  it('settled objects unsealed alike share one key-use list, reduced to fingerprints and counts', async () => {
+    const gateway = new FakeGateway();
+    const decryptionKeys = [{ fingerprint: 'SHA256:k', itemCount: 2, items: ['x', 'y'] }];
+    const status = {
+      observedGeneration: 1,
+      conditions: [{ type: 'Synced', status: 'True' }],
+      decryptionKeys,
+    };
+    for (const name of ['a', 'b']) gateway.put('sealedsecrets', { ...ss(name), status });
+    const { controller } = start(gateway);
+    await vi.waitFor(() => expect(cached(controller, 'b')?.spec).toEqual({ encryptedData: {} }));
+    await vi.waitFor(() => expect(cached(controller, 'a')?.spec).toEqual({ encryptedData: {} }));
+    const a = cached(controller, 'a')?.status;
+    expect(a?.decryptionKeys).toEqual([{ fingerprint: 'SHA256:k', itemCount: 2 }]);
+    expect(cached(controller, 'b')?.status?.decryptionKeys).toBe(a?.decryptionKeys);
+    expect(a?.conditions).toEqual(status.conditions);
+  });
+
   it('a pass of a settled object reads it from the API server (its Secret deleted); a new spec is cached whole', async () => {
     const gateway = new FakeGateway();
     const a = gateway.put('sealedsecrets', ss('a', { encryptedData: { k: 'v1' } }));

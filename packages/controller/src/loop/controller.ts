@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { Logger } from '../log.js';
+import { KeyUseLists } from '../keys/inventory.js';
 import { isControlledBy } from '../reconcile/decide.js';
 import type { CachedSecretState, ReconcileResult } from '../reconcile/reconcile.js';
 import { Informer, objectKey, secretOwnership, withoutBookkeeping } from './informers.js';
@@ -93,6 +94,8 @@ export class Controller {
   readonly #secretsByNamespace = new Map<string | undefined, Informer<'secrets'>>();
   /** For passes of settled objects while they run: the SealedSecret fetched for the pass (undefined: gone). */
   readonly #fetched = new Map<string, SealedSecret | undefined>();
+  /** The key-use lists of settled objects' statuses, shared. */
+  readonly #keyUses = new KeyUseLists();
   #signal: AbortSignal | undefined;
 
   constructor(options: ControllerOptions) {
@@ -119,7 +122,7 @@ export class Controller {
       ...common,
       resource: 'sealedsecrets',
       scope,
-      transform: sealedSecretTransform,
+      transform: sealedSecretTransform(this.#keyUses),
       handlers: {
         onAdd: (ss) => this.#queue?.add(objectKey(ss)),
         onUpdate: (previous, current) => {
@@ -352,7 +355,7 @@ export class Controller {
     const { namespace = '', name = '' } = synced.metadata;
     for (const informer of this.#sealedSecrets) {
       informer.rewrite(namespace, name, (current) =>
-        !isSettled(current) && sameGeneration(current, synced) ? settled(current) : undefined,
+        !isSettled(current) && sameGeneration(current, synced) ? settled(current, this.#keyUses) : undefined,
       );
     }
   }

@@ -1,4 +1,5 @@
-import type { SealedSecret } from '@ssts/core';
+import type { DecryptionKeyUse, SealedSecret } from '@ssts/core';
+import type { KeyUseLists } from '../keys/inventory.js';
 import { withoutBookkeeping } from './informers.js';
 
 /**
@@ -15,9 +16,20 @@ export function isSettled(ss: SealedSecret): boolean {
   return ss.spec === SETTLED_SPEC;
 }
 
-/** A copy of `ss` without its spec (status and metadata kept: the key inventory, leadership and metrics read them). */
-export function settled(ss: SealedSecret): SealedSecret {
-  return { ...ss, spec: SETTLED_SPEC };
+/**
+ * A copy of `ss` without its spec. Metadata and status stay (the key inventory, leadership terms and metrics read
+ * them), `status.decryptionKeys` reduced to the key inventory's counts and shared through `lists`.
+ */
+export function settled(ss: SealedSecret, lists: KeyUseLists): SealedSecret {
+  const uses = ss.status?.decryptionKeys;
+  return {
+    ...ss,
+    spec: SETTLED_SPEC,
+    ...(ss.status !== undefined &&
+      uses !== undefined && {
+        status: { ...ss.status, decryptionKeys: lists.share(uses) as DecryptionKeyUse[] },
+      }),
+  };
 }
 
 /** Same object (uid) and same spec (generation): a CRD's generation moves with every spec change. */
@@ -34,9 +46,13 @@ export function sameGeneration(a: SealedSecret, b: SealedSecret): boolean {
  * The SealedSecret informer's transform: withoutBookkeeping, and a new version of a settled object stays settled
  * while its spec is the same generation (status writes, label or annotation edits).
  */
-export function sealedSecretTransform(object: SealedSecret, cached: SealedSecret | undefined): SealedSecret {
-  const trimmed = withoutBookkeeping(object);
-  return cached !== undefined && isSettled(cached) && sameGeneration(cached, trimmed)
-    ? settled(trimmed)
-    : trimmed;
+export function sealedSecretTransform(
+  lists: KeyUseLists,
+): (object: SealedSecret, cached: SealedSecret | undefined) => SealedSecret {
+  return (object, cached) => {
+    const trimmed = withoutBookkeeping(object);
+    return cached !== undefined && isSettled(cached) && sameGeneration(cached, trimmed)
+      ? settled(trimmed, lists)
+      : trimmed;
+  };
 }
