@@ -203,17 +203,18 @@ export class Informer<R extends WatchedResource> {
   }
 
   async #relist(): Promise<string> {
+    const transform = this.#options.transform;
+    // Transformed page by page (the cache does not change while listing).
     const { items, resourceVersion } = await this.#options.gateway.list(
       this.#options.resource,
       this.#options.scope,
+      transform === undefined ? undefined : (listed) => transform(listed, this.#cache.get(objectKey(listed))),
     );
     const seen = new Set<string>();
-    const transform = this.#options.transform;
-    for (const listed of items) {
-      const key = objectKey(listed);
+    for (const item of items) {
+      const key = objectKey(item);
       seen.add(key);
       const previous = this.#cache.get(key);
-      const item = transform === undefined ? listed : transform(listed, previous);
       this.#cache.set(key, item);
       if (previous === undefined) this.#options.handlers.onAdd?.(item);
       else if (previous.metadata.resourceVersion !== item.metadata.resourceVersion) {
