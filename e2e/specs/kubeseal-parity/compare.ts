@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { isScalar, parse, parseAllDocuments, visit } from 'yaml';
 import { goYamlKeyLess } from '../../../packages/kubeseal/src/format/go-yaml-key-order.js';
 
 // How outputs of the two kubeseals are compared: ciphertexts masked, document by document, and a difference in YAML
@@ -58,12 +58,42 @@ function documented(line: string): boolean {
   try {
     scalars = parse(line.trim(), { version: '1.2' }) as unknown;
   } catch {
-    // One line of a scalar folded over several lines (a long quoted key): not YAML on its own. Not judged as a
-    // documented difference, so the caller reports the document instead of crashing (seed 314651).
+    // Not YAML on its own (logicalLines keeps folded scalars whole, so this is unexpected): not judged as a
+    // documented difference, so the caller reports the document instead of crashing.
     return false;
   }
   const texts = scalars !== null && typeof scalars === 'object' ? Object.entries(scalars).flat() : [scalars];
   return texts.some((t) => typeof t === 'string' && DOCUMENTED.test(t));
+}
+
+/**
+ * The lines of a YAML text, except that a scalar folded over several lines (a long quoted key or value) stays in
+ * one piece with its line breaks: a line of it alone is not YAML, and its two writers may fold it differently.
+ */
+function logicalLines(text: string): string[] {
+  const inside = new Set<number>();
+  for (const doc of parseAllDocuments(text, { version: '1.2', uniqueKeys: false })) {
+    if (!('contents' in doc)) continue;
+    visit(doc, {
+      Node(_key, node) {
+        if (!isScalar(node) || node.range === undefined || node.range === null) return;
+        // A block scalar's range ends after its own last line break, which ends the line as any other does.
+        const [start, valueEnd] = node.range;
+        const end = text[valueEnd - 1] === '\n' ? valueEnd - 1 : valueEnd;
+        for (let p = text.indexOf('\n', start); p !== -1 && p < end; p = text.indexOf('\n', p + 1))
+          inside.add(p);
+      },
+    });
+  }
+  const lines: string[] = [];
+  let from = 0;
+  for (let p = text.indexOf('\n'); p !== -1; p = text.indexOf('\n', p + 1)) {
+    if (inside.has(p)) continue;
+    lines.push(text.slice(from, p));
+    from = p + 1;
+  }
+  lines.push(text.slice(from));
+  return lines;
 }
 
 /** True when go-yaml's key order has a cycle among these keys (`2` < `10` < `1x0` < `2`). */
@@ -99,8 +129,8 @@ export function unjustifiedYamlDifference(
   const back = read(ours, '1.2');
   if (back !== expected) return `our YAML reads back differently:\n${back}\n${expected}`;
   if (read(go, '1.2') !== expected) return undefined;
-  const oursLines = ours.split('\n').map(mask);
-  const goLines = go.split('\n').map(mask);
+  const oursLines = logicalLines(ours).map(mask);
+  const goLines = logicalLines(go).map(mask);
   const unmatched = new Map<string, number>();
   for (const line of goLines) unmatched.set(line, (unmatched.get(line) ?? 0) + 1);
   const onlyOurs = new Set<string>();

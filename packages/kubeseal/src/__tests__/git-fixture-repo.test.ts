@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { scrubCiphertexts } from '../test-helpers/independent-crypto.js';
+import { scrubbedGitDiff } from '../test-helpers/git-diff.js';
 import { runCaptured } from '../test-helpers/run-captured.js';
 
 // fixtures/git-repo: a repository of SealedSecrets as teams keep one (nested folders, a multi-document file with
@@ -20,13 +20,7 @@ const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encodi
 
 const kubeseal = (...args: string[]) => runCaptured(args, repo);
 
-/** `git diff` of the working tree, ciphertexts scrubbed (they are random), without the `index` lines. */
-function diff(): string {
-  return scrubCiphertexts(git('diff', '--no-color', '--unified=1'))
-    .split('\n')
-    .filter((line) => !line.startsWith('index '))
-    .join('\n');
-}
+const diff = () => scrubbedGitDiff(repo);
 
 const at = (path: string) => join(repo, path);
 

@@ -15,7 +15,8 @@ import { parseAllDocuments } from 'yaml';
 import { nodeIo } from '../io/node-io.js';
 import { run } from '../main.js';
 import { materializeRepo, REENCRYPT_REPO_DIFF, type SealedItem } from '../test-helpers/fixture-repo.js';
-import { independentDecrypt, scrubCiphertexts } from '../test-helpers/independent-crypto.js';
+import { independentDecrypt } from '../test-helpers/independent-crypto.js';
+import { scrubbedGitDiff } from '../test-helpers/git-diff.js';
 
 const OLD_KEY = join(VECTOR_4096_DIR, 'tls.key');
 const OLD = 'SHA256:eFfoSlxB0tKQFWKv9VsMU6Mwg+Gz+4lFSm+LaXD9alk';
@@ -40,14 +41,9 @@ async function kubeseal(...args: string[]) {
   return { code, stdout: stdout.replaceAll(repo, 'REPO').replaceAll(NEW, 'NEW'), stderr };
 }
 
-/** `git diff` of the working tree: ciphertexts scrubbed (they are random), the new key's fingerprint named NEW. */
+/** `git diff` of the working tree (scrubbed), the keys' fingerprints named NEW and OLD. */
 function diff(): string {
-  return scrubCiphertexts(git('diff', '--no-color', '--unified=1'))
-    .replaceAll(NEW, 'NEW')
-    .replaceAll(OLD, 'OLD')
-    .split('\n')
-    .filter((line) => !line.startsWith('index '))
-    .join('\n');
+  return scrubbedGitDiff(repo).replaceAll(NEW, 'NEW').replaceAll(OLD, 'OLD');
 }
 
 /** The ciphertext of each item in the working tree, by `file name item`. */

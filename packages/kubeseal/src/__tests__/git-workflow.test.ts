@@ -6,7 +6,7 @@ import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeIo } from '../io/node-io.js';
 import { run } from '../main.js';
-import { scrubCiphertexts } from '../test-helpers/independent-crypto.js';
+import { scrubbedGitDiff } from '../test-helpers/git-diff.js';
 
 // A repository as teams keep one: nested folders, a multi-document file with comments, a kustomization. The verbs
 // run against the real file system, and `git diff` shows exactly what they changed.
@@ -55,13 +55,7 @@ async function kubeseal(...args: string[]): Promise<{ code: number; stderr: stri
   return { code, stderr };
 }
 
-/** `git diff` of the working tree, ciphertexts scrubbed (they are random). */
-function diff(): string {
-  return scrubCiphertexts(git('diff', '--no-color', '--unified=1'))
-    .split('\n')
-    .filter((line) => !line.startsWith('index '))
-    .join('\n');
-}
+const diff = () => scrubbedGitDiff(repo);
 
 describe('a Git repository through kubeseal set and unset', () => {
   beforeAll(() => {

@@ -20,28 +20,80 @@ import {
 import type { RecoveryKey } from '../modes/recovery-keys.js';
 import type { DocumentReencryptor, SealedSecretDocument } from './reencrypt-files.js';
 
-/** The first key that opens `ciphertext`, with the plaintext (the caller wipes it), or undefined. */
+/**
+ * Bounds on the RSA work a run does for inputs it cannot open: each item costs one RSA private-key operation per
+ * given key that fails on it, and a file that is not ours (a pull request, a copied repository) can hold thousands
+ * of such items. An honest SealedSecret fits in one API object (etcd takes at most 1.5 MiB, about 2 000 RSA-4096
+ * items), and the key that opened one item of a document is tried first on the next, so an honest document costs
+ * about one operation per item.
+ */
+export interface OfflineLimits {
+  /** Items of one SealedSecret; a document with more is refused before any decryption. */
+  readonly itemsPerDocument: number;
+  /** Failed decryptions spent on one document; its remaining items are not tried. */
+  readonly failuresPerDocument: number;
+  /** Failed decryptions spent in the whole run; after them no item that needs a trial is tried. */
+  readonly failuresPerRun: number;
+}
+
+export const OFFLINE_LIMITS: OfflineLimits = {
+  itemsPerDocument: 4_096,
+  failuresPerDocument: 64,
+  failuresPerRun: 16_384,
+};
+
+interface Opened {
+  readonly key: RecoveryKey;
+  readonly plaintext: Buffer;
+}
+
+/**
+ * The first key that opens `ciphertext` (trying `first` before the others), with the plaintext (the caller wipes
+ * it); `failures` decryptions failed on the way; `exhausted` when it stopped at `allowedFailures` without trying
+ * every key.
+ */
 function open(
   keys: readonly RecoveryKey[],
+  first: RecoveryKey | undefined,
   ciphertext: Uint8Array,
   label: Uint8Array,
-): { key: RecoveryKey; plaintext: Buffer } | undefined {
-  for (const key of keys) {
+  allowedFailures: number,
+): { opened?: Opened; failures: number; exhausted: boolean } {
+  const order = first === undefined ? keys : [first, ...keys.filter((k) => k !== first)];
+  let failures = 0;
+  for (const key of order) {
+    if (failures >= allowedFailures) return { failures, exhausted: true };
     try {
-      return { key, plaintext: hybridDecrypt(key.privateKey, ciphertext, label) };
+      return {
+        opened: { key, plaintext: hybridDecrypt(key.privateKey, ciphertext, label) },
+        failures,
+        exhausted: false,
+      };
     } catch (error) {
-      if (error instanceof SealedSecretsError && error.code === 'DECRYPT_FAILED') continue;
+      if (error instanceof SealedSecretsError && error.code === 'DECRYPT_FAILED') {
+        failures++;
+        continue;
+      }
       throw error;
     }
   }
-  return undefined;
+  return { failures, exhausted: false };
 }
 
-const itemList = (keys: readonly string[]) => keys.map((k) => JSON.stringify(k)).join(', ');
+/** At most ten item names, then how many more. */
+function itemList(keys: readonly string[]): string {
+  const shown = keys.slice(0, 10).map((k) => JSON.stringify(k));
+  return keys.length > 10 ? `${shown.join(', ')} and ${keys.length - 10} more` : shown.join(', ');
+}
 
 /** Re-encrypts documents with `keys` (the old private keys) to `targetKey` (the new certificate's public key). */
-export function offlineReencryptor(keys: readonly RecoveryKey[], targetKey: KeyObject): DocumentReencryptor {
+export function offlineReencryptor(
+  keys: readonly RecoveryKey[],
+  targetKey: KeyObject,
+  limits: OfflineLimits = OFFLINE_LIMITS,
+): DocumentReencryptor {
   const target = publicKeyFingerprint(targetKey);
+  let runFailures = 0;
   return {
     target,
     check(value: SealedSecretDocument) {
@@ -55,10 +107,19 @@ export function offlineReencryptor(keys: readonly RecoveryKey[], targetKey: KeyO
       const scope = scopeFromAnnotations(metadata.annotations);
       const label = encryptionLabel(metadata.namespace ?? '', metadata.name ?? '', scope);
       const hinted = readSealHints(metadata).sealedWith === target;
+      const entries = Object.entries(encrypted as Record<string, unknown>);
+      if (entries.length > limits.itemsPerDocument) {
+        throw new Error(
+          `${entries.length} items: more than ${limits.itemsPerDocument}, which no SealedSecret the API server accepts has`,
+        );
+      }
       const reencrypted: Record<string, string> = {};
       const from = new Set<string>();
       const unopened: string[] = [];
-      for (const [item, text] of Object.entries(encrypted as Record<string, unknown>)) {
+      const untried: string[] = [];
+      let documentFailures = 0;
+      let first: RecoveryKey | undefined;
+      for (const [item, text] of entries) {
         if (typeof text !== 'string') throw new Error(`item ${JSON.stringify(item)} is not a string`);
         let ciphertext: Buffer;
         try {
@@ -66,11 +127,19 @@ export function offlineReencryptor(keys: readonly RecoveryKey[], targetKey: KeyO
         } catch {
           throw new Error(`item ${JSON.stringify(item)} is not base64`);
         }
-        const opened = open(keys, ciphertext, label);
+        const allowed = Math.min(
+          limits.failuresPerDocument - documentFailures,
+          limits.failuresPerRun - runFailures,
+        );
+        const { opened, failures, exhausted } = open(keys, first, ciphertext, label, allowed);
+        documentFailures += failures;
+        runFailures += failures;
         if (opened === undefined) {
-          if (!hinted) unopened.push(item);
+          // A document whose hint names the target was re-encrypted already: what no key opens is on the target.
+          if (!hinted) (exhausted ? untried : unopened).push(item);
           continue;
         }
+        first = opened.key;
         try {
           if (opened.key.fingerprint === target) continue;
           reencrypted[item] = hybridEncrypt(targetKey, opened.plaintext, label).toString('base64');
@@ -79,11 +148,22 @@ export function offlineReencryptor(keys: readonly RecoveryKey[], targetKey: KeyO
           opened.plaintext.fill(0);
         }
       }
-      if (unopened.length > 0) {
-        throw new Error(
-          `no given private key decrypts ${itemList(unopened)} as sealed for ${scope} ` +
-            `"${label.toString('utf8')}" (tried ${keys.length} key${keys.length === 1 ? '' : 's'})`,
-        );
+      if (unopened.length > 0 || untried.length > 0) {
+        const reasons: string[] = [];
+        if (unopened.length > 0) {
+          reasons.push(
+            `no given private key decrypts ${itemList(unopened)} as sealed for ${scope} ` +
+              `"${label.toString('utf8')}" (tried ${keys.length} key${keys.length === 1 ? '' : 's'})`,
+          );
+        }
+        if (untried.length > 0) {
+          const bound =
+            runFailures >= limits.failuresPerRun
+              ? `${limits.failuresPerRun} failed decryptions in this run`
+              : `${limits.failuresPerDocument} failed decryptions in one SealedSecret`;
+          reasons.push(`${itemList(untried)} not tried (stopped after ${bound})`);
+        }
+        throw new Error(reasons.join('; '));
       }
       const encryptedData = Object.fromEntries(
         Object.keys(reencrypted)

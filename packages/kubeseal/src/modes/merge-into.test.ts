@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { nodeIo } from '../io/node-io.js';
 import { run } from '../main.js';
 import { scrubCiphertexts } from '../test-helpers/independent-crypto.js';
+import { scrubbedGitDiff } from '../test-helpers/git-diff.js';
 
 // Issue 15 item 2: --merge-into edits FILE in place (format/edit-in-place.ts) when the result reads back equal to
 // the full render; otherwise it writes the full render as before.
@@ -54,12 +55,7 @@ async function mergeInto(stdin: string, ...extra: string[]): Promise<{ code: num
   return { code, stderr };
 }
 
-function diff(): string {
-  return scrubCiphertexts(git('diff', '--no-color', '--unified=1'))
-    .split('\n')
-    .filter((line) => !line.startsWith('index '))
-    .join('\n');
-}
+const diff = () => scrubbedGitDiff(repo);
 
 describe('--merge-into edits FILE in place', () => {
   beforeAll(() => {
