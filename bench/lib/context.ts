@@ -31,6 +31,8 @@ export interface BenchContext {
   readonly quick: boolean;
   /** `--go-runs`: the side-by-side section's cases (`off:500,default:100`), else its defaults. */
   readonly goRuns?: string;
+  /** `--scale-sizes`: the scale section's object counts (`1000,5000,10000`), else its defaults. */
+  readonly scaleSizes?: string;
   readonly root: string;
   readonly cores: number;
   /** Scratch directory for this run (removed at the end). */

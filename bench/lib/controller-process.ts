@@ -9,6 +9,8 @@ export interface ControllerStartOptions {
   kubeconfigPath: string;
   /** The controller's own namespace (POD_NAMESPACE); with --all-namespaces=false it watches only this one. */
   namespace: string;
+  /** Watch every namespace, as the controller ships by default (the flag is left out); default false. */
+  allNamespaces?: boolean;
   logDir: string;
   apiPort: number;
   metricsPort: number;
@@ -47,7 +49,7 @@ export function controllerFlags(options: ControllerStartOptions): string[] {
   return [
     `--kubeconfig=${options.kubeconfigPath}`,
     '--key-size=4096',
-    '--all-namespaces=false',
+    ...(options.allNamespaces === true ? [] : ['--all-namespaces=false']),
     `--listen-addr=${host}:${options.apiPort}`,
     `--listen-metrics-addr=127.0.0.1:${options.metricsPort}`,
     // Go's default client limit (5 qps / burst 10) caps a run at a few objects/s; unless a run is about that

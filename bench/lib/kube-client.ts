@@ -51,13 +51,18 @@ export async function listWatch<T extends { metadata: { resourceVersion?: string
 ): Promise<WatchHandle> {
   const { isKubeError } = await loadKube();
   const stop = new AbortController();
+  // Paged (500 a page, as client-go's informers) so a list of 20 000 objects stays under the body size limit.
   const relist = async (): Promise<string> => {
-    const list = await client.json<{ metadata: { resourceVersion: string }; items: T[] }>(
-      'GET',
-      collectionPath,
-    );
-    for (const item of list.items) onEvent({ type: 'ADDED', object: item });
-    return list.metadata.resourceVersion;
+    let page: string | undefined;
+    for (;;) {
+      const list = await client.json<{
+        metadata: { resourceVersion: string; continue?: string };
+        items: T[];
+      }>('GET', collectionPath, { query: { limit: '500', continue: page } });
+      for (const item of list.items) onEvent({ type: 'ADDED', object: item });
+      page = list.metadata.continue;
+      if (page === undefined || page === '') return list.metadata.resourceVersion;
+    }
   };
   let resourceVersion = await relist();
   const loop = async (): Promise<void> => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { MachineInfo } from './machine.js';
-import { renderReport, renderTable, targetStatus, type Report } from './report.js';
+import {
+  DEFAULT_SECTION_IDS,
+  renderReport,
+  renderTable,
+  selectSections,
+  targetStatus,
+  type Report,
+} from './report.js';
 
 const machine: MachineInfo = {
   cpuModel: 'Test CPU',
@@ -89,5 +96,28 @@ describe('targetStatus', () => {
     expect(targetStatus(NaN, 1, () => true)).toBe('not measured');
     expect(targetStatus(1, 2, (m, l) => m <= l)).toBe('met');
     expect(targetStatus(3, 2, (m, l) => m <= l)).toBe('missed');
+  });
+});
+
+describe('selectSections', () => {
+  it('runs every section but scale by default; --scale adds it; --only picks, in report order', () => {
+    expect(selectSections([], false)).toEqual(DEFAULT_SECTION_IDS);
+    expect(selectSections([], false)).not.toContain('scale');
+    expect(selectSections([], true)).toEqual([...DEFAULT_SECTION_IDS, 'scale']);
+    expect(selectSections(['scale'], false)).toEqual(['scale']);
+    expect(selectSections(['scale'], true)).toEqual(['scale']);
+    expect(selectSections(['go', 'crypto'], true)).toEqual(['crypto', 'go', 'scale']);
+    expect(() => selectSections(['scales'], false)).toThrow('unknown section "scales"');
+  });
+});
+
+describe('an incomplete report', () => {
+  it('says so at the top and names the sections still to run', () => {
+    const md = renderReport({ ...report, incomplete: { pending: ['go', 'scale'] } });
+    expect(md.split('\n').slice(0, 5).join('\n')).toContain(
+      '> **Incomplete: the run was still going when this was written** (2 section(s) finished; not yet run: go, scale).',
+    );
+    expect(md).toContain('Written by `pnpm bench` after 61.0 s.');
+    expect(renderReport(report)).not.toContain('Incomplete');
   });
 });

@@ -11,6 +11,7 @@ export const SECTION_IDS = [
   'admission',
   'failover',
   'go',
+  'scale',
 ] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
@@ -52,6 +53,8 @@ export interface Report {
   readonly sections: readonly SectionResult[];
   readonly totalMs: number;
   readonly versions: Readonly<Record<string, string>>;
+  /** Set while the run goes on: the report is rewritten after each section, so a crash keeps what finished. */
+  readonly incomplete?: { readonly pending: readonly string[] };
 }
 
 /** `met` only when the comparison holds; `not measured` when either side is missing. */
@@ -83,8 +86,16 @@ export function renderReport(report: Report): string {
   const m = report.machine;
   const out: string[] = [];
   out.push('# Benchmark results', '');
+  if (report.incomplete !== undefined) {
+    out.push(
+      `> **Incomplete: the run was still going when this was written** (${report.sections.length} section(s) ` +
+        `finished; not yet run: ${report.incomplete.pending.join(', ') || 'none'}). If the run is over, it stopped ` +
+        'early; the finished sections below are valid.',
+      '',
+    );
+  }
   out.push(
-    `Written by \`${report.command}\` in ${fmt(report.totalMs / 1000)} s${report.quick ? ' (quick mode: small sizes, few runs; numbers are indicative only)' : ''}.`,
+    `Written by \`${report.command}\` ${report.incomplete === undefined ? 'in' : 'after'} ${fmt(report.totalMs / 1000)} s${report.quick ? ' (quick mode: small sizes, few runs; numbers are indicative only)' : ''}.`,
     '',
   );
   out.push('## Machine', '');
@@ -150,4 +161,21 @@ export function renderReport(report: Report): string {
     out.push(`_Section time: ${fmtMs(section.durationMs)}._`, '');
   }
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** Sections run unless `--only` names others; `scale` (20 000 objects, long) runs only when asked for. */
+export const DEFAULT_SECTION_IDS: readonly SectionId[] = SECTION_IDS.filter((id) => id !== 'scale');
+
+/**
+ * The sections of a run, in report order: the `--only` list (default: every section but `scale`), plus `scale`
+ * with `--scale`. Throws on an unknown name.
+ */
+export function selectSections(only: readonly string[], scale: boolean): SectionId[] {
+  for (const id of only) {
+    if (!(SECTION_IDS as readonly string[]).includes(id))
+      throw new Error(`unknown section "${id}"; one of ${SECTION_IDS.join(', ')}`);
+  }
+  const wanted = new Set<string>(only.length === 0 ? DEFAULT_SECTION_IDS : only);
+  if (scale) wanted.add('scale');
+  return SECTION_IDS.filter((id) => wanted.has(id));
 }

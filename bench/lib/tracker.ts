@@ -1,7 +1,7 @@
 import { listWatch, type KubeClient, type WatchHandle } from './kube-client.js';
 
 interface Meta {
-  metadata: { name?: string; resourceVersion?: string };
+  metadata: { name?: string; namespace?: string; resourceVersion?: string };
 }
 interface SealedSecretLike extends Meta {
   status?: { conditions?: { type?: string; status?: string; message?: string }[] };
@@ -26,11 +26,18 @@ export class NamespaceTracker {
 
   private constructor() {}
 
-  static async start(client: KubeClient, namespace: string): Promise<NamespaceTracker> {
+  /**
+   * Tracks one namespace, names as they are; with `namespace` undefined, every namespace (one cluster-wide watch
+   * per kind) and names as `<namespace>/<name>`.
+   */
+  static async start(client: KubeClient, namespace: string | undefined): Promise<NamespaceTracker> {
     const tracker = new NamespaceTracker();
+    const scope = namespace === undefined ? '' : `/namespaces/${namespace}`;
+    const key = (meta: Meta['metadata']): string | undefined =>
+      namespace === undefined && meta.name !== undefined ? `${meta.namespace ?? ''}/${meta.name}` : meta.name;
     tracker.#handles.push(
-      await listWatch<Meta>(client, `/api/v1/namespaces/${namespace}/secrets`, (event) => {
-        const name = event.object.metadata.name;
+      await listWatch<Meta>(client, `/api/v1${scope}/secrets`, (event) => {
+        const name = key(event.object.metadata);
         if (name === undefined) return;
         if (event.type === 'DELETED') tracker.secretSeenAt.delete(name);
         else if (!tracker.secretSeenAt.has(name)) tracker.secretSeenAt.set(name, performance.now());
@@ -38,9 +45,9 @@ export class NamespaceTracker {
       }),
       await listWatch<SealedSecretLike>(
         client,
-        `/apis/bitnami.com/v1alpha1/namespaces/${namespace}/sealedsecrets`,
+        `/apis/bitnami.com/v1alpha1${scope}/sealedsecrets`,
         (event) => {
-          const name = event.object.metadata.name;
+          const name = key(event.object.metadata);
           if (name === undefined || event.type === 'DELETED') return;
           const synced = event.object.status?.conditions?.find((c) => c.type === 'Synced');
           if (synced?.status === 'True') {
