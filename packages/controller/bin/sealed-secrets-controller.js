@@ -1,6 +1,17 @@
 #!/usr/bin/env node
 import { readFileSync, statSync } from 'node:fs';
 import * as nodeModule from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+
+// V8 grows the young generation with the allocation rate (to 32 MiB on Node 20, 64 MiB on Node 24 on a big
+// machine); a controller's garbage is short-lived (watch events, responses), so it stays at its initial size: about
+// 16 MiB less peak RSS at a 5 000-object start-up, for 0-13% more CPU in scavenges (README, Performance).
+// `--semi-space-growth-factor` is read at each growth, unlike `--max-semi-space-size`, which only counts at start;
+// a size given with `node --max-semi-space-size=N` or in NODE_OPTIONS is left alone.
+const youngGenerationChosen = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].some(
+  (flag) => /^--(max|min)[-_]semi[-_]space[-_]size|^--semi[-_]space[-_]growth[-_]factor/.test(flag),
+);
+if (!youngGenerationChosen) setFlagsFromString('--semi-space-growth-factor=1');
 
 // Node >= 22.1 keeps compiled code on disk between runs (in the temporary directory; off with
 // NODE_DISABLE_COMPILE_CACHE=1), which speeds up a restarted container; Node 20 has no such cache and skips this.

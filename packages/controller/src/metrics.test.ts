@@ -52,6 +52,21 @@ describe('condition_info (compat §8, §9.2 #10)', () => {
     expect(await series(metrics)).toEqual([]);
     metrics.forgetConditions('ns', 's');
   });
+
+  it('forgetting an object removes each of its series: every condition type and each instance label it had', async () => {
+    const metrics = new ControllerMetrics('test', { defaultMetrics: false });
+    const conditions = [
+      { type: 'Synced', status: 'True' },
+      { type: 'Other', status: 'False' },
+    ];
+    for (let pass = 0; pass < 3; pass++)
+      metrics.observeConditions(ss({ conditions }, { 'app.kubernetes.io/instance': 'i' }));
+    metrics.observeConditions(ss({ conditions }, { 'app.kubernetes.io/instance': 'j' }));
+    metrics.observeConditions({ ...ss({ conditions }), metadata: { name: 'kept', namespace: 'ns' } });
+    expect(await series(metrics)).toHaveLength(6);
+    metrics.forgetConditions('ns', 's');
+    expect((await series(metrics)).map((s) => s.labels['name'])).toEqual(['kept', 'kept']);
+  });
 });
 
 describe('--metrics-omit-secret-labels (addendum §1.4, §8 item 4)', () => {

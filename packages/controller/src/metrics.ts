@@ -28,7 +28,8 @@ export class ControllerMetrics {
   /** Ours: per loaded key, the items it decrypted over those SealedSecrets. */
   readonly keyItems: Gauge<'fingerprint'>;
   #inventory: (() => KeyInventoryReport) | undefined;
-  readonly #conditionSeries = new Map<string, Map<string, ConditionLabels>>();
+  /** Per `namespace/name`, the label sets of its `condition_info` series (the objects prom-client keeps too). */
+  readonly #conditionSeries = new Map<string, ConditionLabels[]>();
 
   readonly #omitSecretLabels: boolean;
 
@@ -166,9 +167,12 @@ export class ControllerMetrics {
       const labels = { namespace, name, condition: condition.type, ss_app_kubernetes_io_instance: instance };
       this.conditionInfo.set(labels, value);
       const key = `${namespace}/${name}`;
-      const series = this.#conditionSeries.get(key) ?? new Map<string, ConditionLabels>();
-      series.set(JSON.stringify(labels), labels);
-      this.#conditionSeries.set(key, series);
+      // The newest labels object, as prom-client keeps the last one it was given: one copy per series.
+      const series = this.#conditionSeries.get(key);
+      const index = series?.findIndex((known) => sameLabels(known, labels)) ?? -1;
+      if (series === undefined) this.#conditionSeries.set(key, [labels]);
+      else if (index < 0) series.push(labels);
+      else series[index] = labels;
     }
   }
 
@@ -181,7 +185,11 @@ export class ControllerMetrics {
   /** Drops every `condition_info` series of a deleted SealedSecret. */
   forgetConditions(namespace: string, name: string): void {
     const key = `${namespace}/${name}`;
-    for (const labels of this.#conditionSeries.get(key)?.values() ?? []) this.conditionInfo.remove(labels);
+    for (const labels of this.#conditionSeries.get(key) ?? []) this.conditionInfo.remove(labels);
     this.#conditionSeries.delete(key);
   }
+}
+
+function sameLabels(a: ConditionLabels, b: ConditionLabels): boolean {
+  return a.condition === b.condition && a.ss_app_kubernetes_io_instance === b.ss_app_kubernetes_io_instance;
 }

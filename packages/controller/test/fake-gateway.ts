@@ -193,6 +193,7 @@ export class FakeGateway implements KubeGateway {
   async list<R extends WatchedResource>(
     resource: R,
     scope: ListScope,
+    each?: (object: ResourceOfKind[R]) => ResourceOfKind[R],
   ): Promise<ListResult<ResourceOfKind[R]>> {
     this.#fail(`list ${resource}`);
     const items = [...this.objects.entries()]
@@ -200,7 +201,8 @@ export class FakeGateway implements KubeGateway {
       .map(([, object]) => object)
       .filter((o) => scope.namespace === undefined || o.metadata.namespace === scope.namespace)
       .filter((o) => matches(o.metadata.labels, scope.labelSelector))
-      .map((o) => structuredClone(o) as ResourceOfKind[R]);
+      .map((o) => structuredClone(o) as ResourceOfKind[R])
+      .map((o) => (each === undefined ? o : each(o)));
     return Promise.resolve({ items, resourceVersion: String(this.#rv) });
   }
 

@@ -53,6 +53,29 @@ export function summarizeKeyInventory(ring: KeyRing, objects: Iterable<Inventory
   return { keys, objects: total, objectsWithoutKey: withoutKey };
 }
 
+/** Distinct key-use lists shared at most; beyond that, lists are compact copies of their own. */
+export const SHARED_KEY_USE_LISTS = 4096;
+
+/**
+ * Interns key-use lists reduced to what the key inventory reads, each key's fingerprint and item count: thousands
+ * of objects sealed alike share one frozen list instead of each holding its own copy of the fingerprints and item
+ * names (the names stay in the API server's status). Bounded, so hostile statuses cannot grow it.
+ */
+export class KeyUseLists {
+  readonly #shared = new Map<string, readonly DecryptionKeyUse[]>();
+
+  share(uses: readonly DecryptionKeyUse[]): readonly DecryptionKeyUse[] {
+    const id = uses.map((use) => `${use.fingerprint}:${use.itemCount}`).join(' ');
+    const known = this.#shared.get(id);
+    if (known !== undefined) return known;
+    const compact = Object.freeze(
+      uses.map(({ fingerprint, itemCount }) => Object.freeze({ fingerprint, itemCount })),
+    );
+    if (this.#shared.size < SHARED_KEY_USE_LISTS) this.#shared.set(id, compact);
+    return compact;
+  }
+}
+
 /**
  * Which keys the watched SealedSecrets need. The source is each object's `status.decryptionKeys` in the informer
  * cache (so every replica answers alike, and the answer survives restarts), overlaid by what this process's own
@@ -60,9 +83,10 @@ export function summarizeKeyInventory(ring: KeyRing, objects: Iterable<Inventory
  */
 export class KeyInventory {
   readonly #recent = new Map<string, readonly DecryptionKeyUse[]>();
+  readonly #lists = new KeyUseLists();
 
   record(ss: SealedSecret, itemKeys: ItemKeys): void {
-    this.#recent.set(objectName(ss), decryptionKeysOf(itemKeys));
+    this.#recent.set(objectName(ss), this.#lists.share(decryptionKeysOf(itemKeys)));
   }
 
   forget(namespace: string, name: string): void {

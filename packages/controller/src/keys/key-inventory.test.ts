@@ -193,6 +193,20 @@ describe('key inventory (GET /v1/keys, key_objects / key_items)', () => {
     expect(objects()).toEqual([1, 1, 1]);
   });
 
+  it('objects unsealed alike share one record; counts stay per object and per item', () => {
+    const inventory = new KeyInventory();
+    const watched = ['a', 'b', 'c', 'd'].map((name) => ss(name));
+    for (const object of watched.slice(0, 3)) inventory.record(object, { x: fp(k3), y: fp(k3) });
+    inventory.record(watched[3] as SealedSecret, { x: fp(k2), y: fp(k3), z: fp(k3) });
+    const report = inventory.report(ring, watched);
+    expect(report.keys.map((k) => [k.objects, k.items])).toEqual([
+      [0, 0],
+      [1, 1],
+      [4, 8],
+    ]);
+    expect(report.objectsWithoutKey).toBe(0);
+  });
+
   it('the metrics are computed from the inventory at scrape time, one series per loaded key', async () => {
     const metrics = new ControllerMetrics('test', { defaultMetrics: false });
     expect(await metrics.registry.metrics()).not.toMatch(/^sealed_secrets_controller_key_objects\{/m);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { capMessage } from '@ssts/core';
 import type { Clock } from '../clock.js';
 import { isKubeError } from '@ssts/kube';
@@ -16,7 +17,8 @@ interface Seen {
   readonly namespace: string;
   readonly name: string;
   readonly count: number;
-  readonly firstTime: Date;
+  /** A number rather than a Date: thousands of entries are kept. */
+  readonly firstTimeMs: number;
   readonly lastSeenMs: number;
 }
 
@@ -64,7 +66,7 @@ export class EventRecorder {
       } catch (error) {
         if (!isKubeError(error, 'NotFound')) throw error;
       }
-      await this.#create(key, { ...event, count, firstTime: previous.firstTime }, now);
+      await this.#create(key, { ...event, count, firstTime: new Date(previous.firstTimeMs) }, now);
       return;
     }
     await this.#create(key, event, now);
@@ -76,7 +78,7 @@ export class EventRecorder {
       namespace: event.namespace,
       name,
       count: event.count ?? 1,
-      firstTime: event.firstTime ?? event.time,
+      firstTimeMs: (event.firstTime ?? event.time).getTime(),
       lastSeenMs: now,
     });
   }
@@ -93,10 +95,13 @@ export class EventRecorder {
   }
 }
 
-/** client-go's getEventKey, minus the fields we never set (host, fieldPath). */
+/**
+ * client-go's getEventKey, minus the fields we never set (host, fieldPath), as a SHA-256 digest: the LRU keeps
+ * 4 096 of them, and the JSON (uid, message) is about 250 bytes where the digest is 44.
+ */
 function eventKey(event: KubeEvent): string {
   const o = event.involvedObject;
-  return JSON.stringify([
+  const key = JSON.stringify([
     event.sourceComponent,
     o.apiVersion,
     o.kind,
@@ -107,4 +112,5 @@ function eventKey(event: KubeEvent): string {
     event.reason,
     event.message,
   ]);
+  return createHash('sha256').update(key).digest('base64');
 }

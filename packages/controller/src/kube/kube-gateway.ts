@@ -106,7 +106,15 @@ export interface LeaseCallOptions {
  * fresh copies the caller may keep.
  */
 export interface KubeGateway {
-  list<R extends WatchedResource>(resource: R, scope: ListScope): Promise<ListResult<ResourceOfKind[R]>>;
+  /**
+   * Lists page by page; `each` (an informer's transform) is applied to a page's objects as it arrives, so what it
+   * drops is never held for the whole list.
+   */
+  list<R extends WatchedResource>(
+    resource: R,
+    scope: ListScope,
+    each?: (object: ResourceOfKind[R]) => ResourceOfKind[R],
+  ): Promise<ListResult<ResourceOfKind[R]>>;
   /**
    * Streams changes after `resourceVersion` until the server ends the watch (resolves) or it fails (rejects;
    * KubeError `Gone` when the version is too old and a relist is needed). Aborting `signal` resolves.

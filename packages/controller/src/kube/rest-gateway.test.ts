@@ -97,6 +97,17 @@ describe('RestGateway', () => {
       '3',
       '3',
     ]);
+    // `each` (the informer's transform) runs on a page as it arrives, before the next page is asked for.
+    seen.length = 0;
+    const requestsWhenTransformed: number[] = [];
+    const stripped = await gateway.list('secrets', {}, (secret) => {
+      requestsWhenTransformed.push(seen.length);
+      return { metadata: secret.metadata };
+    });
+    expect(stripped.items).toEqual(
+      ['s0', 's1', 's2', 's3', 's4', 's5'].map((name) => ({ metadata: { name } })),
+    );
+    expect(requestsWhenTransformed).toEqual([8, 8, 8, 9, 9, 9]);
   });
 
   it('maps API errors to KubeError by status and reason, keeping the server message', async () => {

@@ -96,6 +96,7 @@ export class RestGateway implements KubeGateway {
   async list<R extends WatchedResource>(
     resource: R,
     scope: ListScope,
+    each?: (object: ResourceOfKind[R]) => ResourceOfKind[R],
   ): Promise<ListResult<ResourceOfKind[R]>> {
     const items: ResourceOfKind[R][] = [];
     let continueToken: string | undefined;
@@ -115,7 +116,7 @@ export class RestGateway implements KubeGateway {
         }
         throw error;
       }
-      items.push(...(page.items ?? []));
+      for (const item of page.items ?? []) items.push(each === undefined ? item : each(item));
       resourceVersion = page.metadata?.resourceVersion ?? '';
       continueToken = page.metadata?.continue || undefined;
       if (continueToken === undefined) return { items, resourceVersion };

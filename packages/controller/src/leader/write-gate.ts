@@ -22,7 +22,7 @@ export function leaderOnlyGateway(gateway: KubeGateway, leadership: Leadership):
     (...args: A): Promise<R> =>
       leadership.isLeader() ? write(...args) : Promise.reject(notLeaderError(what));
   return {
-    list: (resource, scope) => gateway.list(resource, scope),
+    list: (resource, scope, each) => gateway.list(resource, scope, each),
     watch: (resource, scope, resourceVersion, onEvent, signal) =>
       gateway.watch(resource, scope, resourceVersion, onEvent, signal),
     getSealedSecret: (namespace, name) => gateway.getSealedSecret(namespace, name),

@@ -28,7 +28,9 @@ function start(
   outcome: (key: string) => Outcome = () => ({ kind: 'done' }),
 ) {
   const seen: string[] = [];
-  const controller = new Controller({
+  /** What each pass read, in order (getSealedSecret during the pass). */
+  const read: (SealedSecret | undefined)[] = [];
+  const controller: Controller = new Controller({
     gateway,
     namespaces: undefined,
     labelSelector: '',
@@ -39,6 +41,8 @@ function start(
     informerBackoffMs: 10,
     reconcile: (key) => {
       seen.push(key);
+      const [namespace = '', name = ''] = key.split('/');
+      read.push(controller.getSealedSecret(namespace, name));
       return Promise.resolve(outcome(key));
     },
     ...overrides,
@@ -46,7 +50,7 @@ function start(
   const stop = new AbortController();
   stops.push(stop);
   const running = controller.start(stop.signal);
-  return { controller, seen, stop, running };
+  return { controller, seen, read, stop, running };
 }
 
 describe('needsReconcile', () => {
@@ -65,7 +69,7 @@ describe('Controller', () => {
     const gateway = new FakeGateway();
     gateway.put('sealedsecrets', ss('one'));
     gateway.put('sealedsecrets', ss('two'));
-    const { seen, controller } = start(gateway);
+    const { seen, read, controller } = start(gateway);
     await vi.waitFor(() => expect(seen.sort()).toEqual(['ns/one', 'ns/two']));
     expect(controller.ready()).toBe(true);
     gateway.put('sealedsecrets', { ...ss('one'), status: { observedGeneration: 1 } });
@@ -74,7 +78,7 @@ describe('Controller', () => {
     expect(seen.filter((k) => k === 'ns/one')).toHaveLength(1);
     gateway.put('sealedsecrets', ss('one', { encryptedData: { a: 'changed' } }));
     await vi.waitFor(() => expect(seen.filter((k) => k === 'ns/one')).toHaveLength(2));
-    expect(controller.getSealedSecret('ns', 'one')?.spec.encryptedData).toEqual({ a: 'changed' });
+    expect(read.at(-1)?.spec.encryptedData).toEqual({ a: 'changed' });
   });
 
   it('watches a namespace added after start: not ready until it listed, then reconciles it (addendum §3.1)', async () => {
@@ -89,7 +93,7 @@ describe('Controller', () => {
     expect(controller.secretInformerCount).toBe(2);
     await vi.waitFor(() => expect(seen).toContain('other/extra'));
     await vi.waitFor(() => expect(controller.ready()).toBe(true));
-    expect(controller.getSealedSecret('other', 'extra')).toBeDefined();
+    expect([...controller.sealedSecrets()].map((ss) => ss.metadata.name).sort()).toEqual(['extra', 'own']);
     stop.abort();
     await running;
   });
@@ -311,10 +315,12 @@ describe('Controller: tails and the Secret cache', () => {
     gateway.put('sealedsecrets', ss('b'));
     const releases = new Map<string, () => void>();
     const passes: string[] = [];
+    const read: (SealedSecret | undefined)[] = [];
     const { controller, stop, running } = start(gateway, {
       workers: 1,
       reconcile: (key) => {
         passes.push(key);
+        read.push(controller.getSealedSecret('ns', key.slice(3)));
         const tail = new Promise<void>((resolve) => releases.set(`${key}#${passes.length}`, resolve));
         return Promise.resolve({ kind: 'done', tail });
       },
@@ -329,7 +335,7 @@ describe('Controller: tails and the Secret cache', () => {
     first?.[1]();
     await vi.waitFor(() => expect(passes).toHaveLength(3));
     expect(passes[2]).toBe('ns/a');
-    expect(controller.getSealedSecret('ns', 'a')?.spec.encryptedData).toEqual({ a: 'changed' });
+    expect(read[2]?.spec.encryptedData).toEqual({ a: 'changed' });
     // start() resolves only after every tail ended.
     stop.abort();
     let resolved = false;
@@ -366,5 +372,129 @@ describe('Controller: tails and the Secret cache', () => {
     await vi.waitFor(() => expect(controller.ready()).toBe(true));
     expect(controller.secretState('ns', 's')).toBe('present');
     expect(controller.secretState('other', 's')).toBe('unknown');
+  });
+});
+
+describe('Controller: settled SealedSecrets (the cache drops the ciphertext after a successful pass)', () => {
+  function owned(gateway: FakeGateway, ss: SealedSecret): void {
+    const ref = {
+      apiVersion: 'bitnami.com/v1alpha1',
+      kind: 'SealedSecret',
+      name: ss.metadata.name ?? '',
+      uid: ss.metadata.uid ?? '',
+      controller: true,
+    };
+    gateway.put('secrets', {
+      metadata: { name: ss.metadata.name ?? '', namespace: 'ns', ownerReferences: [ref] },
+    });
+  }
+  const cached = (controller: Controller, name: string) =>
+    [...controller.sealedSecrets()].find((ss) => ss.metadata.name === name);
+
+  it('keeps metadata and status of a synced object, not its spec, also across status writes', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('sealedsecrets', ss('a', { encryptedData: { k: 'ciphertext' }, template: { type: 'x' } }));
+    const { controller, seen } = start(gateway);
+    await vi.waitFor(() => expect(cached(controller, 'a')?.spec).toEqual({ encryptedData: {} }));
+    expect(cached(controller, 'a')?.metadata.generation).toBe(1);
+    // The status write of the pass (same generation): still settled, with the new status, and no new pass.
+    gateway.put('sealedsecrets', {
+      ...gateway.get('sealedsecrets', 'ns', 'a')!,
+      status: { observedGeneration: 1, conditions: [{ type: 'Synced', status: 'True' }] },
+    });
+    await vi.waitFor(() => expect(cached(controller, 'a')?.status?.observedGeneration).toBe(1));
+    expect(cached(controller, 'a')?.spec).toEqual({ encryptedData: {} });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual(['ns/a']);
+    // Outside a pass the settled object is never handed out as if it were the SealedSecret.
+    expect(() => controller.getSealedSecret('ns', 'a')).toThrow(/cached without its spec/);
+  });
+
+  it('settled objects unsealed alike share one key-use list, reduced to fingerprints and counts', async () => {
+    const gateway = new FakeGateway();
+    const decryptionKeys = [{ fingerprint: 'SHA256:k', itemCount: 2, items: ['x', 'y'] }];
+    const status = {
+      observedGeneration: 1,
+      conditions: [{ type: 'Synced', status: 'True' }],
+      decryptionKeys,
+    };
+    for (const name of ['a', 'b']) gateway.put('sealedsecrets', { ...ss(name), status });
+    const { controller } = start(gateway);
+    await vi.waitFor(() => expect(cached(controller, 'b')?.spec).toEqual({ encryptedData: {} }));
+    await vi.waitFor(() => expect(cached(controller, 'a')?.spec).toEqual({ encryptedData: {} }));
+    const a = cached(controller, 'a')?.status;
+    expect(a?.decryptionKeys).toEqual([{ fingerprint: 'SHA256:k', itemCount: 2 }]);
+    expect(cached(controller, 'b')?.status?.decryptionKeys).toBe(a?.decryptionKeys);
+    expect(a?.conditions).toEqual(status.conditions);
+  });
+
+  it('a pass of a settled object reads it from the API server (its Secret deleted); a new spec is cached whole', async () => {
+    const gateway = new FakeGateway();
+    const a = gateway.put('sealedsecrets', ss('a', { encryptedData: { k: 'v1' } }));
+    owned(gateway, a);
+    const { controller, seen, read } = start(gateway);
+    await vi.waitFor(() => expect(cached(controller, 'a')?.spec).toEqual({ encryptedData: {} }));
+    const gets = () => gateway.calls.filter((c) => c === 'getSealedSecret ns/a').length;
+    gateway.remove('secrets', 'ns', 'a');
+    await vi.waitFor(() => expect(seen).toEqual(['ns/a', 'ns/a']));
+    // One GET to check the owner of the deleted Secret, one for the pass.
+    expect(gets()).toBe(2);
+    expect(read[1]?.spec.encryptedData).toEqual({ k: 'v1' });
+    expect(read[1]?.metadata.uid).toBe(a.metadata.uid);
+    await vi.waitFor(() => expect(cached(controller, 'a')?.spec).toEqual({ encryptedData: {} }));
+    // A spec change arrives whole with its generation: reconciled from the cache, without a GET.
+    gateway.put('sealedsecrets', {
+      ...gateway.get('sealedsecrets', 'ns', 'a')!,
+      spec: { encryptedData: { k: 'v2' } },
+    });
+    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    expect(read[2]?.spec.encryptedData).toEqual({ k: 'v2' });
+    expect(read[2]?.metadata.generation).toBe(2);
+    expect(gets()).toBe(2);
+  });
+
+  it('a failed pass keeps the ciphertext for its retry; a failed GET of a settled object is retried', async () => {
+    const gateway = new FakeGateway();
+    gateway.put('sealedsecrets', ss('a', { encryptedData: { k: 'v' } }));
+    let passes = 0;
+    const { controller, seen, read } = start(gateway, {}, () =>
+      ++passes === 1 ? { kind: 'retry', error: 'not yet' } : { kind: 'done' },
+    );
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    expect(read[1]?.spec.encryptedData).toEqual({ k: 'v' });
+    await vi.waitFor(() => expect(cached(controller, 'a')?.spec).toEqual({ encryptedData: {} }));
+    expect(gateway.calls).not.toContain('getSealedSecret ns/a');
+
+    // Its Secret is deleted: the pass fetches the settled object, and a failing GET is retried, not a pass over
+    // nothing.
+    const a = gateway.get('sealedsecrets', 'ns', 'a')!;
+    owned(gateway, a);
+    const original = gateway.getSealedSecret.bind(gateway);
+    let gets = 0;
+    gateway.getSealedSecret = async (namespace, name) => {
+      if (++gets === 2) throw new KubeError('ServerError', 'down for a moment');
+      return original(namespace, name);
+    };
+    gateway.remove('secrets', 'ns', 'a');
+    // The pass whose GET failed never reached the reconcile; its retry did.
+    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    expect(gets).toBe(3);
+    expect(read.at(-1)?.spec.encryptedData).toEqual({ k: 'v' });
+  });
+
+  it('a deleted SealedSecret fetched for a pass is seen as gone', async () => {
+    const gateway = new FakeGateway();
+    const a = gateway.put('sealedsecrets', ss('a'));
+    owned(gateway, a);
+    const { controller, seen, read } = start(gateway);
+    await vi.waitFor(() => expect(cached(controller, 'a')?.spec).toEqual({ encryptedData: {} }));
+    // The Secret's deletion is noticed, then the SealedSecret is gone by the time its pass fetches it.
+    const original = gateway.getSealedSecret.bind(gateway);
+    let calls = 0;
+    gateway.getSealedSecret = async (namespace, name) =>
+      ++calls === 1 ? original(namespace, name) : undefined;
+    gateway.remove('secrets', 'ns', 'a');
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    expect(read[1]).toBeUndefined();
   });
 });

@@ -10,9 +10,11 @@ import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { Logger } from '../log.js';
+import { KeyUseLists } from '../keys/inventory.js';
 import { isControlledBy } from '../reconcile/decide.js';
 import type { CachedSecretState, ReconcileResult } from '../reconcile/reconcile.js';
-import { Informer, objectKey, secretMetadataOnly, withoutBookkeeping } from './informers.js';
+import { Informer, objectKey, secretOwnership, withoutBookkeeping } from './informers.js';
+import { isSettled, sameGeneration, sealedSecretTransform, settled } from './settled.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
@@ -90,6 +92,10 @@ export class Controller {
   readonly #tails = new Set<Promise<void>>();
   /** Namespace (undefined: all) → its Secret informer, for `secretState`. */
   readonly #secretsByNamespace = new Map<string | undefined, Informer<'secrets'>>();
+  /** For passes of settled objects while they run: the SealedSecret fetched for the pass (undefined: gone). */
+  readonly #fetched = new Map<string, SealedSecret | undefined>();
+  /** The key-use lists of settled objects' statuses, shared. */
+  readonly #keyUses = new KeyUseLists();
   #signal: AbortSignal | undefined;
 
   constructor(options: ControllerOptions) {
@@ -116,7 +122,7 @@ export class Controller {
       ...common,
       resource: 'sealedsecrets',
       scope,
-      transform: withoutBookkeeping,
+      transform: sealedSecretTransform(this.#keyUses),
       handlers: {
         onAdd: (ss) => this.#queue?.add(objectKey(ss)),
         onUpdate: (previous, current) => {
@@ -135,8 +141,8 @@ export class Controller {
       ...common,
       resource: 'secrets',
       scope,
-      // Only deletions are handled, and they need the metadata alone.
-      transform: secretMetadataOnly,
+      // Only deletions are handled, and they need the owner and the `managed` annotation alone.
+      transform: secretOwnership,
       handlers: { onDelete: (secret) => this.#onSecretDeleted(secret) },
     });
     this.#secrets.push(secrets);
@@ -164,8 +170,21 @@ export class Controller {
     return this.#secrets.length;
   }
 
-  /** The cached SealedSecret, shared with the informer: never mutate it. */
+  /**
+   * The SealedSecret a pass works on (shared: never mutate it): the cached one, or for an object whose cache entry
+   * is settled (no ciphertext, see settled.ts) the one fetched for the pass under way. A settled entry outside a
+   * pass throws: unsealing it would give a Secret without data.
+   */
   getSealedSecret(namespace: string, name: string): SealedSecret | undefined {
+    const key = `${namespace}/${name}`;
+    if (this.#fetched.has(key)) return this.#fetched.get(key);
+    const cached = this.#cached(namespace, name);
+    if (cached !== undefined && isSettled(cached))
+      throw new Error(`internal error: ${key} is cached without its spec and was not fetched for this pass`);
+    return cached;
+  }
+
+  #cached(namespace: string, name: string): SealedSecret | undefined {
     for (const informer of this.#sealedSecrets) {
       const found = informer.get(namespace, name);
       if (found !== undefined) return found;
@@ -185,7 +204,10 @@ export class Controller {
     return informer.get(namespace, name) === undefined ? 'absent' : 'present';
   }
 
-  /** Every cached SealedSecret once (shared with the informers: never mutate them). */
+  /**
+   * Every cached SealedSecret once (shared with the informers: never mutate them). Settled ones (isSettled) have
+   * no spec: metadata and status only.
+   */
   *sealedSecrets(): Generator<SealedSecret> {
     const seen = new Set<string>();
     for (const informer of this.#sealedSecrets) {
@@ -282,7 +304,7 @@ export class Controller {
       if (key === undefined) return;
       let tail: Promise<void> | undefined;
       try {
-        const result = await this.#reconcileSafely(key);
+        const result = await this.#pass(key);
         tail = result.tail;
         this.#handle(queue, key, result);
       } finally {
@@ -304,11 +326,37 @@ export class Controller {
     this.#tails.add(settled);
   }
 
-  async #reconcileSafely(key: string): Promise<ReconcileResult> {
+  /**
+   * One pass of `key`. A settled object is fetched first (the pass needs its ciphertext). A pass of a cached full
+   * object that ends `done` settles it: the Secret is written, the ciphertext is not needed until the next pass.
+   */
+  async #pass(key: string): Promise<ReconcileResult> {
+    const slash = key.indexOf('/');
+    const namespace = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    const cached = this.#cached(namespace, name);
     try {
-      return await this.#options.reconcile(key);
+      if (cached !== undefined && isSettled(cached)) {
+        const fresh = await this.#options.gateway.getSealedSecret(namespace, name);
+        this.#fetched.set(key, fresh === undefined ? undefined : withoutBookkeeping(fresh));
+      }
+      const result = await this.#options.reconcile(key);
+      if (result.kind === 'done' && cached !== undefined && !isSettled(cached)) this.#settle(cached);
+      return result;
     } catch (error) {
       return { kind: 'retry', error: errorMessage(error) };
+    } finally {
+      this.#fetched.delete(key);
+    }
+  }
+
+  /** Drops the ciphertext of the cached version(s) of what a pass just synced, unless the spec moved on since. */
+  #settle(synced: SealedSecret): void {
+    const { namespace = '', name = '' } = synced.metadata;
+    for (const informer of this.#sealedSecrets) {
+      informer.rewrite(namespace, name, (current) =>
+        !isSettled(current) && sameGeneration(current, synced) ? settled(current, this.#keyUses) : undefined,
+      );
     }
   }
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeGateway } from '../../test/fake-gateway.js';
 import { systemClock } from '../clock.js';
 import type { Logger } from '../log.js';
-import { Informer, secretMetadataOnly, withoutBookkeeping } from './informers.js';
+import { Informer, secretOwnership, withoutBookkeeping } from './informers.js';
 
 const log = pino({ level: 'silent' }) as Logger;
 const stops: AbortController[] = [];
@@ -55,10 +55,18 @@ describe('informer transforms', () => {
     expect(added.map((ss) => ss.metadata.annotations)).toEqual([{ keep: 'me' }, { keep: 'me' }]);
   });
 
-  it('keeps only metadata of Secrets watched for deletions', async () => {
+  it('keeps of Secrets watched for deletions only their name, controller reference and managed annotation', async () => {
     const gateway = new FakeGateway();
-    const secret = (name: string): Secret => ({
-      metadata: { ...bookkeeping(name), ownerReferences: [] },
+    const owner = {
+      apiVersion: 'bitnami.com/v1alpha1',
+      kind: 'SealedSecret',
+      name: 'owned',
+      uid: 'ss-uid',
+      controller: true,
+      blockOwnerDeletion: true,
+    };
+    const secret = (name: string, extra: Partial<Secret['metadata']> = {}): Secret => ({
+      metadata: { ...bookkeeping(name), labels: { app: 'x' }, ...extra },
       data: { password: Buffer.from('hunter2').toString('base64') },
       type: 'Opaque',
     });
@@ -69,7 +77,7 @@ describe('informer transforms', () => {
       resource: 'secrets',
       scope: { namespace: 'ns' },
       handlers: { onDelete: (s) => deleted.push(s) },
-      transform: secretMetadataOnly,
+      transform: secretOwnership,
       clock: systemClock,
       log,
     });
@@ -78,16 +86,39 @@ describe('informer transforms', () => {
     void informer.run(stop.signal);
     await informer.waitForSync(stop.signal);
     await vi.waitFor(() => expect(gateway.openWatches).toBe(1));
-    gateway.put('secrets', secret('watched'));
-    await vi.waitFor(() => expect(informer.get('ns', 'watched')).toBeDefined());
-    for (const cached of informer.list()) {
-      expect(cached).not.toHaveProperty('data');
-      expect(cached.metadata.annotations).toEqual({ keep: 'me' });
-      expect(cached.type).toBe('Opaque');
-    }
-    gateway.remove('secrets', 'ns', 'watched');
+    const other = { ...owner, name: 'other', uid: 'other-uid', controller: false };
+    gateway.put('secrets', secret('owned', { ownerReferences: [other, owner] }));
+    gateway.put(
+      'secrets',
+      secret('managed', { annotations: { 'sealedsecrets.bitnami.com/managed': 'true', keep: 'no' } }),
+    );
+    await vi.waitFor(() => expect(informer.list()).toHaveLength(3));
+    const rv = (name: string) => gateway.get('secrets', 'ns', name)?.metadata.resourceVersion;
+    expect(informer.get('ns', 'listed')).toEqual({
+      metadata: { name: 'listed', namespace: 'ns', resourceVersion: rv('listed') },
+    });
+    expect(informer.get('ns', 'owned')).toEqual({
+      metadata: {
+        name: 'owned',
+        namespace: 'ns',
+        resourceVersion: rv('owned'),
+        ownerReferences: [
+          {
+            apiVersion: 'bitnami.com/v1alpha1',
+            kind: 'SealedSecret',
+            name: 'owned',
+            uid: 'ss-uid',
+            controller: true,
+          },
+        ],
+      },
+    });
+    expect(informer.get('ns', 'managed')?.metadata.annotations).toEqual({
+      'sealedsecrets.bitnami.com/managed': 'true',
+    });
+    gateway.remove('secrets', 'ns', 'owned');
     await vi.waitFor(() => expect(deleted).toHaveLength(1));
     expect(deleted[0]).not.toHaveProperty('data');
-    expect(deleted[0]?.metadata.name).toBe('watched');
+    expect(deleted[0]?.metadata.ownerReferences?.[0]?.uid).toBe('ss-uid');
   });
 });
