@@ -173,6 +173,7 @@ export async function waitUntilEnforced(policy: InstalledPolicy, namespace: stri
         a.warnings.some((w) => w.includes(`'${policy.name}'`))
       );
     },
-    { timeoutMs: 30_000 },
+    // Usually a second or two; on a loaded 2-core machine one create was still pending at 30 s (CI, stop 22).
+    { timeoutMs: 90_000 },
   );
 }
