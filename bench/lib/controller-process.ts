@@ -60,6 +60,12 @@ export function controllerFlags(options: ControllerStartOptions): string[] {
   ];
 }
 
+/**
+ * The runtime environment of the controller image (`docker/controller.Dockerfile`, its last ENV line): the bench
+ * runs the controller the way it ships (a unit test keeps the two equal).
+ */
+export const IMAGE_ENV: Readonly<Record<string, string>> = { NODE_ENV: 'production', MALLOC_ARENA_MAX: '2' };
+
 export function startController(options: ControllerStartOptions): RunningController {
   const bin = builtFile(CONTROLLER_BIN);
   const nodeArgs =
@@ -72,6 +78,7 @@ export function startController(options: ControllerStartOptions): RunningControl
     args,
     env: {
       ...process.env,
+      ...IMAGE_ENV,
       POD_NAMESPACE: options.namespace,
       ...(options.replica === undefined ? {} : { POD_NAME: options.replica }),
     },
