@@ -282,7 +282,7 @@ export async function cliSection(ctx: BenchContext): Promise<Omit<SectionResult,
       );
     notes.push(
       "Which delivery the issue's start-up targets are judged on: the single executable. It is the delivery built " +
-        'for start-up (it carries kubeseal\'s V8 start-up snapshot and runs on the Node it was built with, whose ' +
+        "for start-up (it carries kubeseal's V8 start-up snapshot and runs on the Node it was built with, whose " +
         '`node -e ""` is its floor), and the one a user downloads to run kubeseal as a command. The npm package\'s ' +
         'bin is held to the same ratios and reported beside it, but it is started by whatever `node` the user has, ' +
         'which a script cannot give a start-up snapshot (packages/kubeseal/README.md, "Start-up time"): its rows ' +

@@ -88,7 +88,9 @@ async function sealAndApply(
   const ss = JSON.parse(await seal(args, secretJson(name, stringData, true))) as SealedSecret;
   ss.metadata.namespace = ns;
   if (options.template !== undefined)
-    ss.spec.template = { ...ss.spec.template, data: options.template } as NonNullable<typeof ss.spec.template>;
+    ss.spec.template = { ...ss.spec.template, data: options.template } as NonNullable<
+      typeof ss.spec.template
+    >;
   await applySealedSecret(ss);
   EXPECTED[name] = {
     ...stringData,

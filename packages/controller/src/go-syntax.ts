@@ -2,7 +2,6 @@
 export { parseGoBool, parseGoDuration } from '@ssts/flags';
 import { MONTH_NAMES } from '@ssts/core';
 
-
 /**
  * Go's `time.RFC1123Z` layout `Mon, 02 Jan 2006 15:04:05 -0700` (the `date -R` format). Returns undefined when the
  * text does not match; the weekday is not checked against the date, as in Go.

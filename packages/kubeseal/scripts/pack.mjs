@@ -23,7 +23,9 @@ const { values } = parseArgs({
 const mtime = (path) => statSync(join(PACKAGE_DIR, path), { throwIfNoEntry: false })?.mtimeMs ?? 0;
 const bundled = mtime('dist/bundle/kubeseal.js');
 // The same freshness rule as bin/kubeseal.js: a bundle older than the last compilation would ship stale code.
-const compiled = ['dist/.tsbuildinfo', '../core/dist/.tsbuildinfo', '../template/dist/.tsbuildinfo'].map(mtime);
+const compiled = ['dist/.tsbuildinfo', '../core/dist/.tsbuildinfo', '../template/dist/.tsbuildinfo'].map(
+  mtime,
+);
 if (bundled === 0 || bundled < Math.max(...compiled)) {
   console.error('pack: dist/bundle/ is missing or older than the last `tsc -b`; run `pnpm build` first');
   process.exit(1);

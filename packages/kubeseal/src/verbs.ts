@@ -74,11 +74,13 @@ export const EDIT_FLAGS = {
   ...EDITED_FILE,
   'recovery-private-key': {
     ...FLAGS['recovery-private-key'],
-    usage: 'Private key file(s) that decrypt the SealedSecret: PEM, or key Secrets / v1 Lists in JSON or YAML',
+    usage:
+      'Private key file(s) that decrypt the SealedSecret: PEM, or key Secrets / v1 Lists in JSON or YAML',
   },
   cert: {
     ...FLAGS.cert,
-    usage: 'Seal the changed values for this certificate (default: the public key of the key that decrypted them)',
+    usage:
+      'Seal the changed values for this certificate (default: the public key of the key that decrypted them)',
   },
   ...UPDATE_KEY,
   ...NO_SEAL_HINTS,
@@ -192,7 +194,8 @@ export const COMMANDS = {
     },
     {
       name: 'edit',
-      summary: 'Decrypt a SealedSecret with the backed-up private key, edit it in $EDITOR, seal the changed values',
+      summary:
+        'Decrypt a SealedSecret with the backed-up private key, edit it in $EDITOR, seal the changed values',
       args: [{ name: 'NAME' }],
       flags: EDIT_FLAGS,
       description:

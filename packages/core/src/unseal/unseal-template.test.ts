@@ -89,10 +89,7 @@ describe('template.data in unseal', () => {
 
   it('a template error counts even when the output would have been discarded', async () => {
     render.mockImplementation((name) => {
-      throw new TemplateError(
-        'TEMPLATE',
-        `template: ${name}:1:3: executing "${name}" at <fail "x">: failed`,
-      );
+      throw new TemplateError('TEMPLATE', `template: ${name}:1:3: executing "${name}" at <fail "x">: failed`);
     });
     const error = await unsealError(
       unsealSealedSecret(withTemplates({ foo: '{{ fail "x" }}' }), { decrypt }),
@@ -102,10 +99,7 @@ describe('template.data in unseal', () => {
 
   it('stops at the time budget: one failure, TEMPLATE_TIME_BUDGET, naming the limit and the key', async () => {
     render.mockImplementation(() => {
-      throw new TemplateError(
-        'TEMPLATE_TIME_BUDGET',
-        'template rendering exceeded its time budget of 2s',
-      );
+      throw new TemplateError('TEMPLATE_TIME_BUDGET', 'template rendering exceeded its time budget of 2s');
     });
     const ss = withTemplates({ a: '{{ bar }}', b: '{{ bar }}' });
     ss.spec.encryptedData['broken'] = 'AgA=';

@@ -13,7 +13,6 @@ import type { FileSystem } from '../io/io.js';
 import { MAX_INPUT_BYTES } from '../io/limits.js';
 import type { ReencryptOutcome, RotatedValues as Values } from './reencrypt.js';
 
-
 /** Where a document's items stand, and how to move the stale ones to the target key. */
 export interface DocumentCheck {
   /** Fingerprints of the keys its stale items are sealed with now (`unknown` when that cannot be told). */

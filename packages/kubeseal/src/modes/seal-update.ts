@@ -128,7 +128,10 @@ function ownMetadata(metadata: ObjectMeta | null | undefined): Record<string, un
   const annotations = withScopeAnnotations(rest.annotations, 'strict');
   const own: Record<string, unknown> = { ...rest, annotations };
   for (const [key, value] of Object.entries(own)) {
-    if (value === undefined || (typeof value === 'object' && value !== null && Object.keys(value).length === 0))
+    if (
+      value === undefined ||
+      (typeof value === 'object' && value !== null && Object.keys(value).length === 0)
+    )
       delete own[key];
   }
   return own;
@@ -312,5 +315,8 @@ async function updateOne(
   if (changes.size > 0) text = edit.setTemplateFields(text, target, changes);
   const hints = ctx.options.sealHints ? sealHintAnnotations(current.metadata, fingerprint) : {};
   text = edit.setTopLevelAnnotations(text, target, { ...tags, ...hints });
-  return { text, report: { name, outcomes, otherKeys, certificateChange, templateChanged: [...changes.keys()] } };
+  return {
+    text,
+    report: { name, outcomes, otherKeys, certificateChange, templateChanged: [...changes.keys()] },
+  };
 }

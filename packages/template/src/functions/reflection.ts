@@ -1,13 +1,5 @@
 import { FuncError } from '../engine/errors.js';
-import {
-  GoInt,
-  GoList,
-  GoMap,
-  GoObject,
-  INT_TYPES,
-  typeName,
-  type Value,
-} from '../engine/values.js';
+import { GoInt, GoList, GoMap, GoObject, INT_TYPES, typeName, type Value } from '../engine/values.js';
 import { str, type FuncTable } from './types.js';
 
 /** Go's reflect.Kind name of a value, as sprig's kindOf prints it. */
