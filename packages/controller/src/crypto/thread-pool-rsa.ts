@@ -16,36 +16,38 @@ export function uvThreadPoolSize(env: Readonly<Record<string, string | undefined
 /**
  * RSA-OAEP + AES-GCM with WebCrypto, whose RSA step runs on libuv's thread pool: no worker thread, no V8 isolate
  * (about 10 MiB each), no structured cloning. At most `slots` RSA operations are queued on the pool at once, so
- * its other threads stay free for file reads and DNS look-ups.
+ * its other threads stay free for file reads and DNS look-ups. Each slot decrypts with its own copy of a key
+ * (imported on first use): OpenSSL serialises concurrent private-key operations on one RSA key (its blinding is
+ * shared and locked), so operations sharing one copy ran at about one core's rate whatever the slots.
  */
 export class ThreadPoolRsa {
   readonly slots: number;
-  #running = 0;
-  readonly #waiting: (() => void)[] = [];
-  /** One WebCrypto key per loaded private key; dropped with the KeyObject when a key ring is replaced. */
-  readonly #keys = new WeakMap<KeyObject, Promise<RsaOaepDecryptionKey>>();
+  /** Slots not in use; a released slot passes straight to the next waiter. */
+  readonly #free: number[];
+  readonly #waiting: ((slot: number) => void)[] = [];
+  /** Per loaded private key, one WebCrypto copy per slot; dropped with the KeyObject when a key ring is replaced. */
+  readonly #keys = new WeakMap<KeyObject, Promise<RsaOaepDecryptionKey>[]>();
 
   constructor(slots: number) {
     this.slots = Math.max(1, Math.floor(slots));
+    this.#free = Array.from({ length: this.slots }, (_, i) => this.slots - 1 - i);
   }
 
   /** Throws SealedSecretsError DECRYPT_FAILED exactly as the core's hybridDecrypt. */
   async decrypt(privateKey: KeyObject, ciphertext: Uint8Array, label: Uint8Array): Promise<Buffer> {
-    let key = this.#keys.get(privateKey);
-    if (key === undefined) {
-      key = rsaOaepDecryptionKey(privateKey);
-      this.#keys.set(privateKey, key);
-    }
-    const cryptoKey = await key;
-    if (this.#running >= this.slots) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    else this.#running++;
+    const slot = this.#free.pop() ?? (await new Promise<number>((resolve) => this.#waiting.push(resolve)));
     try {
-      return await hybridDecryptAsync(cryptoKey, ciphertext, label);
+      let copies = this.#keys.get(privateKey);
+      if (copies === undefined) {
+        copies = [];
+        this.#keys.set(privateKey, copies);
+      }
+      const key = (copies[slot] ??= rsaOaepDecryptionKey(privateKey));
+      return await hybridDecryptAsync(await key, ciphertext, label);
     } finally {
-      // The slot passes straight to the next waiter, if any.
       const next = this.#waiting.shift();
-      if (next !== undefined) next();
-      else this.#running--;
+      if (next !== undefined) next(slot);
+      else this.#free.push(slot);
     }
   }
 }

@@ -61,20 +61,11 @@ export type RsaOaepDecryptionKey = webcrypto.CryptoKey;
 
 const RSA_OAEP_SHA256 = { name: 'RSA-OAEP', hash: 'SHA-256' } as const;
 
-/** KeyObject.toCryptoKey (Node >= 22.10; @types/node 20 does not declare it). */
-interface ToCryptoKey {
-  toCryptoKey(
-    algorithm: typeof RSA_OAEP_SHA256,
-    extractable: boolean,
-    usages: readonly 'decrypt'[],
-  ): RsaOaepDecryptionKey;
-}
-
-/** `privateKey` as a WebCrypto key for hybridDecryptAsync (once per key; the DER copy is wiped). */
+/**
+ * `privateKey` as a WebCrypto key for hybridDecryptAsync: a copy of its own (imported from PKCS#8 DER, the DER
+ * wiped), so that copies used on different threads do not share OpenSSL's per-key state.
+ */
 export async function rsaOaepDecryptionKey(privateKey: KeyObject): Promise<RsaOaepDecryptionKey> {
-  const direct = (privateKey as Partial<ToCryptoKey>).toCryptoKey;
-  // Node >= 22.10 converts without exporting the key; Node 20 goes through PKCS#8 DER.
-  if (direct !== undefined) return direct.call(privateKey, RSA_OAEP_SHA256, false, ['decrypt']);
   const der = privateKey.export({ format: 'der', type: 'pkcs8' });
   try {
     return await webcrypto.subtle.importKey('pkcs8', der, RSA_OAEP_SHA256, false, ['decrypt']);
