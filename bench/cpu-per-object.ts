@@ -16,14 +16,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBenchCluster, type BenchCluster } from './lib/cluster.js';
 import { controllerFlags, launch, parseProcStatCpuSeconds } from './lib/controller-process.js';
-import {
-  addTotals,
-  CATEGORIES,
-  isMainThreadProfile,
-  summarizeProfile,
-  type Category,
-  type CpuProfile,
-} from './lib/cpu-profile.js';
+import { addProfileDirectory, CATEGORIES, type ThreadTotals } from './lib/cpu-profile.js';
 import { startGoController, upstreamBinaries } from './lib/go-controller.js';
 import { generateBenchKeys, type BenchKey } from './lib/keys.js';
 import { runScenario } from './lib/scenario.js';
@@ -99,7 +92,7 @@ const core = await loadCore();
 const cluster = await startBenchCluster(harness, log);
 const workDir = mkdtempSync(join(tmpdir(), 'cpu-per-object-'));
 const rows: Row[] = [];
-const profiles = new Map<string, { main: Map<Category, number>; workers: Map<Category, number> }>();
+const profiles = new Map<string, ThreadTotals>();
 try {
   const [key] = (await generateBenchKeys(core, 1, 4096, new Date())) as [BenchKey];
   const { etcd, kubeApiserver } = cluster.controlPlane.pids;
@@ -209,12 +202,9 @@ try {
           `${(total / objects).toFixed(2)} calls/obj (${[...calls].map(([k, v]) => `${k} ${v}`).join(', ')}), load ${row.load.toFixed(2)}`,
       );
       if (profileDir !== undefined) {
-        const sums = profiles.get(build.name) ?? { main: new Map(), workers: new Map() };
-        for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
-          const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
-          addTotals(isMainThreadProfile(file) ? sums.main : sums.workers, summarizeProfile(profile));
-        }
-        profiles.set(build.name, sums);
+        const totals = profiles.get(build.name) ?? { main: new Map(), workers: new Map() };
+        addProfileDirectory(profileDir, totals);
+        profiles.set(build.name, totals);
       }
     }
   }

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /** The parts of a V8 `.cpuprofile` (node --cpu-prof) the summary reads. */
 export interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string }; hitCount?: number }[];
@@ -107,4 +110,23 @@ export function addTotals(a: Map<Category, number>, b: Map<Category, number>): M
 export function isMainThreadProfile(fileName: string): boolean {
   const parts = fileName.split('.');
   return parts.length >= 6 && parts[parts.length - 3] === '0';
+}
+
+/** Time by category, split into the main thread's profile and the other threads'. */
+export interface ThreadTotals {
+  readonly main: Map<Category, number>;
+  readonly workers: Map<Category, number>;
+}
+
+/**
+ * Adds every `.cpuprofile` in `dir` (one per thread of a `node --cpu-prof` run) into `totals`; returns how many
+ * profiles it read.
+ */
+export function addProfileDirectory(dir: string, totals: ThreadTotals): number {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  for (const file of files) {
+    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+    addTotals(isMainThreadProfile(file) ? totals.main : totals.workers, summarizeProfile(profile));
+  }
+  return files.length;
 }

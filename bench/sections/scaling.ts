@@ -1,14 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext, ControllerRun } from '../lib/context.js';
-import {
-  addTotals,
-  CATEGORIES,
-  isMainThreadProfile,
-  summarizeProfile,
-  type Category,
-  type CpuProfile,
-} from '../lib/cpu-profile.js';
+import { addProfileDirectory, CATEGORIES, type Category, type ThreadTotals } from '../lib/cpu-profile.js';
 import { generateBenchKeys } from '../lib/keys.js';
 import type { SectionResult, Table } from '../lib/report.js';
 import { runScenario } from '../lib/scenario.js';
@@ -80,20 +73,15 @@ export async function scalingSection(ctx: BenchContext): Promise<Omit<SectionRes
     log: ctx.log,
     onProblem: (message) => notes.push(`Problem seen: ${message}`),
   });
-  const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
-  const main = new Map<Category, number>();
-  const workers = new Map<Category, number>();
-  for (const file of files) {
-    const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
-    addTotals(isMainThreadProfile(file) ? main : workers, summarizeProfile(profile));
-  }
+  const { main, workers }: ThreadTotals = { main: new Map(), workers: new Map() };
+  const profiles = addProfileDirectory(profileDir, { main, workers });
   const busy = (m: Map<Category, number>) =>
     [...m].filter(([c]) => c !== 'idle').reduce((a, [, v]) => a + v, 0);
   const mainBusy = busy(main);
   const workerBusy = busy(workers);
   const pct = (v: number, total: number) => (total > 0 ? `${fmt((100 * v) / total)}%` : '');
   const profileTable: Table = {
-    caption: `CPU self time by category, start-up sync of ${n} SealedSecrets under --cpu-prof (${files.length} thread profiles, ${fmtMs(run.syncMs)})`,
+    caption: `CPU self time by category, start-up sync of ${n} SealedSecrets under --cpu-prof (${profiles} thread profiles, ${fmtMs(run.syncMs)})`,
     header: ['category', 'main thread', '% of main busy', 'worker threads', '% of workers busy'],
     rows: CATEGORIES.map((c) => [
       c,
