@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import { KeyUseLists } from '../keys/inventory.js';
 import { isControlledBy } from '../reconcile/decide.js';
 import type { CachedSecretState, ReconcileResult } from '../reconcile/reconcile.js';
-import { Informer, objectKey, secretOwnership, withoutBookkeeping } from './informers.js';
+import { Informer, objectKey, secretOwnership, splitObjectKey, withoutBookkeeping } from './informers.js';
 import { isSettled, sameGeneration, sealedSecretTransform, settled } from './settled.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -331,9 +331,7 @@ export class Controller {
    * object that ends `done` settles it: the Secret is written, the ciphertext is not needed until the next pass.
    */
   async #pass(key: string): Promise<ReconcileResult> {
-    const slash = key.indexOf('/');
-    const namespace = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const { namespace, name } = splitObjectKey(key);
     const cached = this.#cached(namespace, name);
     try {
       if (cached !== undefined && isSettled(cached)) {

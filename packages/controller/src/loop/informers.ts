@@ -99,6 +99,12 @@ export function objectKey(object: { metadata: { namespace?: string; name?: strin
   return `${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
 }
 
+/** The namespace and name of an objectKey (a namespace has no `/`; a name may not either, but stays whole). */
+export function splitObjectKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
 /**
  * List + watch with a local cache (a reflector). A watch that ends is resumed from the last resourceVersion; a
  * `410 Gone` relists at once; any other failure relists after a jittered exponential backoff. While the watch is

@@ -3,6 +3,7 @@ import type { ItemKeys, SealedSecret, Secret } from '@ssts/core';
 import type { Clock } from '../clock.js';
 import { PoolUnsealError } from '../crypto/decrypt-pool.js';
 import { errorMessage } from '../errors.js';
+import { splitObjectKey } from '../loop/informers.js';
 import type { EventSink } from '../kube/event-queue.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { Logger } from '../log.js';
@@ -72,9 +73,7 @@ export type ReconcileResult = Outcome & { readonly tail?: Promise<void> };
  * Secret write is decided once more to report it.
  */
 export async function reconcile(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
-  const slash = key.indexOf('/');
-  const namespace = key.slice(0, slash);
-  const name = key.slice(slash + 1);
+  const { namespace, name } = splitObjectKey(key);
   deps.metrics.unsealRequests.inc();
   const ss = deps.getCached(namespace, name);
   const observe = (more: Partial<Observation>): Observation => ({
