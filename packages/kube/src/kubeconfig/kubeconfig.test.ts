@@ -112,6 +112,22 @@ describe('kubeconfig loading rules (client-go)', () => {
     }
   });
 
+  it('refuses a kubeconfig nested 200 000 levels deep (JSON and YAML) with one line, and loads again after', async () => {
+    const deep = `{"current-context": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    for (const text of [deep, `# YAML\n${deep}`]) {
+      const error = await kubeErrorOf(loader({ '/k': text }, { kubeconfig: '/k' }).restConfig());
+      expect(error.message).toMatch(/^error loading config file "\/k": [^\n]+$/);
+    }
+    const good = JSON.stringify({
+      'current-context': 'a',
+      clusters: [{ name: 'c', cluster: { server: 'https://one:6443' } }],
+      contexts: [{ name: 'a', context: { cluster: 'c', user: 'u' } }],
+      users: [{ name: 'u', user: { token: 't' } }],
+    });
+    const config = await loader({ '/k': good }, { kubeconfig: '/k' }).restConfig();
+    expect(String(config.server)).toBe('https://one:6443/');
+  });
+
   it('refuses a JSON kubeconfig that repeats a key, as the YAML parser (and client-go) does', async () => {
     const text = '{"current-context": "a", "clusters": [{"name": "c", "name": "d"}]}';
     const error = await kubeErrorOf(loader({ '/k': text }, { kubeconfig: '/k' }).restConfig());
