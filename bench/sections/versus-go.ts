@@ -276,6 +276,10 @@ function report(
       'at the default limit only the create waits on the first. Events are sent off the reconcile path (as ' +
       "client-go's broadcaster does); the few still queued when the run's controller is stopped are flushed for up " +
       'to 5 s, which is why a default-limit row can count a little under three.',
+    `Our controller runs on Node ${process.version} with OpenSSL ${process.versions.openssl ?? 'unknown'}, the ` +
+      "runtime of the bench (`pnpm bench` runs on the controller image's pinned Node 24; `--node` picks another). " +
+      'The runtime matters: on a CPU with AVX-512 IFMA, OpenSSL 3.5 (Node 24) decrypts RSA-4096 about 2.4× as fast ' +
+      'as OpenSSL 3.0 (Node 20), see bench/README.md. The Go controller does its RSA in Go, whatever Node runs.',
   ];
   if (failure !== undefined) notes.push(`The section stopped early: ${failure}`);
   for (const problem of problems) notes.push(`Problem seen (numbers above are still valid): ${problem}`);
