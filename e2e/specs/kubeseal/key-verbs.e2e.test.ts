@@ -21,6 +21,7 @@ import {
 import { reencryptCluster } from '../../../packages/kubeseal/src/keys/reencrypt.js';
 import { listManifestTree } from '../../../packages/kubeseal/src/io/manifest-files.js';
 import { reencryptFiles } from '../../../packages/kubeseal/src/keys/reencrypt-files.js';
+import { clusterFlags } from '../../../packages/kubeseal/src/test-helpers/cluster-flags.js';
 import { onlineReencryptor } from '../../../packages/kubeseal/src/keys/reencrypt-online.js';
 import { parse as parseYaml } from 'yaml';
 import { e2eCluster, waitFor } from '../../helpers/index.js';
@@ -44,29 +45,7 @@ const fixture = useOurController('kubeseal-keys-', { args: ['--key-renew-period'
 
 beforeAll(async () => {
   ({ ns, controller, dir } = fixture);
-  flags = {
-    kubeconfig: writeKubeconfigFile(dir, 'kubeconfig'),
-    context: '',
-    cluster: '',
-    user: '',
-    namespace: '',
-    server: '',
-    token: '',
-    as: '',
-    asUid: '',
-    asGroup: [],
-    username: '',
-    password: '',
-    clientCertificate: '',
-    clientKey: '',
-    certificateAuthority: '',
-    insecureSkipTlsVerify: false,
-    tlsServerName: '',
-    proxyUrl: '',
-    requestTimeout: '0',
-    controllerNamespace: ns,
-    controllerName: 'sealed-secrets-controller',
-  };
+  flags = clusterFlags({ kubeconfig: writeKubeconfigFile(dir, 'kubeconfig'), controllerNamespace: ns });
 });
 
 function sealed(certPem: string, name: string, data: Record<string, string>): SealedSecret {
