@@ -8,17 +8,10 @@ import { setFlagsFromString } from 'node:v8';
 // 16 MiB less peak RSS at a 5 000-object start-up, for 0-13% more CPU in scavenges (README, Performance).
 // `--semi-space-growth-factor` is read at each growth, unlike `--max-semi-space-size`, which only counts at start;
 // a size given with `node --max-semi-space-size=N` or in NODE_OPTIONS is left alone.
-const userFlags = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
-const chosen = (pattern) => userFlags.some((flag) => pattern.test(flag));
-if (!chosen(/^--(max|min)[-_]semi[-_]space[-_]size|^--semi[-_]space[-_]growth[-_]factor/))
-  setFlagsFromString('--semi-space-growth-factor=1');
-
-// From Node 22 on, V8's mid-tier compiler (Maglev) optimizes hot code; its top tier (Turbofan) costs about 9 MiB of
-// RSS (its code in the node binary and its compilation memory) and, measured at 5 000 objects on Node 24, no CPU:
-// the work is RSA and HTTP in native code (README, Performance, "Node 24"). Node 20 has no Maglev and keeps it.
-// `node --turbofan` / `--no-turbofan` (command line only: NODE_OPTIONS refuses them) is left alone.
-if (Number(process.versions.node.split('.')[0]) >= 22 && !chosen(/^--(no-)?turbofan$/))
-  setFlagsFromString('--no-turbofan');
+const youngGenerationChosen = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].some(
+  (flag) => /^--(max|min)[-_]semi[-_]space[-_]size|^--semi[-_]space[-_]growth[-_]factor/.test(flag),
+);
+if (!youngGenerationChosen) setFlagsFromString('--semi-space-growth-factor=1');
 
 // Node >= 22.1 keeps compiled code on disk between runs (in the temporary directory; off with
 // NODE_DISABLE_COMPILE_CACHE=1), which speeds up a restarted container; Node 20 has no such cache and skips this.
