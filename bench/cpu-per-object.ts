@@ -5,17 +5,22 @@
  * requests the controller made (kube-apiserver's `apiserver_request_total`, LIST and WATCH left out) and the load
  * average. Builds alternate run by run so a drift in the machine's load does not favour one.
  *
- *   node bench/dist/cpu-per-object.js [--objects 500] [--rounds 3] [--profile <dir>] [name=<controller bin> ...]
+ *   node bench/dist/cpu-per-object.js [--objects 500] [--rounds 3] [--profile <dir>] [--apiserver-pprof <dir>]
+ *       [--pprof-seconds 10] [name=<controller bin> ...]
  *
  * Without a build argument it measures `packages/controller/bin/sealed-secrets-controller.js` of this checkout;
  * `go=upstream` is the Go controller v0.40.0 (its "main thread" column is then only Go's first thread).
+ * `--apiserver-pprof <dir>` saves kube-apiserver's CPU profile (`/debug/pprof/profile`) of the first
+ * `--pprof-seconds` of each sync as `<dir>/<build>-<round>.pb.gz`, for `go tool pprof -top <file>`.
+ *
+ * It runs the controller on the Node that runs it: start it with the image's Node 24 to measure what ships.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBenchCluster, type BenchCluster } from './lib/cluster.js';
-import { controllerFlags, launch, parseProcStatCpuSeconds } from './lib/controller-process.js';
+import { controllerFlags, IMAGE_ENV, launch, parseProcStatCpuSeconds } from './lib/controller-process.js';
 import { addProfileDirectory, CATEGORIES, type ThreadTotals } from './lib/cpu-profile.js';
 import { startGoController, upstreamBinaries } from './lib/go-controller.js';
 import { generateBenchKeys, type BenchKey } from './lib/keys.js';
@@ -27,6 +32,8 @@ const { values, positionals } = parseArgs({
     objects: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '3' },
     profile: { type: 'string' },
+    'apiserver-pprof': { type: 'string' },
+    'pprof-seconds': { type: 'string', default: '10' },
   },
   allowPositionals: true,
 });
@@ -73,6 +80,23 @@ async function controllerCalls(cluster: BenchCluster): Promise<Map<string, numbe
   return counts;
 }
 
+/** kube-apiserver's CPU profile over the next --pprof-seconds, written to <dir>/<name>.pb.gz. */
+async function apiserverProfile(dir: string, name: string): Promise<void> {
+  const seconds = Number(values['pprof-seconds']);
+  try {
+    const response = await cluster.client.request('GET', '/debug/pprof/profile', {
+      query: { seconds: String(seconds) },
+      timeoutMs: (seconds + 30) * 1000,
+      maxBodyBytes: 64 * 1024 * 1024,
+    });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.pb.gz`), response.body);
+    log(`kube-apiserver profile: ${join(dir, `${name}.pb.gz`)} (${response.body.length} bytes)`);
+  } catch (error) {
+    log(`kube-apiserver profile failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 interface Row {
   build: string;
   syncMs: number;
@@ -89,7 +113,9 @@ interface Row {
 const goBinary = builds.some((b) => b.bin === GO) ? (await upstreamBinaries()).controller : '';
 const harness = await loadHarness();
 const core = await loadCore();
-const cluster = await startBenchCluster(harness, log);
+const cluster = await startBenchCluster(harness, log, {
+  apiserverProfiling: values['apiserver-pprof'] !== undefined,
+});
 const workDir = mkdtempSync(join(tmpdir(), 'cpu-per-object-'));
 const rows: Row[] = [];
 const profiles = new Map<string, ThreadTotals>();
@@ -110,6 +136,7 @@ try {
       let mainThread = Number.NaN;
       let threads: number[] = [];
       const callsBefore = await controllerCalls(cluster);
+      let pprof: Promise<void> | undefined;
       const run = await runScenario({
         core,
         cluster,
@@ -126,6 +153,8 @@ try {
           start: (options) => {
             apiBefore = cpuOf(kubeApiserver);
             etcdBefore = cpuOf(etcd);
+            const pprofDir = values['apiserver-pprof'];
+            if (pprofDir !== undefined) pprof = apiserverProfile(resolve(pprofDir), `${build.name}-${round}`);
             const args = controllerFlags(options);
             const running =
               build.bin === GO
@@ -138,7 +167,7 @@ try {
                       ...args,
                     ],
                     args,
-                    env: { ...process.env, POD_NAMESPACE: options.namespace },
+                    env: { ...process.env, ...IMAGE_ENV, POD_NAMESPACE: options.namespace },
                     logPath: join(options.logDir, `controller-${options.namespace}.log`),
                     apiUrl: `http://127.0.0.1:${options.apiPort}`,
                   });
@@ -173,6 +202,7 @@ try {
         log,
         onProblem: (message) => log(`problem: ${message}`),
       });
+      await pprof;
       const callsAfter = await controllerCalls(cluster);
       const calls = new Map<string, number>();
       for (const [k, v] of callsAfter) {

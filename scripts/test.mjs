@@ -10,6 +10,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { node24Binary } from '../tools/node/node24.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
@@ -35,17 +36,6 @@ export function argsForRun(args, runName) {
     });
 }
 
-function node24() {
-  const out = execFileSync('bash', [join(root, 'tools/node/install.sh')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const line = out.trim().split('\n').at(-1) ?? '';
-  if (!line.startsWith('NODE_BIN='))
-    throw new Error(`tools/node/install.sh printed no NODE_BIN= line: ${line}`);
-  return line.slice('NODE_BIN='.length);
-}
-
 function run(node, args, label) {
   console.error(`test: ${label}: vitest run ${args.join(' ')}`);
   const result = spawnSync(node, [vitest, 'run', ...args], { cwd: root, stdio: 'inherit' });
@@ -60,7 +50,7 @@ function main(argv) {
   if (!only24) ok = run(process.execPath, args, `Node ${process.versions.node}`) && ok;
   let bin;
   try {
-    bin = node24();
+    bin = node24Binary();
   } catch (error) {
     console.error(`test: cannot install Node 24: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

@@ -22,10 +22,12 @@ export interface BenchCluster {
 export async function startBenchCluster(
   harness: Harness,
   log: (message: string) => void,
+  options: { readonly apiserverProfiling?: boolean } = {},
 ): Promise<BenchCluster> {
   const controlPlane = await harness.startControlPlane({
     controllerManager: false,
     log: (m) => log(`control plane: ${m}`),
+    ...(options.apiserverProfiling === true && { apiserverProfiling: true }),
   });
   // Never leave the components running if the run dies.
   const pids = Object.values(controlPlane.pids);

@@ -25,6 +25,11 @@ export interface ControllerRun {
   readonly steadyRssBytes?: number;
   /** CPU seconds (user + system, all threads) the controller process used from its spawn to the end of the sync. */
   readonly cpuSeconds?: number;
+  /**
+   * CPU seconds kube-apiserver and etcd used over the same window (from the spawn, or the first create in "apply",
+   * which also counts the benchmark's own creates): the share of the cores the control plane took.
+   */
+  readonly controlPlaneCpuSeconds?: number;
 }
 
 export interface BenchContext {

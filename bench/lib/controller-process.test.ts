@@ -23,3 +23,26 @@ describe('IMAGE_ENV', () => {
     expect(env).toEqual(IMAGE_ENV);
   });
 });
+
+describe('the runtime pnpm bench runs on', () => {
+  it("is the controller image's Node major (scripts/bench.mjs runs the pinned tools/node/NODE24_VERSION)", () => {
+    const dockerfile = readFileSync(new URL('../../docker/controller.Dockerfile', import.meta.url), 'utf8');
+    const pinned = readFileSync(new URL('../../tools/node/NODE24_VERSION', import.meta.url), 'utf8').trim();
+    expect(/^ARG NODE_IMAGE=node:(\d+)-/m.exec(dockerfile)?.[1]).toBe(/^v?(\d+)\./.exec(pinned)?.[1]);
+  });
+
+  it('takes --node <binary> and --node=<binary> off the arguments and passes the rest on in order', async () => {
+    const script = '../../scripts/bench.mjs';
+    const { splitNodeFlag } = (await import(script)) as {
+      splitNodeFlag: (argv: readonly string[]) => { node: string | undefined; rest: string[] };
+    };
+    expect(splitNodeFlag(['--quick', '--node', '/x/node', '--only', 'go'])).toEqual({
+      node: '/x/node',
+      rest: ['--quick', '--only', 'go'],
+    });
+    expect(splitNodeFlag(['--node=/y/node'])).toEqual({ node: '/y/node', rest: [] });
+    expect(splitNodeFlag(['--scale'])).toEqual({ node: undefined, rest: ['--scale'] });
+    expect(() => splitNodeFlag(['--node'])).toThrow('--node needs a Node binary');
+    expect(() => splitNodeFlag(['--node', '--quick'])).toThrow('--node needs a Node binary');
+  });
+});

@@ -173,7 +173,7 @@ export function parseProcStatCpuSeconds(stat: string): number | undefined {
   return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / USER_HZ : undefined;
 }
 
-function readCpuSeconds(pid: number): number | undefined {
+export function readCpuSeconds(pid: number): number | undefined {
   try {
     return parseProcStatCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {

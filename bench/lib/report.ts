@@ -108,7 +108,7 @@ export function renderReport(report: Report): string {
         ['cores (available parallelism)', String(m.cores)],
         ['memory', fmtMiB(m.totalMemoryBytes)],
         ['kernel', m.kernel],
-        ['Node.js', `${m.node} (OpenSSL ${m.nodeOpenssl})`],
+        ['Node.js (bench, our controller, npm-bin kubeseal)', `${m.node} (OpenSSL ${m.nodeOpenssl})`],
         ['openssl CLI', m.openssl],
         ['git commit', `${m.gitCommit}${m.gitDirty ? ' (with uncommitted changes)' : ''}`],
         ['load average at start (1/5/15 min)', m.loadAverage.map((l) => l.toFixed(2)).join(' / ')],

@@ -1,6 +1,7 @@
 import type { BenchCluster } from './cluster.js';
 import type { ControllerRun } from './context.js';
 import {
+  readCpuSeconds,
   startController,
   type ClientLimit,
   type ControllerStartOptions,
@@ -123,6 +124,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ControllerR
       options.log(`  creating ${objects} SealedSecrets (controller not running)`);
       const createMs = await createObjects(cluster.client, namespace, sealed);
       options.log(`  starting the controller`);
+      const controlPlaneAtSpawn = controlPlaneCpu(cluster);
       return await withController(
         cluster,
         namespace,
@@ -131,7 +133,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ControllerR
           const healthyMs = await controller.waitHealthy(60_000);
           const done = await tracker.waitForAll(names, timeoutMs);
           const syncMs = done - controller.spawnedAt;
-          return { ...(await finish(options, controller, objects, syncMs, createMs)), healthyMs };
+          const run = await finish(options, controller, objects, syncMs, createMs, controlPlaneAtSpawn);
+          return { ...run, healthyMs };
         },
         options.onProblem,
         options.cpuProfileDir,
@@ -150,10 +153,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ControllerR
         controller.rss.start();
         options.log(`  applying ${objects} SealedSecrets`);
         const started = performance.now();
+        const controlPlaneAtStart = controlPlaneCpu(cluster);
         const allDone = tracker.waitForAll(names, timeoutMs);
         const createMs = await createObjects(cluster.client, namespace, sealed);
         const syncMs = (await allDone) - started;
-        const run = await finish(options, controller, objects, syncMs, createMs);
+        const run = await finish(options, controller, objects, syncMs, createMs, controlPlaneAtStart);
         return { ...run, ...(idleRssBytes === undefined ? {} : { idleRssBytes }), healthyMs };
       },
       options.onProblem,
@@ -171,9 +175,15 @@ async function finish(
   objects: number,
   syncMs: number,
   createMs: number,
+  controlPlaneBefore: number | undefined,
 ): Promise<ControllerRun> {
   // CPU time up to the moment the last object was synced (the settle time after it is idle anyway).
   const cpuSeconds = controller.cpuSeconds();
+  const controlPlaneAfter = controlPlaneCpu(options.cluster);
+  const controlPlaneCpuSeconds =
+    controlPlaneBefore === undefined || controlPlaneAfter === undefined
+      ? undefined
+      : controlPlaneAfter - controlPlaneBefore;
   await new Promise((r) => setTimeout(r, options.settleMs));
   const steadyRssBytes = controller.rss.sample()?.rssBytes;
   // The sampler kept running through the settle time, so the peak covers the sync and what followed it.
@@ -189,5 +199,14 @@ async function finish(
     peakRssBytes,
     ...(steadyRssBytes === undefined ? {} : { steadyRssBytes }),
     ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
+    ...(controlPlaneCpuSeconds === undefined ? {} : { controlPlaneCpuSeconds }),
   };
+}
+
+/** CPU seconds kube-apiserver and etcd have used so far (/proc/<pid>/stat); undefined when either cannot be read. */
+function controlPlaneCpu(cluster: BenchCluster): number | undefined {
+  const { etcd, kubeApiserver } = cluster.controlPlane.pids;
+  const a = readCpuSeconds(kubeApiserver);
+  const e = readCpuSeconds(etcd);
+  return a === undefined || e === undefined ? undefined : a + e;
 }

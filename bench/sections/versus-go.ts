@@ -115,7 +115,7 @@ export async function versusGoSection(ctx: BenchContext): Promise<Omit<SectionRe
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   }
-  return report(cases, reps, runs, problems, failure);
+  return report(cases, reps, runs, problems, failure, ctx.cores);
 }
 
 /**
@@ -156,6 +156,7 @@ function report(
   runs: readonly Measured[],
   problems: ReadonlySet<string>,
   failure: string | undefined,
+  cores: number,
 ): Omit<SectionResult, 'durationMs'> {
   const pick = (implementation: Implementation, c: SideBySideCase, scenario: ControllerRun['scenario']) =>
     runs.filter(
@@ -173,8 +174,18 @@ function report(
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined || b === 0 ? undefined : a / b;
   const rows: string[][] = [];
-  const ratios: { c: SideBySideCase; scenario: string; speed?: number; rss?: number; oursPeak?: number }[] =
-    [];
+  const ratios: {
+    c: SideBySideCase;
+    scenario: string;
+    speed?: number;
+    rss?: number;
+    oursPeak?: number;
+    /** CPU ms per object: our controller, and kube-apiserver + etcd during its runs. */
+    oursCpuMs?: number;
+    controlPlaneMs?: number;
+    goRate?: number;
+  }[] = [];
+  const cpuRows: string[][] = [];
   for (const c of cases) {
     for (const scenario of ['apply', 'startup'] as const) {
       const ours = pick('ours', c, scenario);
@@ -186,7 +197,13 @@ function report(
         const peak = med(rs, (r) => r.peakRssBytes);
         const cpu = med(rs, (r) => r.cpuSeconds);
         const calls = med(rs, (r) => (r.apiCalls === undefined ? undefined : r.apiCalls / r.objects));
-        return { time, rate, peak, cpu, calls };
+        const cpuMs = med(rs, (r) =>
+          r.cpuSeconds === undefined ? undefined : (1000 * r.cpuSeconds) / r.objects,
+        );
+        const controlPlaneMs = med(rs, (r) =>
+          r.controlPlaneCpuSeconds === undefined ? undefined : (1000 * r.controlPlaneCpuSeconds) / r.objects,
+        );
+        return { time, rate, peak, cpu, calls, cpuMs, controlPlaneMs };
       };
       const o = side(ours);
       const g = side(go);
@@ -198,7 +215,23 @@ function report(
         ...(speed !== undefined && { speed }),
         ...(rss !== undefined && { rss }),
         ...(o.peak !== undefined && { oursPeak: o.peak }),
+        ...(o.cpuMs !== undefined && { oursCpuMs: o.cpuMs }),
+        ...(o.controlPlaneMs !== undefined && { controlPlaneMs: o.controlPlaneMs }),
+        ...(g.rate !== undefined && { goRate: g.rate }),
       });
+      const ms = (v: number | undefined) => show(v, (n) => `${fmt(n)} ms`);
+      const sum = (a: number | undefined, b: number | undefined) =>
+        a === undefined || b === undefined ? undefined : a + b;
+      cpuRows.push([
+        `${scenario} ${c.objects}`,
+        c.clientLimit,
+        ms(o.cpuMs),
+        ms(o.controlPlaneMs),
+        ms(sum(o.cpuMs, o.controlPlaneMs)),
+        ms(g.cpuMs),
+        ms(g.controlPlaneMs),
+        ms(sum(g.cpuMs, g.controlPlaneMs)),
+      ]);
       const cell = (s: typeof o) =>
         s.time === undefined
           ? ''
@@ -231,6 +264,22 @@ function report(
       rows,
     },
   ];
+  tables.push({
+    caption:
+      'CPU per object (medians): each controller, and kube-apiserver + etcd over the same window (in "apply" the ' +
+      "control plane's share includes the benchmark's own creates)",
+    header: [
+      'run',
+      'client limit',
+      'ours',
+      'control plane (ours)',
+      'sum (ours)',
+      'Go v0.40.0',
+      'control plane (Go)',
+      'sum (Go)',
+    ],
+    rows: cpuRows,
+  });
   const idle = (implementation: Implementation) => {
     const rs = runs.filter((r) => r.implementation === implementation);
     return {
@@ -276,6 +325,10 @@ function report(
       'at the default limit only the create waits on the first. Events are sent off the reconcile path (as ' +
       "client-go's broadcaster does); the few still queued when the run's controller is stopped are flushed for up " +
       'to 5 s, which is why a default-limit row can count a little under three.',
+    `Our controller runs on Node ${process.version} with OpenSSL ${process.versions.openssl ?? 'unknown'}, the ` +
+      "runtime of the bench (`pnpm bench` runs on the controller image's pinned Node 24; `--node` picks another). " +
+      'The runtime matters: on a CPU with AVX-512 IFMA, OpenSSL 3.5 (Node 24) decrypts RSA-4096 about 2.4× as fast ' +
+      'as OpenSSL 3.0 (Node 20), see bench/README.md. The Go controller does its RSA in Go, whatever Node runs.',
   ];
   if (failure !== undefined) notes.push(`The section stopped early: ${failure}`);
   for (const problem of problems) notes.push(`Problem seen (numbers above are still valid): ${problem}`);
@@ -291,6 +344,7 @@ function report(
         target: '≥ 3× the Go controller',
         measured: full.speed === undefined ? 'no ratio' : `${fmt(full.speed)}×`,
         status: targetStatus(full.speed, 3, (m, l) => m >= l),
+        ...(full.speed !== undefined && full.speed < 3 && { note: cpuBoundNote(full, cores) }),
       });
       targets.push({
         name: `Peak RSS vs Go v0.40.0, ${scenario} 5 000`,
@@ -322,4 +376,25 @@ function report(
     targets,
     ...(failure !== undefined && { error: failure }),
   };
+}
+
+/**
+ * Why a side-by-side speed target was missed, from the CPU the run used: on cores shared with the control plane the
+ * objects/s cannot pass cores ÷ (controller + control-plane CPU per object).
+ */
+export function cpuBoundNote(
+  r: { readonly oursCpuMs?: number; readonly controlPlaneMs?: number; readonly goRate?: number },
+  cores: number,
+): string {
+  if (r.oursCpuMs === undefined || r.controlPlaneMs === undefined || r.goRate === undefined)
+    return 'The CPU split of the runs could not be read from /proc.';
+  const perObject = r.oursCpuMs + r.controlPlaneMs;
+  const ceiling = (1000 * cores) / perObject;
+  const needed = (1000 * cores) / (3 * r.goRate);
+  return (
+    `Per object our controller used ${fmt(r.oursCpuMs)} ms of CPU and kube-apiserver + etcd ${fmt(r.controlPlaneMs)} ms ` +
+    `over the same window: with both on the same ${cores} cores the run cannot pass ${fmt(ceiling)} objects/s ` +
+    `(${fmt(ceiling / r.goRate)}× Go's ${fmt(r.goRate)} here). 3× Go needs at most ${fmt(needed)} ms of CPU per ` +
+    'object for the controller and the control plane together.'
+  );
 }

@@ -45,6 +45,8 @@ export interface ControlPlaneOptions {
   /** Progress messages (default: silent). */
   log?: (message: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Serve kube-apiserver's /debug/pprof to the admin user (default false; bench/cpu-per-object.ts). */
+  apiserverProfiling?: boolean;
 }
 
 export interface ControlPlanePorts {
@@ -199,7 +201,7 @@ async function startAttempt(
     '--allow-privileged=true',
     // Pods here are API objects only; the admission plugin would reject them until the default SA exists.
     '--disable-admission-plugins=ServiceAccount',
-    '--profiling=false',
+    `--profiling=${options.apiserverProfiling === true}`,
   ]);
   await waitReady(apiserver, 'kube-apiserver /readyz', timeoutMs, async () => {
     const res = await kubeRequest({ server, ca }, 'GET', '/readyz', { timeoutMs: 5_000 });

@@ -19,7 +19,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -30,6 +29,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { node24Binary } from '../../../tools/node/node24.mjs';
 
 /** The sentinel that Node's binaries carry to tell an injected blob is present (the same in Node 20 and 24). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -40,24 +40,10 @@ const WARM_UP_CERT = fileURLToPath(
   new URL('../../test-utils/fixtures/vectors/sealedsecret-4096/tls.crt', import.meta.url),
 );
 const POSTJECT_CLI = fileURLToPath(new URL('cli.js', import.meta.resolve('postject')));
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 function fail(message) {
   console.error(`sea: ${message}`);
   process.exit(1);
-}
-
-/** The repository's Node 24: the running one if it is that version, else tools/node/install.sh's cached copy. */
-function releaseNode() {
-  const version = readFileSync(join(REPO_ROOT, 'tools', 'node', 'NODE24_VERSION'), 'utf8').trim();
-  if (process.version === `v${version}`) return process.execPath;
-  const install = spawnSync('bash', [join(REPO_ROOT, 'tools', 'node', 'install.sh'), version], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const binary = /NODE_BIN=(.+)\s*$/.exec(install.stdout.trim())?.[1];
-  if (install.status !== 0 || binary === undefined) fail(`tools/node/install.sh ${version} failed`);
-  return binary;
 }
 
 function nodeVersionOf(binary) {
@@ -78,7 +64,12 @@ if (process.platform !== 'linux' || process.arch !== 'x64')
   fail(`only linux-x64 executables are built here (this is ${process.platform}-${process.arch})`);
 if (!existsSync(SNAPSHOT_SCRIPT)) fail(`${SNAPSHOT_SCRIPT} is missing; run \`pnpm build\` first`);
 
-const node = values.node === undefined ? releaseNode() : resolve(values.node);
+let node;
+try {
+  node = values.node === undefined ? node24Binary() : resolve(values.node);
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
 const version = nodeVersionOf(node);
 const [major, minor] = version.slice(1).split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 6))
