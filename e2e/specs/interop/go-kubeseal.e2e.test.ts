@@ -1,15 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  coreApi,
-  createTestNamespace,
-  e2eCluster,
-  kubeEndpoint,
-  kubeJson,
-  waitFor,
-} from '../../helpers/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { e2eCluster, kubeEndpoint, kubeJson, waitFor } from '../../helpers/index.js';
 import { getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
   firstContactNotice,
@@ -19,7 +11,7 @@ import {
   keySecrets,
   kubeseal,
   secretText,
-  startOurController,
+  useOurController,
   writeKubeconfigFile,
   type CliResult,
   type ProxiedController,
@@ -36,24 +28,15 @@ let dir: string;
 let kc: string;
 let certFile: string;
 
+const fixture = useOurController('interop-goks-', { args: ['--key-renew-period', '0'] });
+
 beforeAll(async () => {
   await upstreamBinaries();
-  ns = await createTestNamespace({ prefix: 'interop-goks-', deleteAfterTest: false });
-  controller = await startOurController(ns, { args: ['--key-renew-period', '0'] });
-  dir = mkdtempSync(join(tmpdir(), 'ssts-interop-goks-'));
+  ({ ns, controller, dir } = fixture);
   kc = writeKubeconfigFile(dir, 'kubeconfig', { namespace: ns });
   certFile = join(dir, 'cert.pem');
   writeFileSync(certFile, await controller.certPem());
 }, UPSTREAM_BUILD_TIMEOUT_MS);
-
-afterAll(async () => {
-  await controller?.stop();
-  if (ns !== undefined)
-    await coreApi()
-      .deleteNamespace({ name: ns })
-      .catch(() => undefined);
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-});
 
 const common = () => ['--kubeconfig', kc, '--controller-namespace', ns];
 const go = (args: readonly string[], input?: string) =>

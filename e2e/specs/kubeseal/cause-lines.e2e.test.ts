@@ -5,24 +5,22 @@
 // the keys for --recovery-unseal), in `--validate` and `--recovery-unseal`. Also `validate --offline` with no
 // kubeconfig at all. The controller side (status, events) is e2e/specs/controller/key-inventory.e2e.test.ts.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createSelfSignedCertificate,
   parseCertificatePem,
   publicKeyFingerprint,
   type SealedSecret,
 } from '@ssts/core';
-import { coreApi, createTestNamespace } from '../../helpers/index.js';
 import {
   backupList,
   expectOk,
   keySecrets,
   kubeseal,
   secretYaml,
-  startOurController,
+  useOurController,
   writeKubeconfigFile,
   type ProxiedController,
 } from './support.js';
@@ -41,10 +39,10 @@ let backup: string;
 let own: string;
 let stranger: string;
 
+const fixture = useOurController('kubeseal-causes-', { args: ['--key-renew-period', '0'] });
+
 beforeAll(async () => {
-  ns = await createTestNamespace({ prefix: 'kubeseal-causes-', deleteAfterTest: false });
-  controller = await startOurController(ns, { args: ['--key-renew-period', '0'] });
-  dir = mkdtempSync(join(tmpdir(), 'ssts-kubeseal-causes-'));
+  ({ ns, controller, dir } = fixture);
   kubeconfig = writeKubeconfigFile(dir, 'kubeconfig');
   const pem = await controller.certPem();
   own = publicKeyFingerprint(parseCertificatePem(pem).publicKey);
@@ -67,15 +65,6 @@ beforeAll(async () => {
   backup = join(dir, 'backup.json');
   writeFileSync(backup, backupList(await keySecrets(ns)));
 }, 120_000);
-
-afterAll(async () => {
-  await controller?.stop();
-  if (ns !== undefined)
-    await coreApi()
-      .deleteNamespace({ name: ns })
-      .catch(() => undefined);
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-});
 
 /** Seals prod/db with `cert` (hints unless `plain`), optionally namespace-wide, with the built kubeseal. */
 async function seal(options: { cert?: string; plain?: boolean; scope?: string }): Promise<SealedSecret> {

@@ -3,10 +3,9 @@
 // credentials. After one key renewal the inventory shows both keys with the right object counts; reencrypt moves
 // every object to the new key, after which the old key has 0 objects and is reported as retirable; the renewed
 // certificate is linked from the pinned one by /v1/cert-chain.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificatePem, publicKeyFingerprint, sealSecret } from '@ssts/core';
 import { apiClient, connectController } from '../../../packages/kubeseal/src/cluster/connect.js';
 import type { ClusterFlags } from '../../../packages/kubeseal/src/cluster/controller-client.js';
@@ -22,16 +21,17 @@ import {
 import { reencryptCluster } from '../../../packages/kubeseal/src/keys/reencrypt.js';
 import { listManifestTree } from '../../../packages/kubeseal/src/io/manifest-files.js';
 import { reencryptFiles } from '../../../packages/kubeseal/src/keys/reencrypt-files.js';
+import { clusterFlags } from '../../../packages/kubeseal/src/test-helpers/cluster-flags.js';
 import { onlineReencryptor } from '../../../packages/kubeseal/src/keys/reencrypt-online.js';
 import { parse as parseYaml } from 'yaml';
-import { coreApi, createTestNamespace, e2eCluster, waitFor } from '../../helpers/index.js';
+import { e2eCluster, waitFor } from '../../helpers/index.js';
 import { decode, getSecret, plainSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
   applySealedSecret,
   expectOk,
   firstContactNotice,
   kubeseal,
-  startOurController,
+  useOurController,
   writeKubeconfigFile,
   type ProxiedController,
 } from './support.js';
@@ -41,42 +41,11 @@ let controller: ProxiedController;
 let dir: string;
 let flags: ClusterFlags;
 
-beforeAll(async () => {
-  ns = await createTestNamespace({ prefix: 'kubeseal-keys-', deleteAfterTest: false });
-  controller = await startOurController(ns, { args: ['--key-renew-period', '0'] });
-  dir = mkdtempSync(join(tmpdir(), 'ssts-kubeseal-keys-'));
-  flags = {
-    kubeconfig: writeKubeconfigFile(dir, 'kubeconfig'),
-    context: '',
-    cluster: '',
-    user: '',
-    namespace: '',
-    server: '',
-    token: '',
-    as: '',
-    asUid: '',
-    asGroup: [],
-    username: '',
-    password: '',
-    clientCertificate: '',
-    clientKey: '',
-    certificateAuthority: '',
-    insecureSkipTlsVerify: false,
-    tlsServerName: '',
-    proxyUrl: '',
-    requestTimeout: '0',
-    controllerNamespace: ns,
-    controllerName: 'sealed-secrets-controller',
-  };
-});
+const fixture = useOurController('kubeseal-keys-', { args: ['--key-renew-period', '0'] });
 
-afterAll(async () => {
-  await controller?.stop();
-  if (ns !== undefined)
-    await coreApi()
-      .deleteNamespace({ name: ns })
-      .catch(() => undefined);
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+beforeAll(async () => {
+  ({ ns, controller, dir } = fixture);
+  flags = clusterFlags({ kubeconfig: writeKubeconfigFile(dir, 'kubeconfig'), controllerNamespace: ns });
 });
 
 function sealed(certPem: string, name: string, data: Record<string, string>): SealedSecret {

@@ -1,16 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import {
-  coreApi,
-  createTestNamespace,
-  e2eCluster,
-  kubeEndpoint,
-  kubeJson,
-  waitFor,
-} from '../../helpers/index.js';
+import { e2eCluster, kubeEndpoint, kubeJson, waitFor } from '../../helpers/index.js';
 import { decode, getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
   firstContactNotice,
@@ -21,7 +13,7 @@ import {
   expectOk,
   secretText,
   secretYaml,
-  startOurController,
+  useOurController,
   writeKubeconfigFile,
   type ProxiedController,
 } from './support.js';
@@ -38,21 +30,12 @@ let kcDefault: string;
 let kcContextNs: string;
 let dir: string;
 
+const fixture = useOurController('kubeseal-online-', { args: ['--key-renew-period', '0'] });
+
 beforeAll(async () => {
-  ns = await createTestNamespace({ prefix: 'kubeseal-online-', deleteAfterTest: false });
-  controller = await startOurController(ns, { args: ['--key-renew-period', '0'] });
-  dir = mkdtempSync(join(tmpdir(), 'ssts-kubeseal-online-'));
+  ({ ns, controller, dir } = fixture);
   kcDefault = writeKubeconfigFile(dir, 'kubeconfig-default');
   kcContextNs = writeKubeconfigFile(dir, 'kubeconfig-ns', { namespace: ns });
-});
-
-afterAll(async () => {
-  await controller?.stop();
-  if (ns !== undefined)
-    await coreApi()
-      .deleteNamespace({ name: ns })
-      .catch(() => undefined);
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 /** kubeseal with the controller of this file (its namespace; default Service name). */

@@ -3,10 +3,13 @@ import { privateDecrypt, constants, createDecipheriv } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { renderKubeconfig } from '../../harness/kubeconfig.js';
 import { repoRoot } from '../../harness/paths.js';
 import type { ServiceProxyExposure } from '../../harness/service-proxy.js';
 import {
+  coreApi,
+  createTestNamespace,
   e2eCluster,
   exposeViaServiceProxy,
   kubeEndpoint,
@@ -182,6 +185,60 @@ export async function startOurController(
     readyTimeoutMs: 60_000,
   });
   return proxiedController(namespace, exposure);
+}
+
+/** What useOurController gives a spec file once the file's first beforeAll ran. */
+export interface OurControllerFixture {
+  /** The namespace of the file, our controller's own (created with the prefix given). */
+  readonly ns: string;
+  readonly controller: ProxiedController;
+  /** A temporary directory of the file. */
+  readonly dir: string;
+}
+
+/**
+ * Registers the file-wide hooks of a spec that talks to one controller of ours: before all, a fresh namespace,
+ * our controller in it behind the service proxy (startOurController) and a temporary directory; after all, the
+ * controller stops and the namespace and directory go. Call it at the top level, before the file's own hooks,
+ * and read the fields inside hooks and tests (before the hook ran they throw).
+ */
+export function useOurController(
+  prefix: string,
+  options: ProxiedControllerOptions = {},
+  timeoutMs = 120_000,
+): OurControllerFixture {
+  let state: { ns?: string; controller?: ProxiedController; dir?: string } = {};
+  const get = <K extends keyof typeof state>(key: K): NonNullable<(typeof state)[K]> => {
+    const value = state[key];
+    if (value === undefined) throw new Error(`useOurController: ${key} read before its beforeAll ran`);
+    return value as NonNullable<(typeof state)[K]>;
+  };
+  beforeAll(async () => {
+    state.ns = await createTestNamespace({ prefix, deleteAfterTest: false });
+    state.controller = await startOurController(state.ns, options);
+    state.dir = mkdtempSync(join(tmpdir(), `ssts-${prefix}`));
+  }, timeoutMs);
+  afterAll(async () => {
+    const { ns, controller, dir } = state;
+    state = {};
+    await controller?.stop();
+    if (ns !== undefined)
+      await coreApi()
+        .deleteNamespace({ name: ns })
+        .catch(() => undefined);
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get ns() {
+      return get('ns');
+    },
+    get controller() {
+      return get('controller');
+    },
+    get dir() {
+      return get('dir');
+    },
+  };
 }
 
 /** Wraps an exposure: waits for /v1/cert.pem through the proxy, stops the exposure on failure. */

@@ -1,16 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { coreApi, createTestNamespace } from '../../helpers/index.js';
 import { decode, getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
   applySealedSecret,
   expectOk,
   kubeseal,
   secretYaml,
-  startOurController,
+  useOurController,
   writeKubeconfigFile,
   type ProxiedController,
 } from './support.js';
@@ -22,20 +20,11 @@ let controller: ProxiedController;
 let dir: string;
 let kubeconfig: string;
 
-beforeAll(async () => {
-  ns = await createTestNamespace({ prefix: 'kubeseal-verbs-', deleteAfterTest: false });
-  controller = await startOurController(ns, { args: ['--key-renew-period', '0'] });
-  dir = mkdtempSync(join(tmpdir(), 'ssts-kubeseal-verbs-'));
-  kubeconfig = writeKubeconfigFile(dir, 'kubeconfig', { namespace: ns });
-});
+const fixture = useOurController('kubeseal-verbs-', { args: ['--key-renew-period', '0'] });
 
-afterAll(async () => {
-  await controller?.stop();
-  if (ns !== undefined)
-    await coreApi()
-      .deleteNamespace({ name: ns })
-      .catch(() => undefined);
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+beforeAll(async () => {
+  ({ ns, controller, dir } = fixture);
+  kubeconfig = writeKubeconfigFile(dir, 'kubeconfig', { namespace: ns });
 });
 
 /** A verb first, then the cluster flags. */

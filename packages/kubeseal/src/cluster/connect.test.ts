@@ -2,33 +2,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeconfigFor, startFakeApiServer, type FakeApiServer } from '../test-helpers/fake-apiserver.js';
+import { clusterFlags } from '../test-helpers/cluster-flags.js';
 import { memoryIo } from '../test-helpers/memory-io.js';
 import { connectController } from './connect.js';
 import { parseRequestTimeout, type ClusterFlags } from './controller-client.js';
 
-const base: ClusterFlags = {
-  kubeconfig: '/kubeconfig',
-  context: '',
-  cluster: '',
-  user: '',
-  namespace: '',
-  server: '',
-  token: '',
-  as: '',
-  asUid: '',
-  asGroup: [],
-  username: '',
-  password: '',
-  clientCertificate: '',
-  clientKey: '',
-  certificateAuthority: '',
-  insecureSkipTlsVerify: false,
-  tlsServerName: '',
-  proxyUrl: '',
-  requestTimeout: '0',
-  controllerNamespace: 'kube-system',
-  controllerName: 'sealed-secrets-controller',
-};
+const base: ClusterFlags = clusterFlags({ kubeconfig: '/kubeconfig' });
 
 describe('connectController (compat §5.4)', () => {
   let server: FakeApiServer;
