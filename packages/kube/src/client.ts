@@ -1,5 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
+// node:http and node:https are loaded when a client or request first needs them (process.getBuiltinModule), not at
+// import: kubeseal's V8 start-up snapshot holds this package, and Node cannot put those two modules in a snapshot.
+import type http from 'node:http';
+import type https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeError, kubeErrorFromBody, kubeErrorFromResponse } from './errors.js';
 import { formatBytes, openStream, sendRequest, type HttpResponse, type TlsSettings } from './http/request.js';
@@ -113,8 +115,11 @@ export class KubeClient {
       proxy !== undefined
         ? await proxyAgent(proxy, config.server, agentOptions, config.tls)
         : config.server.protocol === 'https:'
-          ? new https.Agent({ ...agentOptions, ...tlsAgentOptions(config.tls) })
-          : new http.Agent(agentOptions);
+          ? new (process.getBuiltinModule('node:https').Agent)({
+              ...agentOptions,
+              ...tlsAgentOptions(config.tls),
+            })
+          : new (process.getBuiltinModule('node:http').Agent)(agentOptions);
     return new KubeClient({ config, agent, userAgent: options.userAgent, options }, options.rateLimiter);
   }
 

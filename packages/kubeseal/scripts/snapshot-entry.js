@@ -1,14 +1,20 @@
 // Entry of kubeseal's V8 start-up snapshot. scripts/bundle.mjs bundles it with everything it imports into one
 // CommonJS script (a snapshot cannot load user-land modules), and `node --build-snapshot` or the single
 // executable's `useSnapshot` runs it once at build time:
-//   1. every module is evaluated, and a few offline commands run against an in-memory Io, so that the modules they
-//      load lazily (the modes, `yaml`, the renderers) and the functions they call are in the heap and compiled;
+//   1. every module is evaluated, and a few commands run against an in-memory Io, so that the modules they load
+//      lazily (the modes, `yaml`, the renderers, the API client) and the functions they call are in the heap and
+//      compiled. The online commands (`--fetch-cert`, sealing with the controller's certificate) talk to a fake
+//      API server: node:http and node:https cannot be in a snapshot, so @ssts/kube looks them up at each use with
+//      process.getBuiltinModule, which the warm-up points at an in-memory stand-in and then restores;
 //   2. the snapshot is taken; at run time Node deserializes it instead of loading any module or compiling them,
 //      and runs only the main function below with the real process.
 // Nothing from the build machine may leak into the heap: the warm-up uses its own argv/env/files, and run() reads
 // the real ones only when called by the main function.
 import { X509Certificate } from 'node:crypto';
+import { Buffer } from 'node:buffer';
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { setImmediate } from 'node:timers';
 import { startupSnapshot } from 'node:v8';
 import { run } from '../dist/main.js';
 import { flushStdio, nodeIo } from '../dist/io/node-io.js';
@@ -34,6 +40,42 @@ contexts: [{name: x, context: {cluster: c, user: u, namespace: warm-up}}]
 current-context: x
 `;
 
+// The online warm-up's kubeconfigs: JSON (what tools generate; @ssts/kube reads it without the YAML parser) and
+// YAML in block style (what kubectl writes), both with a token and an embedded CA.
+const CLUSTER = { server: 'https://warm-up.invalid:6443', 'certificate-authority-data': 'd2FybS11cA==' };
+const ONLINE_KUBECONFIG_JSON = `${JSON.stringify(
+  {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster: CLUSTER }],
+    users: [{ name: 'u', user: { token: 'warm-up' } }],
+    contexts: [{ name: 'x', context: { cluster: 'c', user: 'u', namespace: 'warm-up' } }],
+    'current-context': 'x',
+    preferences: {},
+  },
+  null,
+  2,
+)}\n`;
+const ONLINE_KUBECONFIG_YAML = `apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    certificate-authority-data: ${CLUSTER['certificate-authority-data']}
+    server: ${CLUSTER.server}
+  name: c
+contexts:
+- context:
+    cluster: c
+    namespace: warm-up
+    user: u
+  name: x
+current-context: x
+users:
+- name: u
+  user:
+    token: warm-up
+`;
+
 /** The offline commands whose code paths the snapshot should hold ready: [argv, stdin]. */
 const WARM_UP = [
   [['--version'], ''],
@@ -45,15 +87,94 @@ const WARM_UP = [
   [['--raw', '--cert', '/warm/tls.crt', '--scope', 'cluster-wide'], 'hunter2'],
 ];
 
+/**
+ * The online commands, through the fake API server below: [argv, stdin, kubeconfig]. The first contact pins the
+ * certificate (written to the in-memory known-certs file), the later runs find it pinned, as a user's do.
+ */
+const ONLINE_WARM_UP = [
+  [['--fetch-cert'], '', ONLINE_KUBECONFIG_JSON],
+  [['--fetch-cert'], '', ONLINE_KUBECONFIG_YAML],
+  [['-o', 'yaml'], SECRET_YAML, ONLINE_KUBECONFIG_JSON],
+  [[], SECRET_YAML, ONLINE_KUBECONFIG_YAML],
+];
+
+/**
+ * A stand-in for node:http and node:https with the little of them @ssts/kube uses (Agent, request, the response
+ * events), answering the two requests of kubeseal's controller lookup: the Service, then its /v1/cert.pem.
+ */
+function fakeHttpModule(cert) {
+  class Agent {
+    destroy() {}
+  }
+  const answer = (url) => {
+    if (/\/api\/v1\/namespaces\/[^/]+\/services\/[^/]+$/.test(url.pathname)) {
+      const service = { kind: 'Service', apiVersion: 'v1', spec: { ports: [{ name: 'http', port: 8080 }] } };
+      return { status: 200, type: 'application/json', body: Buffer.from(JSON.stringify(service)) };
+    }
+    if (url.pathname.endsWith('/proxy/v1/cert.pem'))
+      return { status: 200, type: 'application/x-pem-file', body: cert };
+    return { status: 404, type: 'text/plain', body: Buffer.from('404 page not found\n') };
+  };
+  const request = (url) => {
+    const req = new EventEmitter();
+    req.reusedSocket = false;
+    req.destroy = () => req;
+    req.end = () => {
+      setImmediate(() => {
+        const a = answer(new URL(url));
+        const res = new EventEmitter();
+        Object.assign(res, {
+          statusCode: a.status,
+          statusMessage: a.status === 200 ? 'OK' : 'Not Found',
+          headers: { 'content-type': a.type, 'content-length': String(a.body.length) },
+          destroy: () => res,
+        });
+        req.emit('response', res);
+        setImmediate(() => {
+          res.emit('data', a.body);
+          res.emit('end');
+        });
+      });
+      return req;
+    };
+    return req;
+  };
+  return { Agent, request };
+}
+
+async function runWarmUp(argv, stdin, now, files, env) {
+  const mem = memoryIo({ stdin, now, files });
+  const code = await run(argv, mem.io, env);
+  if (code !== 0) throw new Error(`snapshot warm-up \`kubeseal ${argv.join(' ')}\` failed: ${mem.stderr()}`);
+  return mem;
+}
+
 async function warmUp(certPath) {
   const cert = readFileSync(certPath);
   // Any instant within the certificate's validity: the warm-up must not depend on the build machine's clock.
   const now = new Date(Date.parse(new X509Certificate(cert).validFrom) + 60_000);
   for (const [argv, stdin] of WARM_UP) {
-    const mem = memoryIo({ stdin, now, files: { '/warm/tls.crt': cert, '/warm/kubeconfig': KUBECONFIG } });
-    const code = await run(argv, mem.io, { KUBECONFIG: '/warm/kubeconfig' });
-    if (code !== 0)
-      throw new Error(`snapshot warm-up \`kubeseal ${argv.join(' ')}\` failed: ${mem.stderr()}`);
+    const files = { '/warm/tls.crt': cert, '/warm/kubeconfig': KUBECONFIG };
+    await runWarmUp(argv, stdin, now, files, { KUBECONFIG: '/warm/kubeconfig' });
+  }
+  const getBuiltinModule = process.getBuiltinModule;
+  const fake = fakeHttpModule(cert);
+  process.getBuiltinModule = (id) =>
+    id === 'node:http' || id === 'node:https' ? fake : getBuiltinModule.call(process, id);
+  try {
+    let pins = {};
+    for (const [argv, stdin, kubeconfig] of ONLINE_WARM_UP) {
+      const files = { ...pins, '/warm/kubeconfig': kubeconfig };
+      const mem = await runWarmUp(argv, stdin, now, files, {
+        KUBECONFIG: '/warm/kubeconfig',
+        HOME: '/warm/home',
+      });
+      pins = Object.fromEntries([...mem.files].filter(([path]) => path.startsWith('/warm/home/')));
+    }
+    if (Object.keys(pins).length === 0)
+      throw new Error('snapshot warm-up: the online runs pinned no certificate');
+  } finally {
+    process.getBuiltinModule = getBuiltinModule;
   }
 }
 

@@ -1,5 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
+// node:http(s) are looked up per request (see client.ts): never imported at start-up, never cached in a variable
+// that a start-up snapshot would keep.
+import type http from 'node:http';
 import { isKubeError, KubeError } from '../errors.js';
 import { formatGoDuration } from '@ssts/flags/go-duration';
 import { describeNetworkError, goVerb, printableUrl } from './describe.js';
@@ -76,7 +77,10 @@ interface Exchange {
 
 /** Starts one request; deadline, inactivity bound and abort apply until finish(). */
 function exchange(request: HttpRequest, deadlineAt: number): Exchange {
-  const transport = request.url.protocol === 'https:' ? https : http;
+  const transport =
+    request.url.protocol === 'https:'
+      ? process.getBuiltinModule('node:https')
+      : process.getBuiltinModule('node:http');
   const tls = request.tls ?? {};
   let rejectResponse: (error: KubeError) => void = () => undefined;
   let rejectFailed: (error: KubeError) => void = () => undefined;

@@ -11,8 +11,15 @@ import { sealOne, secretFromDocument } from './seal-one.js';
  * and sealed before the first byte is written, so an error in document 2 leaves no output at all.
  */
 export async function runSeal(ctx: RunContext): Promise<void> {
-  const cert = await ctx.certificate();
-  const documents = await readDocuments(await ctx.readInput(), 'secrets');
+  // With the controller's certificate (a network round trip away), the input is read and parsed while it is on its
+  // way. A local or URL --cert is read first, as before (it may be /dev/stdin). Either way a certificate error wins
+  // over an input error, the order upstream reports them in.
+  const certificate = ctx.certificate();
+  const parse = () => ctx.readInput().then((bytes) => readDocuments(bytes, 'secrets'));
+  const early = ctx.options.cert === '' ? parse() : undefined;
+  early?.catch(() => undefined);
+  const cert = await certificate;
+  const documents = await (early ?? parse());
   if (documents.length === 0) throw new CliError('INPUT', NO_SECRETS);
   const format = ctx.format();
   const rendered: string[] = [];
