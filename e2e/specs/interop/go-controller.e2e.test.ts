@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseCertificatePem, publicKeyFingerprint } from '@ssts/core';
-import { coreApi, createTestNamespace, waitFor } from '../../helpers/index.js';
+import { waitFor } from '../../helpers/index.js';
 import { getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
 import {
   firstContactNotice,
@@ -16,9 +15,10 @@ import {
   kubeseal,
   secretText,
   writeKubeconfigFile,
+  useProxiedController,
   type ProxiedController,
 } from '../kubeseal/support.js';
-import { UPSTREAM_BUILD_TIMEOUT_MS, goKubeseal, startGoController, upstreamBinaries } from './upstream.js';
+import { UPSTREAM_BUILD_TIMEOUT_MS, goKubeseal, startGoController } from './upstream.js';
 
 // Our kubeseal against the upstream Go controller (v0.40.0 by default, see upstream.ts) behind the service proxy:
 // everything our CLI produces must be accepted by the real implementation, and our CLI must speak its HTTP API
@@ -29,21 +29,16 @@ let controller: ProxiedController;
 let dir: string;
 let kc: string;
 
-beforeAll(async () => {
-  await upstreamBinaries();
-  ns = await createTestNamespace({ prefix: 'interop-goctl-', deleteAfterTest: false });
-  controller = await startGoController(ns, { args: ['--key-renew-period', '0'] });
-  dir = mkdtempSync(join(tmpdir(), 'ssts-interop-goctl-'));
-  kc = writeKubeconfigFile(dir, 'kubeconfig', { namespace: ns });
-}, UPSTREAM_BUILD_TIMEOUT_MS);
+// startGoController builds the upstream binaries on first use (hence the longer hook budget).
+const fixture = useProxiedController(
+  'interop-goctl-',
+  (namespace) => startGoController(namespace, { args: ['--key-renew-period', '0'] }),
+  UPSTREAM_BUILD_TIMEOUT_MS,
+);
 
-afterAll(async () => {
-  await controller?.stop();
-  if (ns !== undefined)
-    await coreApi()
-      .deleteNamespace({ name: ns })
-      .catch(() => undefined);
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  ({ ns, controller, dir } = fixture);
+  kc = writeKubeconfigFile(dir, 'kubeconfig', { namespace: ns });
 });
 
 const ks = (args: readonly string[], input?: string) =>

@@ -187,9 +187,9 @@ export async function startOurController(
   return proxiedController(namespace, exposure);
 }
 
-/** What useOurController gives a spec file once the file's first beforeAll ran. */
-export interface OurControllerFixture {
-  /** The namespace of the file, our controller's own (created with the prefix given). */
+/** What useProxiedController gives a spec file once the file's first beforeAll ran. */
+export interface ControllerFixture {
+  /** The namespace of the file, the controller's own (created with the prefix given). */
   readonly ns: string;
   readonly controller: ProxiedController;
   /** A temporary directory of the file. */
@@ -197,25 +197,25 @@ export interface OurControllerFixture {
 }
 
 /**
- * Registers the file-wide hooks of a spec that talks to one controller of ours: before all, a fresh namespace,
- * our controller in it behind the service proxy (startOurController) and a temporary directory; after all, the
- * controller stops and the namespace and directory go. Call it at the top level, before the file's own hooks,
- * and read the fields inside hooks and tests (before the hook ran they throw).
+ * Registers the file-wide hooks of a spec that talks to one controller behind the service proxy: before all, a
+ * fresh namespace, the controller `start` puts in it (ours, or upstream's) and a temporary directory; after all,
+ * the controller stops and the namespace and directory go. Call it at the top level, before the file's own hooks
+ * (their afterAll then runs first), and read the fields inside hooks and tests (before the hook ran they throw).
  */
-export function useOurController(
+export function useProxiedController(
   prefix: string,
-  options: ProxiedControllerOptions = {},
+  start: (namespace: string) => Promise<ProxiedController>,
   timeoutMs = 120_000,
-): OurControllerFixture {
+): ControllerFixture {
   let state: { ns?: string; controller?: ProxiedController; dir?: string } = {};
   const get = <K extends keyof typeof state>(key: K): NonNullable<(typeof state)[K]> => {
     const value = state[key];
-    if (value === undefined) throw new Error(`useOurController: ${key} read before its beforeAll ran`);
+    if (value === undefined) throw new Error(`useProxiedController: ${key} read before its beforeAll ran`);
     return value as NonNullable<(typeof state)[K]>;
   };
   beforeAll(async () => {
     state.ns = await createTestNamespace({ prefix, deleteAfterTest: false });
-    state.controller = await startOurController(state.ns, options);
+    state.controller = await start(state.ns);
     state.dir = mkdtempSync(join(tmpdir(), `ssts-${prefix}`));
   }, timeoutMs);
   afterAll(async () => {
@@ -239,6 +239,15 @@ export function useOurController(
       return get('dir');
     },
   };
+}
+
+/** useProxiedController with our built controller (startOurController). */
+export function useOurController(
+  prefix: string,
+  options: ProxiedControllerOptions = {},
+  timeoutMs?: number,
+): ControllerFixture {
+  return useProxiedController(prefix, (ns) => startOurController(ns, options), timeoutMs);
 }
 
 /** Wraps an exposure: waits for /v1/cert.pem through the proxy, stops the exposure on failure. */

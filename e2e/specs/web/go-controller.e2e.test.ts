@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreApi, createTestNamespace } from '../../helpers/index.js';
 import { getSecret, waitForSynced, type SealedSecret } from '../controller/support.js';
-import { applySealedSecret, type ProxiedController } from '../kubeseal/support.js';
+import { applySealedSecret, useProxiedController, type ProxiedController } from '../kubeseal/support.js';
 import { UPSTREAM_BUILD_TIMEOUT_MS, startGoController, upstreamBinaries } from '../interop/upstream.js';
 import { fillAndSeal, launchBrowser, serveStatic, siteDir, type Browser } from './browser.js';
 
@@ -21,25 +19,24 @@ let browser: Browser;
 let site: { url: string; close(): Promise<void> };
 let dir: string;
 
+// startGoController builds the upstream binaries on first use (hence the longer hook budget).
+const fixture = useProxiedController(
+  'web-goctl-',
+  (namespace) => startGoController(namespace, { args: ['--key-renew-period', '0'] }),
+  UPSTREAM_BUILD_TIMEOUT_MS,
+);
+
 beforeAll(async () => {
   // The oracle is upstream's newest release, the compatibility target.
   expect((await upstreamBinaries()).dir).toMatch(/\/v0\.40\.0$/);
-  ns = await createTestNamespace({ prefix: 'web-goctl-', deleteAfterTest: false });
-  controller = await startGoController(ns, { args: ['--key-renew-period', '0'] });
+  ({ ns, controller, dir } = fixture);
   site = await serveStatic(siteDir(), '/static/sealing/');
   browser = await launchBrowser();
-  dir = mkdtempSync(join(tmpdir(), 'ssts-web-goctl-'));
 }, UPSTREAM_BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
   await browser?.close();
   await site?.close();
-  await controller?.stop();
-  if (ns !== undefined)
-    await coreApi()
-      .deleteNamespace({ name: ns })
-      .catch(() => undefined);
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a SealedSecret sealed by the standalone page', () => {
