@@ -6,6 +6,7 @@ import type {
   KubeEvent,
   KubeGateway,
   Lease,
+  ListPage,
   ListResult,
   ListScope,
   ResourceOfKind,
@@ -47,6 +48,8 @@ export class FakeGateway implements KubeGateway {
   readonly objects = new Map<string, AnyObject>();
   readonly events: StoredEvent[] = [];
   readonly calls: string[] = [];
+  /** Every listPage answered: its first offset and how many objects it held. */
+  readonly pagesListed: { resource: WatchedResource; start: number; count: number }[] = [];
   /** Every status write as sent: the target's identity and the status. */
   readonly statusWrites: { target: StatusTarget; status: SealedSecretStatus }[] = [];
   readonly namespaces = new Set<string>(['default']);
@@ -204,6 +207,37 @@ export class FakeGateway implements KubeGateway {
       .map((o) => structuredClone(o) as ResourceOfKind[R])
       .map((o) => (each === undefined ? o : each(o)));
     return Promise.resolve({ items, resourceVersion: String(this.#rv) });
+  }
+
+  /**
+   * Pages in `namespace/name` order, as the API server lists; the continue token is the next offset into the
+   * objects of the moment (an object deleted or added meanwhile shifts it, as an inconsistent continuation would).
+   */
+  listPage<R extends WatchedResource>(
+    resource: R,
+    scope: ListScope,
+    page: { readonly limit: number; readonly continue?: string },
+  ): Promise<ListPage<ResourceOfKind[R]>> {
+    this.#fail(`listPage ${resource}`);
+    const all = [...this.objects.entries()]
+      .filter(([key]) => key.startsWith(`${resource}/`))
+      .map(([, object]) => object)
+      .filter((o) => scope.namespace === undefined || o.metadata.namespace === scope.namespace)
+      .filter((o) => matches(o.metadata.labels, scope.labelSelector))
+      .sort((a, b) => {
+        const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`;
+        const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`;
+        return ka < kb ? -1 : ka > kb ? 1 : 0;
+      });
+    const start = page.continue === undefined ? 0 : Number(page.continue);
+    const end = start + Math.max(1, page.limit);
+    const items = all.slice(start, end).map((o) => structuredClone(o) as ResourceOfKind[R]);
+    this.pagesListed.push({ resource, start, count: items.length });
+    return Promise.resolve({
+      items,
+      resourceVersion: String(this.#rv),
+      continue: end < all.length ? String(end) : undefined,
+    });
   }
 
   watch<R extends WatchedResource>(

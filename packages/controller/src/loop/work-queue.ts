@@ -80,6 +80,11 @@ export class WorkQueue {
     this.#failures.delete(key);
   }
 
+  /** Whether `key` waits to be handed out (queued, or added again while in flight). */
+  has(key: string): boolean {
+    return this.#dirty.has(key);
+  }
+
   /** Next key to process, or undefined once shut down and drained. */
   get(): Promise<string | undefined> {
     const key = this.#queue.shift();
