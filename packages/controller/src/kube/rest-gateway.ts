@@ -116,12 +116,11 @@ export class RestGateway implements KubeGateway {
     scope: ListScope,
     page: { readonly limit: number; readonly continue?: string },
   ): Promise<ListPage<ResourceOfKind[R]>> {
-    const { items, resourceVersion, continue: next } = await this.#page(
-      resource,
-      scope,
-      page.limit,
-      page.continue,
-    );
+    const {
+      items,
+      resourceVersion,
+      continue: next,
+    } = await this.#page(resource, scope, page.limit, page.continue);
     return { items, resourceVersion, continue: next };
   }
 

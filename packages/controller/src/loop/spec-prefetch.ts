@@ -112,7 +112,8 @@ export class SpecPrefetch {
           for (const listed of page.items) {
             const key = objectKey(listed);
             if (key > this.#lastKey) this.#lastKey = key;
-            if (this.#waiting.has(key) || wanted(key, listed)) this.#held.set(key, withoutBookkeeping(listed));
+            if (this.#waiting.has(key) || wanted(key, listed))
+              this.#held.set(key, withoutBookkeeping(listed));
           }
           this.maxHeld = Math.max(this.maxHeld, this.#held.size);
           token = page.continue;
