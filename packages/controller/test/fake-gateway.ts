@@ -210,8 +210,9 @@ export class FakeGateway implements KubeGateway {
   }
 
   /**
-   * Pages in `namespace/name` order, as the API server lists; the continue token is the next offset into the
-   * objects of the moment (an object deleted or added meanwhile shifts it, as an inconsistent continuation would).
+   * Pages in `namespace/name` order, as the API server lists; the continue token is the last key of the page, and
+   * the next page starts after it among the objects of the moment (the API server's token also holds the key to
+   * start after, and a snapshot this fake does not keep).
    */
   listPage<R extends WatchedResource>(
     resource: R,
@@ -219,24 +220,23 @@ export class FakeGateway implements KubeGateway {
     page: { readonly limit: number; readonly continue?: string },
   ): Promise<ListPage<ResourceOfKind[R]>> {
     this.#fail(`listPage ${resource}`);
+    const keyOf = (o: AnyObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
     const all = [...this.objects.entries()]
       .filter(([key]) => key.startsWith(`${resource}/`))
       .map(([, object]) => object)
       .filter((o) => scope.namespace === undefined || o.metadata.namespace === scope.namespace)
       .filter((o) => matches(o.metadata.labels, scope.labelSelector))
-      .sort((a, b) => {
-        const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`;
-        const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`;
-        return ka < kb ? -1 : ka > kb ? 1 : 0;
-      });
-    const start = page.continue === undefined ? 0 : Number(page.continue);
-    const end = start + Math.max(1, page.limit);
-    const items = all.slice(start, end).map((o) => structuredClone(o) as ResourceOfKind[R]);
+      .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    const after = page.continue;
+    const start = after === undefined ? 0 : all.findIndex((o) => keyOf(o) > after);
+    const end = start < 0 ? all.length : start + Math.max(1, page.limit);
+    const items = start < 0 ? [] : all.slice(start, end).map((o) => structuredClone(o) as ResourceOfKind[R]);
     this.pagesListed.push({ resource, start, count: items.length });
+    const last = items.at(-1);
     return Promise.resolve({
       items,
       resourceVersion: String(this.#rv),
-      continue: end < all.length ? String(end) : undefined,
+      continue: end < all.length && last !== undefined ? keyOf(last) : undefined,
     });
   }
 

@@ -340,8 +340,8 @@ export class Controller {
 
   /**
    * The term's prefetch: one SpecPrefetch per informer with deferred specs, one after the other (the initial lists
-   * queued their keys in that order). Wanted: a key waiting in this term's queue whose cache entry, still the
-   * listed version, has no spec.
+   * queued their keys in that order). Wanted: a key queued or in flight in this term's queue whose cache entry,
+   * still the listed version, has no spec.
    */
   async #prefetch(queue: WorkQueue, signal: AbortSignal): Promise<void> {
     const prefetches = new Map<Informer<'sealedsecrets'>, SpecPrefetch>();

@@ -24,7 +24,10 @@ export interface SpecPrefetchOptions {
   readonly scope: ListScope;
   readonly clock: Clock;
   readonly log: Logger;
-  /** Whether a listed object is kept for a pass: its key waits in the queue and its cache entry has no spec. */
+  /**
+   * Whether a listed object is kept for a pass: its key is queued or in flight and its cache entry has no spec.
+   * Keys already taken or discarded are not asked about (their pass has read its object).
+   */
   readonly wanted: (key: string, listed: SealedSecret) => boolean;
   readonly pageSize?: number;
   readonly window?: number;
@@ -46,6 +49,8 @@ export class SpecPrefetch {
   readonly #held = new Map<string, SealedSecret>();
   /** Keys whose take() waits for the page in flight: kept from it even when the queue already handed them out. */
   readonly #waiting = new Set<string>();
+  /** Keys taken or discarded while pages still come (cleared at the last one). */
+  readonly #consumed = new Set<string>();
   #inFlight: Promise<void> | undefined;
   /** The highest key listed so far (pages are in key order). */
   #lastKey = '';
@@ -71,6 +76,7 @@ export class SpecPrefetch {
    * it (a key after the last one listed); undefined when it is not (and will not be) here.
    */
   async take(key: string): Promise<SealedSecret | undefined> {
+    if (!this.#finished) this.#consumed.add(key);
     let found = this.#held.get(key);
     while (found === undefined && !this.#finished && this.#inFlight !== undefined && key > this.#lastKey) {
       this.#waiting.add(key);
@@ -87,8 +93,9 @@ export class SpecPrefetch {
 
   /** Drops what is held for `key` (its pass does not need it). */
   discard(key: string): void {
+    if (!this.#finished) this.#consumed.add(key);
     if (!this.#held.delete(key)) return;
-    if (this.#held.size + this.#pageSize <= this.#window) this.#roomMade?.();
+    if (this.#hasRoom()) this.#roomMade?.();
   }
 
   /** Lists until the last page or until `signal` aborts; never rejects. What is held stays for take(). */
@@ -99,7 +106,9 @@ export class SpecPrefetch {
     let failures = 0;
     try {
       while (!signal.aborted) {
-        await this.#room(signal);
+        // Not awaited when there is room: the first page is in flight as soon as run() returns, for the takes of
+        // the passes that start right after.
+        if (!this.#hasRoom()) await this.#room(signal);
         if (signal.aborted) return;
         let pageDone!: () => void;
         this.#inFlight = new Promise((resolve) => (pageDone = resolve));
@@ -112,7 +121,7 @@ export class SpecPrefetch {
           for (const listed of page.items) {
             const key = objectKey(listed);
             if (key > this.#lastKey) this.#lastKey = key;
-            if (this.#waiting.has(key) || wanted(key, listed))
+            if (this.#waiting.has(key) || (!this.#consumed.has(key) && wanted(key, listed)))
               this.#held.set(key, withoutBookkeeping(listed));
           }
           this.maxHeld = Math.max(this.maxHeld, this.#held.size);
@@ -142,13 +151,18 @@ export class SpecPrefetch {
       }
     } finally {
       this.#finished = true;
+      this.#consumed.clear();
       if (signal.aborted) this.#held.clear();
     }
   }
 
+  #hasRoom(): boolean {
+    return this.#held.size + this.#pageSize <= this.#window;
+  }
+
   /** Resolves when a page fits in the window (or `signal` aborts). */
   #room(signal: AbortSignal): Promise<void> {
-    if (this.#held.size + this.#pageSize <= this.#window || signal.aborted) return Promise.resolve();
+    if (this.#hasRoom() || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         this.#roomMade = undefined;

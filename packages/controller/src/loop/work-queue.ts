@@ -80,9 +80,9 @@ export class WorkQueue {
     this.#failures.delete(key);
   }
 
-  /** Whether `key` waits to be handed out (queued, or added again while in flight). */
+  /** Whether `key` is queued or in flight. */
   has(key: string): boolean {
-    return this.#dirty.has(key);
+    return this.#dirty.has(key) || this.#processing.has(key);
   }
 
   /** Next key to process, or undefined once shut down and drained. */
