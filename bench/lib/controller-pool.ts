@@ -32,7 +32,7 @@ export interface PoolMeasurement {
 }
 
 /**
- * Unseals one value through the controller's pool for `durationMs`, keeping 4 requests per worker in flight
+ * Unseals one value through the controller's pool for `durationMs`, keeping 4 requests per slot (one per core) in flight
  * (the controller's reconcile loop keeps the pool busy the same way during an initial sync).
  */
 export async function measureDecryptPool(

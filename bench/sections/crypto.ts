@@ -88,7 +88,7 @@ export async function cryptoSection(ctx: BenchContext): Promise<Omit<SectionResu
     const Pool = await loadDecryptPool();
     if (Pool === undefined) notes.push("The controller's DecryptPool is not built; its row is missing.");
     else {
-      ctx.log(`crypto: controller DecryptPool (${cores} workers) for ${seconds} s`);
+      ctx.log(`crypto: controller DecryptPool (${cores} RSA slots) for ${seconds} s`);
       pool = await measureDecryptPool(
         Pool,
         core,
@@ -171,7 +171,7 @@ export async function cryptoSection(ctx: BenchContext): Promise<Omit<SectionResu
       row('unseal one value (core hybridDecrypt: RSA-OAEP-SHA256 + AES-GCM)', unseal1, unsealN, 'private'),
       row('Node privateDecrypt OAEP only (no AES, no core)', node1, nodeN, 'private'),
       [
-        `unseal one value through the controller's DecryptPool (${pool?.workers ?? cores} workers, wall)`,
+        `unseal one value through the controller's DecryptPool (${pool?.workers ?? cores} RSA slots, wall)`,
         '',
         '',
         pool === undefined ? 'n/a' : fmt(pool.opsPerSec),
@@ -188,7 +188,9 @@ export async function cryptoSection(ctx: BenchContext): Promise<Omit<SectionResu
   notes.push(
     `"${cores} threads" runs ${cores} benchmark worker threads, each repeating the operation, and sums their ` +
       "rates, as `openssl speed -multi` sums its processes. The DecryptPool row drives the controller's own pool " +
-      '(RSA in its workers, AES-GCM on the main thread) with 4 requests per worker in flight; it is the "all cores" ' +
+      "(as the controller unseals an object without templates: RSA-OAEP through WebCrypto on libuv's thread pool, " +
+      'one slot per core, AES-GCM on the main thread; worker threads only render templates) with 4 requests per ' +
+      'slot in flight; it is the "all cores" ' +
       'figure of the target when it is available.',
     '`openssl speed` without `-multi` divides by the user CPU time it got, so on a busy machine it still reports ' +
       'what one core does; its 1-thread figure is shown in the "per CPU-s" column and compared with Node\'s ' +
@@ -285,9 +287,8 @@ function cryptoMissNote(
   if (pool !== undefined && pool.opsPerSec < 0.95 * coreThreads) {
     parts.push(
       `The controller's pool reached ${pct(pool.opsPerSec, coreThreads)} of the plain threads: each value costs a ` +
-        'message round trip to a worker and the AES-GCM step runs on the main thread, which competes with the ' +
-        'workers for the same cores. Batching several values per message and opening AES-GCM in the worker ' +
-        'would close that part.',
+        "hop to libuv's thread pool and back through WebCrypto (a promise, the result copied into JavaScript) and " +
+        "the AES-GCM step on the main thread, which competes with the pool's threads for the same cores.",
     );
   }
   if (parts.length === 1) parts.push(`The measured all-core rate was ${fmt(allCores)} ops/s.`);
