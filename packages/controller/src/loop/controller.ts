@@ -365,7 +365,9 @@ export class Controller {
       );
     }
     this.#prefetches = prefetches;
-    for (const prefetch of prefetches.values()) {
+    for (const [informer, prefetch] of prefetches) {
+      // Nothing cached without its spec (an empty namespace): no page to ask for.
+      if (!informer.list().some((ss) => isSettled(ss))) continue;
       await prefetch.run(signal);
       if (signal.aborted) break;
     }
