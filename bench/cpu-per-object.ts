@@ -34,10 +34,13 @@ const { values, positionals } = parseArgs({
     profile: { type: 'string' },
     'apiserver-pprof': { type: 'string' },
     'pprof-seconds': { type: 'string', default: '10' },
+    scenario: { type: 'string', default: 'startup' },
   },
   allowPositionals: true,
 });
 const objects = Number(values.objects);
+/** `--scenario apply` creates the objects while the controller runs (the bench's "apply"); default start-up. */
+const scenario = values.scenario === 'apply' ? 'apply' : 'startup';
 const rounds = Number(values.rounds);
 /** `go=upstream` runs the Go controller v0.40.0 (tools/upstream/build.sh) instead of one of ours. */
 const GO = 'upstream';
@@ -108,6 +111,9 @@ interface Row {
   user: number;
   sys: number;
   main: number;
+  peakRss: number;
+  objectsPerSec: number;
+  controlPlane: number;
 }
 
 const goBinary = builds.some((b) => b.bin === GO) ? (await upstreamBinaries()).controller : '';
@@ -141,7 +147,7 @@ try {
         core,
         cluster,
         namespace: `cpo-${build.name}-${round}`,
-        scenario: 'startup',
+        scenario,
         objects,
         valuesPerObject: 3,
         registry: [key],
@@ -220,6 +226,9 @@ try {
         user: userSys[0] ?? Number.NaN,
         sys: userSys[1] ?? Number.NaN,
         main: mainThread,
+        peakRss: (run.peakRssBytes ?? Number.NaN) / 2 ** 20,
+        objectsPerSec: run.objectsPerSec,
+        controlPlane: run.controlPlaneCpuSeconds ?? Number.NaN,
       };
       rows.push(row);
       const total = [...calls].filter(([k]) => !k.startsWith('other')).reduce((a, [, b]) => a + b, 0);
@@ -229,7 +238,8 @@ try {
           `main thread ${((1000 * row.main) / objects).toFixed(2)}), ` +
           `threads (s) ${threads.map((t) => t.toFixed(2)).join(' ')}, ` +
           `apiserver ${((1000 * row.apiserver) / objects).toFixed(2)} ms/obj, etcd ${((1000 * row.etcd) / objects).toFixed(2)} ms/obj, ` +
-          `${(total / objects).toFixed(2)} calls/obj (${[...calls].map(([k, v]) => `${k} ${v}`).join(', ')}), load ${row.load.toFixed(2)}`,
+          `${(total / objects).toFixed(2)} calls/obj (${[...calls].map(([k, v]) => `${k} ${v}`).join(', ')}), load ${row.load.toFixed(2)}; ` +
+          `${scenario}: peak RSS ${row.peakRss.toFixed(1)} MiB, ${row.objectsPerSec.toFixed(1)} objects/s, controller CPU ${row.ours.toFixed(1)} s, control plane CPU ${row.controlPlane.toFixed(1)} s`,
       );
       if (profileDir !== undefined) {
         const totals = profiles.get(build.name) ?? { main: new Map(), workers: new Map() };
@@ -249,7 +259,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 console.log(
-  `\nstart-up, ${objects} objects × 3 RSA-4096 values, ${rounds} rounds interleaved; medians (ms of CPU per object)`,
+  `\n${scenario}, ${objects} objects × 3 RSA-4096 values, ${rounds} rounds interleaved; medians (ms of CPU per object)`,
 );
 console.log(
   '| build | sync | controller (user + sys) | controller: main thread | kube-apiserver | etcd | all three | calls/object | load (1 min) |',

@@ -6,6 +6,7 @@ import type {
   KubeEvent,
   KubeGateway,
   Lease,
+  ListPage,
   ListResult,
   ListScope,
   ResourceOfKind,
@@ -47,6 +48,8 @@ export class FakeGateway implements KubeGateway {
   readonly objects = new Map<string, AnyObject>();
   readonly events: StoredEvent[] = [];
   readonly calls: string[] = [];
+  /** Every listPage answered: its first offset and how many objects it held. */
+  readonly pagesListed: { resource: WatchedResource; start: number; count: number }[] = [];
   /** Every status write as sent: the target's identity and the status. */
   readonly statusWrites: { target: StatusTarget; status: SealedSecretStatus }[] = [];
   readonly namespaces = new Set<string>(['default']);
@@ -204,6 +207,37 @@ export class FakeGateway implements KubeGateway {
       .map((o) => structuredClone(o) as ResourceOfKind[R])
       .map((o) => (each === undefined ? o : each(o)));
     return Promise.resolve({ items, resourceVersion: String(this.#rv) });
+  }
+
+  /**
+   * Pages in `namespace/name` order, as the API server lists; the continue token is the last key of the page, and
+   * the next page starts after it among the objects of the moment (the API server's token also holds the key to
+   * start after, and a snapshot this fake does not keep).
+   */
+  listPage<R extends WatchedResource>(
+    resource: R,
+    scope: ListScope,
+    page: { readonly limit: number; readonly continue?: string },
+  ): Promise<ListPage<ResourceOfKind[R]>> {
+    this.#fail(`listPage ${resource}`);
+    const keyOf = (o: AnyObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+    const all = [...this.objects.entries()]
+      .filter(([key]) => key.startsWith(`${resource}/`))
+      .map(([, object]) => object)
+      .filter((o) => scope.namespace === undefined || o.metadata.namespace === scope.namespace)
+      .filter((o) => matches(o.metadata.labels, scope.labelSelector))
+      .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    const after = page.continue;
+    const start = after === undefined ? 0 : all.findIndex((o) => keyOf(o) > after);
+    const end = start < 0 ? all.length : start + Math.max(1, page.limit);
+    const items = start < 0 ? [] : all.slice(start, end).map((o) => structuredClone(o) as ResourceOfKind[R]);
+    this.pagesListed.push({ resource, start, count: items.length });
+    const last = items.at(-1);
+    return Promise.resolve({
+      items,
+      resourceVersion: String(this.#rv),
+      continue: end < all.length && last !== undefined ? keyOf(last) : undefined,
+    });
   }
 
   watch<R extends WatchedResource>(

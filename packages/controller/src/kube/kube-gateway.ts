@@ -19,6 +19,11 @@ export interface ListResult<T> {
   readonly resourceVersion: string;
 }
 
+/** One page of a list: `continue` is the token for the next page, undefined on the last one. */
+export interface ListPage<T> extends ListResult<T> {
+  readonly continue: string | undefined;
+}
+
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
 export interface WatchEvent<T> {
@@ -115,6 +120,15 @@ export interface KubeGateway {
     scope: ListScope,
     each?: (object: ResourceOfKind[R]) => ResourceOfKind[R],
   ): Promise<ListResult<ResourceOfKind[R]>>;
+  /**
+   * One page of a list of at most `limit` objects, after the page whose `continue` token is given (KubeError
+   * `Gone` when that token expired). For a reader that pages at its own pace (loop/spec-prefetch.ts).
+   */
+  listPage<R extends WatchedResource>(
+    resource: R,
+    scope: ListScope,
+    page: { readonly limit: number; readonly continue?: string },
+  ): Promise<ListPage<ResourceOfKind[R]>>;
   /**
    * Streams changes after `resourceVersion` until the server ends the watch (resolves) or it fails (rejects;
    * KubeError `Gone` when the version is too old and a relist is needed). Aborting `signal` resolves.

@@ -12,6 +12,7 @@ import type {
   KubeGateway,
   Lease,
   LeaseCallOptions,
+  ListPage,
   ListResult,
   ListScope,
   ResourceOfKind,
@@ -100,8 +101,36 @@ export class RestGateway implements KubeGateway {
   ): Promise<ListResult<ResourceOfKind[R]>> {
     const items: ResourceOfKind[R][] = [];
     let continueToken: string | undefined;
-    let resourceVersion = '';
     let limit = LIST_PAGE_SIZE;
+    for (;;) {
+      const page = await this.#page(resource, scope, limit, continueToken);
+      limit = page.limit;
+      for (const item of page.items) items.push(each === undefined ? item : each(item));
+      continueToken = page.continue;
+      if (continueToken === undefined) return { items, resourceVersion: page.resourceVersion };
+    }
+  }
+
+  async listPage<R extends WatchedResource>(
+    resource: R,
+    scope: ListScope,
+    page: { readonly limit: number; readonly continue?: string },
+  ): Promise<ListPage<ResourceOfKind[R]>> {
+    const {
+      items,
+      resourceVersion,
+      continue: next,
+    } = await this.#page(resource, scope, page.limit, page.continue);
+    return { items, resourceVersion, continue: next };
+  }
+
+  /** One page; a page larger than the client's body bound is asked again for half as many objects. */
+  async #page<R extends WatchedResource>(
+    resource: R,
+    scope: ListScope,
+    limit: number,
+    continueToken: string | undefined,
+  ): Promise<ListPage<ResourceOfKind[R]> & { limit: number }> {
     for (;;) {
       let page: { items?: ResourceOfKind[R][]; metadata?: { resourceVersion?: string; continue?: string } };
       try {
@@ -116,10 +145,12 @@ export class RestGateway implements KubeGateway {
         }
         throw error;
       }
-      for (const item of page.items ?? []) items.push(each === undefined ? item : each(item));
-      resourceVersion = page.metadata?.resourceVersion ?? '';
-      continueToken = page.metadata?.continue || undefined;
-      if (continueToken === undefined) return { items, resourceVersion };
+      return {
+        items: page.items ?? [],
+        resourceVersion: page.metadata?.resourceVersion ?? '',
+        continue: page.metadata?.continue || undefined,
+        limit,
+      };
     }
   }
 

@@ -23,6 +23,7 @@ export function leaderOnlyGateway(gateway: KubeGateway, leadership: Leadership):
       leadership.isLeader() ? write(...args) : Promise.reject(notLeaderError(what));
   return {
     list: (resource, scope, each) => gateway.list(resource, scope, each),
+    listPage: (resource, scope, page) => gateway.listPage(resource, scope, page),
     watch: (resource, scope, resourceVersion, onEvent, signal) =>
       gateway.watch(resource, scope, resourceVersion, onEvent, signal),
     getSealedSecret: (namespace, name) => gateway.getSealedSecret(namespace, name),

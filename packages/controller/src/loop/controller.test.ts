@@ -498,3 +498,150 @@ describe('Controller: settled SealedSecrets (the cache drops the ciphertext afte
     expect(read[1]).toBeUndefined();
   });
 });
+
+describe('Controller: start-up without every waiting object’s ciphertext (spec prefetch)', () => {
+  const name = (i: number) => `s${String(i).padStart(3, '0')}`;
+  function seed(gateway: FakeGateway, count: number): void {
+    for (let i = 0; i < count; i++)
+      gateway.put('sealedsecrets', ss(name(i), { encryptedData: { k: `v${i}` } }));
+  }
+  const small = { prefetchPageSize: 10, prefetchWindow: 20, workers: 2 };
+  const gets = (gateway: FakeGateway) => gateway.calls.filter((c) => c.startsWith('getSealedSecret'));
+  /** Cached objects that still hold their ciphertext. */
+  const withSpec = (controller: Controller) =>
+    [...controller.sealedSecrets()].filter((s) => Object.keys(s.spec.encryptedData).length > 0).length;
+
+  it('caches the initial list without specs; passes read them from pages fetched as they go, without a GET', async () => {
+    const gateway = new FakeGateway();
+    seed(gateway, 100);
+    let maxPagesAhead = 0;
+    let passes = 0;
+    let maxWithSpec = 0;
+    const ref: { controller?: Controller } = {};
+    const run = start(gateway, small, () => {
+      passes++;
+      // Pages listed never run more than the window (and the page in flight) ahead of the passes.
+      maxPagesAhead = Math.max(maxPagesAhead, gateway.pagesListed.length * 10 - passes);
+      if (ref.controller !== undefined) maxWithSpec = Math.max(maxWithSpec, withSpec(ref.controller));
+      return { kind: 'done' };
+    });
+    ref.controller = run.controller;
+    const { controller } = run;
+    await vi.waitFor(() => expect(run.seen).toHaveLength(100));
+    expect(new Set(run.seen).size).toBe(100);
+    expect(run.read.map((s) => s?.spec.encryptedData['k'])).toEqual(
+      [...run.seen].map((key) => `v${Number(key.slice(4))}`),
+    );
+    expect(gets(gateway)).toEqual([]);
+    expect(gateway.pagesListed.map((p) => p.start)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    expect(maxPagesAhead).toBeLessThanOrEqual(20 + 10);
+    expect(maxWithSpec).toBe(0);
+    expect(controller.ready()).toBe(true);
+  });
+
+  it('an object changed or deleted while it waits: a new spec is read from the cache, a new version of the same spec by a GET', async () => {
+    const gateway = new FakeGateway();
+    seed(gateway, 30);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const seen: string[] = [];
+    const read: (SealedSecret | undefined)[] = [];
+    const { controller } = start(gateway, {
+      ...small,
+      workers: 1,
+      reconcile: async (key) => {
+        const [namespace = '', n = ''] = key.split('/');
+        seen.push(key);
+        read.push(controller.getSealedSecret(namespace, n));
+        if (key === `ns/${name(0)}`) await gate;
+        return { kind: 'done' };
+      },
+    });
+    // The first pass holds the only worker; the prefetch has filled its window (s000-s019) meanwhile.
+    await vi.waitFor(() => expect(gateway.pagesListed).toHaveLength(2));
+    expect(seen).toEqual([`ns/${name(0)}`]);
+    gateway.put('sealedsecrets', ss(name(12), { encryptedData: { k: 'new' } })); // held, then a new spec
+    const s15 = gateway.get('sealedsecrets', 'ns', name(15))!;
+    gateway.put('sealedsecrets', { ...s15, metadata: { ...s15.metadata, labels: { x: 'y' } } }); // held, relabelled
+    gateway.remove('sealedsecrets', 'ns', name(5)); // held, then deleted
+    gateway.remove('sealedsecrets', 'ns', name(27)); // deleted before it is listed
+    release();
+    await vi.waitFor(() => expect(seen).toHaveLength(30));
+    const readOf = (n: number) => read[seen.indexOf(`ns/${name(n)}`)];
+    expect(readOf(12)?.spec.encryptedData).toEqual({ k: 'new' });
+    expect(readOf(15)?.spec.encryptedData).toEqual({ k: 'v15' });
+    expect(readOf(15)?.metadata.labels).toEqual({ x: 'y' });
+    expect(readOf(5)).toBeUndefined();
+    expect(readOf(27)).toBeUndefined();
+    expect(readOf(29)?.spec.encryptedData).toEqual({ k: 'v29' });
+    // Only the relabelled one, whose page was older than its cache entry, cost a GET.
+    expect(gets(gateway)).toEqual([`getSealedSecret ns/${name(15)}`]);
+  });
+
+  it('a relist while the prefetch pages (the watch expired) neither re-queues nor re-reads anything', async () => {
+    const gateway = new FakeGateway();
+    seed(gateway, 60);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const seen: string[] = [];
+    const { controller } = start(gateway, {
+      ...small,
+      workers: 1,
+      reconcile: async (key) => {
+        seen.push(key);
+        const [namespace = '', n = ''] = key.split('/');
+        expect(controller.getSealedSecret(namespace, n)?.spec.encryptedData['k']).toBe(
+          `v${Number(n.slice(1))}`,
+        );
+        if (key === `ns/${name(3)}`) await gate;
+        return { kind: 'done' };
+      },
+    });
+    await vi.waitFor(() => expect(seen).toHaveLength(4));
+    const lists = () => gateway.calls.filter((c) => c === 'list sealedsecrets').length;
+    gateway.endWatches(new KubeError('Gone', 'too old resource version'));
+    await vi.waitFor(() => expect(lists()).toBe(2));
+    // Relisted objects keep their place without their spec.
+    expect(withSpec(controller)).toBe(0);
+    release();
+    await vi.waitFor(() => expect(seen).toHaveLength(60));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(new Set(seen).size).toBe(60);
+    expect(seen).toHaveLength(60);
+    expect(gets(gateway)).toEqual([]);
+    expect(controller.ready()).toBe(true);
+  });
+
+  it('a continue token that expires while the passes run (410 Gone) lists again from the start, no GET', async () => {
+    const gateway = new FakeGateway();
+    seed(gateway, 60);
+    const { seen, read } = start(gateway, small, (key) => {
+      if (key === `ns/${name(15)}`)
+        gateway.failures.set('listPage', new KubeError('Gone', 'The provided continue parameter is too old'));
+      return { kind: 'done' };
+    });
+    await vi.waitFor(() => expect(seen).toHaveLength(60));
+    expect(read.every((s) => s?.spec.encryptedData['k'] !== undefined)).toBe(true);
+    const starts = gateway.pagesListed.map((p) => p.start);
+    expect(starts[0]).toBe(0);
+    expect(starts.lastIndexOf(0)).toBeGreaterThan(0);
+    expect(gets(gateway)).toEqual([]);
+  });
+
+  it('a standby replica caches no ciphertext; its term pages the specs in', async () => {
+    const gateway = new FakeGateway();
+    seed(gateway, 40);
+    const { controller, seen } = start(gateway, { ...small, leaderElected: true });
+    await vi.waitFor(() => expect(controller.ready()).toBe(true));
+    expect(withSpec(controller)).toBe(0);
+    expect(gateway.pagesListed).toEqual([]);
+    const term = new AbortController();
+    stops.push(term);
+    const leading = controller.lead(term.signal);
+    await vi.waitFor(() => expect(seen).toHaveLength(40));
+    expect(gets(gateway)).toEqual([]);
+    expect(gateway.pagesListed).toHaveLength(4);
+    term.abort();
+    await leading;
+  });
+});

@@ -8,13 +8,14 @@ import {
 } from '@ssts/core';
 import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
-import type { KubeGateway } from '../kube/kube-gateway.js';
+import type { KubeGateway, ListScope } from '../kube/kube-gateway.js';
 import type { Logger } from '../log.js';
 import { KeyUseLists } from '../keys/inventory.js';
 import { isControlledBy } from '../reconcile/decide.js';
 import type { CachedSecretState, ReconcileResult } from '../reconcile/reconcile.js';
 import { Informer, objectKey, secretOwnership, splitObjectKey, withoutBookkeeping } from './informers.js';
 import { isSettled, sameGeneration, sealedSecretTransform, settled } from './settled.js';
+import { SpecPrefetch } from './spec-prefetch.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
@@ -40,6 +41,9 @@ export interface ControllerOptions {
    * to two workers, so per-object ordering is unchanged. Default 1.
    */
   readonly workers?: number;
+  /** Prefetch page size and window (loop/spec-prefetch.ts); tests make them small. */
+  readonly prefetchPageSize?: number;
+  readonly prefetchWindow?: number;
   /**
    * Leader election: informers run on every replica (warm caches, readiness), but workers run only inside
    * `lead(term)`, each term with a fresh queue filled from the cache. Default false: `start` runs the workers.
@@ -52,6 +56,15 @@ function syncedForGeneration(ss: SealedSecret): boolean {
   return (
     ss.status?.observedGeneration === ss.metadata.generation &&
     ss.status?.conditions?.some((c) => c.type === 'Synced' && c.status === 'True') === true
+  );
+}
+
+/** Same object, same resourceVersion. */
+function sameVersion(a: SealedSecret, b: SealedSecret): boolean {
+  return (
+    a.metadata.uid === b.metadata.uid &&
+    a.metadata.resourceVersion !== undefined &&
+    a.metadata.resourceVersion === b.metadata.resourceVersion
   );
 }
 
@@ -96,6 +109,10 @@ export class Controller {
   readonly #fetched = new Map<string, SealedSecret | undefined>();
   /** The key-use lists of settled objects' statuses, shared. */
   readonly #keyUses = new KeyUseLists();
+  /** The scope of each SealedSecret informer whose initial list caches objects without their spec. */
+  readonly #deferred = new Map<Informer<'sealedsecrets'>, ListScope>();
+  /** The running term's prefetch of those objects, per informer. */
+  #prefetches = new Map<Informer<'sealedsecrets'>, SpecPrefetch>();
   #signal: AbortSignal | undefined;
 
   constructor(options: ControllerOptions) {
@@ -104,11 +121,20 @@ export class Controller {
       ? undefined
       : (options.queue ?? new WorkQueue({ clock: options.clock }));
     for (const namespace of options.namespaces === undefined ? [undefined] : options.namespaces) {
-      this.#addInformers(namespace);
+      this.#addInformers(namespace, true);
     }
   }
 
-  #addInformers(namespace: string | undefined): { run(signal: AbortSignal): Promise<void> }[] {
+  /**
+   * `deferSpecs`: the initial list caches SealedSecrets without their spec (settled.ts), and each term's prefetch
+   * pages their specs in as the passes take them (spec-prefetch.ts), so the memory of a start-up does not grow
+   * with the objects waiting for their first pass. Namespaces added while running keep whole objects (their
+   * informer starts after the term's prefetch).
+   */
+  #addInformers(
+    namespace: string | undefined,
+    deferSpecs: boolean,
+  ): { run(signal: AbortSignal): Promise<void> }[] {
     const options = this.#options;
     const selector = options.labelSelector === '' ? {} : { labelSelector: options.labelSelector };
     const scope = { ...selector, ...(namespace !== undefined && { namespace }) };
@@ -118,11 +144,15 @@ export class Controller {
       log: options.log,
       ...(options.informerBackoffMs !== undefined && { minBackoffMs: options.informerBackoffMs }),
     };
+    const transform = sealedSecretTransform(this.#keyUses);
     const sealedSecrets = new Informer({
       ...common,
       resource: 'sealedsecrets',
       scope,
-      transform: sealedSecretTransform(this.#keyUses),
+      transform: deferSpecs
+        ? (object, cached, initialList) =>
+            initialList ? settled(withoutBookkeeping(object), this.#keyUses) : transform(object, cached)
+        : transform,
       handlers: {
         onAdd: (ss) => this.#queue?.add(objectKey(ss)),
         onUpdate: (previous, current) => {
@@ -136,6 +166,7 @@ export class Controller {
       },
     });
     this.#sealedSecrets.push(sealedSecrets);
+    if (deferSpecs) this.#deferred.set(sealedSecrets, scope);
     if (options.skipRecreate) return [sealedSecrets];
     const secrets = new Informer({
       ...common,
@@ -157,7 +188,7 @@ export class Controller {
   watchNamespace(namespace: string): void {
     const signal = this.#signal;
     if (signal === undefined) throw new Error('watchNamespace() needs a started controller');
-    for (const informer of this.#addInformers(namespace)) this.#running.push(informer.run(signal));
+    for (const informer of this.#addInformers(namespace, false)) this.#running.push(informer.run(signal));
   }
 
   /** How many reconciles may run at once. */
@@ -185,9 +216,16 @@ export class Controller {
   }
 
   #cached(namespace: string, name: string): SealedSecret | undefined {
+    return this.#cachedIn(namespace, name)?.object;
+  }
+
+  #cachedIn(
+    namespace: string,
+    name: string,
+  ): { informer: Informer<'sealedsecrets'>; object: SealedSecret } | undefined {
     for (const informer of this.#sealedSecrets) {
-      const found = informer.get(namespace, name);
-      if (found !== undefined) return found;
+      const object = informer.get(namespace, name);
+      if (object !== undefined) return { informer, object };
     }
     return undefined;
   }
@@ -247,6 +285,7 @@ export class Controller {
         { informers: informers.length, workers: this.workerCount },
         'Caches synced, starting the workers',
       );
+    const prefetch = signal.aborted || queue === undefined ? undefined : this.#prefetch(queue, signal);
     const workers =
       signal.aborted || queue === undefined
         ? []
@@ -254,7 +293,7 @@ export class Controller {
     await untilAborted(signal);
     queue?.shutDown();
     // Each worker exits after its in-flight reconcile: shutDown only makes the *next* get() return undefined.
-    await Promise.all([...workers, ...this.#running]);
+    await Promise.all([...workers, ...this.#running, prefetch]);
     await this.#drainTails();
   }
 
@@ -290,12 +329,49 @@ export class Controller {
       { sealedSecrets: cached.length, notSynced: pending.length, workers: this.workerCount },
       'Leading: reconciling every SealedSecret',
     );
+    const prefetch = this.#prefetch(queue, stop);
     const workers = Array.from({ length: this.workerCount }, () => this.#work(queue));
     await untilAborted(stop);
     this.#queue = undefined;
     queue.shutDown();
-    await Promise.all(workers);
+    await Promise.all([...workers, prefetch]);
     await this.#drainTails();
+  }
+
+  /**
+   * The term's prefetch: one SpecPrefetch per informer with deferred specs, one after the other (the initial lists
+   * queued their keys in that order). Wanted: a key queued or in flight in this term's queue whose cache entry,
+   * still the listed version, has no spec.
+   */
+  async #prefetch(queue: WorkQueue, signal: AbortSignal): Promise<void> {
+    const prefetches = new Map<Informer<'sealedsecrets'>, SpecPrefetch>();
+    for (const [informer, scope] of this.#deferred) {
+      prefetches.set(
+        informer,
+        new SpecPrefetch({
+          gateway: this.#options.gateway,
+          scope,
+          clock: this.#options.clock,
+          log: this.#options.log,
+          ...(this.#options.prefetchPageSize !== undefined && { pageSize: this.#options.prefetchPageSize }),
+          ...(this.#options.prefetchWindow !== undefined && { window: this.#options.prefetchWindow }),
+          wanted: (key, listed) => {
+            if (!queue.has(key)) return false;
+            const { namespace, name } = splitObjectKey(key);
+            const cached = informer.get(namespace, name);
+            return cached !== undefined && isSettled(cached) && sameVersion(cached, listed);
+          },
+        }),
+      );
+    }
+    this.#prefetches = prefetches;
+    for (const [informer, prefetch] of prefetches) {
+      // Nothing cached without its spec (an empty namespace): no page to ask for.
+      if (!informer.list().some((ss) => isSettled(ss))) continue;
+      await prefetch.run(signal);
+      if (signal.aborted) break;
+    }
+    if (signal.aborted && this.#prefetches === prefetches) this.#prefetches = new Map();
   }
 
   async #work(queue: WorkQueue): Promise<void> {
@@ -332,14 +408,26 @@ export class Controller {
    */
   async #pass(key: string): Promise<ReconcileResult> {
     const { namespace, name } = splitObjectKey(key);
-    const cached = this.#cached(namespace, name);
+    const found = this.#cachedIn(namespace, name);
+    let cached = found?.object;
     try {
-      if (cached !== undefined && isSettled(cached)) {
-        const fresh = await this.#options.gateway.getSealedSecret(namespace, name);
-        this.#fetched.set(key, fresh === undefined ? undefined : withoutBookkeeping(fresh));
-      }
+      let read: SealedSecret | undefined;
+      if (found !== undefined && cached !== undefined && isSettled(cached)) {
+        const prefetch = this.#prefetches.get(found.informer);
+        const listed = await prefetch?.take(key);
+        cached = this.#cached(namespace, name); // the cache may have moved on while waiting
+        if (cached !== undefined && isSettled(cached)) {
+          read =
+            listed !== undefined && sameVersion(cached, listed)
+              ? listed
+              : await this.#options.gateway.getSealedSecret(namespace, name);
+          this.#fetched.set(key, read === undefined ? undefined : withoutBookkeeping(read));
+        }
+      } else if (found !== undefined) this.#prefetches.get(found.informer)?.discard(key);
       const result = await this.#options.reconcile(key);
       if (result.kind === 'done' && cached !== undefined && !isSettled(cached)) this.#settle(cached);
+      // A failed pass keeps what it read for its retry, as a pass of a whole cached object does.
+      if (result.kind !== 'done' && read !== undefined) this.#unsettle(withoutBookkeeping(read));
       return result;
     } catch (error) {
       return { kind: 'retry', error: errorMessage(error) };
@@ -354,6 +442,16 @@ export class Controller {
     for (const informer of this.#sealedSecrets) {
       informer.rewrite(namespace, name, (current) =>
         !isSettled(current) && sameGeneration(current, synced) ? settled(current, this.#keyUses) : undefined,
+      );
+    }
+  }
+
+  /** Caches `read` whole again while the cached entry is still the same version without its spec. */
+  #unsettle(read: SealedSecret): void {
+    const { namespace = '', name = '' } = read.metadata;
+    for (const informer of this.#sealedSecrets) {
+      informer.rewrite(namespace, name, (current) =>
+        isSettled(current) && sameVersion(current, read) ? read : undefined,
       );
     }
   }

@@ -31,11 +31,13 @@ export interface InformerOptions<R extends WatchedResource> {
   /**
    * Applied to every listed or watched object before it is cached or handed to a handler (client-go's
    * SetTransform), so fields nobody reads (managedFields, Secret data) do not stay in memory. `cached` is the
-   * object cached under the same key until now, if any.
+   * object cached under the same key until now, if any; `initialList` is true for the objects of the lists before
+   * the first one succeeded (`synced`).
    */
   readonly transform?: (
     object: ResourceOfKind[R],
     cached: ResourceOfKind[R] | undefined,
+    initialList: boolean,
   ) => ResourceOfKind[R];
 }
 
@@ -210,11 +212,14 @@ export class Informer<R extends WatchedResource> {
 
   async #relist(): Promise<string> {
     const transform = this.#options.transform;
+    const initialList = !this.#synced;
     // Transformed page by page (the cache does not change while listing).
     const { items, resourceVersion } = await this.#options.gateway.list(
       this.#options.resource,
       this.#options.scope,
-      transform === undefined ? undefined : (listed) => transform(listed, this.#cache.get(objectKey(listed))),
+      transform === undefined
+        ? undefined
+        : (listed) => transform(listed, this.#cache.get(objectKey(listed)), initialList),
     );
     const seen = new Set<string>();
     for (const item of items) {
@@ -245,7 +250,9 @@ export class Informer<R extends WatchedResource> {
     const key = objectKey(received.object);
     const previous = this.#cache.get(key);
     const event =
-      transform === undefined ? received : { ...received, object: transform(received.object, previous) };
+      transform === undefined
+        ? received
+        : { ...received, object: transform(received.object, previous, false) };
     if (event.type === 'DELETED') {
       this.#cache.delete(key);
       this.#options.handlers.onDelete?.(event.object);

@@ -80,6 +80,11 @@ export class WorkQueue {
     this.#failures.delete(key);
   }
 
+  /** Whether `key` is queued or in flight. */
+  has(key: string): boolean {
+    return this.#dirty.has(key) || this.#processing.has(key);
+  }
+
   /** Next key to process, or undefined once shut down and drained. */
   get(): Promise<string | undefined> {
     const key = this.#queue.shift();
