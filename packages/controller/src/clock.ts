@@ -30,3 +30,17 @@ export const systemClock: Clock = {
     } else clearTimeout(handle as NodeJS.Timeout);
   },
 };
+
+/** Resolves after `ms` on `clock`, or at once when `signal` aborts (or has aborted). */
+export function sleepUnlessAborted(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clock.clearTimeout(handle);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const handle = clock.setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -13,7 +13,7 @@ import {
   type Secret,
 } from '@ssts/core';
 import { isKubeError } from '@ssts/kube';
-import type { Clock } from '../clock.js';
+import { sleepUnlessAborted, type Clock } from '../clock.js';
 import { ControllerError, errorMessage } from '../errors.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { Leadership } from '../leader/elector.js';
@@ -273,7 +273,7 @@ export class KeyStore {
           'Cannot create a sealing key',
         );
       }
-      await sleep(this.#options.clock, backoff, signal);
+      await sleepUnlessAborted(this.#options.clock, backoff, signal);
       backoff = Math.min(FIRST_KEY_RETRY_MS.max, backoff * 2);
     }
   }
@@ -455,17 +455,4 @@ export class KeyStore {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
   }
-}
-
-function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clock.clearTimeout(handle);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const handle = clock.setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

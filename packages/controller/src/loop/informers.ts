@@ -1,5 +1,5 @@
 import { ANNOTATION_MANAGED, SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND, type Secret } from '@ssts/core';
-import type { Clock } from '../clock.js';
+import { sleepUnlessAborted, type Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import { isKubeError } from '@ssts/kube';
 import type {
@@ -189,7 +189,8 @@ export class Informer<R extends WatchedResource> {
             signal,
           );
           // A server that keeps closing watches at once must not turn this into a tight loop.
-          if (this.#options.clock.now() - started < minBackoffMs) await this.#sleep(minBackoffMs, signal);
+          if (this.#options.clock.now() - started < minBackoffMs)
+            await sleepUnlessAborted(this.#options.clock, minBackoffMs, signal);
         }
       } catch (error) {
         this.#healthy = false;
@@ -203,7 +204,7 @@ export class Informer<R extends WatchedResource> {
           { resource: this.#options.resource, error: this.#lastError, retryInMs: backoff },
           'List/watch failed, retrying',
         );
-        await this.#sleep(backoff * (0.8 + Math.random() * 0.4), signal);
+        await sleepUnlessAborted(this.#options.clock, backoff * (0.8 + Math.random() * 0.4), signal);
         backoff = Math.min(maxBackoffMs, backoff * 2);
       }
     }
@@ -261,19 +262,5 @@ export class Informer<R extends WatchedResource> {
     this.#cache.set(key, event.object);
     if (previous === undefined) this.#options.handlers.onAdd?.(event.object);
     else this.#options.handlers.onUpdate?.(previous, event.object);
-  }
-
-  #sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const handle = this.#options.clock.setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        this.#options.clock.clearTimeout(handle);
-        resolve();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
   }
 }

@@ -1,6 +1,6 @@
 import type { SealedSecret } from '@ssts/core';
 import { isKubeError } from '@ssts/kube';
-import type { Clock } from '../clock.js';
+import { sleepUnlessAborted, type Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { KubeGateway, ListScope } from '../kube/kube-gateway.js';
 import type { Logger } from '../log.js';
@@ -142,7 +142,7 @@ export class SpecPrefetch {
             token = undefined;
           } else {
             log.info({ scope, error: errorMessage(error) }, 'Prefetch page failed, retrying');
-            await this.#sleep(RETRY_DELAY_MS, signal);
+            await sleepUnlessAborted(this.#options.clock, RETRY_DELAY_MS, signal);
           }
         } finally {
           this.#inFlight = undefined;
@@ -171,20 +171,6 @@ export class SpecPrefetch {
       };
       this.#roomMade = done;
       signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  #sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const onAbort = (): void => {
-        this.#options.clock.clearTimeout(handle);
-        resolve();
-      };
-      const handle = this.#options.clock.setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 }
