@@ -15,12 +15,18 @@
  *
  * It runs the controller on the Node that runs it: start it with the image's Node 24 to measure what ships.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBenchCluster, type BenchCluster } from './lib/cluster.js';
-import { controllerFlags, IMAGE_ENV, launch, parseProcStatCpuSeconds } from './lib/controller-process.js';
+import {
+  controllerFlags,
+  IMAGE_ENV,
+  launch,
+  readCpuSeconds,
+  readCpuTimes,
+} from './lib/controller-process.js';
 import { addProfileDirectory, CATEGORIES, type ThreadTotals } from './lib/cpu-profile.js';
 import { startGoController, upstreamBinaries } from './lib/go-controller.js';
 import { generateBenchKeys, type BenchKey } from './lib/keys.js';
@@ -55,13 +61,8 @@ const builds = (positionals.length > 0 ? positionals : [`current=${CONTROLLER_BI
 const log = (message: string): void =>
   console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-function cpuOf(pid: number, file = 'stat'): number {
-  try {
-    return parseProcStatCpuSeconds(readFileSync(`/proc/${pid}/${file}`, 'utf8')) ?? Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
+/** CPU seconds of a process (or one of its threads); NaN once it is gone, so a difference with it is NaN too. */
+const cpuOf = (pid: number, thread?: number): number => readCpuSeconds(pid, thread) ?? Number.NaN;
 
 /** kube-apiserver's request counter for what a controller sends (same selection as the `go` section). */
 async function controllerCalls(cluster: BenchCluster): Promise<Map<string, number>> {
@@ -180,15 +181,14 @@ try {
             return {
               ...running,
               cpuSeconds() {
+                const times = readCpuTimes(running.pid);
+                if (times !== undefined) userSys = [times.user, times.system];
                 try {
-                  const f =
-                    readFileSync(`/proc/${running.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-                  userSys = [Number(f[11]) / 100, Number(f[12]) / 100];
                   // The main thread alone (its task id is the pid); the rest is the RSA thread pool, GC helpers
                   // and worker threads.
-                  mainThread = cpuOf(running.pid, `task/${running.pid}/stat`);
+                  mainThread = cpuOf(running.pid, running.pid);
                   threads = readdirSync(`/proc/${running.pid}/task`)
-                    .map((tid) => cpuOf(running.pid, `task/${tid}/stat`))
+                    .map((tid) => cpuOf(running.pid, Number(tid)))
                     .filter((cpu) => cpu > 0)
                     .sort((a, b) => b - a);
                 } catch {

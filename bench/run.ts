@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ import {
   type SectionId,
   type SectionResult,
 } from './lib/report.js';
-import { loadHarness, repoRoot } from './lib/workspace.js';
+import { loadHarness, loadKubeFiles, repoRoot } from './lib/workspace.js';
 import { admissionSection } from './sections/admission.js';
 import { cliSection } from './sections/cli.js';
 import { controllerSection } from './sections/controller.js';
@@ -101,6 +101,7 @@ async function main(): Promise<number> {
   const root = repoRoot();
   const started = performance.now();
   const machine = await collectMachineInfo(root, new Date());
+  const { writeFileAtomicSync } = await loadKubeFiles();
   const outDir = join(root, 'bench', 'out');
   mkdirSync(outDir, { recursive: true });
   const workDir = mkdtempSync(join(tmpdir(), 'ssts-bench-'));
@@ -157,9 +158,7 @@ async function main(): Promise<number> {
       versions: ctx.versions,
       ...(pending === undefined ? {} : { incomplete: { pending } }),
     });
-    const tmp = `${out}.${process.pid}.tmp`;
-    writeFileSync(tmp, markdown);
-    renameSync(tmp, out);
+    writeFileAtomicSync(out, markdown, { mode: 0o644 });
   };
   let failed = 0;
   try {

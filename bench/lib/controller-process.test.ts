@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { IMAGE_ENV, parseProcStatCpuSeconds } from './controller-process.js';
+import {
+  IMAGE_ENV,
+  parseProcStatCpuSeconds,
+  parseProcStatTimes,
+  readCpuSeconds,
+  readCpuTimes,
+} from './controller-process.js';
 
 describe('parseProcStatCpuSeconds', () => {
   it('adds utime and stime (fields 14, 15) in seconds, also when the command name has spaces and parentheses', () => {
@@ -8,6 +14,26 @@ describe('parseProcStatCpuSeconds', () => {
     expect(parseProcStatCpuSeconds(`4242 (node) ${tail}`)).toBe(3.8);
     expect(parseProcStatCpuSeconds(`4242 (a (b) c) ${tail}`)).toBe(3.8);
     expect(parseProcStatCpuSeconds('4242 (x) S')).toBeUndefined();
+    expect(parseProcStatTimes(`4242 (a) b) ${tail}`)).toEqual({ user: 2.5, system: 1.3 });
+    expect(parseProcStatTimes('4242 (x) S')).toBeUndefined();
+  });
+});
+
+describe('readCpuSeconds (Linux /proc)', () => {
+  it("reads a live process's and one of its threads' CPU seconds, and nothing for a process that is gone", () => {
+    // This worker has loaded vitest and the module under test: it has used well over one clock tick.
+    const process_ = readCpuSeconds(process.pid);
+    const mainThread = readCpuSeconds(process.pid, process.pid);
+    const times = readCpuTimes(process.pid);
+    expect(process_).toBeGreaterThan(0);
+    expect(mainThread).toBeGreaterThan(0);
+    expect(mainThread).toBeLessThanOrEqual(readCpuSeconds(process.pid) ?? 0);
+    // Read after `process_`: at least as much (less one tick's rounding), split into user and system time.
+    expect((times?.user ?? 0) + (times?.system ?? 0)).toBeGreaterThanOrEqual((process_ ?? Infinity) - 0.01);
+    // Beyond pid_max (2^22 at the most), so no process has it.
+    expect(readCpuSeconds(2 ** 23)).toBeUndefined();
+    expect(readCpuSeconds(process.pid, 2 ** 23)).toBeUndefined();
+    expect(readCpuTimes(2 ** 23)).toBeUndefined();
   });
 });
 

@@ -164,21 +164,46 @@ export function launch(options: LaunchOptions): RunningController {
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux for every architecture we run on). */
 const USER_HZ = 100;
 
-/** utime + stime (fields 14 and 15) of /proc/<pid>/stat, in seconds; the command name may contain spaces. */
-export function parseProcStatCpuSeconds(stat: string): number | undefined {
+/** utime and stime (fields 14 and 15) of /proc/<pid>/stat, in clock ticks; the command name may contain spaces. */
+function procStatTicks(stat: string): { user: number; system: number } | undefined {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After the command name, field 3 (state) is index 0, so utime (14) and stime (15) are 11 and 12.
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / USER_HZ : undefined;
+  const user = Number(fields[11]);
+  const system = Number(fields[12]);
+  return Number.isFinite(user) && Number.isFinite(system) ? { user, system } : undefined;
 }
 
-export function readCpuSeconds(pid: number): number | undefined {
+/** utime + stime (fields 14 and 15) of /proc/<pid>/stat, in seconds; the command name may contain spaces. */
+export function parseProcStatCpuSeconds(stat: string): number | undefined {
+  const ticks = procStatTicks(stat);
+  return ticks === undefined ? undefined : (ticks.user + ticks.system) / USER_HZ;
+}
+
+/** utime and stime of /proc/<pid>/stat apart, in seconds. */
+export function parseProcStatTimes(stat: string): { user: number; system: number } | undefined {
+  const ticks = procStatTicks(stat);
+  return ticks === undefined ? undefined : { user: ticks.user / USER_HZ, system: ticks.system / USER_HZ };
+}
+
+/** /proc/<pid>/stat, or with `thread` the one thread's /proc/<pid>/task/<thread>/stat; undefined once it is gone. */
+function readProcStat(pid: number, thread?: number): string | undefined {
   try {
-    return parseProcStatCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return readFileSync(`/proc/${pid}/${thread === undefined ? '' : `task/${thread}/`}stat`, 'utf8');
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds (user + system) a process, or with `thread` one of its threads, has used so far. */
+export function readCpuSeconds(pid: number, thread?: number): number | undefined {
+  const stat = readProcStat(pid, thread);
+  return stat === undefined ? undefined : parseProcStatCpuSeconds(stat);
+}
+
+/** User and system CPU seconds of a process apart. */
+export function readCpuTimes(pid: number): { user: number; system: number } | undefined {
+  const stat = readProcStat(pid);
+  return stat === undefined ? undefined : parseProcStatTimes(stat);
 }
 
 function healthy(url: string): Promise<boolean> {

@@ -4,9 +4,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as CoreModule from '../../packages/core/src/index.js';
 import type * as HarnessModule from '../../e2e/harness/index.js';
 import type * as KubeModule from '../../packages/kube/src/index.js';
+import type * as KubeFilesModule from '../../packages/kube/src/files/index.js';
 
 export type Core = typeof CoreModule;
 export type Kube = typeof KubeModule;
+export type KubeFiles = typeof KubeFilesModule;
 export type Harness = typeof HarnessModule;
 
 /** The repository root, from bench/lib/ (sources under vitest) or bench/dist/lib/ (compiled). */
@@ -53,6 +55,11 @@ export function loadCore(): Promise<Core> {
 /** @ssts/kube (the API-server client) from its built dist. */
 export function loadKube(): Promise<Kube> {
   return importBuilt<Kube>('packages/kube/dist/index.js');
+}
+
+/** `@ssts/kube/files` (a file written whole: temporary file and rename) from its built dist. */
+export function loadKubeFiles(): Promise<KubeFiles> {
+  return importBuilt<KubeFiles>('packages/kube/dist/files/index.js');
 }
 
 /** The e2e harness (control plane start/stop, service proxy) from its built dist. */

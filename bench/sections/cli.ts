@@ -9,7 +9,7 @@ import { upstreamBinaries } from '../lib/go-controller.js';
 import { generateBenchKeys, keySecretManifest } from '../lib/keys.js';
 import { targetStatus, type SectionResult, type Table, type TargetResult } from '../lib/report.js';
 import { fmt, median, summarize, type Summary } from '../lib/stats.js';
-import { builtFile, KUBESEAL_BIN, KUBESEAL_SEA_SCRIPT, loadCore } from '../lib/workspace.js';
+import { builtFile, KUBESEAL_BIN, KUBESEAL_SEA_SCRIPT, loadCore, repoRoot } from '../lib/workspace.js';
 
 /** How kubeseal reaches a user: the npm package's bin run by `node`, the single executable, or the Go binary. */
 type Delivery = 'npm' | 'sea' | 'go';
@@ -34,17 +34,11 @@ interface Environment {
   readonly env: NodeJS.ProcessEnv;
 }
 
-const SECRET_YAML = `apiVersion: v1
-kind: Secret
-metadata:
-  name: bench-secret
-  namespace: bench-ns
-type: Opaque
-stringData:
-  username: admin
-  password: correct-horse-battery-staple
-  token: 0123456789abcdef0123456789abcdef
-`;
+/** The 3-key Secret the seal modes seal; packages/kubeseal/scripts/startup-time.mjs seals the same file. */
+const SECRET_YAML = readFileSync(
+  join(repoRoot(), 'packages/test-utils/fixtures/kubeseal/startup-secret.yaml'),
+  'utf8',
+);
 
 const MODES: readonly { mode: Mode; label: string }[] = [
   { mode: 'floor', label: '`node -e ""` (the floor of the column)' },

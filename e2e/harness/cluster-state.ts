@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomicSync } from '@ssts/kube/files';
 import type { ComponentPids } from './control-plane.js';
 import { cacheRoot } from './paths.js';
 
@@ -23,8 +24,7 @@ export function clusterStatePath(env: NodeJS.ProcessEnv = process.env): string {
 
 export function writeClusterState(state: ClusterState, path = clusterStatePath()): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomicSync(path, `${JSON.stringify(state, null, 2)}\n`);
 }
 
 export function readClusterState(path = clusterStatePath()): ClusterState | undefined {

@@ -25,6 +25,7 @@ import { Controller } from './loop/controller.js';
 import { Informer } from './loop/informers.js';
 import { ControllerMetrics } from './metrics.js';
 import { reconcile } from './reconcile/reconcile.js';
+import { logRuntimeAdvice } from './runtime-advice.js';
 
 /** Total deadline of one API request (for a watch: until its headers). */
 const API_REQUEST_TIMEOUT_MS = 60_000;
@@ -143,6 +144,7 @@ async function runWithConfig(
   const writer = electing ? leaderOnlyGateway(gateway, leadership) : gateway;
   if (config.keyOrderPriorityWarning !== undefined) log.error(config.keyOrderPriorityWarning);
   log.info({ namespace, version: io.version ?? 'UNKNOWN' }, 'Starting the sealed-secrets controller');
+  logRuntimeAdvice(log);
   // The audit trail (docs/audit.md): JSON lines at info whatever --log-level and --log-format say.
   const audit = new AuditLog({
     log: createAuditLogger({ infoToStdout: config.logInfoStdout, stdout: io.stdout, stderr: io.stderr }),

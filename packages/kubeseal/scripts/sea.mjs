@@ -15,11 +15,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  constants,
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
-  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -63,6 +63,8 @@ const started = performance.now();
 if (process.platform !== 'linux' || process.arch !== 'x64')
   fail(`only linux-x64 executables are built here (this is ${process.platform}-${process.arch})`);
 if (!existsSync(SNAPSHOT_SCRIPT)) fail(`${SNAPSHOT_SCRIPT} is missing; run \`pnpm build\` first`);
+// The executable replaces a previous one whole (@ssts/kube's dist, built by the same `pnpm build`).
+const { replaceFileSync } = await import('@ssts/kube/files');
 
 let node;
 try {
@@ -115,8 +117,7 @@ try {
   const check = spawnSync(binary, ['--version'], { encoding: 'utf8', cwd: work, env: {} });
   if (check.status !== 0 || !check.stdout.startsWith('kubeseal version: '))
     fail(`the built executable does not run: ${check.stdout}${check.stderr}`);
-  copyFileSync(binary, `${out}.partial`);
-  renameSync(`${out}.partial`, out);
+  replaceFileSync(out, (temp) => copyFileSync(binary, temp, constants.COPYFILE_EXCL), { mode: 0o755 });
   const size = statSync(out).size;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(

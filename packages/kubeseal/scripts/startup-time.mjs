@@ -7,7 +7,7 @@
 // cases. The load average is printed before and after because the absolute numbers depend on it. With several
 // `--bin`s (e.g. an old build copied aside) every bin runs in the same rounds.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,17 +29,11 @@ const runs = Number(values.runs);
 const warmups = Number(values.warmups);
 const bins = values.bin.map((bin) => resolve(bin));
 
-const SECRET_YAML = `apiVersion: v1
-kind: Secret
-metadata:
-  name: bench-secret
-  namespace: bench-ns
-type: Opaque
-stringData:
-  username: admin
-  password: correct-horse-battery-staple
-  token: 0123456789abcdef0123456789abcdef
-`;
+// The 3-key Secret the seal cases seal; the bench's cli section (bench/sections/cli.ts) seals the same file.
+const SECRET_YAML = readFileSync(
+  fileURLToPath(new URL('../../test-utils/fixtures/kubeseal/startup-secret.yaml', import.meta.url)),
+  'utf8',
+);
 
 const work = mkdtempSync(join(tmpdir(), 'kubeseal-startup-'));
 // A kubeconfig pointing nowhere, as a user's would be: offline modes must not need a cluster.

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeFileAtomicSync } from '@ssts/kube/files';
 
 let bundled: URL | undefined;
 
@@ -43,9 +44,7 @@ function bundleFromSources(entry: string): URL {
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
     // Written aside and renamed: a concurrent test process sees the whole file or none.
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, text);
-    renameSync(partial, file);
+    writeFileAtomicSync(file, text, { mode: 0o644 });
   }
   return pathToFileURL(file);
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { readFixture } from '@ssts/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { publicKeyFingerprint } from '../crypto/fingerprint.js';
-import { SealedSecretsError } from '../errors.js';
+import { errorOf } from '../test-helpers/errors.js';
 import { smallKey, vectorKey2048 } from '../test-helpers/keys.js';
 import {
   assertCertificateNotExpired,
@@ -21,16 +21,6 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function openssl(args: string[], input?: string): string {
   return execFileSync('openssl', args, { encoding: 'utf8', ...(input !== undefined && { input }) });
-}
-
-function errorOf(run: () => unknown): SealedSecretsError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SealedSecretsError) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
 }
 
 describe('parseCertificatePem', () => {

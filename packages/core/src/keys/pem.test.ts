@@ -1,7 +1,7 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFixture } from '@ssts/test-utils';
 import { describe, expect, it } from 'vitest';
-import { SealedSecretsError } from '../errors.js';
+import { errorOf } from '../test-helpers/errors.js';
 import { knownAnswer2048 } from '../test-helpers/vectors.js';
 import { vectorKey2048 } from '../test-helpers/keys.js';
 import { parsePrivateKeyPem, privateKeyToPkcs1Pem } from './pem.js';
@@ -12,16 +12,6 @@ const cert = readFixture('vectors', 'sealedsecret-4096', 'tls.crt');
 
 function modulus(pem: string): string | undefined {
   return createPublicKey(parsePrivateKeyPem(pem)).export({ format: 'jwk' }).n;
-}
-
-function errorOf(run: () => unknown): SealedSecretsError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SealedSecretsError) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
 }
 
 describe('parsePrivateKeyPem', () => {

@@ -1,17 +1,7 @@
 import { readFixture } from '@ssts/test-utils';
 import { describe, expect, it } from 'vitest';
-import { SealedSecretsError } from '../errors.js';
+import { errorOf } from '../test-helpers/errors.js';
 import { parseSealedSecret, parseSecret } from './parse.js';
-
-function errorOf(run: () => unknown): SealedSecretsError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SealedSecretsError) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
-}
 
 const minimal = () => ({
   apiVersion: 'bitnami.com/v1alpha1',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SealedSecretsError } from '../errors.js';
+import { errorOf } from '../test-helpers/errors.js';
 import {
   ANNOTATION_CLUSTER_WIDE,
   ANNOTATION_NAMESPACE_WIDE,
@@ -16,16 +16,6 @@ const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 function open(ciphertext: string | undefined, label: string): string {
   return independentDecrypt(privateKey, Buffer.from(ciphertext ?? '', 'base64'), label).toString('utf8');
-}
-
-function errorOf(run: () => unknown): SealedSecretsError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SealedSecretsError) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
 }
 
 const secret = (): Secret => ({

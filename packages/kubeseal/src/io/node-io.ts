@@ -78,8 +78,10 @@ export function nodeIo(): Io {
           return Promise.reject(error as Error);
         }
       },
-      // Loaded on first use: it needs node:crypto, which commands that write no file would load for nothing.
-      writeFileAtomic: async (path, data) => (await import('./atomic-write.js')).writeFileAtomic(path, data),
+      // Loaded on first use: it needs node:crypto, which commands that write no file would load for nothing. New
+      // files are 0600 as upstream's (`--recovery-unseal -w` writes plaintext); an existing file keeps its mode.
+      writeFileAtomic: async (path, data) =>
+        (await import('@ssts/kube/files')).writeFileAtomicSync(path, data),
       // Synchronous node:fs on purpose: a dynamic import() of a built-in fails in the start-up snapshot.
       listDir(path) {
         try {
