@@ -9,6 +9,7 @@ import { formatGoDuration } from '@ssts/flags/go-duration';
 import { goVerb, printableUrl } from './http/describe.js';
 import { LineSplitter } from './http/lines.js';
 import { proxyAgent, proxyFor } from './http/proxy.js';
+import { HttpConnection } from './http/connection.js';
 import type { RestConfig } from './kubeconfig/client-config.js';
 import type { Env } from './kubeconfig/types.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -37,6 +38,12 @@ export interface KubeClientOptions {
   readonly maxRetries?: number;
   /** For HTTPS_PROXY/HTTP_PROXY/NO_PROXY (client-go honours them); default none. */
   readonly env?: Env;
+  /**
+   * One HTTP/1.1 connection without node:http(s) (http/connection.ts) for a short-lived process's few requests
+   * one after another (kubeseal); default false (pooled node:http(s) connections). Through a proxy, and for
+   * watches, node:http(s) is used all the same.
+   */
+  readonly singleConnection?: boolean;
 }
 
 export interface KubeRequestOptions {
@@ -73,7 +80,9 @@ export interface RawWatchEvent {
 /** What every view of a client shares: the server, the connection pool and the credentials. */
 interface Transport {
   readonly config: RestConfig;
-  readonly agent: http.Agent;
+  /** Undefined with `connection`: a watch then opens its own node:http(s) connection. */
+  readonly agent: http.Agent | undefined;
+  readonly connection: HttpConnection | undefined;
   readonly userAgent: string | undefined;
   readonly options: KubeClientOptions;
 }
@@ -111,6 +120,13 @@ export class KubeClient {
       ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
     };
     const proxy = proxyFor(config.server, config.proxyUrl, options.env ?? {});
+    if (proxy === undefined && options.singleConnection === true) {
+      const connection = new HttpConnection(config.server, config.tls);
+      return new KubeClient(
+        { config, agent: undefined, connection, userAgent: options.userAgent, options },
+        options.rateLimiter,
+      );
+    }
     const agent =
       proxy !== undefined
         ? await proxyAgent(proxy, config.server, agentOptions, config.tls)
@@ -120,7 +136,10 @@ export class KubeClient {
               ...tlsAgentOptions(config.tls),
             })
           : new (process.getBuiltinModule('node:http').Agent)(agentOptions);
-    return new KubeClient({ config, agent, userAgent: options.userAgent, options }, options.rateLimiter);
+    return new KubeClient(
+      { config, agent, connection: undefined, userAgent: options.userAgent, options },
+      options.rateLimiter,
+    );
   }
 
   /** A view of this client with another rate limiter (or none), sharing connections and credentials. */
@@ -134,7 +153,8 @@ export class KubeClient {
 
   /** Closes pooled connections (all views). */
   close(): void {
-    this.#transport.agent.destroy();
+    this.#transport.agent?.destroy();
+    this.#transport.connection?.close();
   }
 
   #url(path: string, query: KubeRequestOptions['query']): URL {
@@ -195,6 +215,7 @@ export class KubeClient {
         headers,
         body,
         agent: this.#transport.agent,
+        connection: this.#transport.connection,
         tls,
         timeoutMs,
         deadlineAt,
@@ -262,7 +283,8 @@ export class KubeClient {
         method: 'GET',
         headers,
         agent: this.#transport.agent,
-        tls,
+        // Without an agent (single connection) the request carries the server's TLS settings itself.
+        tls: this.#transport.agent === undefined ? { ...this.#transport.config.tls, ...tls } : tls,
         timeoutMs: this.#transport.options.timeoutMs ?? 0,
         maxBodyBytes: 0,
         signal: options.signal,

@@ -4,7 +4,7 @@
 //   1. every module is evaluated, and a few commands run against an in-memory Io, so that the modules they load
 //      lazily (the modes, `yaml`, the renderers, the API client) and the functions they call are in the heap and
 //      compiled. The online commands (`--fetch-cert`, sealing with the controller's certificate) talk to a fake
-//      API server: node:http and node:https cannot be in a snapshot, so @ssts/kube looks them up at each use with
+//      API server: node:tls cannot be in a snapshot, so @ssts/kube's single connection looks it up at each use with
 //      process.getBuiltinModule, which the warm-up points at an in-memory stand-in and then restores;
 //   2. the snapshot is taken; at run time Node deserializes it instead of loading any module or compiling them,
 //      and runs only the main function below with the real process.
@@ -99,47 +99,52 @@ const ONLINE_WARM_UP = [
 ];
 
 /**
- * A stand-in for node:http and node:https with the little of them @ssts/kube uses (Agent, request, the response
- * events), answering the two requests of kubeseal's controller lookup: the Service, then its /v1/cert.pem.
+ * A stand-in for node:tls with the little of it @ssts/kube's single connection uses (connect, the socket's events,
+ * write, ref/unref, destroy), answering the two requests of kubeseal's controller lookup in HTTP/1.1: the Service,
+ * then its /v1/cert.pem, on one kept-alive connection.
  */
-function fakeHttpModule(cert) {
-  class Agent {
-    destroy() {}
-  }
-  const answer = (url) => {
-    if (/\/api\/v1\/namespaces\/[^/]+\/services\/[^/]+$/.test(url.pathname)) {
+function fakeTlsModule(cert) {
+  const answer = (path) => {
+    if (/^\/api\/v1\/namespaces\/[^/]+\/services\/[^/]+$/.test(path)) {
       const service = { kind: 'Service', apiVersion: 'v1', spec: { ports: [{ name: 'http', port: 8080 }] } };
-      return { status: 200, type: 'application/json', body: Buffer.from(JSON.stringify(service)) };
+      return { status: '200 OK', type: 'application/json', body: Buffer.from(JSON.stringify(service)) };
     }
-    if (url.pathname.endsWith('/proxy/v1/cert.pem'))
-      return { status: 200, type: 'application/x-pem-file', body: cert };
-    return { status: 404, type: 'text/plain', body: Buffer.from('404 page not found\n') };
+    if (path.endsWith('/proxy/v1/cert.pem'))
+      return { status: '200 OK', type: 'application/x-pem-file', body: cert };
+    return { status: '404 Not Found', type: 'text/plain', body: Buffer.from('404 page not found\n') };
   };
-  const request = (url) => {
-    const req = new EventEmitter();
-    req.reusedSocket = false;
-    req.destroy = () => req;
-    req.end = () => {
-      setImmediate(() => {
-        const a = answer(new URL(url));
-        const res = new EventEmitter();
-        Object.assign(res, {
-          statusCode: a.status,
-          statusMessage: a.status === 200 ? 'OK' : 'Not Found',
-          headers: { 'content-type': a.type, 'content-length': String(a.body.length) },
-          destroy: () => res,
-        });
-        req.emit('response', res);
+  const connect = () => {
+    const socket = new EventEmitter();
+    let request = '';
+    Object.assign(socket, {
+      destroyed: false,
+      setNoDelay: () => socket,
+      ref: () => socket,
+      unref: () => socket,
+      destroy: () => {
+        socket.destroyed = true;
+        return socket;
+      },
+      write: (data) => {
+        request += String(data);
+        const end = request.indexOf('\r\n\r\n');
+        if (end < 0) return true;
+        const path = request.slice(0, end).split(' ')[1] ?? '';
+        request = request.slice(end + 4);
+        const a = answer(path);
+        const head = `HTTP/1.1 ${a.status}\r\nContent-Type: ${a.type}\r\nContent-Length: ${a.body.length}\r\n\r\n`;
+        // The head and the body in two reads, as they often arrive.
         setImmediate(() => {
-          res.emit('data', a.body);
-          res.emit('end');
+          socket.emit('data', Buffer.from(head, 'latin1'));
+          setImmediate(() => socket.emit('data', a.body));
         });
-      });
-      return req;
-    };
-    return req;
+        return true;
+      },
+    });
+    setImmediate(() => socket.emit('secureConnect'));
+    return socket;
   };
-  return { Agent, request };
+  return { connect };
 }
 
 async function runWarmUp(argv, stdin, now, files, env) {
@@ -158,9 +163,8 @@ async function warmUp(certPath) {
     await runWarmUp(argv, stdin, now, files, { KUBECONFIG: '/warm/kubeconfig' });
   }
   const getBuiltinModule = process.getBuiltinModule;
-  const fake = fakeHttpModule(cert);
-  process.getBuiltinModule = (id) =>
-    id === 'node:http' || id === 'node:https' ? fake : getBuiltinModule.call(process, id);
+  const fake = fakeTlsModule(cert);
+  process.getBuiltinModule = (id) => (id === 'node:tls' ? fake : getBuiltinModule.call(process, id));
   try {
     let pins = {};
     for (const [argv, stdin, kubeconfig] of ONLINE_WARM_UP) {

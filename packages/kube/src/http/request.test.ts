@@ -7,6 +7,7 @@ import { VECTOR_4096_DIR } from '@ssts/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { kubeErrorOf, startServer, type TestServer } from '../test-helpers/servers.js';
 import { sendRequest, type HttpRequest, type HttpResponse } from './request.js';
+import { HttpConnection } from './connection.js';
 
 let server: TestServer & { handle(h: Parameters<typeof startServer>[0]): void };
 const timers: NodeJS.Timeout[] = [];
@@ -19,16 +20,30 @@ afterEach(() => {
 });
 afterAll(() => server.close());
 
-const get = (path: string, extra: Partial<HttpRequest> = {}): Promise<HttpResponse> =>
-  sendRequest({
-    url: new URL(path, server.url),
-    method: 'GET',
-    timeoutMs: 0,
-    maxBodyBytes: 1024 * 1024,
-    ...extra,
-  });
+// Every bound holds alike through node:http and through the single connection (connection.ts) that kubeseal uses.
+const TRANSPORTS = [
+  ['node:http', () => undefined],
+  ['one HttpConnection', () => new HttpConnection(new URL(server.url), {})],
+] as const;
 
-describe('sendRequest bounds (hostile servers on 127.0.0.1)', () => {
+describe.each(TRANSPORTS)('sendRequest bounds (hostile servers on 127.0.0.1), %s', (_name, connectionOf) => {
+  let connection: HttpConnection | undefined;
+  afterEach(() => {
+    connection?.close();
+    connection = undefined;
+  });
+  const get = (path: string, extra: Partial<HttpRequest> = {}): Promise<HttpResponse> => {
+    connection ??= connectionOf();
+    return sendRequest({
+      url: new URL(path, server.url),
+      method: 'GET',
+      timeoutMs: 0,
+      maxBodyBytes: 1024 * 1024,
+      connection,
+      ...extra,
+    });
+  };
+
   it('fails a server that never answers at the total deadline', async () => {
     server.handle(() => undefined);
     const started = performance.now();
@@ -121,7 +136,7 @@ describe('sendRequest bounds (hostile servers on 127.0.0.1)', () => {
   it('retries an idempotent request once when its pooled connection turns out to be dead', async () => {
     const agent = new http.Agent({ keepAlive: true });
     server.handle((_req, res) => res.end('fine'));
-    await get('/one', { agent });
+    await get('/one', { agent, connection: undefined });
     const firstSocket = server.requests.at(-1);
     let attempts = 0;
     // The server drops the kept-alive connection just as the next request arrives on it (as a server closing an
@@ -131,7 +146,7 @@ describe('sendRequest bounds (hostile servers on 127.0.0.1)', () => {
       if (attempts === 1) req.socket.destroy();
       else res.end('again');
     });
-    const response = await get('/two', { agent });
+    const response = await get('/two', { agent, connection: undefined });
     expect(firstSocket).toBeDefined();
     expect(attempts).toBe(2);
     expect(response.body.toString()).toBe('again');

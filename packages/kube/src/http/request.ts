@@ -5,6 +5,7 @@ import { isKubeError, KubeError } from '../errors.js';
 import { formatGoDuration } from '@ssts/flags/go-duration';
 import { describeNetworkError, goVerb, printableUrl } from './describe.js';
 import { monotonicMs } from '../clock.js';
+import type { HttpConnection } from './connection.js';
 
 /** TLS settings of one request (the agent may carry them too). */
 export interface TlsSettings {
@@ -23,6 +24,11 @@ export interface HttpRequest {
   readonly body?: string | Uint8Array | undefined;
   /** Pooled connections (keep-alive); without one the request opens its own connection. */
   readonly agent?: http.Agent | undefined;
+  /**
+   * Instead of node:http(s) and `agent`: the one connection of a short-lived client (connection.ts), whose TLS
+   * settings are its own (`tls` gives only the client certificate). Not for openStream.
+   */
+  readonly connection?: HttpConnection | undefined;
   readonly tls?: TlsSettings | undefined;
   /** Total deadline: connect, TLS, headers and the whole body. 0 = none (the inactivity bound still applies). */
   readonly timeoutMs: number;
@@ -77,10 +83,12 @@ interface Exchange {
 
 /** Starts one request; deadline, inactivity bound and abort apply until finish(). */
 function exchange(request: HttpRequest, deadlineAt: number): Exchange {
+  // The connection's request and response have the members used below (it is built to stand in for node:http).
   const transport =
-    request.url.protocol === 'https:'
+    (request.connection as Pick<typeof http, 'request'> | undefined) ??
+    (request.url.protocol === 'https:'
       ? process.getBuiltinModule('node:https')
-      : process.getBuiltinModule('node:http');
+      : process.getBuiltinModule('node:http'));
   const tls = request.tls ?? {};
   let rejectResponse: (error: KubeError) => void = () => undefined;
   let rejectFailed: (error: KubeError) => void = () => undefined;
@@ -263,6 +271,8 @@ export type HttpStream =
 
 /** Opens a streaming request (a watch): the deadline covers connect and headers only. */
 export async function openStream(request: HttpRequest): Promise<HttpStream> {
+  if (request.connection !== undefined)
+    throw new Error('openStream: a stream needs node:http(s), not a connection');
   const { ex, res } = await responseOf(request);
   const status = res.statusCode ?? 0;
   if (status < 200 || status >= 300) {

@@ -36,7 +36,13 @@ export async function apiClient(
   }
   try {
     const config = await loader.restConfig();
-    return await KubeClient.create(config, { timeoutMs, env, userAgent: `kubeseal/${VERSION}` });
+    // A few requests one after another: one connection, without loading node:http(s) (start-up time).
+    return await KubeClient.create(config, {
+      timeoutMs,
+      env,
+      userAgent: `kubeseal/${VERSION}`,
+      singleConnection: true,
+    });
   } catch (error) {
     throw kubeconfigError(error);
   }
