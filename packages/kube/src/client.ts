@@ -9,7 +9,6 @@ import { formatGoDuration } from '@ssts/flags/go-duration';
 import { goVerb, printableUrl } from './http/describe.js';
 import { LineSplitter } from './http/lines.js';
 import { proxyAgent, proxyFor } from './http/proxy.js';
-import { TlsContexts } from './http/tls-contexts.js';
 import type { RestConfig } from './kubeconfig/client-config.js';
 import type { Env } from './kubeconfig/types.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -75,8 +74,6 @@ export interface RawWatchEvent {
 interface Transport {
   readonly config: RestConfig;
   readonly agent: http.Agent;
-  /** One TLS context for all connections (https without a proxy); undefined: the agent carries ca/cert/key. */
-  readonly tlsContexts: TlsContexts | undefined;
   readonly userAgent: string | undefined;
   readonly options: KubeClientOptions;
 }
@@ -114,21 +111,16 @@ export class KubeClient {
       ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
     };
     const proxy = proxyFor(config.server, config.proxyUrl, options.env ?? {});
-    const tlsContexts =
-      proxy === undefined && config.server.protocol === 'https:' ? TlsContexts.create(config.tls) : undefined;
     const agent =
       proxy !== undefined
         ? await proxyAgent(proxy, config.server, agentOptions, config.tls)
         : config.server.protocol === 'https:'
           ? new (process.getBuiltinModule('node:https').Agent)({
               ...agentOptions,
-              ...tlsAgentOptions(config.tls, tlsContexts === undefined),
+              ...tlsAgentOptions(config.tls),
             })
           : new (process.getBuiltinModule('node:http').Agent)(agentOptions);
-    return new KubeClient(
-      { config, agent, tlsContexts, userAgent: options.userAgent, options },
-      options.rateLimiter,
-    );
+    return new KubeClient({ config, agent, userAgent: options.userAgent, options }, options.rateLimiter);
   }
 
   /** A view of this client with another rate limiter (or none), sharing connections and credentials. */
@@ -170,14 +162,10 @@ export class KubeClient {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     }
-    const contexts = this.#transport.tlsContexts;
-    const tls: TlsSettings =
-      contexts !== undefined
-        ? contexts.settings(applied.cert, applied.key)
-        : {
-            ...(applied.cert === undefined ? {} : { cert: applied.cert }),
-            ...(applied.key === undefined ? {} : { key: applied.key }),
-          };
+    const tls: TlsSettings = {
+      ...(applied.cert === undefined ? {} : { cert: applied.cert }),
+      ...(applied.key === undefined ? {} : { key: applied.key }),
+    };
     return { headers, tls };
   }
 
@@ -365,12 +353,11 @@ export class KubeClient {
   }
 }
 
-/** The agent's TLS options; the material only when the requests do not bring a shared context (`TlsContexts`). */
-function tlsAgentOptions(tls: TlsSettings, material: boolean): https.AgentOptions {
+function tlsAgentOptions(tls: TlsSettings): https.AgentOptions {
   return {
-    ...(tls.ca === undefined || !material ? {} : { ca: tls.ca }),
-    ...(tls.cert === undefined || !material ? {} : { cert: tls.cert }),
-    ...(tls.key === undefined || !material ? {} : { key: tls.key }),
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+    ...(tls.key === undefined ? {} : { key: tls.key }),
     rejectUnauthorized: tls.rejectUnauthorized ?? true,
     ...(tls.servername === undefined ? {} : { servername: tls.servername }),
   };

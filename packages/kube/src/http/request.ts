@@ -1,7 +1,6 @@
 // node:http(s) are looked up per request (see client.ts): never imported at start-up, never cached in a variable
 // that a start-up snapshot would keep.
 import type http from 'node:http';
-import type tls from 'node:tls';
 import { isKubeError, KubeError } from '../errors.js';
 import { formatGoDuration } from '@ssts/flags/go-duration';
 import { describeNetworkError, goVerb, printableUrl } from './describe.js';
@@ -15,8 +14,6 @@ export interface TlsSettings {
   /** false skips server certificate verification (`insecure-skip-tls-verify`). */
   readonly rejectUnauthorized?: boolean | undefined;
   readonly servername?: string | undefined;
-  /** The connection's TLS context (`TlsContexts`); without one, Node builds a context from ca/cert/key. */
-  readonly secureContext?: tls.SecureContext | undefined;
 }
 
 export interface HttpRequest {
@@ -102,7 +99,6 @@ function exchange(request: HttpRequest, deadlineAt: number): Exchange {
     ...(tls.key === undefined ? {} : { key: tls.key }),
     ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
     ...(tls.servername === undefined ? {} : { servername: tls.servername }),
-    ...(tls.secureContext === undefined ? {} : { secureContext: tls.secureContext }),
   });
   const finish = (): void => {
     done = true;
