@@ -34,7 +34,10 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
 # glibc gives each thread that allocates its own malloc arena (up to 8 per core); the controller's RSA runs on
 # libuv's thread pool and its template workers, so two arenas keep about 4-6 MiB of RSS that idle arenas would hold
 # (peak at a 5 000-object start-up 103.7 -> 97.7 MiB, CPU unchanged; packages/controller/README.md, Performance).
-ENV NODE_ENV=production MALLOC_ARENA_MAX=2
+# Fixed malloc thresholds: blocks from 32 KiB (response bodies, list pages) are mmapped and given back when freed,
+# where glibc's sliding threshold would soon serve them from the main arena and leave it fragmented (peak at 5 000
+# objects on Node 24 3.5-4.4 MiB lower, medians of 2, CPU unchanged; same README).
+ENV NODE_ENV=production MALLOC_ARENA_MAX=2 GLIBC_TUNABLES=glibc.malloc.mmap_threshold=32768:glibc.malloc.trim_threshold=65536
 WORKDIR /app
 COPY --from=build --chown=0:0 /out/package.json /app/package.json
 COPY --from=build --chown=0:0 /out/bin /app/bin

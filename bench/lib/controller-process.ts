@@ -64,7 +64,11 @@ export function controllerFlags(options: ControllerStartOptions): string[] {
  * The runtime environment of the controller image (`docker/controller.Dockerfile`, its last ENV line): the bench
  * runs the controller the way it ships (a unit test keeps the two equal).
  */
-export const IMAGE_ENV: Readonly<Record<string, string>> = { NODE_ENV: 'production', MALLOC_ARENA_MAX: '2' };
+export const IMAGE_ENV: Readonly<Record<string, string>> = {
+  NODE_ENV: 'production',
+  MALLOC_ARENA_MAX: '2',
+  GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=32768:glibc.malloc.trim_threshold=65536',
+};
 
 export function startController(options: ControllerStartOptions): RunningController {
   const bin = builtFile(CONTROLLER_BIN);
