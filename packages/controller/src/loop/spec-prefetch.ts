@@ -29,6 +29,16 @@ export interface SpecPrefetchOptions {
    * Keys already taken or discarded are not asked about (their pass has read its object).
    */
   readonly wanted: (key: string, listed: SealedSecret) => boolean;
+  /**
+   * Where the informer's initial list stopped keeping whole objects: the continue token after its last whole page
+   * and that page's last key. The first page asked for is the one after (an expired token lists from the start).
+   */
+  readonly start?: { readonly continue: string; readonly lastKey: string };
+  /**
+   * Keys whose passes read a whole cached object (the initial list's first pages): they count in the window until
+   * their pass takes or discards them, so the pages come as those passes make room.
+   */
+  readonly ahead?: Iterable<string>;
   readonly pageSize?: number;
   readonly window?: number;
   readonly maxFailures?: number;
@@ -51,6 +61,8 @@ export class SpecPrefetch {
   readonly #waiting = new Set<string>();
   /** Keys taken or discarded while pages still come (cleared at the last one). */
   readonly #consumed = new Set<string>();
+  /** `ahead` keys not yet taken or discarded. */
+  readonly #ahead: Set<string>;
   #inFlight: Promise<void> | undefined;
   /** The highest key listed so far (pages are in key order). */
   #lastKey = '';
@@ -65,6 +77,8 @@ export class SpecPrefetch {
     this.#options = options;
     this.#pageSize = Math.max(1, options.pageSize ?? PREFETCH_PAGE_SIZE);
     this.#window = Math.max(this.#pageSize, options.window ?? PREFETCH_WINDOW);
+    this.#ahead = new Set(options.ahead);
+    this.#lastKey = options.start?.lastKey ?? '';
   }
 
   get held(): number {
@@ -77,6 +91,7 @@ export class SpecPrefetch {
    */
   async take(key: string): Promise<SealedSecret | undefined> {
     if (!this.#finished) this.#consumed.add(key);
+    this.#passed(key);
     let found = this.#held.get(key);
     while (found === undefined && !this.#finished && this.#inFlight !== undefined && key > this.#lastKey) {
       this.#waiting.add(key);
@@ -94,15 +109,21 @@ export class SpecPrefetch {
   /** Drops what is held for `key` (its pass does not need it). */
   discard(key: string): void {
     if (!this.#finished) this.#consumed.add(key);
+    this.#passed(key);
     if (!this.#held.delete(key)) return;
     if (this.#hasRoom()) this.#roomMade?.();
+  }
+
+  /** A pass took `key`: an `ahead` key leaves the window. */
+  #passed(key: string): void {
+    if (this.#ahead.delete(key) && this.#hasRoom()) this.#roomMade?.();
   }
 
   /** Lists until the last page or until `signal` aborts; never rejects. What is held stays for take(). */
   async run(signal: AbortSignal): Promise<void> {
     const { gateway, scope, log, wanted } = this.#options;
     const maxFailures = this.#options.maxFailures ?? PREFETCH_MAX_FAILURES;
-    let token: string | undefined;
+    let token = this.#options.start?.continue;
     let failures = 0;
     try {
       while (!signal.aborted) {
@@ -152,12 +173,13 @@ export class SpecPrefetch {
     } finally {
       this.#finished = true;
       this.#consumed.clear();
+      this.#ahead.clear();
       if (signal.aborted) this.#held.clear();
     }
   }
 
   #hasRoom(): boolean {
-    return this.#held.size + this.#pageSize <= this.#window;
+    return this.#held.size + this.#ahead.size + this.#pageSize <= this.#window;
   }
 
   /** Resolves when a page fits in the window (or `signal` aborts). */
