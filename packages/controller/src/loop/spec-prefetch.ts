@@ -63,7 +63,9 @@ export class SpecPrefetch {
   readonly #consumed = new Set<string>();
   /** `ahead` keys not yet taken or discarded. */
   readonly #ahead: Set<string>;
+  /** The page asked for (or about to be: room was made and run() resumes next), resolved when it is in. */
   #inFlight: Promise<void> | undefined;
+  #pageDone: (() => void) | undefined;
   /** The highest key listed so far (pages are in key order). */
   #lastKey = '';
   #finished = false;
@@ -131,8 +133,7 @@ export class SpecPrefetch {
         // the passes that start right after.
         if (!this.#hasRoom()) await this.#room(signal);
         if (signal.aborted) return;
-        let pageDone!: () => void;
-        this.#inFlight = new Promise((resolve) => (pageDone = resolve));
+        this.#beginPage();
         this.pages++;
         try {
           const page = await gateway.listPage('sealedsecrets', scope, {
@@ -166,16 +167,27 @@ export class SpecPrefetch {
             await sleepUnlessAborted(this.#options.clock, RETRY_DELAY_MS, signal);
           }
         } finally {
-          this.#inFlight = undefined;
-          pageDone();
+          this.#endPage();
         }
       }
     } finally {
+      this.#endPage();
       this.#finished = true;
       this.#consumed.clear();
       this.#ahead.clear();
       if (signal.aborted) this.#held.clear();
     }
+  }
+
+  #beginPage(): void {
+    if (this.#inFlight === undefined) this.#inFlight = new Promise((resolve) => (this.#pageDone = resolve));
+  }
+
+  #endPage(): void {
+    const done = this.#pageDone;
+    this.#inFlight = undefined;
+    this.#pageDone = undefined;
+    done?.();
   }
 
   #hasRoom(): boolean {
@@ -189,6 +201,8 @@ export class SpecPrefetch {
       const done = (): void => {
         this.#roomMade = undefined;
         signal.removeEventListener('abort', done);
+        // A take right after the pass that made room waits for that page instead of missing it.
+        if (!signal.aborted) this.#beginPage();
         resolve();
       };
       this.#roomMade = done;
