@@ -46,8 +46,9 @@ export interface SpecPrefetchOptions {
 
 /**
  * Pages through the SealedSecrets of one scope at the pace their passes take them, for cache entries kept without
- * their spec (loop/settled.ts): the informer's initial list caches metadata and status only, and a pass reads the
- * whole object from here instead of a GET of its own. At most `window` objects are held at once, whatever the
+ * their spec (loop/settled.ts): past its first window of objects (kept whole) the informer's initial list caches
+ * metadata and status only, and a pass reads the whole object from here instead of a GET of its own; the first
+ * prefetch goes on from that list's continue token (`start`). At most `window` objects are held at once, whatever the
  * number of objects waiting for their first pass; the pages come in key order, the order the initial list queued
  * the keys in. Anything missing (an object changed since it was listed, a pass that overtook the pages, a
  * prefetch that stopped) is the pass's GET, so this only saves calls and never decides anything.
