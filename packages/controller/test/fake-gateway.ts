@@ -7,6 +7,7 @@ import type {
   KubeGateway,
   Lease,
   ListPage,
+  ListPageInfo,
   ListResult,
   ListScope,
   ResourceOfKind,
@@ -40,6 +41,10 @@ function matches(
   });
 }
 
+function fakeKeyOf(o: { metadata: { namespace?: string; name?: string } }): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+}
+
 /**
  * An in-memory API server for unit tests: resourceVersions, uids, generateName, generation bumps on SealedSecret
  * spec changes, immutable Secrets, watches, events, and injectable failures per call.
@@ -48,6 +53,11 @@ export class FakeGateway implements KubeGateway {
   readonly objects = new Map<string, AnyObject>();
   readonly events: StoredEvent[] = [];
   readonly calls: string[] = [];
+  /**
+   * Objects per page of `list` (key order, each page's continue token as listPage's); undefined: one page in the
+   * order the objects were stored.
+   */
+  listPageSize: number | undefined = undefined;
   /** Every listPage answered: its first offset and how many objects it held. */
   readonly pagesListed: { resource: WatchedResource; start: number; count: number }[] = [];
   /** Every status write as sent: the target's identity and the status. */
@@ -196,16 +206,32 @@ export class FakeGateway implements KubeGateway {
   async list<R extends WatchedResource>(
     resource: R,
     scope: ListScope,
-    each?: (object: ResourceOfKind[R]) => ResourceOfKind[R],
+    each?: (object: ResourceOfKind[R], page: ListPageInfo) => ResourceOfKind[R],
   ): Promise<ListResult<ResourceOfKind[R]>> {
     this.#fail(`list ${resource}`);
-    const items = [...this.objects.entries()]
+    const all = [...this.objects.entries()]
       .filter(([key]) => key.startsWith(`${resource}/`))
       .map(([, object]) => object)
       .filter((o) => scope.namespace === undefined || o.metadata.namespace === scope.namespace)
       .filter((o) => matches(o.metadata.labels, scope.labelSelector))
-      .map((o) => structuredClone(o) as ResourceOfKind[R])
-      .map((o) => (each === undefined ? o : each(o)));
+      .map((o) => structuredClone(o) as ResourceOfKind[R]);
+    const pageSize = this.listPageSize;
+    if (pageSize === undefined) {
+      const items = all.map((o) => (each === undefined ? o : each(o, { offset: 0, continue: undefined })));
+      return Promise.resolve({ items, resourceVersion: String(this.#rv) });
+    }
+    // Paged as the API server pages: key order, the token of a page as listPage's (its last key).
+    all.sort((a, b) => (fakeKeyOf(a) < fakeKeyOf(b) ? -1 : fakeKeyOf(a) > fakeKeyOf(b) ? 1 : 0));
+    const items: ResourceOfKind[R][] = [];
+    for (let offset = 0; offset < all.length; offset += pageSize) {
+      const page = all.slice(offset, offset + pageSize);
+      const last = page.at(-1);
+      const info: ListPageInfo = {
+        offset,
+        continue: offset + pageSize < all.length && last !== undefined ? fakeKeyOf(last) : undefined,
+      };
+      for (const o of page) items.push(each === undefined ? o : each(o, info));
+    }
     return Promise.resolve({ items, resourceVersion: String(this.#rv) });
   }
 
@@ -220,7 +246,7 @@ export class FakeGateway implements KubeGateway {
     page: { readonly limit: number; readonly continue?: string },
   ): Promise<ListPage<ResourceOfKind[R]>> {
     this.#fail(`listPage ${resource}`);
-    const keyOf = (o: AnyObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+    const keyOf = fakeKeyOf;
     const all = [...this.objects.entries()]
       .filter(([key]) => key.startsWith(`${resource}/`))
       .map(([, object]) => object)

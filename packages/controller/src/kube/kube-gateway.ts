@@ -24,6 +24,12 @@ export interface ListPage<T> extends ListResult<T> {
   readonly continue: string | undefined;
 }
 
+/** Where a listed object's page sits in its list: objects listed before it, and the token for the next page. */
+export interface ListPageInfo {
+  readonly offset: number;
+  readonly continue: string | undefined;
+}
+
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
 export interface WatchEvent<T> {
@@ -113,12 +119,13 @@ export interface LeaseCallOptions {
 export interface KubeGateway {
   /**
    * Lists page by page; `each` (an informer's transform) is applied to a page's objects as it arrives, so what it
-   * drops is never held for the whole list.
+   * drops is never held for the whole list. `page` says where the object's page sits: a reader can go on from its
+   * `continue` token with listPage (loop/spec-prefetch.ts) while the token is valid.
    */
   list<R extends WatchedResource>(
     resource: R,
     scope: ListScope,
-    each?: (object: ResourceOfKind[R]) => ResourceOfKind[R],
+    each?: (object: ResourceOfKind[R], page: ListPageInfo) => ResourceOfKind[R],
   ): Promise<ListResult<ResourceOfKind[R]>>;
   /**
    * One page of a list of at most `limit` objects, after the page whose `continue` token is given (KubeError

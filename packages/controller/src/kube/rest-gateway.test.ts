@@ -100,14 +100,21 @@ describe('RestGateway', () => {
     // `each` (the informer's transform) runs on a page as it arrives, before the next page is asked for.
     seen.length = 0;
     const requestsWhenTransformed: number[] = [];
-    const stripped = await gateway.list('secrets', {}, (secret) => {
+    const pages: { offset: number; continue: string | undefined }[] = [];
+    const stripped = await gateway.list('secrets', {}, (secret, page) => {
       requestsWhenTransformed.push(seen.length);
+      pages.push(page);
       return { metadata: secret.metadata };
     });
     expect(stripped.items).toEqual(
       ['s0', 's1', 's2', 's3', 's4', 's5'].map((name) => ({ metadata: { name } })),
     );
     expect(requestsWhenTransformed).toEqual([8, 8, 8, 9, 9, 9]);
+    // Each object knows where its page sits: the objects before it and the token after it.
+    expect(pages).toEqual([
+      ...Array.from({ length: 3 }, () => ({ offset: 0, continue: '3' })),
+      ...Array.from({ length: 3 }, () => ({ offset: 3, continue: undefined })),
+    ]);
   });
 
   it('maps API errors to KubeError by status and reason, keeping the server message', async () => {

@@ -13,6 +13,7 @@ import type {
   Lease,
   LeaseCallOptions,
   ListPage,
+  ListPageInfo,
   ListResult,
   ListScope,
   ResourceOfKind,
@@ -97,7 +98,7 @@ export class RestGateway implements KubeGateway {
   async list<R extends WatchedResource>(
     resource: R,
     scope: ListScope,
-    each?: (object: ResourceOfKind[R]) => ResourceOfKind[R],
+    each?: (object: ResourceOfKind[R], page: ListPageInfo) => ResourceOfKind[R],
   ): Promise<ListResult<ResourceOfKind[R]>> {
     const items: ResourceOfKind[R][] = [];
     let continueToken: string | undefined;
@@ -105,7 +106,8 @@ export class RestGateway implements KubeGateway {
     for (;;) {
       const page = await this.#page(resource, scope, limit, continueToken);
       limit = page.limit;
-      for (const item of page.items) items.push(each === undefined ? item : each(item));
+      const info: ListPageInfo = { offset: items.length, continue: page.continue };
+      for (const item of page.items) items.push(each === undefined ? item : each(item, info));
       continueToken = page.continue;
       if (continueToken === undefined) return { items, resourceVersion: page.resourceVersion };
     }

@@ -511,8 +511,9 @@ describe('Controller: start-up without every waiting object’s ciphertext (spec
   const withSpec = (controller: Controller) =>
     [...controller.sealedSecrets()].filter((s) => Object.keys(s.spec.encryptedData).length > 0).length;
 
-  it('caches the initial list without specs; passes read them from pages fetched as they go, without a GET', async () => {
+  it('caches the initial list whole up to the window, the rest without specs; passes read those from pages fetched after it as they go, without a GET', async () => {
     const gateway = new FakeGateway();
+    gateway.listPageSize = 10;
     seed(gateway, 100);
     let maxPagesAhead = 0;
     let passes = 0;
@@ -520,8 +521,9 @@ describe('Controller: start-up without every waiting object’s ciphertext (spec
     const ref: { controller?: Controller } = {};
     const run = start(gateway, small, () => {
       passes++;
-      // Pages listed never run more than the window (and the page in flight) ahead of the passes.
-      maxPagesAhead = Math.max(maxPagesAhead, gateway.pagesListed.length * 10 - passes);
+      // Objects listed (20 by the initial list, then the pages) never run more than the window (and the page in
+      // flight) ahead of the passes.
+      maxPagesAhead = Math.max(maxPagesAhead, 20 + gateway.pagesListed.length * 10 - passes);
       if (ref.controller !== undefined) maxWithSpec = Math.max(maxWithSpec, withSpec(ref.controller));
       return { kind: 'done' };
     });
@@ -533,15 +535,47 @@ describe('Controller: start-up without every waiting object’s ciphertext (spec
       [...run.seen].map((key) => `v${Number(key.slice(4))}`),
     );
     expect(gets(gateway)).toEqual([]);
-    expect(gateway.pagesListed.map((p) => p.start)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    // The initial list's first two pages (the window) stayed whole: the prefetch goes on after them.
+    expect(gateway.pagesListed.map((p) => p.start)).toEqual([20, 30, 40, 50, 60, 70, 80, 90]);
     expect(maxPagesAhead).toBeLessThanOrEqual(20 + 10);
-    expect(maxWithSpec).toBe(0);
+    expect(maxWithSpec).toBeGreaterThan(0);
+    expect(maxWithSpec).toBeLessThanOrEqual(20);
+    await vi.waitFor(() => expect(withSpec(controller)).toBe(0));
     expect(controller.ready()).toBe(true);
+  });
+
+  it('a start-up of no more objects than the window keeps them whole: no LIST page, no GET', async () => {
+    const gateway = new FakeGateway();
+    gateway.listPageSize = 10;
+    seed(gateway, 20);
+    const { controller, seen, read } = start(gateway, small);
+    await vi.waitFor(() => expect(seen).toHaveLength(20));
+    expect(read.map((s) => s?.spec.encryptedData['k'])).toEqual(
+      seen.map((key) => `v${Number(key.slice(4))}`),
+    );
+    expect(gateway.calls.filter((c) => c.startsWith('listPage'))).toEqual([]);
+    expect(gets(gateway)).toEqual([]);
+    await vi.waitFor(() => expect(withSpec(controller)).toBe(0));
+  });
+
+  it('a page kept whole only in part is listed again by the prefetch (from the last page kept whole), no GET', async () => {
+    const gateway = new FakeGateway();
+    gateway.listPageSize = 15;
+    seed(gateway, 50);
+    const { seen, read } = start(gateway, small);
+    await vi.waitFor(() => expect(seen).toHaveLength(50));
+    expect(read.map((s) => s?.spec.encryptedData['k'])).toEqual(
+      seen.map((key) => `v${Number(key.slice(4))}`),
+    );
+    // s000-s019 whole (the window), s020-s029 of the second page not: the prefetch starts at that page again.
+    expect(gateway.pagesListed.map((p) => p.start)).toEqual([15, 25, 35, 45]);
+    expect(gets(gateway)).toEqual([]);
   });
 
   it('an object changed or deleted while it waits: a new spec is read from the cache, a new version of the same spec by a GET', async () => {
     const gateway = new FakeGateway();
-    seed(gateway, 30);
+    gateway.listPageSize = 10;
+    seed(gateway, 40);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const seen: string[] = [];
@@ -553,33 +587,39 @@ describe('Controller: start-up without every waiting object’s ciphertext (spec
         const [namespace = '', n = ''] = key.split('/');
         seen.push(key);
         read.push(controller.getSealedSecret(namespace, n));
-        if (key === `ns/${name(0)}`) await gate;
+        if (key === `ns/${name(10)}`) await gate;
         return { kind: 'done' };
       },
     });
-    // The first pass holds the only worker; the prefetch has filled its window (s000-s019) meanwhile.
-    await vi.waitFor(() => expect(gateway.pagesListed).toHaveLength(2));
-    expect(seen).toEqual([`ns/${name(0)}`]);
-    gateway.put('sealedsecrets', ss(name(12), { encryptedData: { k: 'new' } })); // held, then a new spec
-    const s15 = gateway.get('sealedsecrets', 'ns', name(15))!;
-    gateway.put('sealedsecrets', { ...s15, metadata: { ...s15.metadata, labels: { x: 'y' } } }); // held, relabelled
-    gateway.remove('sealedsecrets', 'ns', name(5)); // held, then deleted
-    gateway.remove('sealedsecrets', 'ns', name(27)); // deleted before it is listed
+    // s000-s019 were cached whole. The eleventh pass holds the only worker: the passes before it made room for
+    // one page (s020-s029), which the prefetch holds meanwhile.
+    await vi.waitFor(() => expect(gateway.pagesListed).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(gateway.pagesListed).toHaveLength(1);
+    expect(seen).toHaveLength(11);
+    gateway.put('sealedsecrets', ss(name(22), { encryptedData: { k: 'new' } })); // held, then a new spec
+    const s25 = gateway.get('sealedsecrets', 'ns', name(25))!;
+    gateway.put('sealedsecrets', { ...s25, metadata: { ...s25.metadata, labels: { x: 'y' } } }); // held, relabelled
+    gateway.remove('sealedsecrets', 'ns', name(21)); // held, then deleted
+    gateway.remove('sealedsecrets', 'ns', name(37)); // deleted before it is listed
+    gateway.put('sealedsecrets', ss(name(15), { encryptedData: { k: 'new15' } })); // cached whole, a new spec
     release();
-    await vi.waitFor(() => expect(seen).toHaveLength(30));
+    await vi.waitFor(() => expect(seen).toHaveLength(40));
     const readOf = (n: number) => read[seen.indexOf(`ns/${name(n)}`)];
-    expect(readOf(12)?.spec.encryptedData).toEqual({ k: 'new' });
-    expect(readOf(15)?.spec.encryptedData).toEqual({ k: 'v15' });
-    expect(readOf(15)?.metadata.labels).toEqual({ x: 'y' });
-    expect(readOf(5)).toBeUndefined();
-    expect(readOf(27)).toBeUndefined();
-    expect(readOf(29)?.spec.encryptedData).toEqual({ k: 'v29' });
+    expect(readOf(22)?.spec.encryptedData).toEqual({ k: 'new' });
+    expect(readOf(25)?.spec.encryptedData).toEqual({ k: 'v25' });
+    expect(readOf(25)?.metadata.labels).toEqual({ x: 'y' });
+    expect(readOf(15)?.spec.encryptedData).toEqual({ k: 'new15' });
+    expect(readOf(21)).toBeUndefined();
+    expect(readOf(37)).toBeUndefined();
+    expect(readOf(39)?.spec.encryptedData).toEqual({ k: 'v39' });
     // Only the relabelled one, whose page was older than its cache entry, cost a GET.
-    expect(gets(gateway)).toEqual([`getSealedSecret ns/${name(15)}`]);
+    expect(gets(gateway)).toEqual([`getSealedSecret ns/${name(25)}`]);
   });
 
   it('a relist while the prefetch pages (the watch expired) neither re-queues nor re-reads anything', async () => {
     const gateway = new FakeGateway();
+    gateway.listPageSize = 10;
     seed(gateway, 60);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -593,16 +633,19 @@ describe('Controller: start-up without every waiting object’s ciphertext (spec
         expect(controller.getSealedSecret(namespace, n)?.spec.encryptedData['k']).toBe(
           `v${Number(n.slice(1))}`,
         );
-        if (key === `ns/${name(3)}`) await gate;
+        if (key === `ns/${name(13)}`) await gate;
         return { kind: 'done' };
       },
     });
-    await vi.waitFor(() => expect(seen).toHaveLength(4));
+    await vi.waitFor(() => expect(seen).toHaveLength(14));
+    await vi.waitFor(() => expect(gateway.pagesListed).toHaveLength(1));
     const lists = () => gateway.calls.filter((c) => c === 'list sealedsecrets').length;
+    const before = withSpec(controller);
     gateway.endWatches(new KubeError('Gone', 'too old resource version'));
     await vi.waitFor(() => expect(lists()).toBe(2));
-    // Relisted objects keep their place without their spec.
-    expect(withSpec(controller)).toBe(0);
+    // Relisted objects keep their place, whole or without their spec: s013 (in its pass) to s019 whole.
+    expect(withSpec(controller)).toBe(before);
+    expect(before).toBe(7);
     release();
     await vi.waitFor(() => expect(seen).toHaveLength(60));
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -614,6 +657,7 @@ describe('Controller: start-up without every waiting object’s ciphertext (spec
 
   it('a continue token that expires while the passes run (410 Gone) lists again from the start, no GET', async () => {
     const gateway = new FakeGateway();
+    gateway.listPageSize = 10;
     seed(gateway, 60);
     const { seen, read } = start(gateway, small, (key) => {
       if (key === `ns/${name(15)}`)
@@ -623,25 +667,50 @@ describe('Controller: start-up without every waiting object’s ciphertext (spec
     await vi.waitFor(() => expect(seen).toHaveLength(60));
     expect(read.every((s) => s?.spec.encryptedData['k'] !== undefined)).toBe(true);
     const starts = gateway.pagesListed.map((p) => p.start);
-    expect(starts[0]).toBe(0);
-    expect(starts.lastIndexOf(0)).toBeGreaterThan(0);
+    expect(starts[0]).toBe(20);
+    expect(starts.indexOf(0)).toBeGreaterThan(0);
     expect(gets(gateway)).toEqual([]);
   });
 
-  it('a standby replica caches no ciphertext; its term pages the specs in', async () => {
+  it('an initial list token that expired before the first page lists from the start, no GET', async () => {
     const gateway = new FakeGateway();
+    gateway.listPageSize = 10;
+    seed(gateway, 40);
+    gateway.failures.set('listPage', new KubeError('Gone', 'The provided continue parameter is too old'));
+    const { seen, read } = start(gateway, small);
+    await vi.waitFor(() => expect(seen).toHaveLength(40));
+    expect(read.map((s) => s?.spec.encryptedData['k'])).toEqual(
+      seen.map((key) => `v${Number(key.slice(4))}`),
+    );
+    expect(gateway.pagesListed.map((p) => p.start)).toEqual([0, 10, 20, 30]);
+    expect(gets(gateway)).toEqual([]);
+  });
+
+  it('a standby replica caches at most the window of ciphertext; its first term pages the rest in, later ones all', async () => {
+    const gateway = new FakeGateway();
+    gateway.listPageSize = 10;
     seed(gateway, 40);
     const { controller, seen } = start(gateway, { ...small, leaderElected: true });
     await vi.waitFor(() => expect(controller.ready()).toBe(true));
-    expect(withSpec(controller)).toBe(0);
+    expect(withSpec(controller)).toBe(20);
     expect(gateway.pagesListed).toEqual([]);
     const term = new AbortController();
     stops.push(term);
     const leading = controller.lead(term.signal);
     await vi.waitFor(() => expect(seen).toHaveLength(40));
     expect(gets(gateway)).toEqual([]);
-    expect(gateway.pagesListed).toHaveLength(4);
+    expect(gateway.pagesListed.map((p) => p.start)).toEqual([20, 30]);
     term.abort();
     await leading;
+    expect(withSpec(controller)).toBe(0);
+    // The next term (every object settled) lists from the first page.
+    const next = new AbortController();
+    stops.push(next);
+    const leadingAgain = controller.lead(next.signal);
+    await vi.waitFor(() => expect(seen).toHaveLength(80));
+    expect(gets(gateway)).toEqual([]);
+    expect(gateway.pagesListed.map((p) => p.start)).toEqual([20, 30, 0, 10, 20, 30]);
+    next.abort();
+    await leadingAgain;
   });
 });

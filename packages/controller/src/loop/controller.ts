@@ -8,14 +8,14 @@ import {
 } from '@ssts/core';
 import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
-import type { KubeGateway, ListScope } from '../kube/kube-gateway.js';
+import type { KubeGateway, ListPageInfo, ListScope } from '../kube/kube-gateway.js';
 import type { Logger } from '../log.js';
 import { KeyUseLists } from '../keys/inventory.js';
 import { isControlledBy } from '../reconcile/decide.js';
 import type { CachedSecretState, ReconcileResult } from '../reconcile/reconcile.js';
 import { Informer, objectKey, secretOwnership, splitObjectKey, withoutBookkeeping } from './informers.js';
 import { isSettled, sameGeneration, sealedSecretTransform, settled } from './settled.js';
-import { SpecPrefetch } from './spec-prefetch.js';
+import { PREFETCH_WINDOW, SpecPrefetch } from './spec-prefetch.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
@@ -57,6 +57,21 @@ function syncedForGeneration(ss: SealedSecret): boolean {
     ss.status?.observedGeneration === ss.metadata.generation &&
     ss.status?.conditions?.some((c) => c.type === 'Synced' && c.status === 'True') === true
   );
+}
+
+/**
+ * A SealedSecret informer whose initial list caches objects without their spec, except its first objects while the
+ * initial lists together kept fewer than the prefetch window whole (`ahead`): a start-up of up to that many objects
+ * downloads each spec once and runs no prefetch. `start` is where the first prefetch goes on from.
+ */
+interface DeferredList {
+  readonly scope: ListScope;
+  /** Keys the initial list cached whole (handed to the first term's prefetch, then cleared). */
+  ahead: Set<string>;
+  /** The end of the initial list's last page cached whole: its continue token and last key. */
+  start: { readonly continue: string; readonly lastKey: string } | undefined;
+  /** The page being listed: its offset and continue token, and whether every object so far was kept whole. */
+  page: { offset: number; continue: string | undefined; whole: boolean; lastKey: string };
 }
 
 /** Same object, same resourceVersion. */
@@ -109,8 +124,8 @@ export class Controller {
   readonly #fetched = new Map<string, SealedSecret | undefined>();
   /** The key-use lists of settled objects' statuses, shared. */
   readonly #keyUses = new KeyUseLists();
-  /** The scope of each SealedSecret informer whose initial list caches objects without their spec. */
-  readonly #deferred = new Map<Informer<'sealedsecrets'>, ListScope>();
+  /** Each SealedSecret informer whose initial list caches objects without their spec, and how it listed. */
+  readonly #deferred = new Map<Informer<'sealedsecrets'>, DeferredList>();
   /** The running term's prefetch of those objects, per informer. */
   #prefetches = new Map<Informer<'sealedsecrets'>, SpecPrefetch>();
   #signal: AbortSignal | undefined;
@@ -145,13 +160,21 @@ export class Controller {
       ...(options.informerBackoffMs !== undefined && { minBackoffMs: options.informerBackoffMs }),
     };
     const transform = sealedSecretTransform(this.#keyUses);
+    const deferred: DeferredList = {
+      scope,
+      ahead: new Set(),
+      start: undefined,
+      page: { offset: -1, continue: undefined, whole: true, lastKey: '' },
+    };
     const sealedSecrets = new Informer({
       ...common,
       resource: 'sealedsecrets',
       scope,
       transform: deferSpecs
-        ? (object, cached, initialList) =>
-            initialList ? settled(withoutBookkeeping(object), this.#keyUses) : transform(object, cached)
+        ? (object, cached, initialList, page) =>
+            initialList && page !== undefined
+              ? this.#initiallyListed(deferred, withoutBookkeeping(object), page)
+              : transform(object, cached)
         : transform,
       handlers: {
         onAdd: (ss) => this.#queue?.add(objectKey(ss)),
@@ -166,7 +189,7 @@ export class Controller {
       },
     });
     this.#sealedSecrets.push(sealedSecrets);
-    if (deferSpecs) this.#deferred.set(sealedSecrets, scope);
+    if (deferSpecs) this.#deferred.set(sealedSecrets, deferred);
     if (options.skipRecreate) return [sealedSecrets];
     const secrets = new Informer({
       ...common,
@@ -179,6 +202,39 @@ export class Controller {
     this.#secrets.push(secrets);
     this.#secretsByNamespace.set(namespace, secrets);
     return [sealedSecrets, secrets];
+  }
+
+  /**
+   * An object of a deferred informer's initial list: whole while every object before it in the list was and the
+   * initial lists together kept fewer than the prefetch window whole (pages come in key order, so the whole ones are
+   * the first the passes take), else without its spec. A page kept whole only in part is listed again by the
+   * prefetch, which goes on after the last page kept whole to its end.
+   */
+  #initiallyListed(deferred: DeferredList, object: SealedSecret, page: ListPageInfo): SealedSecret {
+    const current = deferred.page;
+    if (page.offset !== current.offset) {
+      if (page.offset === 0) {
+        // A new list (the first, or one after a failed attempt): what an attempt before kept does not count.
+        deferred.ahead.clear();
+        deferred.start = undefined;
+        current.whole = true;
+      } else if (current.whole && current.continue !== undefined) {
+        // The page before was kept whole to its end: a prefetch goes on after it.
+        deferred.start = { continue: current.continue, lastKey: current.lastKey };
+      }
+      current.offset = page.offset;
+      current.continue = page.continue;
+    }
+    let keptWhole = 0;
+    for (const other of this.#deferred.values()) keptWhole += other.ahead.size;
+    const key = objectKey(object);
+    if (current.whole && keptWhole < (this.#options.prefetchWindow ?? PREFETCH_WINDOW)) {
+      deferred.ahead.add(key);
+      current.lastKey = key;
+      return object;
+    }
+    current.whole = false;
+    return settled(object, this.#keyUses);
   }
 
   /**
@@ -345,7 +401,16 @@ export class Controller {
    */
   async #prefetch(queue: WorkQueue, signal: AbortSignal): Promise<void> {
     const prefetches = new Map<Informer<'sealedsecrets'>, SpecPrefetch>();
-    for (const [informer, scope] of this.#deferred) {
+    for (const [informer, deferred] of this.#deferred) {
+      // The first term goes on from where the initial list stopped keeping whole objects; later ones list afresh.
+      const { scope, start } = deferred;
+      const ahead = [...deferred.ahead].filter((key) => {
+        const { namespace, name } = splitObjectKey(key);
+        const cached = informer.get(namespace, name);
+        return queue.has(key) && cached !== undefined && !isSettled(cached);
+      });
+      deferred.ahead = new Set();
+      deferred.start = undefined;
       prefetches.set(
         informer,
         new SpecPrefetch({
@@ -355,6 +420,8 @@ export class Controller {
           log: this.#options.log,
           ...(this.#options.prefetchPageSize !== undefined && { pageSize: this.#options.prefetchPageSize }),
           ...(this.#options.prefetchWindow !== undefined && { window: this.#options.prefetchWindow }),
+          ...(start !== undefined && { start }),
+          ahead,
           wanted: (key, listed) => {
             if (!queue.has(key)) return false;
             const { namespace, name } = splitObjectKey(key);

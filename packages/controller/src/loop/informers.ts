@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.js';
 import { isKubeError } from '@ssts/kube';
 import type {
   KubeGateway,
+  ListPageInfo,
   ListScope,
   ResourceOfKind,
   WatchEvent,
@@ -32,12 +33,13 @@ export interface InformerOptions<R extends WatchedResource> {
    * Applied to every listed or watched object before it is cached or handed to a handler (client-go's
    * SetTransform), so fields nobody reads (managedFields, Secret data) do not stay in memory. `cached` is the
    * object cached under the same key until now, if any; `initialList` is true for the objects of the lists before
-   * the first one succeeded (`synced`).
+   * the first one succeeded (`synced`); `page` is where a listed object's page sits (undefined for a watch event).
    */
   readonly transform?: (
     object: ResourceOfKind[R],
     cached: ResourceOfKind[R] | undefined,
     initialList: boolean,
+    page: ListPageInfo | undefined,
   ) => ResourceOfKind[R];
 }
 
@@ -220,7 +222,7 @@ export class Informer<R extends WatchedResource> {
       this.#options.scope,
       transform === undefined
         ? undefined
-        : (listed) => transform(listed, this.#cache.get(objectKey(listed)), initialList),
+        : (listed, page) => transform(listed, this.#cache.get(objectKey(listed)), initialList, page),
     );
     const seen = new Set<string>();
     for (const item of items) {
@@ -253,7 +255,7 @@ export class Informer<R extends WatchedResource> {
     const event =
       transform === undefined
         ? received
-        : { ...received, object: transform(received.object, previous, false) };
+        : { ...received, object: transform(received.object, previous, false, undefined) };
     if (event.type === 'DELETED') {
       this.#cache.delete(key);
       this.#options.handlers.onDelete?.(event.object);

@@ -79,6 +79,64 @@ describe('SpecPrefetch', () => {
     expect(p.held).toBe(20);
   });
 
+  it('goes on after the start token, and the ahead keys count in its window until their passes discard them', async () => {
+    const gateway = new FakeGateway();
+    const keys = seed(gateway, 50);
+    // The informer's initial list cached s0000-s0014 whole and stopped after s0014's page.
+    const { prefetch: p, running } = prefetch(gateway, {
+      start: { continue: 'ns/s0014', lastKey: 'ns/s0014' },
+      ahead: keys.slice(0, 15),
+    });
+    // 15 ahead + a page of 10 is more than the window of 20: no page yet.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(gateway.pagesListed).toEqual([]);
+    for (const key of keys.slice(0, 4)) p.discard(key);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(gateway.pagesListed).toEqual([]);
+    p.discard(keys[4]!);
+    await vi.waitFor(() => expect(gateway.pagesListed).toHaveLength(1));
+    expect(gateway.pagesListed[0]?.start).toBe(15);
+    for (const key of keys.slice(5, 15)) p.discard(key);
+    for (const key of keys.slice(15)) expect((await p.take(key))?.metadata.name).toBe(key.slice(3));
+    await running;
+    expect(gateway.pagesListed.map((page) => page.start)).toEqual([15, 25, 35, 45]);
+    expect(p.maxHeld).toBeLessThanOrEqual(20);
+    // A key at or before the start is not listed: undefined at once.
+    expect(await p.take(keys[2]!)).toBeUndefined();
+  });
+
+  it('a take right after the pass that made room waits for that page instead of missing it', async () => {
+    const gateway = new FakeGateway();
+    const keys = seed(gateway, 30);
+    const { prefetch: p } = prefetch(gateway, {
+      start: { continue: 'ns/s0014', lastKey: 'ns/s0014' },
+      ahead: keys.slice(0, 15),
+      window: 10,
+    });
+    for (const key of keys.slice(0, 14)) p.discard(key);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(gateway.pagesListed).toEqual([]);
+    // The last whole object's pass and the next one's take, in one go: run() has not asked for the page yet.
+    p.discard(keys[14]!);
+    expect((await p.take(keys[15]!))?.metadata.name).toBe('s0015');
+    expect(gateway.pagesListed.map((page) => page.start)).toEqual([15]);
+  });
+
+  it('an expired start token (410 Gone on the first page) lists from the first page', async () => {
+    const gateway = new FakeGateway();
+    const keys = seed(gateway, 30);
+    gateway.failures.set('listPage', new KubeError('Gone', 'The provided continue parameter is too old'));
+    const passed = new Set(keys.slice(0, 10));
+    const { prefetch: p, running } = prefetch(gateway, {
+      start: { continue: 'ns/s0009', lastKey: 'ns/s0009' },
+      wanted: (key) => !passed.has(key),
+    });
+    for (const key of keys.slice(10)) expect(await p.take(key)).toBeDefined();
+    await running;
+    expect(gateway.calls.filter((call) => call.startsWith('listPage'))).toHaveLength(4);
+    expect(gateway.pagesListed.map((page) => page.start)).toEqual([0, 10, 20]);
+  });
+
   it('keeps only what is wanted; a key it will not list again (or never) is undefined at once', async () => {
     const gateway = new FakeGateway();
     seed(gateway, 30);

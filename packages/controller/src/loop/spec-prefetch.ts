@@ -29,6 +29,16 @@ export interface SpecPrefetchOptions {
    * Keys already taken or discarded are not asked about (their pass has read its object).
    */
   readonly wanted: (key: string, listed: SealedSecret) => boolean;
+  /**
+   * Where the informer's initial list stopped keeping whole objects: the continue token after its last whole page
+   * and that page's last key. The first page asked for is the one after (an expired token lists from the start).
+   */
+  readonly start?: { readonly continue: string; readonly lastKey: string };
+  /**
+   * Keys whose passes read a whole cached object (the initial list's first pages): they count in the window until
+   * their pass takes or discards them, so the pages come as those passes make room.
+   */
+  readonly ahead?: Iterable<string>;
   readonly pageSize?: number;
   readonly window?: number;
   readonly maxFailures?: number;
@@ -36,8 +46,9 @@ export interface SpecPrefetchOptions {
 
 /**
  * Pages through the SealedSecrets of one scope at the pace their passes take them, for cache entries kept without
- * their spec (loop/settled.ts): the informer's initial list caches metadata and status only, and a pass reads the
- * whole object from here instead of a GET of its own. At most `window` objects are held at once, whatever the
+ * their spec (loop/settled.ts): past its first window of objects (kept whole) the informer's initial list caches
+ * metadata and status only, and a pass reads the whole object from here instead of a GET of its own; the first
+ * prefetch goes on from that list's continue token (`start`). At most `window` objects are held at once, whatever the
  * number of objects waiting for their first pass; the pages come in key order, the order the initial list queued
  * the keys in. Anything missing (an object changed since it was listed, a pass that overtook the pages, a
  * prefetch that stopped) is the pass's GET, so this only saves calls and never decides anything.
@@ -51,7 +62,11 @@ export class SpecPrefetch {
   readonly #waiting = new Set<string>();
   /** Keys taken or discarded while pages still come (cleared at the last one). */
   readonly #consumed = new Set<string>();
+  /** `ahead` keys not yet taken or discarded. */
+  readonly #ahead: Set<string>;
+  /** The page asked for (or about to be: room was made and run() resumes next), resolved when it is in. */
   #inFlight: Promise<void> | undefined;
+  #pageDone: (() => void) | undefined;
   /** The highest key listed so far (pages are in key order). */
   #lastKey = '';
   #finished = false;
@@ -65,6 +80,8 @@ export class SpecPrefetch {
     this.#options = options;
     this.#pageSize = Math.max(1, options.pageSize ?? PREFETCH_PAGE_SIZE);
     this.#window = Math.max(this.#pageSize, options.window ?? PREFETCH_WINDOW);
+    this.#ahead = new Set(options.ahead);
+    this.#lastKey = options.start?.lastKey ?? '';
   }
 
   get held(): number {
@@ -77,6 +94,7 @@ export class SpecPrefetch {
    */
   async take(key: string): Promise<SealedSecret | undefined> {
     if (!this.#finished) this.#consumed.add(key);
+    this.#passed(key);
     let found = this.#held.get(key);
     while (found === undefined && !this.#finished && this.#inFlight !== undefined && key > this.#lastKey) {
       this.#waiting.add(key);
@@ -94,15 +112,21 @@ export class SpecPrefetch {
   /** Drops what is held for `key` (its pass does not need it). */
   discard(key: string): void {
     if (!this.#finished) this.#consumed.add(key);
+    this.#passed(key);
     if (!this.#held.delete(key)) return;
     if (this.#hasRoom()) this.#roomMade?.();
+  }
+
+  /** A pass took `key`: an `ahead` key leaves the window. */
+  #passed(key: string): void {
+    if (this.#ahead.delete(key) && this.#hasRoom()) this.#roomMade?.();
   }
 
   /** Lists until the last page or until `signal` aborts; never rejects. What is held stays for take(). */
   async run(signal: AbortSignal): Promise<void> {
     const { gateway, scope, log, wanted } = this.#options;
     const maxFailures = this.#options.maxFailures ?? PREFETCH_MAX_FAILURES;
-    let token: string | undefined;
+    let token = this.#options.start?.continue;
     let failures = 0;
     try {
       while (!signal.aborted) {
@@ -110,8 +134,7 @@ export class SpecPrefetch {
         // the passes that start right after.
         if (!this.#hasRoom()) await this.#room(signal);
         if (signal.aborted) return;
-        let pageDone!: () => void;
-        this.#inFlight = new Promise((resolve) => (pageDone = resolve));
+        this.#beginPage();
         this.pages++;
         try {
           const page = await gateway.listPage('sealedsecrets', scope, {
@@ -145,19 +168,31 @@ export class SpecPrefetch {
             await sleepUnlessAborted(this.#options.clock, RETRY_DELAY_MS, signal);
           }
         } finally {
-          this.#inFlight = undefined;
-          pageDone();
+          this.#endPage();
         }
       }
     } finally {
+      this.#endPage();
       this.#finished = true;
       this.#consumed.clear();
+      this.#ahead.clear();
       if (signal.aborted) this.#held.clear();
     }
   }
 
+  #beginPage(): void {
+    if (this.#inFlight === undefined) this.#inFlight = new Promise((resolve) => (this.#pageDone = resolve));
+  }
+
+  #endPage(): void {
+    const done = this.#pageDone;
+    this.#inFlight = undefined;
+    this.#pageDone = undefined;
+    done?.();
+  }
+
   #hasRoom(): boolean {
-    return this.#held.size + this.#pageSize <= this.#window;
+    return this.#held.size + this.#ahead.size + this.#pageSize <= this.#window;
   }
 
   /** Resolves when a page fits in the window (or `signal` aborts). */
@@ -167,6 +202,8 @@ export class SpecPrefetch {
       const done = (): void => {
         this.#roomMade = undefined;
         signal.removeEventListener('abort', done);
+        // A take right after the pass that made room waits for that page instead of missing it.
+        if (!signal.aborted) this.#beginPage();
         resolve();
       };
       this.#roomMade = done;
