@@ -10,22 +10,28 @@ import type { SealedSecret } from './support.js';
 const quiet = (): void => undefined;
 const silent = { debug: quiet, info: quiet, warn: quiet, error: quiet } as unknown as Logger;
 
+/** `count` SealedSecrets `s-000`… in a new namespace, the value `k` of the i-th one `ciphertext-<i>` (not real ciphertext). */
+async function sealedSecrets(count: number) {
+  const namespace = await createTestNamespace({ prefix: 'e2e-prefetch-' });
+  const client = await adminClient();
+  onTestFinished(() => client.close());
+  const objects: SealedSecret[] = Array.from({ length: count }, (_, i) => ({
+    apiVersion: 'bitnami.com/v1alpha1',
+    kind: 'SealedSecret',
+    metadata: { name: `s-${String(i).padStart(3, '0')}`, namespace },
+    spec: { encryptedData: { k: Buffer.from(`ciphertext-${i}`).toString('base64') } },
+  }));
+  await createAll(client, objects, 16);
+  return { namespace, client, objects };
+}
+
 // The controller's start-up prefetch (packages/controller/src/loop/spec-prefetch.ts) pages through the SealedSecrets
 // of a namespace at the pace their passes take them: continue tokens of the real API server, used minutes apart on
 // a busy cluster, in its key order. Here with small pages and a slow consumer.
 describe('spec prefetch against kube-apiserver', () => {
   it('pages 300 SealedSecrets 20 at a time, never holding more than its window of 40, in key order', async () => {
-    const namespace = await createTestNamespace({ prefix: 'e2e-prefetch-' });
-    const client = await adminClient();
-    onTestFinished(() => client.close());
     const count = 300;
-    const objects: SealedSecret[] = Array.from({ length: count }, (_, i) => ({
-      apiVersion: 'bitnami.com/v1alpha1',
-      kind: 'SealedSecret',
-      metadata: { name: `s-${String(i).padStart(3, '0')}`, namespace },
-      spec: { encryptedData: { k: Buffer.from(`ciphertext-${i}`).toString('base64') } },
-    }));
-    await createAll(client, objects, 16);
+    const { namespace, client, objects } = await sealedSecrets(count);
 
     const gateway = new RestGateway(client);
     const taken = new Set<string>();
@@ -60,17 +66,7 @@ describe('spec prefetch against kube-apiserver', () => {
   });
 
   it("goes on from the continue token of the informer's initial list (a page of another size) after the whole objects", async () => {
-    const namespace = await createTestNamespace({ prefix: 'e2e-prefetch-' });
-    const client = await adminClient();
-    onTestFinished(() => client.close());
-    const count = 120;
-    const objects: SealedSecret[] = Array.from({ length: count }, (_, i) => ({
-      apiVersion: 'bitnami.com/v1alpha1',
-      kind: 'SealedSecret',
-      metadata: { name: `s-${String(i).padStart(3, '0')}`, namespace },
-      spec: { encryptedData: { k: Buffer.from(`ciphertext-${i}`).toString('base64') } },
-    }));
-    await createAll(client, objects, 16);
+    const { namespace, client, objects } = await sealedSecrets(120);
 
     const gateway = new RestGateway(client);
     // The initial list's first page, kept whole: its objects' passes read them from the cache.
