@@ -165,7 +165,7 @@ try {
             const args = controllerFlags(options);
             const running =
               build.bin === GO
-                ? startGoController(goBinary, cluster.controlPlane, options)
+                ? startGoController(harness, goBinary, cluster.controlPlane, options)
                 : launch({
                     command: process.execPath,
                     commandArgs: [

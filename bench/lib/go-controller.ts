@@ -1,9 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCommand } from './exec.js';
+import type { UpstreamBinaries } from '../../e2e/harness/index.js';
 import { launch, type ControllerStartOptions, type RunningController } from './controller-process.js';
-import { repoRoot } from './workspace.js';
+import { loadHarness, type Harness } from './workspace.js';
 
 /** The Go controller's flags for a run, the same settings as ours (`controllerFlags`). */
 export function goControllerFlags(options: ControllerStartOptions): string[] {
@@ -17,17 +15,6 @@ export function goControllerFlags(options: ControllerStartOptions): string[] {
   ];
 }
 
-// client-go's rest.InClusterConfig() reads the service-account files under /var/run (= /run here): the script
-// mounts a private tmpfs over /run in its own mount namespace (nothing changes on the host), copies the files in,
-// and execs the controller, which keeps the pid the benchmark samples.
-const IN_CLUSTER_SH = `set -e
-src=$1; shift
-mount -t tmpfs -o size=1m,mode=0755 ssts-bench-in-cluster /run
-sa=/var/run/secrets/kubernetes.io/serviceaccount
-mkdir -p "$sa"
-cp "$src/token" "$src/ca.crt" "$src/namespace" "$sa/"
-exec "$@"`;
-
 export interface GoControllerCluster {
   /** https://127.0.0.1:<port> */
   readonly server: string;
@@ -35,15 +22,9 @@ export interface GoControllerCluster {
   readonly token: string;
 }
 
-/** The upstream kubeseal and controller, built from the Go module proxy by tools/upstream/build.sh (cached). */
-export async function upstreamBinaries(): Promise<{ dir: string; kubeseal: string; controller: string }> {
-  const r = await runCommand('bash', [join(repoRoot(), 'tools', 'upstream', 'build.sh')], {
-    timeoutMs: 1_800_000,
-  });
-  const dir = /UPSTREAM_BIN=(.+)\s*$/.exec(r.stdout.trim())?.[1];
-  if (r.code !== 0 || dir === undefined)
-    throw new Error(`tools/upstream/build.sh exited ${r.code}: ${r.stderr.trim().slice(-300)}`);
-  return { dir, kubeseal: join(dir, 'kubeseal'), controller: join(dir, 'controller') };
+/** The upstream kubeseal and controller v0.40.0, built from the Go module proxy by tools/upstream/build.sh (cached). */
+export async function upstreamBinaries(): Promise<UpstreamBinaries> {
+  return (await loadHarness()).upstreamBinaries();
 }
 
 /**
@@ -52,30 +33,21 @@ export async function upstreamBinaries(): Promise<{ dir: string; kubeseal: strin
  * for the mount namespace, like the e2e suite.
  */
 export function startGoController(
+  harness: Harness,
   binary: string,
   cluster: GoControllerCluster,
   options: ControllerStartOptions,
 ): RunningController {
-  const saDir = mkdtempSync(join(tmpdir(), 'ssts-bench-go-sa-'));
-  writeFileSync(join(saDir, 'token'), cluster.token, { mode: 0o600 });
-  writeFileSync(join(saDir, 'namespace'), options.namespace);
-  writeFileSync(join(saDir, 'ca.crt'), readFileSync(cluster.caPath));
+  const inCluster = harness.prepareInCluster({
+    token: cluster.token,
+    caPath: cluster.caPath,
+    namespace: options.namespace,
+  });
   const server = new URL(cluster.server);
   const args = goControllerFlags(options);
   const controller = launch({
-    command: 'unshare',
-    commandArgs: [
-      '--mount',
-      '--propagation',
-      'private',
-      'sh',
-      '-c',
-      IN_CLUSTER_SH,
-      'in-cluster',
-      saDir,
-      binary,
-      ...args,
-    ],
+    command: inCluster.command,
+    commandArgs: inCluster.args([binary, ...args]),
     args,
     env: {
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
@@ -92,7 +64,7 @@ export function startGoController(
       try {
         return await controller.stop(graceMs);
       } finally {
-        rmSync(saDir, { recursive: true, force: true });
+        inCluster.cleanup();
       }
     },
   };

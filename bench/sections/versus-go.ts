@@ -6,7 +6,7 @@ import { generateBenchKeys, type BenchKey } from '../lib/keys.js';
 import { targetStatus, type SectionResult, type Table, type TargetResult } from '../lib/report.js';
 import { runScenario } from '../lib/scenario.js';
 import { fmt, fmtMiB, fmtMs, median } from '../lib/stats.js';
-import { loadCore } from '../lib/workspace.js';
+import { loadCore, loadHarness } from '../lib/workspace.js';
 
 const VALUES = 3;
 const MIB = 1024 * 1024;
@@ -59,6 +59,7 @@ export async function versusGoSection(ctx: BenchContext): Promise<Omit<SectionRe
   const cases = sideBySideCases(ctx.quick, ctx.goRuns);
   const reps = ctx.quick ? 1 : 2;
   const binary = (await upstreamBinaries()).controller;
+  const harness = await loadHarness();
   ctx.log('versus-go: generating an RSA-4096 key');
   const [key] = (await generateBenchKeys(core, 1, 4096, new Date())) as [BenchKey];
   const problems = new Set<string>();
@@ -90,7 +91,7 @@ export async function versusGoSection(ctx: BenchContext): Promise<Omit<SectionRe
               launch: {
                 clientLimit: c.clientLimit,
                 ...(implementation === 'go' && {
-                  start: (options) => startGoController(binary, cluster.controlPlane, options),
+                  start: (options) => startGoController(harness, binary, cluster.controlPlane, options),
                 }),
               },
               log: ctx.log,

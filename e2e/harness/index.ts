@@ -61,5 +61,14 @@ export {
   writeClusterState,
   type ClusterState,
 } from './cluster-state.js';
+export {
+  UPSTREAM_BUILD_TIMEOUT_MS,
+  defaultUpstreamVersion,
+  prepareInCluster,
+  upstreamBinaries,
+  type InCluster,
+  type InClusterIdentity,
+  type UpstreamBinaries,
+} from './upstream.js';
 export { E2E_USERS } from './users.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
