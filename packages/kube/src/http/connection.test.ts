@@ -1,5 +1,7 @@
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { X509Certificate } from 'node:crypto';
 import { createServer as createTlsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VECTOR_4096_DIR } from '@ssts/test-utils';
@@ -222,5 +224,45 @@ describe('HttpConnection (kubeseal: a few requests on one connection, without no
     const insecure = new HttpConnection(new URL(url), { rejectUnauthorized: false });
     closers.push(async () => insecure.close());
     expect((await get(insecure, url)).body.toString()).toBe('secret');
+  });
+  it('opens a new connection when the client certificate changes, and keeps it for the same bytes', async () => {
+    const vectorCert = readFileSync(join(VECTOR_4096_DIR, 'tls.crt'));
+    const vectorKey = readFileSync(join(VECTOR_4096_DIR, 'tls.key'));
+    let connections = 0;
+    // Asks for a client certificate without verifying it, and says which one each request came with, on which connection.
+    const tls = createTlsServer(
+      { cert: vectorCert, key: vectorKey, requestCert: true, rejectUnauthorized: false },
+      (req, res) => {
+        const peer = (req.socket as TLSSocket).getPeerCertificate();
+        res.end(`${connectionOf.get(req.socket) ?? '?'} ${peer.fingerprint256 ?? 'none'}`);
+      },
+    );
+    const connectionOf = new WeakMap<object, number>();
+    tls.on('secureConnection', (socket: TLSSocket) => connectionOf.set(socket, ++connections));
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    closers.push(async () => {
+      tls.closeAllConnections();
+      await new Promise<void>((resolve) => tls.close(() => resolve()));
+    });
+    const url = new URL(`https://127.0.0.1:${(tls.address() as AddressInfo).port}/`);
+    const connection = new HttpConnection(url, { rejectUnauthorized: false });
+    closers.push(async () => connection.close());
+    const as = async (cert?: Buffer, key?: Buffer) =>
+      (
+        await sendRequest({
+          url,
+          method: 'GET',
+          timeoutMs: 5000,
+          maxBodyBytes: 1024,
+          connection,
+          tls: { rejectUnauthorized: false, ...(cert && key ? { cert, key } : {}) },
+        })
+      ).body.toString();
+    const fingerprint = new X509Certificate(vectorCert).fingerprint256;
+    expect(await as()).toBe('1 none');
+    expect(await as(vectorCert, vectorKey)).toBe(`2 ${fingerprint}`);
+    // Equal bytes in other buffers are the same identity: the connection is kept.
+    expect(await as(Buffer.from(vectorCert), Buffer.from(vectorKey))).toBe(`2 ${fingerprint}`);
+    expect(await as()).toBe('3 none');
   });
 });

@@ -283,6 +283,11 @@ class ResponseReader {
   }
 }
 
+/** Whether two optional client-certificate or key buffers hold the same bytes. */
+function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : a.equals(b);
+}
+
 /**
  * One connection, opened at the first request and kept for the next ones (HTTP/1.1 keep-alive), reopened when the
  * server closed it or the client certificate changed. Requests must not overlap (the caller awaits each).
@@ -291,7 +296,9 @@ class ResponseReader {
 export class HttpConnection {
   #socket: Socket | undefined;
   #ready: Promise<Socket> | undefined;
-  #identity = '';
+  /** Copies of the client certificate and key the open connection was made with (compared per request). */
+  #cert: Buffer | undefined;
+  #key: Buffer | undefined;
   #served = 0;
   #busy = false;
 
@@ -316,9 +323,12 @@ export class HttpConnection {
     const head = requestHead(method, url, headers as http.OutgoingHttpHeaders);
     const cert = options.cert as Buffer | undefined;
     const key = options.key as Buffer | undefined;
-    const identity = `${cert?.toString('base64') ?? ''}\n${key?.toString('base64') ?? ''}`;
-    if (identity !== this.#identity) this.#drop();
-    this.#identity = identity;
+    if (!sameBytes(cert, this.#cert) || !sameBytes(key, this.#key)) {
+      this.#drop();
+      // Copies: a caller that refills its buffer in place must still be seen as a new identity.
+      this.#cert = cert === undefined ? undefined : Buffer.from(cert);
+      this.#key = key === undefined ? undefined : Buffer.from(key);
+    }
     const reused = this.#socket !== undefined && this.#served > 0;
     this.#busy = true;
     let abandoned = false;

@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { kubeconfigFor, startFakeApiServer, type FakeApiServer } from '../test-helpers/fake-apiserver.js';
 import { clusterFlags } from '../test-helpers/cluster-flags.js';
 import { memoryIo } from '../test-helpers/memory-io.js';
-import { connectController } from './connect.js';
+import { apiClient, connectController } from './connect.js';
 import { parseRequestTimeout, type ClusterFlags } from './controller-client.js';
 
 const base: ClusterFlags = clusterFlags({ kubeconfig: '/kubeconfig' });
@@ -32,6 +32,28 @@ describe('connectController (compat §5.4)', () => {
     expect(server.requests[1]?.headers.accept).toBe('application/x-pem-file, */*');
     expect(server.requests[2]?.headers['content-type']).toBe('application/json');
     expect(server.requests[2]?.body).toBe('{"a":1}');
+  });
+
+  it('loads node:tls before it reads the kubeconfig (Node reads its root certificates meanwhile)', async () => {
+    const steps: string[] = [];
+    const fs = fsWith();
+    const readFile = fs.readFile.bind(fs);
+    fs.readFile = (path, maxBytes) => {
+      steps.push(`read ${path}`);
+      return readFile(path, maxBytes);
+    };
+    const real = process.getBuiltinModule.bind(process);
+    const lookup = vi.spyOn(process, 'getBuiltinModule').mockImplementation(((id: string) => {
+      steps.push(id);
+      return real(id);
+    }) as typeof process.getBuiltinModule);
+    try {
+      await apiClient(fs, base, {});
+    } finally {
+      lookup.mockRestore();
+    }
+    expect(steps.indexOf('node:tls')).toBeGreaterThanOrEqual(0);
+    expect(steps.indexOf('node:tls')).toBeLessThan(steps.indexOf('read /kubeconfig'));
   });
 
   it('keeps the trailing colon when the first port is unnamed', async () => {

@@ -28,6 +28,11 @@ export async function apiClient(
   env: Env,
   loader: KubeconfigLoader = new KubeconfigLoader(kubeAccessOptions(fs, flags, env)),
 ): Promise<KubeClient> {
+  // node:tls now, before the kubeconfig is read and the input parsed: loading it starts Node's reading of its bundled
+  // root certificates on another thread, and the first SecureContext given a CA waits for that reading to end
+  // although the CA replaces those roots (Node 24). Started here, the reading overlaps the work below instead of
+  // holding the connection up (packages/kubeseal/README.md, "The online modes").
+  process.getBuiltinModule('node:tls');
   let timeoutMs: number;
   try {
     timeoutMs = parseRequestTimeout(flags.requestTimeout);
