@@ -6,7 +6,7 @@
  * average. Builds alternate run by run so a drift in the machine's load does not favour one.
  *
  *   node bench/dist/cpu-per-object.js [--objects 500] [--rounds 3] [--profile <dir>] [--apiserver-pprof <dir>]
- *       [--pprof-seconds 10] [name=<controller bin> ...]
+ *       [--pprof-seconds 10] [--scenario startup|apply] [--client-limit off|default] [name=<controller bin> ...]
  *
  * Without a build argument it measures `packages/controller/bin/sealed-secrets-controller.js` of this checkout;
  * `go=upstream` is the Go controller v0.40.0 (its "main thread" column is then only Go's first thread).
@@ -41,6 +41,7 @@ const { values, positionals } = parseArgs({
     'apiserver-pprof': { type: 'string' },
     'pprof-seconds': { type: 'string', default: '10' },
     scenario: { type: 'string', default: 'startup' },
+    'client-limit': { type: 'string', default: 'off' },
   },
   allowPositionals: true,
 });
@@ -48,6 +49,8 @@ const objects = Number(values.objects);
 /** `--scenario apply` creates the objects while the controller runs (the bench's "apply"); default start-up. */
 const scenario = values.scenario === 'apply' ? 'apply' : 'startup';
 const rounds = Number(values.rounds);
+/** `--client-limit default` keeps the controllers' default client limit (5 qps, burst 10); default off. */
+const clientLimit = values['client-limit'] === 'default' ? 'default' : 'off';
 /** `go=upstream` runs the Go controller v0.40.0 (tools/upstream/build.sh) instead of one of ours. */
 const GO = 'upstream';
 const builds = (positionals.length > 0 ? positionals : [`current=${CONTROLLER_BIN}`]).map((spec) => {
@@ -157,6 +160,7 @@ try {
         settleMs: 2_000,
         ...(profileDir !== undefined && { cpuProfileDir: profileDir }),
         launch: {
+          clientLimit,
           start: (options) => {
             apiBefore = cpuOf(kubeApiserver);
             etcdBefore = cpuOf(etcd);

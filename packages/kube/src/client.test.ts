@@ -182,6 +182,68 @@ describe('KubeClient requests', () => {
     c.close();
   });
 
+  it('caps request connections (maxSockets); watches and a view with its own connections are outside the cap', async () => {
+    const held: { port: number; release(): void }[] = [];
+    let heldTwo: () => void = () => undefined;
+    const twoHeld = new Promise<void>((resolve) => (heldTwo = resolve));
+    server.handle((req, res) => {
+      const port = req.socket.remotePort ?? 0;
+      if (req.url?.startsWith('/hold/') === true) {
+        held.push({ port, release: () => res.end(JSON.stringify({ port })) });
+        if (held.length === 2) heldTwo();
+        if (held.length > 2) res.end(JSON.stringify({ port }));
+      } else if (req.url?.startsWith('/w') === true) {
+        res.end(`${JSON.stringify({ type: 'ADDED', object: { metadata: { name: String(port) } } })}\n`);
+      } else res.end(JSON.stringify({ port }));
+    });
+    const c = await client({ maxSockets: 2 }, { credentials: noCredentials });
+    try {
+      // Two requests the server does not answer fill the cap; a third waits for one of their connections.
+      const first = c.json<{ port: number }>('GET', '/hold/1');
+      const second = c.json<{ port: number }>('GET', '/hold/2');
+      await twoHeld;
+      const third = c.json<{ port: number }>('GET', '/hold/3');
+      // The lease renewal's view has connections of its own: answered while the capped pool is saturated.
+      const lease = await (await c.withOwnConnections(undefined)).json<{ port: number }>('PUT', '/lease');
+      // A watch does not take (nor wait for) a request connection.
+      const watched: string[] = [];
+      await c.watch('/w', { signal: new AbortController().signal, idleTimeoutMs: 10_000 }, (e) =>
+        watched.push((e.object as { metadata: { name: string } }).metadata.name),
+      );
+      expect(held).toHaveLength(2); // the third request is still waiting for a connection
+      const capped = held.map((h) => h.port);
+      expect(capped).not.toContain(lease.port);
+      expect(watched).toHaveLength(1);
+      expect(capped).not.toContain(Number(watched[0]));
+      for (const h of held.slice(0, 2)) h.release();
+      const answers = await Promise.all([first, second, third]);
+      expect(held).toHaveLength(3);
+      // The third request went over one of the two capped connections once it was free.
+      expect(capped).toContain(answers[2].port);
+      expect(new Set(answers.map((a) => a.port)).size).toBe(2);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('closes the connections of views with their own pool when the client closes', async () => {
+    const ports = new Set<number>();
+    const closed = new Set<number>();
+    server.handle((req, res) => {
+      const port = req.socket.remotePort ?? 0;
+      if (!ports.has(port)) req.socket.once('close', () => closed.add(port));
+      ports.add(port);
+      res.end('{}');
+    });
+    const c = await client({ maxSockets: 1 }, { credentials: noCredentials });
+    const own = await c.withOwnConnections(undefined);
+    await c.json('GET', '/a');
+    await own.json('GET', '/b');
+    expect(ports.size).toBe(2);
+    c.close();
+    await expect.poll(() => closed.size).toBe(2);
+  });
+
   it('re-reads a token file after a 401', async () => {
     let reads = 0;
     const credentials: Credentials = tokenFile('/token', () =>

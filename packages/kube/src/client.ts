@@ -34,6 +34,11 @@ export interface KubeClientOptions {
   readonly maxWatchLineBytes?: number;
   /** Keep connections open between requests (default true). */
   readonly keepAlive?: boolean;
+  /**
+   * Most connections open at once for requests; more requests wait for one (within their deadline). Watches are
+   * outside it: each holds a connection of its own for its lifetime (a pool of their own), so a cap never starves
+   * an informer nor a watch a request. Default none.
+   */
   readonly maxSockets?: number;
   readonly maxRetries?: number;
   /** For HTTPS_PROXY/HTTP_PROXY/NO_PROXY (client-go honours them); default none. */
@@ -77,14 +82,18 @@ export interface RawWatchEvent {
   readonly object: unknown;
 }
 
-/** What every view of a client shares: the server, the connection pool and the credentials. */
+/** What views of a client share: the server, the connection pools and the credentials. */
 interface Transport {
   readonly config: RestConfig;
-  /** Undefined with `connection`: a watch then opens its own node:http(s) connection. */
+  /** Requests (capped by `maxSockets`). Undefined with `connection`: a watch then opens its own connection. */
   readonly agent: http.Agent | undefined;
+  /** Watches: never capped, so they neither wait for nor hold up requests. */
+  readonly watchAgent: http.Agent | undefined;
   readonly connection: HttpConnection | undefined;
   readonly userAgent: string | undefined;
   readonly options: KubeClientOptions;
+  /** Closes every pool of this client and of its views, those with connections of their own included. */
+  readonly closers: (() => void)[];
 }
 
 function retryAfterSeconds(response: HttpResponse): number | undefined {
@@ -114,37 +123,65 @@ export class KubeClient {
   }
 
   static async create(config: RestConfig, options: KubeClientOptions = {}): Promise<KubeClient> {
-    const keepAlive = options.keepAlive ?? true;
-    const agentOptions = {
-      keepAlive,
-      ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
-    };
+    return new KubeClient(
+      await KubeClient.#newTransport(config, options, options.maxSockets, []),
+      options.rateLimiter,
+    );
+  }
+
+  static async #newTransport(
+    config: RestConfig,
+    options: KubeClientOptions,
+    maxSockets: number | undefined,
+    closers: (() => void)[],
+  ): Promise<Transport> {
     const proxy = proxyFor(config.server, config.proxyUrl, options.env ?? {});
     if (proxy === undefined && options.singleConnection === true) {
       const connection = new HttpConnection(config.server, config.tls);
-      return new KubeClient(
-        { config, agent: undefined, connection, userAgent: options.userAgent, options },
-        options.rateLimiter,
-      );
+      closers.push(() => connection.close());
+      const common = { config, agent: undefined, watchAgent: undefined, userAgent: options.userAgent };
+      return { ...common, connection, options, closers };
     }
-    const agent =
-      proxy !== undefined
-        ? await proxyAgent(proxy, config.server, agentOptions, config.tls)
-        : config.server.protocol === 'https:'
-          ? new (process.getBuiltinModule('node:https').Agent)({
-              ...agentOptions,
-              ...tlsAgentOptions(config.tls),
-            })
-          : new (process.getBuiltinModule('node:http').Agent)(agentOptions);
-    return new KubeClient(
-      { config, agent, connection: undefined, userAgent: options.userAgent, options },
-      options.rateLimiter,
-    );
+    const keepAlive = options.keepAlive ?? true;
+    const newAgent = async (maxSockets: number | undefined): Promise<http.Agent> => {
+      const agentOptions = { keepAlive, ...(maxSockets === undefined ? {} : { maxSockets }) };
+      const agent =
+        proxy !== undefined
+          ? await proxyAgent(proxy, config.server, agentOptions, config.tls)
+          : config.server.protocol === 'https:'
+            ? new (process.getBuiltinModule('node:https').Agent)({
+                ...agentOptions,
+                ...tlsAgentOptions(config.tls),
+              })
+            : new (process.getBuiltinModule('node:http').Agent)(agentOptions);
+      closers.push(() => agent.destroy());
+      return agent;
+    };
+    const agent = await newAgent(maxSockets);
+    const watchAgent = await newAgent(undefined);
+    return {
+      config,
+      agent,
+      watchAgent,
+      connection: undefined,
+      userAgent: options.userAgent,
+      options,
+      closers,
+    };
   }
 
   /** A view of this client with another rate limiter (or none), sharing connections and credentials. */
   withRateLimiter(limiter: RateLimiter | undefined): KubeClient {
     return new KubeClient(this.#transport, limiter);
+  }
+
+  /**
+   * A view with connections of its own (uncapped) and `limiter`, for requests that must never wait behind this
+   * client's: the leader election's lease renewals. Same server and credentials; `close()` of any view closes it.
+   */
+  async withOwnConnections(limiter: RateLimiter | undefined): Promise<KubeClient> {
+    const { config, options, closers } = this.#transport;
+    return new KubeClient(await KubeClient.#newTransport(config, options, undefined, closers), limiter);
   }
 
   get server(): URL {
@@ -153,8 +190,7 @@ export class KubeClient {
 
   /** Closes pooled connections (all views). */
   close(): void {
-    this.#transport.agent?.destroy();
-    this.#transport.connection?.close();
+    for (const close of this.#transport.closers) close();
   }
 
   #url(path: string, query: KubeRequestOptions['query']): URL {
@@ -282,9 +318,9 @@ export class KubeClient {
         url,
         method: 'GET',
         headers,
-        agent: this.#transport.agent,
+        agent: this.#transport.watchAgent,
         // Without an agent (single connection) the request carries the server's TLS settings itself.
-        tls: this.#transport.agent === undefined ? { ...this.#transport.config.tls, ...tls } : tls,
+        tls: this.#transport.watchAgent === undefined ? { ...this.#transport.config.tls, ...tls } : tls,
         timeoutMs: this.#transport.options.timeoutMs ?? 0,
         maxBodyBytes: 0,
         signal: options.signal,
