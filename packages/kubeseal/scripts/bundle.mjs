@@ -9,7 +9,7 @@
 //
 //   node packages/kubeseal/scripts/bundle.mjs        (run by `pnpm build` at the root, after tsc -b)
 import { rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeMetafile, build } from 'esbuild';
 
@@ -89,17 +89,19 @@ const lazyLeaves = {
         pluginData: 'lazy-leaves',
       });
       if (resolved.errors.length > 0 || !LAZY_LEAVES.includes(resolved.path)) return undefined;
-      return { path: resolved.path, namespace: 'lazy-leaf' };
+      // Named relative to the package: the name stays in the script, and no build machine's path may.
+      return { path: relative(PACKAGE_DIR, resolved.path), namespace: 'lazy-leaf' };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-leaf' }, async (args) => {
+      const path = resolve(PACKAGE_DIR, args.path);
       const leaf = await build({
         ...COMMON,
-        entryPoints: [args.path],
+        entryPoints: [path],
         format: 'cjs',
         write: false,
         metafile: false,
       });
-      return { contents: leaf.outputFiles[0].text, loader: 'js', resolveDir: dirname(args.path) };
+      return { contents: leaf.outputFiles[0].text, loader: 'js', resolveDir: dirname(path) };
     });
   },
 };
