@@ -9,6 +9,7 @@
 //
 //   node packages/kubeseal/scripts/bundle.mjs        (run by `pnpm build` at the root, after tsc -b)
 import { rm } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeMetafile, build } from 'esbuild';
 
@@ -62,6 +63,49 @@ const clientNodeNotIncluded = {
   },
 };
 
+/**
+ * In the snapshot script: rare-path subgraphs that share no module with the rest, each pre-bundled into one CommonJS
+ * module. esbuild hoists every function declaration of a bundled ES module to the script's top level, so each becomes
+ * a closure, a SharedFunctionInfo and a name in the snapshot even when the module never runs; inside a CommonJS
+ * wrapper they stay source text until the first `import()` (measured in the README, "Where kubeseal's own snapshot
+ * heap goes"). Their own copies of the few small modules they share with the rest (@ssts/flags' Go duration, the
+ * template package's text helpers) hold no state.
+ */
+const LAZY_LEAVES = [
+  // The Go-template engine with re2js: only `--recovery-unseal` of a SealedSecret with templates.
+  fileURLToPath(new URL('../../template/dist/index.js', import.meta.url)),
+  // hpagent and socks-proxy-agent: only with a proxy in the environment or the kubeconfig.
+  fileURLToPath(new URL('../../kube/dist/http/proxy-agents.js', import.meta.url)),
+];
+const lazyLeaves = {
+  name: 'lazy-leaves',
+  setup(b) {
+    b.onResolve({ filter: /^(@ssts\/template|\.\/proxy-agents\.js)$/ }, async (args) => {
+      if (args.pluginData === 'lazy-leaves') return undefined;
+      const resolved = await b.resolve(args.path, {
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        kind: args.kind,
+        pluginData: 'lazy-leaves',
+      });
+      if (resolved.errors.length > 0 || !LAZY_LEAVES.includes(resolved.path)) return undefined;
+      // Named relative to the package: the name stays in the script, and no build machine's path may.
+      return { path: relative(PACKAGE_DIR, resolved.path), namespace: 'lazy-leaf' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-leaf' }, async (args) => {
+      const path = resolve(PACKAGE_DIR, args.path);
+      const leaf = await build({
+        ...COMMON,
+        entryPoints: [path],
+        format: 'cjs',
+        write: false,
+        metafile: false,
+      });
+      return { contents: leaf.outputFiles[0].text, loader: 'js', resolveDir: dirname(path) };
+    });
+  },
+};
+
 /** What both bundles share: Node's resolution conditions, the target and the minification. */
 const COMMON = {
   bundle: true,
@@ -105,7 +149,7 @@ const snapshot = await build({
   entryPoints: [fileURLToPath(new URL('./snapshot-entry.js', import.meta.url))],
   outfile: `${SNAPSHOT_DIR}kubeseal.cjs`,
   format: 'cjs',
-  plugins: [coreIsPure, clientNodeNotIncluded],
+  plugins: [coreIsPure, clientNodeNotIncluded, lazyLeaves],
   // The core's certificate generator (not used by kubeseal) finds node-forge through import.meta.url, which a
   // CommonJS script does not have; the call is never reached.
   logOverride: { 'empty-import-meta': 'silent' },

@@ -176,4 +176,29 @@ export function offlineChecks(kubeseal: (args: readonly string[], input?: string
     const secret = JSON.parse(r.stdout) as Secret;
     expect(secret.data).toStrictEqual(readJsonFixture('vectors', 'sealedsecret-4096', 'expected-data.json'));
   });
+
+  it('renders spec.template.data when recovering (the template engine and its RE2 regular expressions)', () => {
+    const sealed = readJsonFixture<{ spec: Record<string, unknown> }>(
+      'vectors',
+      'sealedsecret-4096',
+      'sealed-strict.json',
+    );
+    const templated = {
+      ...sealed,
+      spec: {
+        ...sealed.spec,
+        template: {
+          data: { greeting: '{{ .username | upper }}:{{ regexReplaceAll "[aeiou]" "abcde" "X" }}' },
+        },
+      },
+    };
+    const r = kubeseal(
+      ['--recovery-unseal', '--recovery-private-key', 'key-backup.json'],
+      JSON.stringify(templated),
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const secret = JSON.parse(r.stdout) as Secret;
+    expect(secret.data?.greeting).toBe(Buffer.from('ADMIN:XbcdX').toString('base64'));
+  });
 }
