@@ -108,6 +108,27 @@ describe('bin/kubeseal.js', () => {
     expect(r).toMatchObject({ code: 0, stdout: 'kubeseal version: v0.1.0\n', stderr: '' });
   });
 
+  it('ends quietly with 141 (as Go, killed by SIGPIPE) when the reader of its output went away', async () => {
+    const secret =
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\nstringData:\n  a: b\n';
+    for (const args of [['--version'], ['--cert', CERT, '-o', 'yaml']]) {
+      const r = await new Promise<Result>((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, ...args], {
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? '' },
+        });
+        // Closed before the child can write: its first write to stdout fails with EPIPE.
+        child.stdout.destroy();
+        let stderr = '';
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout: '', stderr }));
+        child.stdin.end(secret);
+      });
+      expect(r, args.join(' ')).toEqual({ code: 141, stdout: '', stderr: '' });
+    }
+  });
+
   it('exits 2 with the usage on an unknown flag', async () => {
     const r = await kubeseal(['--nope']);
     expect(r.code).toBe(2);

@@ -2,7 +2,19 @@ import { closeSync, mkdirSync, openSync, readdirSync, readSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Io, OutputStream } from './io.js';
 
+/**
+ * The exit status when the reader of stdout or stderr went away (`kubeseal … | head -1`): a Go program, upstream
+ * kubeseal included, is killed by SIGPIPE there, which a shell shows as 128 + 13.
+ */
+export const BROKEN_PIPE_EXIT = 141;
+
 function outputStream(stream: NodeJS.WriteStream): OutputStream {
+  // Ends quietly, as upstream does, instead of an unhandled 'error' event and its stack trace; a file being
+  // written is whole or absent either way (writes are synchronous, to a temporary file and renamed).
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(BROKEN_PIPE_EXIT);
+    throw error;
+  });
   return { isTTY: stream.isTTY === true, write: (chunk) => void stream.write(chunk) };
 }
 
