@@ -116,4 +116,22 @@ describe('resilience', () => {
     await waitForSynced(ns, 'after-gone', (c) => c.status === 'True');
     expect(decode((await getSecret(ns, 'after-gone'))?.data)).toEqual({ foo: 'bar' });
   });
+
+  it('keeps unsealing after the reader of its stdout went away, and says so once on stderr', async () => {
+    const ns = await createTestNamespace({ prefix: 'ctl-epipe-' });
+    const controller = await controllerForTest(ns);
+    // The info lines go to stdout (--log-info-stdout); its next one fails with EPIPE.
+    controller.process.stdout?.destroy();
+    await createSealedSecret(await sealWith(controller, plainSecret(ns, 'after-epipe', { foo: 'bar' })));
+    await waitForSynced(ns, 'after-epipe', (c) => c.status === 'True');
+    expect(decode((await getSecret(ns, 'after-epipe'))?.data)).toEqual({ foo: 'bar' });
+    const warnings = await waitFor(() => {
+      const lines = controller.output().split('\n');
+      const found = lines.filter((l) => l.includes('Cannot write to stdout (EPIPE)'));
+      return found.length > 0 && found;
+    });
+    expect(warnings).toHaveLength(1);
+    expect(controller.process.exitCode).toBeNull();
+    expect(await status(`${controller.url}/healthz`)).toEqual({ code: 200, text: 'ok\n' });
+  });
 });

@@ -19,6 +19,7 @@ import { RestGateway } from './kube/rest-gateway.js';
 import { ALWAYS_LEADER, LeaderElector, leaderIdentity, type Leadership } from './leader/elector.js';
 import { LeaderMetrics } from './leader/metrics.js';
 import { isNotLeader, leaderOnlyGateway } from './leader/write-gate.js';
+import { guardOutputStreams } from './log-streams.js';
 import { createAuditLogger, createLogger, type Logger } from './log.js';
 import { bootstrapAdditionalNamespaces } from './namespace-bootstrap.js';
 import { Controller } from './loop/controller.js';
@@ -60,8 +61,10 @@ export interface ProcessIo {
 export async function runController(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  io: ProcessIo,
+  processIo: ProcessIo,
 ): Promise<number> {
+  const streams = guardOutputStreams(processIo.stdout, processIo.stderr);
+  const io: ProcessIo = { ...processIo, stdout: streams.stdout, stderr: streams.stderr };
   let config: ControllerConfig;
   try {
     const parsed = parseControllerConfig(argv, env);
@@ -86,6 +89,9 @@ export async function runController(
     stdout: io.stdout,
     stderr: io.stderr,
   });
+  streams.onClosed(({ stream, code }) =>
+    log.warn({ stream, code }, `Cannot write to ${stream} (${code}): its log lines are dropped from now on`),
+  );
   try {
     await runWithConfig(config, env, io, log);
     return 0;
