@@ -44,43 +44,6 @@ describe('online seal: input read while the certificate is fetched', () => {
     expect(r.stderr).not.toMatch(/cannot (get|fetch)/);
   });
 
-  it('reads its input after the connection to the API server was opened, and seals', async () => {
-    // The input is parsed while the TLS handshake and the requests are in flight (start-up time), not before the
-    // connection is opened. Recorded by wrapping the connect of the module the API client looks up at each use.
-    const events: string[] = [];
-    const builtin = process.getBuiltinModule.bind(process);
-    const net = builtin('node:net');
-    const spy = {
-      ...net,
-      connect: (...args: Parameters<typeof net.connect>) => {
-        events.push('connect');
-        return net.connect(...args);
-      },
-    };
-    const mem = memoryIo({
-      stdin: SECRET,
-      now: new Date('2027-01-01T00:00:00Z'),
-      files: { '/home/test/.kube/config': kubeconfigFor(server.url) },
-    });
-    const readAll = mem.io.stdin.readAll;
-    mem.io.stdin.readAll = (maxBytes) => {
-      events.push('stdin');
-      return readAll(maxBytes);
-    };
-    process.getBuiltinModule = ((id: string) =>
-      id === 'node:net' ? spy : builtin(id)) as typeof process.getBuiltinModule;
-    let code: number;
-    try {
-      code = await run(['-o', 'yaml'], mem.io, { HOME: '/home/test' });
-    } finally {
-      process.getBuiltinModule = builtin;
-    }
-    expect(mem.stderr()).not.toMatch(/^error/m);
-    expect(code).toBe(0);
-    expect(events).toEqual(['connect', 'stdin']);
-    expect(mem.stdout()).toMatch(/^ {4}a: Ag/m);
-  });
-
   it('seals with the fetched certificate', async () => {
     const r = await seal(['-o', 'yaml'], SECRET);
     expect(r.stderr).not.toMatch(/^error/m);

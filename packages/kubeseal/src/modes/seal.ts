@@ -12,14 +12,11 @@ import { sealOne, secretFromDocument } from './seal-one.js';
  */
 export async function runSeal(ctx: RunContext): Promise<void> {
   // With the controller's certificate (a network round trip away), the input is read and parsed while it is on its
-  // way: after the connection to the API server has been started (one turn of the event loop later: the kubeconfig
-  // is read and the socket opened in promise callbacks), so that parsing overlaps the TLS handshake and the requests
-  // instead of delaying them. A local or URL --cert is read first, as before (it may be /dev/stdin). Either way a
-  // certificate error wins over an input error, the order upstream reports them in.
+  // way. A local or URL --cert is read first, as before (it may be /dev/stdin). Either way a certificate error wins
+  // over an input error, the order upstream reports them in.
   const certificate = ctx.certificate();
   const parse = () => ctx.readInput().then((bytes) => readDocuments(bytes, 'secrets'));
-  const early =
-    ctx.options.cert === '' ? new Promise((resolve) => setImmediate(resolve)).then(parse) : undefined;
+  const early = ctx.options.cert === '' ? parse() : undefined;
   early?.catch(() => undefined);
   const cert = await certificate;
   const documents = await (early ?? parse());
