@@ -20,11 +20,12 @@ import { run } from '../dist/main.js';
 import { flushStdio, nodeIo } from '../dist/io/node-io.js';
 import { memoryIo } from '../src/test-helpers/memory-io.ts';
 
+// A value starting with a digit (a hex token) runs the reader's number and timestamp checks, so they are compiled too.
 const SECRET_YAML = `apiVersion: v1
 kind: Secret
 metadata: {name: warm-up, namespace: warm-up}
 type: Opaque
-stringData: {username: admin, password: hunter2}
+stringData: {username: admin, password: hunter2, token: 0123456789abcdef}
 `;
 const SECRET_JSON = JSON.stringify({
   apiVersion: 'v1',

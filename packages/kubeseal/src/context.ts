@@ -54,6 +54,7 @@ export class RunContext {
   #kubeconfig: KubeconfigLoader | undefined;
   #controller: Promise<ControllerClient> | undefined;
   #namespace: Promise<ResolvedNamespace> | undefined;
+  #parsed: { readonly bytes: Buffer; readonly cert: ParsedCertificate } | undefined;
 
   constructor(args: { options: CliOptions; plan: Plan; io: Io; env: Env; fileInput: Buffer | undefined }) {
     this.options = args.options;
@@ -124,6 +125,13 @@ export class RunContext {
   }
 
   async #checkContinuity(origin: CertOrigin, bytes: Buffer): Promise<void> {
+    let parsed: ParsedCertificate;
+    try {
+      parsed = this.#parse(bytes);
+    } catch {
+      // Not a certificate: nothing to pin; the caller's parser gives upstream's error.
+      return;
+    }
     const { checkCertContinuity } = await import('./keys/cert-trust.js');
     await checkCertContinuity(
       this.io,
@@ -131,12 +139,20 @@ export class RunContext {
       { knownCerts: this.options.knownCerts, trustNewCert: this.options.trustNewCert },
       origin,
       bytes,
+      parsed,
     );
+  }
+
+  /** `bytes` parsed once per run: the pin check and certificate() share it (X.509 and key decoding, start-up time). */
+  #parse(bytes: Buffer): ParsedCertificate {
+    if (this.#parsed?.bytes !== bytes)
+      this.#parsed = { bytes, cert: parseCertificatePem(bytes.toString('utf8')) };
+    return this.#parsed.cert;
   }
 
   /** Compat §6.3 step 11: first CERTIFICATE block, RSA, not expired; a warning on stderr below 2048 bits. */
   async certificate(): Promise<ParsedCertificate> {
-    const cert = parseCertificatePem((await this.certificateBytes()).toString('utf8'));
+    const cert = this.#parse(await this.certificateBytes());
     assertCertificateNotExpired(cert, this.io.now());
     const bits = cert.publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < MIN_RSA_BITS) {

@@ -98,6 +98,9 @@ function validDate(year: number, month: number, day: number): boolean {
 
 /** go-yaml v2's timestamp check: Go's time.Parse with its four layouts (date, date+time with zone, space form). */
 function isGoYamlTimestamp(text: string): boolean {
+  // The expression needs four digits and a dash first; checked without it, which V8 compiles at its first use in
+  // every process (kubeseal's start-up).
+  if (text.charCodeAt(4) !== 0x2d) return false;
   const m =
     /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[.,][0-9]+)?(Z|[-+]([0-9]{2}):([0-9]{2})))|(?: ([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[.,][0-9]+)?))?$/.exec(
       text,

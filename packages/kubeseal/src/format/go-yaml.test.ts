@@ -2,8 +2,14 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { emitGoYaml } from './go-yaml.js';
-import { goYamlKeyLess } from './go-yaml-key-order.js';
-import { goWritesPlain, mayWritePlain } from './go-yaml-scalar.js';
+import { goYamlKeyLess, isGoLetter } from './go-yaml-key-order.js';
+import {
+  YAML11_NON_STRING,
+  YAML12_NON_STRING,
+  goWritesPlain,
+  mayWritePlain,
+  readsAsNonString,
+} from './go-yaml-scalar.js';
 import { OrderedMap, type Ordered } from './ordered.js';
 
 interface Expected {
@@ -122,7 +128,83 @@ describe('YAML output, byte for byte as upstream kubeseal (go-yaml v2) writes it
   });
 });
 
+describe('which strings a YAML reader takes for another type', () => {
+  it('tries the patterns only where they can match, with the same answers', () => {
+    const samples = [
+      ...'yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF ~ null Null NULL << ='.split(
+        ' ',
+      ),
+      ...[
+        'y',
+        'n',
+        'yES',
+        'nULL',
+        'none',
+        'Nope',
+        'truee',
+        'offset',
+        '<',
+        '==',
+        '',
+        ' ',
+        'data',
+        'token',
+        'v1',
+      ],
+      ...[
+        '0',
+        '-1',
+        '+2',
+        '.5',
+        '-.inf',
+        '.NaN',
+        '.nan',
+        '0x1F',
+        '0o17',
+        '017',
+        '0b101',
+        '1_000',
+        '1e3',
+        '1.5e+3',
+      ],
+      ...[
+        '12:30',
+        '1:20:30.5',
+        '2001-12-14',
+        '2001-12-14t21:59:43.10-05:00',
+        '2001-1-2 3:04:05',
+        '-',
+        '+',
+        '.',
+      ],
+      ...[
+        '0123456789abcdef',
+        '1.2.3',
+        '-a',
+        '.x',
+        '9z',
+        'AgBy3i4OJSWK+PiTySYZZA==',
+        'bench-secret',
+        'Opaque',
+      ],
+    ];
+    const ascii = Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i));
+    samples.push(...ascii, ...ascii.flatMap((a) => ascii.map((b) => a + b)));
+    for (const text of samples) {
+      const expected =
+        YAML11_NON_STRING.some((re) => re.test(text)) || YAML12_NON_STRING.some((re) => re.test(text));
+      expect([text, readsAsNonString(text)]).toEqual([text, expected]);
+    }
+  });
+});
+
 describe("go-yaml's key order with Go's Unicode tables", () => {
+  it('takes ASCII letters without the regular expression, as \\p{L} does', () => {
+    const letter = /^\p{L}$/u;
+    for (let c = 0; c < 0x800; c++)
+      expect([c, isGoLetter(c)]).toEqual([c, letter.test(String.fromCodePoint(c))]);
+  });
+
   it('treats characters assigned after Unicode 15.0 (Go 1.26) as neither letters nor digits', () => {
     // U+18DDF (Tangut Components Supplement, Unicode 16) sorts before digits in Go, as a non-letter.
     const keys = ['a', '2z', '\u{18DDF}', '`x'];

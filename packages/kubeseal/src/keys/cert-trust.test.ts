@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSelfSignedCertificate, publicKeyFingerprint } from '@ssts/core';
+import { createSelfSignedCertificate, parseCertificatePem, publicKeyFingerprint } from '@ssts/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerClient } from '../cluster/controller-client.js';
 import { memoryIo } from '../test-helpers/memory-io.js';
@@ -48,6 +48,20 @@ const ID = 'https://k8s.example:6443#kube-system/sealed-secrets-controller';
 const knownFile = (pins: string[]) => JSON.stringify({ version: 1, controllers: { [ID]: pins } });
 
 describe('checkCertContinuity', () => {
+  it("pins and refuses by the caller's parsed certificate when it passes one", async () => {
+    const c = controller({ status: 404, body: Buffer.from('404 page not found\n') });
+    const mem = memoryIo();
+    await checkCertContinuity(mem.io, {}, OPTIONS, origin(c), k1.pem, parseCertificatePem(k1.pem.toString()));
+    expect(JSON.parse(mem.files.get('/k.json')?.toString() ?? '{}')).toEqual({
+      version: 1,
+      controllers: { [ID]: [k1.fingerprint] },
+    });
+    await checkCertContinuity(mem.io, {}, OPTIONS, origin(c), k1.pem, parseCertificatePem(k1.pem.toString()));
+    await expect(
+      checkCertContinuity(mem.io, {}, OPTIONS, origin(c), k2.pem, parseCertificatePem(k2.pem.toString())),
+    ).rejects.toThrow(`changed from ${k1.fingerprint} to ${k2.fingerprint}`);
+  });
+
   it('asks for the chain only when a known controller shows a new certificate', async () => {
     const c = controller({ status: 404, body: Buffer.from('404 page not found\n') });
     const mem = memoryIo();

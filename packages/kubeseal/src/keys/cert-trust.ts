@@ -1,7 +1,7 @@
 // Key continuity wired into every place kubeseal obtains a certificate from the network (issue 14 item 3): the
 // controller through the service proxy, and `--cert http(s)://…`. A local `--cert` file (or file:// URL) is the
 // user's own trust and is never pinned. Loaded only on those paths, so offline sealing does not pay for it.
-import { parseCertificatePem, publicKeyFingerprint } from '@ssts/core';
+import { parseCertificatePem, publicKeyFingerprint, type ParsedCertificate } from '@ssts/core';
 import type { Env } from '@ssts/kube/kubeconfig';
 import type { ControllerClient } from '../cluster/controller-client.js';
 import type { CertFetchOptions } from '../io/cert-fetch.js';
@@ -50,7 +50,8 @@ function identityOf(origin: CertOrigin): string {
  * Checks `certificate` against the pins of its origin and returns normally when it may be used: silently when
  * pinned or linked to a pin by the controller's signed chain, with a one-line notice on first use or with
  * --trust-new-cert (the pins are then saved). Throws the refusal (CliError CERT) otherwise. Bytes that are not a
- * certificate are left to the caller, whose parser gives upstream's error.
+ * certificate are left to the caller, whose parser gives upstream's error. `parsed`, when given, is `certificate`
+ * already parsed (the caller's own copy, so that it is decoded once).
  */
 export async function checkCertContinuity(
   io: Io,
@@ -58,10 +59,13 @@ export async function checkCertContinuity(
   options: TrustOptions,
   origin: CertOrigin,
   certificate: Buffer,
+  parsed?: ParsedCertificate,
 ): Promise<void> {
   let fingerprint: string;
   try {
-    fingerprint = publicKeyFingerprint(parseCertificatePem(certificate.toString('utf8')).publicKey);
+    fingerprint = publicKeyFingerprint(
+      (parsed ?? parseCertificatePem(certificate.toString('utf8'))).publicKey,
+    );
   } catch {
     return;
   }
