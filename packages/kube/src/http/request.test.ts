@@ -77,8 +77,9 @@ describe.each(TRANSPORTS)('sendRequest bounds (hostile servers on 127.0.0.1), %s
       res.writeHead(200, { 'content-length': '6' });
       let sent = 0;
       const timer = setInterval(() => {
-        res.write('x');
-        if (++sent === 6) clearInterval(timer);
+        if (++sent < 6) return void res.write('x');
+        clearInterval(timer);
+        res.end('x');
       }, 200);
       timers.push(timer);
     });
@@ -91,12 +92,12 @@ describe.each(TRANSPORTS)('sendRequest bounds (hostile servers on 127.0.0.1), %s
       res.writeHead(200, { 'content-length': '6' });
       res.write('x');
     });
-    const body = await kubeErrorOf(get('/silent-body', { inactivityTimeoutMs: 300 }));
+    const body = await kubeErrorOf(get('/silent-body', { inactivityTimeoutMs: 1000 }));
     expect(body.code).toBe('Timeout');
-    expect(body.message).toBe(`Get "${server.url}/silent-body": no data for 300ms while reading body`);
+    expect(body.message).toBe(`Get "${server.url}/silent-body": no data for 1s while reading body`);
     server.handle(() => undefined);
-    const head = await kubeErrorOf(get('/silent-head', { inactivityTimeoutMs: 300 }));
-    expect(head.message).toBe(`Get "${server.url}/silent-head": no data for 300ms while awaiting headers`);
+    const head = await kubeErrorOf(get('/silent-head', { inactivityTimeoutMs: 1000 }));
+    expect(head.message).toBe(`Get "${server.url}/silent-head": no data for 1s while awaiting headers`);
   });
 
   it('stops an endless body at the cap, long before the server could send 2 GiB, without buffering it', async () => {
