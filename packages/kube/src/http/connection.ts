@@ -464,7 +464,9 @@ export class HttpConnection {
           ...(cert === undefined ? {} : { cert }),
           ...(key === undefined ? {} : { key }),
           rejectUnauthorized: tls.rejectUnauthorized ?? true,
-          ALPNProtocols: ['http/1.1'],
+          // No ALPN, as node:https: without it the server speaks HTTP/1.1, and node:tls skips converting the list.
+          // Key exchange and ciphers stay Node's defaults (X25519MLKEM768 and X25519 key shares: no extra round
+          // trip with any server, post-quantum with those that can; README "HTTP client").
         })
       : process.getBuiltinModule('node:net').connect({ host, port });
     socket.setNoDelay(true);
