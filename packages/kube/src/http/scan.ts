@@ -38,10 +38,16 @@ export function isDigits(text: string, max: number): boolean {
   return true;
 }
 
-/** Whether `text` holds `word` between non-word characters (a regular expression's `\bword\b`). */
+/** A regular expression's word character: `[A-Za-z0-9_]`. */
+function isWordChar(c: number): boolean {
+  return isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+/**
+ * Whether `text` holds `word` (which starts and ends with a word character) between non-word characters: a regular
+ * expression's `\bword\b`.
+ */
 export function hasWord(text: string, word: string): boolean {
-  const isWordChar = (c: number): boolean =>
-    isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
   for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
     const end = at + word.length;
     if (
