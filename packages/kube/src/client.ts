@@ -195,7 +195,9 @@ export class KubeClient {
 
   #url(path: string, query: KubeRequestOptions['query']): URL {
     const server = this.#transport.config.server;
-    const base = server.pathname.replace(/\/+$/, '');
+    let end = server.pathname.length;
+    while (end > 0 && server.pathname.charCodeAt(end - 1) === 0x2f /* / */) end--;
+    const base = server.pathname.slice(0, end);
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== '') params.set(key, value);

@@ -191,13 +191,17 @@ describe('HttpConnection (kubeseal: a few requests on one connection, without no
 
   it('verifies the server certificate against the CA it was given, and nothing is sent to an unverified server', async () => {
     let served = 0;
+    const alpn: (string | false | null)[] = [];
     const tls = createTlsServer(
       {
         cert: readFileSync(join(VECTOR_4096_DIR, 'tls.crt')),
         key: readFileSync(join(VECTOR_4096_DIR, 'tls.key')),
+        // A server that would speak HTTP/2 if asked: the connection offers no ALPN, so it answers in HTTP/1.1.
+        ALPNProtocols: ['h2', 'http/1.1'],
       },
-      (_req, res) => {
+      (req, res) => {
         served++;
+        alpn.push((req.socket as TLSSocket).alpnProtocol);
         res.end('secret');
       },
     );
@@ -224,6 +228,7 @@ describe('HttpConnection (kubeseal: a few requests on one connection, without no
     const insecure = new HttpConnection(new URL(url), { rejectUnauthorized: false });
     closers.push(async () => insecure.close());
     expect((await get(insecure, url)).body.toString()).toBe('secret');
+    expect(alpn).toEqual([false]);
   });
   it('opens a new connection when the client certificate changes, and keeps it for the same bytes', async () => {
     const vectorCert = readFileSync(join(VECTOR_4096_DIR, 'tls.crt'));

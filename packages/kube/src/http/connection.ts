@@ -15,17 +15,22 @@ import type https from 'node:https';
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import type { TlsSettings } from './request.js';
+import {
+  hasInvalidValueChar,
+  hasWord,
+  isDigits,
+  isToken,
+  lastCodingIsChunked,
+  parseChunkSize,
+  parseHeaderLine,
+  parseStatusLine,
+} from './scan.js';
 
 /** Largest response head (status line and headers), as node:http's default --max-http-header-size. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 /** Largest chunk-size line of a chunked body (the size in hex, maybe extensions). */
 const MAX_CHUNK_LINE_BYTES = 4096;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Bytes a header value may not hold (node:http refuses the same: CR, LF, NUL and other controls but tab). */
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/;
-const HEADER_LINE = /^([^:\s]+):[ \t]*(.*?)[ \t]*$/;
 /** Headers whose repeats node:http drops (first wins); set-cookie becomes an array, others are joined. */
 const SINGLE = new Set([
   'age',
@@ -147,34 +152,35 @@ interface Head {
 /** Parses a response head (without its final CRLF CRLF); throws a parse error on anything malformed. */
 function parseHead(text: string, method: string): Head {
   const lines = text.split('\r\n');
-  const status = STATUS_LINE.exec(lines[0] ?? '');
+  const status = parseStatusLine(lines[0] ?? '');
   if (status === null) throw parseError('HPE_INVALID_CONSTANT', 'Expected HTTP/');
   const headers: http.IncomingHttpHeaders = {};
   const lengths = new Set<string>();
-  for (const line of lines.slice(1)) {
-    const header = HEADER_LINE.exec(line);
+  for (let i = 1; i < lines.length; i++) {
+    const header = parseHeaderLine(lines[i] ?? '');
     // A line starting with white space (obsolete folding), without a colon or with a bad name is refused.
-    if (header === null || !TOKEN.test(header[1] ?? '') || INVALID_VALUE.test(header[2] ?? ''))
-      throw parseError('HPE_INVALID_HEADER_TOKEN', 'Invalid header value char');
-    const [, name = '', value = ''] = header;
+    if (header === null) throw parseError('HPE_INVALID_HEADER_TOKEN', 'Invalid header value char');
+    const { name, value } = header;
     if (name.toLowerCase() === 'content-length') lengths.add(value);
     addHeader(headers, name, value);
   }
-  const code = Number(status[2]);
+  const code = status.code;
   const connection = String(headers['connection'] ?? '').toLowerCase();
-  const keepAlive = status[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+  const keepAlive = status.minor === '1' ? !hasWord(connection, 'close') : hasWord(connection, 'keep-alive');
   const transfer = headers['transfer-encoding'];
   let body: Head['body'];
   if (method === 'HEAD' || code === 204 || code === 304 || (code >= 100 && code < 200)) body = 0;
-  else if (transfer !== undefined) body = /(?:^|,)\s*chunked\s*$/i.test(transfer) ? 'chunked' : 'close';
+  else if (transfer !== undefined)
+    // The last coding decides (`gzip, chunked` is chunked); any other framing is read until close.
+    body = lastCodingIsChunked(transfer) ? 'chunked' : 'close';
   else if (lengths.size > 1) throw parseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'Duplicate Content-Length');
   else if (lengths.size === 1) {
     const [length = ''] = lengths;
-    if (!/^\d{1,15}$/.test(length))
+    if (!isDigits(length, 15))
       throw parseError('HPE_INVALID_CONTENT_LENGTH', 'Invalid character in Content-Length');
     body = Number(length);
   } else body = 'close';
-  return { status: code, message: status[3] ?? '', headers, keepAlive: keepAlive && body !== 'close', body };
+  return { status: code, message: status.message, headers, keepAlive: keepAlive && body !== 'close', body };
 }
 
 /** Frames one response out of the bytes the socket delivers; the connection feeds it and acts on what it says. */
@@ -275,9 +281,9 @@ class ResponseReader {
         if (line === '') return this.#finish();
         continue;
       }
-      const size = /^([0-9A-Fa-f]{1,12})[ \t]*(?:;.*)?$/.exec(line);
-      if (size === null) throw parseError('HPE_INVALID_CHUNK_SIZE', 'Invalid character in chunk size');
-      this.#left = Number.parseInt(size[1] ?? '', 16);
+      const size = parseChunkSize(line);
+      if (size < 0) throw parseError('HPE_INVALID_CHUNK_SIZE', 'Invalid character in chunk size');
+      this.#left = size;
       this.#chunk = this.#left === 0 ? 'trailers' : 'data';
     }
   }
@@ -439,7 +445,8 @@ export class HttpConnection {
   #open(cert: Buffer | undefined, key: Buffer | undefined): Promise<Socket> {
     if (this.#socket !== undefined && !this.#socket.destroyed && this.#ready !== undefined)
       return this.#ready;
-    const host = this.server.hostname.replace(/^\[(.*)\]$/, '$1');
+    const bracketed = this.server.hostname.startsWith('[') && this.server.hostname.endsWith(']');
+    const host = bracketed ? this.server.hostname.slice(1, -1) : this.server.hostname;
     const https = this.server.protocol === 'https:';
     const port = Number(this.server.port !== '' ? this.server.port : https ? 443 : 80);
     const tls = this.tls;
@@ -457,7 +464,9 @@ export class HttpConnection {
           ...(cert === undefined ? {} : { cert }),
           ...(key === undefined ? {} : { key }),
           rejectUnauthorized: tls.rejectUnauthorized ?? true,
-          ALPNProtocols: ['http/1.1'],
+          // No ALPN, as node:https: without it the server speaks HTTP/1.1, and node:tls skips converting the list.
+          // Key exchange and ciphers stay Node's defaults (X25519MLKEM768 and X25519 key shares: no extra round
+          // trip with any server, post-quantum with those that can; README "HTTP client").
         })
       : process.getBuiltinModule('node:net').connect({ host, port });
     socket.setNoDelay(true);
@@ -500,7 +509,7 @@ function requestHead(
   url: URL,
   headers: http.OutgoingHttpHeaders,
 ): { text: string; hasLength: boolean } {
-  if (!TOKEN.test(method))
+  if (!isToken(method))
     throw Object.assign(new TypeError(`Method must be a valid HTTP token ["${method}"]`), {
       code: 'ERR_INVALID_HTTP_TOKEN',
     });
@@ -508,7 +517,7 @@ function requestHead(
   let hasLength = false;
   for (const [name, raw] of Object.entries(headers)) {
     if (raw === undefined) continue;
-    if (!TOKEN.test(name))
+    if (!isToken(name))
       throw Object.assign(new TypeError(`Header name must be a valid HTTP token ["${name}"]`), {
         code: 'ERR_INVALID_HTTP_TOKEN',
       });
@@ -517,7 +526,7 @@ function requestHead(
     if (lower === 'content-length') hasLength = true;
     for (const value of Array.isArray(raw) ? raw : [raw]) {
       const line = String(value);
-      if (INVALID_VALUE.test(line))
+      if (hasInvalidValueChar(line))
         throw Object.assign(new TypeError(`Invalid character in header content ["${name}"]`), {
           code: 'ERR_INVALID_CHAR',
         });

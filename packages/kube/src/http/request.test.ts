@@ -71,6 +71,35 @@ describe.each(TRANSPORTS)('sendRequest bounds (hostile servers on 127.0.0.1), %s
     expect(performance.now() - started).toBeGreaterThanOrEqual(1950);
   });
 
+  it('without a deadline, fails a connection silent for the inactivity bound; each chunk restarts the bound', async () => {
+    // Six bytes 200 ms apart take longer than the 1 s bound, and succeed: every chunk restarts it.
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-length': '6' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (++sent < 6) return void res.write('x');
+        clearInterval(timer);
+        res.end('x');
+      }, 200);
+      timers.push(timer);
+    });
+    const started = performance.now();
+    const drip = await get('/drip-slowly', { inactivityTimeoutMs: 1000 });
+    expect(drip.body.toString()).toBe('xxxxxx');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1150);
+    // Silence after the headers, and before them, fails at the bound with the phase it stopped in.
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-length': '6' });
+      res.write('x');
+    });
+    const body = await kubeErrorOf(get('/silent-body', { inactivityTimeoutMs: 1000 }));
+    expect(body.code).toBe('Timeout');
+    expect(body.message).toBe(`Get "${server.url}/silent-body": no data for 1s while reading body`);
+    server.handle(() => undefined);
+    const head = await kubeErrorOf(get('/silent-head', { inactivityTimeoutMs: 1000 }));
+    expect(head.message).toBe(`Get "${server.url}/silent-head": no data for 1s while awaiting headers`);
+  });
+
   it('stops an endless body at the cap, long before the server could send 2 GiB, without buffering it', async () => {
     let sent = 0;
     let closed: () => void = () => undefined;

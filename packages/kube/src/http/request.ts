@@ -32,6 +32,8 @@ export interface HttpRequest {
   readonly tls?: TlsSettings | undefined;
   /** Total deadline: connect, TLS, headers and the whole body. 0 = none (the inactivity bound still applies). */
   readonly timeoutMs: number;
+  /** Without a total deadline: fail when nothing arrives for this long (default INACTIVITY_TIMEOUT_MS). */
+  readonly inactivityTimeoutMs?: number;
   /** When the deadline started earlier (retries of one call): its absolute time on monotonicMs()'s clock. */
   readonly deadlineAt?: number;
   /** Largest successful (2xx) body read; a larger one fails with TooLarge as soon as the cap is passed. */
@@ -122,19 +124,21 @@ function exchange(request: HttpRequest, deadlineAt: number): Exchange {
     rejectFailed(error);
   };
   const onAbort = (): void => fail(requestFailure(request, 'Aborted', 'request canceled'));
+  const inactivityMs = request.inactivityTimeoutMs ?? INACTIVITY_TIMEOUT_MS;
   const touch = (): void => {
     if (request.timeoutMs > 0 || done) return;
-    clearTimeout(inactivity);
+    // One timer per exchange, restarted by refresh() (cheaper than a new timer per chunk); the message reads `phase`
+    // when it fires.
+    if (inactivity !== undefined) {
+      inactivity.refresh();
+      return;
+    }
     inactivity = setTimeout(
       () =>
         fail(
-          requestFailure(
-            request,
-            'Timeout',
-            `no data for ${formatGoDuration(INACTIVITY_TIMEOUT_MS)} while ${phase}`,
-          ),
+          requestFailure(request, 'Timeout', `no data for ${formatGoDuration(inactivityMs)} while ${phase}`),
         ),
-      INACTIVITY_TIMEOUT_MS,
+      inactivityMs,
     );
   };
   if (request.timeoutMs > 0) {

@@ -218,11 +218,21 @@ function impersonationHeaders(user: EntryFields): Record<string, string | string
   return headers;
 }
 
+/** Whether `server` starts with `<scheme>://` (RFC 3986: a letter, then letters, digits, `+`, `-`, `.`). */
+function hasScheme(server: string): boolean {
+  const letter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  const end = server.indexOf('://');
+  if (end < 1 || !letter(server.charCodeAt(0))) return false;
+  for (let i = 1; i < end; i++) {
+    const c = server.charCodeAt(i);
+    if (!(letter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e)) return false;
+  }
+  return true;
+}
+
 /** client-go's defaultServerURL: a server without a scheme is https when TLS is configured at all, else http. */
 function serverUrl(server: string, tlsConfigured: boolean): URL {
-  const withScheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(server)
-    ? server
-    : `${tlsConfigured ? 'https' : 'http'}://${server}`;
+  const withScheme = hasScheme(server) ? server : `${tlsConfigured ? 'https' : 'http'}://${server}`;
   let url: URL;
   try {
     url = new URL(withScheme);

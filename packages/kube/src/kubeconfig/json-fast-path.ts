@@ -3,6 +3,15 @@
 // The YAML parser stays the one authority on everything else: a file that is not plain JSON, or whose objects repeat
 // a key (JSON.parse keeps the last one silently; the YAML parser refuses it, as client-go does), goes to it.
 
+/**
+ * JSON's white space (space, tab, LF, CR): the only one JSON.parse accepts between tokens, so the only one a text it
+ * parsed can hold there. Character codes rather than a regular expression, whose compiled code a start-up snapshot
+ * does not keep.
+ */
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
 /** Counts the keys of all JSON objects in `text` (a string followed by `:`), without parsing it. */
 function countJsonKeys(text: string): number {
   let keys = 0;
@@ -16,7 +25,7 @@ function countJsonKeys(text: string): number {
     i++;
     while (i < n && text.charCodeAt(i) !== 0x22) i += text.charCodeAt(i) === 0x5c /* \ */ ? 2 : 1;
     i++;
-    while (i < n && /\s/.test(text[i] ?? '')) i++;
+    while (i < n && isJsonSpace(text.charCodeAt(i))) i++;
     if (text.charCodeAt(i) === 0x3a /* : */) keys++;
   }
   return keys;
@@ -32,7 +41,9 @@ function countParsedKeys(value: unknown): number {
 
 /** The document when `text` is a JSON object with no repeated key; undefined when the YAML parser must decide. */
 export function parseJsonObject(text: string): unknown {
-  if (!/^\s*\{/.test(text)) return undefined;
+  let start = 0;
+  while (start < text.length && isJsonSpace(text.charCodeAt(start))) start++;
+  if (text.charCodeAt(start) !== 0x7b /* { */) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);

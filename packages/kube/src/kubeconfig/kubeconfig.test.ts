@@ -106,7 +106,14 @@ describe('kubeconfig loading rules (client-go)', () => {
     const read = async (text: string) =>
       loadKubeconfigFiles({ kubeconfig: '/k', env: {}, readFile: memoryFiles({ '/k': text }) });
     const { parse } = await import('yaml');
-    for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, 2), `\n\t${JSON.stringify(doc)}`]) {
+    // JSON white space anywhere between tokens, a key's colon included (the fast path counts keys after it).
+    const spaced = JSON.stringify(doc, null, 2).replaceAll('": ', '" \r\n\t: ');
+    for (const text of [
+      JSON.stringify(doc),
+      JSON.stringify(doc, null, 2),
+      `\n\t${JSON.stringify(doc)}`,
+      spaced,
+    ]) {
       expect(parse(text)).toEqual(doc);
       expect(await read(text)).toEqual(await read(toYamlFlow(doc)));
     }
@@ -129,9 +136,15 @@ describe('kubeconfig loading rules (client-go)', () => {
   });
 
   it('refuses a JSON kubeconfig that repeats a key, as the YAML parser (and client-go) does', async () => {
-    const text = '{"current-context": "a", "clusters": [{"name": "c", "name": "d"}]}';
-    const error = await kubeErrorOf(loader({ '/k': text }, { kubeconfig: '/k' }).restConfig());
-    expect(error.message).toMatch(/^error loading config file "\/k": .*unique/);
+    for (const text of [
+      '{"current-context": "a", "clusters": [{"name": "c", "name": "d"}]}',
+      // White space before a colon: the repeated key must still be counted.
+      '{"current-context": "a", "clusters": [{"name"\t: "c", "name": "d"}]}',
+      '{"current-context": "a", "clusters": [{"name"\r\n : "c", "name": "d"}]}',
+    ]) {
+      const error = await kubeErrorOf(loader({ '/k': text }, { kubeconfig: '/k' }).restConfig());
+      expect(error.message).toMatch(/^error loading config file "\/k": .*unique/);
+    }
   });
 });
 
@@ -222,6 +235,11 @@ describe('selection and override flags', () => {
       { kubeconfig: '/k', overrides: { insecureSkipTlsVerify: true } },
     ).restConfig();
     expect(tls.server.href).toBe('https://127.0.0.1:8001/');
+    // A scheme is letters, digits, `+`, `-`, `.` after a letter, in any case.
+    const upper = plain.replace('127.0.0.1:8001', 'HTTPS://127.0.0.1:8443');
+    expect((await loader({ '/k': upper }, { kubeconfig: '/k' }).restConfig()).server.href).toBe(
+      'https://127.0.0.1:8443/',
+    );
   });
 
   it('names that do not exist fail with client-go texts, lookups before validation', async () => {
