@@ -101,8 +101,8 @@ const ONLINE_WARM_UP = [
 
 /**
  * A stand-in for node:tls with the little of it @ssts/kube's single connection uses (connect, the socket's events,
- * write, ref/unref, destroy), answering the two requests of kubeseal's controller lookup in HTTP/1.1: the Service,
- * then its /v1/cert.pem, on one kept-alive connection.
+ * write, ref/unref, destroy), answering in HTTP/1.1 on one kept-alive connection: the controller's /v1/cert.pem
+ * through the service proxy (asked first, with the chart's port name) and the Service (the fallback lookup).
  */
 function fakeTlsModule(cert) {
   const answer = (path) => {

@@ -85,8 +85,13 @@ export class RunContext {
   }
 
   controller(): Promise<ControllerClient> {
+    return this.#connect(false);
+  }
+
+  /** The one controller client of the run; the first call says whether the certificate is what it asks first. */
+  #connect(certificateFirst: boolean): Promise<ControllerClient> {
     this.#controller ??= import('./cluster/connect.js').then(({ connectController }) =>
-      connectController(this.io.fs, this.options, this.env, this.#kubeconfigLoader()),
+      connectController(this.io.fs, this.options, this.env, this.#kubeconfigLoader(), { certificateFirst }),
     );
     return this.#controller;
   }
@@ -110,7 +115,7 @@ export class RunContext {
         await this.#checkContinuity({ kind: 'url', url: this.options.cert, fetch }, bytes);
       return bytes;
     }
-    const controller = await this.controller();
+    const controller = await this.#connect(true);
     const bytes = await controller.fetchCertificate();
     await this.#checkContinuity(
       {

@@ -90,6 +90,89 @@ describe('connectController (compat §5.4)', () => {
   });
 });
 
+describe("connectController with certificateFirst (ours: one API round trip for the chart's Service)", () => {
+  let server: FakeApiServer;
+  beforeAll(async () => {
+    server = await startFakeApiServer({ certificate: 'PEM', verify: () => 200 });
+  });
+  afterAll(() => server.close());
+
+  const fsWith = () => memoryIo({ files: { '/kubeconfig': kubeconfigFor(server.url) } }).io.fs;
+  const sent = () => server.requests.map((r) => `${r.method} ${r.path}`);
+  const ks = '/api/v1/namespaces/kube-system/services';
+
+  it('asks the proxy with port name `http` at once, and later calls use that port without a lookup', async () => {
+    server.requests.length = 0;
+    const client = await connectController(fsWith(), base, {}, undefined, { certificateFirst: true });
+    expect(server.requests).toEqual([]);
+    expect((await client.fetchCertificate()).toString()).toBe('PEM');
+    expect((await client.verify('{}')).status).toBe(200);
+    expect(sent()).toEqual([
+      `GET ${ks}/http:sealed-secrets-controller:http/proxy/v1/cert.pem`,
+      `POST ${ks}/http:sealed-secrets-controller:http/proxy/v1/verify`,
+    ]);
+    expect(server.requests[0]?.headers.accept).toBe('application/x-pem-file, */*');
+  });
+
+  it("falls back to upstream's lookup when the Service has another first port", async () => {
+    server.requests.length = 0;
+    const flags = { ...base, controllerName: 'unnamed-port' };
+    const client = await connectController(fsWith(), flags, {}, undefined, { certificateFirst: true });
+    expect((await client.fetchCertificate()).toString()).toBe('PEM');
+    await client.verify('{}');
+    expect(sent()).toEqual([
+      `GET ${ks}/http:unnamed-port:http/proxy/v1/cert.pem`,
+      `GET ${ks}/unnamed-port`,
+      `GET ${ks}/http:unnamed-port:/proxy/v1/cert.pem`,
+      `POST ${ks}/http:unnamed-port:/proxy/v1/verify`,
+    ]);
+  });
+
+  it("a missing Service still gives upstream's text and hint", async () => {
+    const flags = { ...base, controllerName: 'nope' };
+    const client = await connectController(fsWith(), flags, {}, undefined, { certificateFirst: true });
+    await expect(client.fetchCertificate()).rejects.toMatchObject({
+      message: 'cannot get sealed secret service: services "nope" not found.',
+      hints: [
+        'Please, use the flag --controller-name and --controller-namespace to set up the name and namespace of the sealed secrets controller',
+      ],
+    });
+  });
+
+  it('a controller without endpoints is reported from the first answer once the lookup confirms the port', async () => {
+    server.requests.length = 0;
+    const flags = { ...base, controllerName: 'broken-controller' };
+    const client = await connectController(fsWith(), flags, {}, undefined, { certificateFirst: true });
+    await expect(client.fetchCertificate()).rejects.toMatchObject({
+      message: expect.stringMatching(/^cannot fetch certificate: .*no endpoints available/) as unknown,
+    });
+    expect(sent()).toEqual([
+      `GET ${ks}/http:broken-controller:http/proxy/v1/cert.pem`,
+      `GET ${ks}/broken-controller`,
+    ]);
+  });
+
+  it('a timeout is reported at once, not waited out a second time for the lookup', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    let requests = 0;
+    silent.on('request', () => requests++);
+    const fs = memoryIo({ files: { '/kubeconfig': kubeconfigFor(url) } }).io.fs;
+    try {
+      const flags = { ...base, requestTimeout: '1s' };
+      const client = await connectController(fs, flags, {}, undefined, { certificateFirst: true });
+      await expect(client.fetchCertificate()).rejects.toMatchObject({
+        message: `cannot fetch certificate: Get "${url}${ks}/http:sealed-secrets-controller:http/proxy/v1/cert.pem": request timed out after 1s (Client.Timeout exceeded while awaiting headers)`,
+      });
+      expect(requests).toBe(1);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+});
+
 describe('connectController bounds', () => {
   it('--request-timeout is a total deadline for API server requests', async () => {
     const silent = createServer(() => undefined);

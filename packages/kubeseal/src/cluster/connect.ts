@@ -1,4 +1,4 @@
-import { KubeClient, KubeconfigLoader, type Env } from '@ssts/kube';
+import { isKubeError, KubeClient, KubeconfigLoader, type Env } from '@ssts/kube';
 import { CliError } from '../errors.js';
 import { MAX_CERT_BYTES } from '../io/cert-fetch.js';
 import type { FileSystem } from '../io/io.js';
@@ -53,37 +53,91 @@ export async function apiClient(
   }
 }
 
+/** The name of the chart's (and upstream's chart's) Service port: what the Service lookup gives nearly always. */
+export const CHART_PORT_NAME = 'http';
+
+export interface ConnectOptions {
+  /**
+   * The caller's first request is `fetchCertificate()` (sealing, `--fetch-cert`): it is sent at once to the proxy
+   * path with the chart's port name, and the Service is looked up only if that fails (see below).
+   */
+  readonly certificateFirst?: boolean;
+}
+
 /**
- * Looks the controller Service up and returns a client that talks to the controller through
- * `/api/v1/namespaces/<ns>/services/http:<name>:<port>/proxy/` (compat §5.4).
+ * Returns a client that talks to the controller through
+ * `/api/v1/namespaces/<ns>/services/http:<name>:<port>/proxy/`, where `<port>` is the name of the Service's first
+ * port (compat §5.4); upstream looks the Service up first, every time.
+ *
+ * With `certificateFirst` (ours): the certificate is asked for with port name `http` first, which is what the
+ * lookup gives for every Service the chart makes, saving one API round trip. Only when that answers anything but a
+ * 2xx, or fails without an answer (connection refused, TLS), does the client look the Service up and go on exactly
+ * as upstream, texts included; a timeout is reported at once as the certificate's (waiting again for the lookup
+ * would double `--request-timeout`). Other calls always use the looked-up port.
  */
 export async function connectController(
   fs: FileSystem,
   flags: ClusterFlags,
   env: Env,
   loader?: KubeconfigLoader,
+  options: ConnectOptions = {},
 ): Promise<ControllerClient> {
   const client = await apiClient(fs, flags, env, loader);
   const ns = encodeURIComponent(flags.controllerNamespace);
   const name = encodeURIComponent(flags.controllerName);
-  let portName = '';
-  try {
-    const service = await client.json<{ spec?: { ports?: { name?: unknown }[] } }>(
-      'GET',
-      `/api/v1/namespaces/${ns}/services/${name}`,
-    );
-    const first = service.spec?.ports?.[0]?.name;
-    portName = typeof first === 'string' ? first : '';
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CliError('CLUSTER', `cannot get sealed secret service: ${reason}.`, {
-      cause: error,
-      hints: [SERVICE_HINT],
-    });
-  }
-  const proxy = `/api/v1/namespaces/${ns}/services/http:${name}:${encodeURIComponent(portName)}/proxy`;
-  const post = (path: string, json: string): Promise<ProxyResponse> =>
-    client.request('POST', `${proxy}${path}`, {
+  const proxyFor = (portName: string) =>
+    `/api/v1/namespaces/${ns}/services/http:${name}:${encodeURIComponent(portName)}/proxy`;
+  const lookUp = async (): Promise<string> => {
+    try {
+      const service = await client.json<{ spec?: { ports?: { name?: unknown }[] } }>(
+        'GET',
+        `/api/v1/namespaces/${ns}/services/${name}`,
+      );
+      const first = service.spec?.ports?.[0]?.name;
+      return proxyFor(typeof first === 'string' ? first : '');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new CliError('CLUSTER', `cannot get sealed secret service: ${reason}.`, {
+        cause: error,
+        hints: [SERVICE_HINT],
+      });
+    }
+  };
+  let resolved: string | undefined = options.certificateFirst === true ? undefined : await lookUp();
+  let lookingUp: Promise<string> | undefined;
+  const proxyPath = (): Promise<string> =>
+    resolved !== undefined
+      ? Promise.resolve(resolved)
+      : (lookingUp ??= lookUp().then((proxy) => (resolved = proxy)));
+  const getCertificate = async (proxy: string): Promise<ProxyResponse> => {
+    try {
+      return await client.request('GET', `${proxy}/v1/cert.pem`, {
+        accept: 'application/x-pem-file, */*',
+        maxBodyBytes: MAX_CERT_BYTES,
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new CliError('CLUSTER', `cannot fetch certificate: ${reason}`, { cause: error });
+    }
+  };
+  const certificateAnswer = async (): Promise<ProxyResponse> => {
+    if (resolved !== undefined) return getCertificate(resolved);
+    const guessed = proxyFor(CHART_PORT_NAME);
+    let answer: ProxyResponse | undefined;
+    try {
+      answer = await getCertificate(guessed);
+    } catch (error) {
+      if (isKubeError((error as Error).cause, 'Timeout')) throw error;
+    }
+    if (answer !== undefined && answer.status >= 200 && answer.status <= 299) {
+      resolved = guessed;
+      return answer;
+    }
+    const proxy = await proxyPath();
+    return proxy === guessed && answer !== undefined ? answer : getCertificate(proxy);
+  };
+  const post = async (path: string, json: string): Promise<ProxyResponse> =>
+    client.request('POST', `${await proxyPath()}${path}`, {
       body: json,
       contentType: 'application/json',
       accept: 'application/json, */*',
@@ -92,23 +146,17 @@ export async function connectController(
   return {
     server: client.server.href.replace(/\/$/, ''),
     async fetchCertificate() {
-      let res: ProxyResponse;
-      try {
-        res = await client.request('GET', `${proxy}/v1/cert.pem`, {
-          accept: 'application/x-pem-file, */*',
-          maxBodyBytes: MAX_CERT_BYTES,
-        });
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new CliError('CLUSTER', `cannot fetch certificate: ${reason}`, { cause: error });
-      }
+      const res = await certificateAnswer();
       if (res.status < 200 || res.status > 299)
         throw new CliError('CLUSTER', `cannot fetch certificate: ${describeHttpFailure(res)}`);
       return res.body;
     },
     verify: (json) => post('/v1/verify', json),
     rotate: (json) => post('/v1/rotate', json),
-    get: (path, maxBytes) =>
-      client.request('GET', `${proxy}${path}`, { accept: 'application/json, */*', maxBodyBytes: maxBytes }),
+    get: async (path, maxBytes) =>
+      client.request('GET', `${await proxyPath()}${path}`, {
+        accept: 'application/json, */*',
+        maxBodyBytes: maxBytes,
+      }),
   };
 }

@@ -62,7 +62,12 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
       path,
     );
     if (proxy) {
-      const [, name, , endpoint] = proxy;
+      const [, name = '', port, endpoint] = proxy;
+      // As kube-apiserver's service proxy: an unknown Service is 404, a port it does not have 503.
+      if (!(name in SERVICES)) return status(res, 404, `services "${name}" not found`);
+      if ((SERVICES[name] ?? '') !== port) {
+        return status(res, 503, `no service port "${port}" found for service "${name}"`);
+      }
       if (name === 'broken-controller') {
         return status(res, 503, 'no endpoints available for service "broken-controller"');
       }
