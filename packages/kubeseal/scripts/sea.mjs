@@ -13,33 +13,20 @@
 // (installed once from the npm registry). `--node` builds with another binary (>= 20.6, e.g. to measure Node 20).
 // The result is stripped of debug symbols first (`strip`, if installed; the official binaries carry ~18 MB).
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  constants,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { node24Binary } from '../../../tools/node/node24.mjs';
-
-/** The sentinel that Node's binaries carry to tell an injected blob is present (the same in Node 20 and 24). */
-const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+import { buildSingleExecutable } from './sea-build.mjs';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const SNAPSHOT_SCRIPT = join(PACKAGE_DIR, 'dist', 'snapshot', 'kubeseal.cjs');
 const WARM_UP_CERT = fileURLToPath(
   new URL('../../test-utils/fixtures/vectors/sealedsecret-4096/tls.crt', import.meta.url),
 );
-const POSTJECT_CLI = fileURLToPath(new URL('cli.js', import.meta.resolve('postject')));
 
 function fail(message) {
   console.error(`sea: ${message}`);
@@ -81,37 +68,19 @@ const out = resolve(values.out);
 mkdirSync(dirname(out), { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'kubeseal-sea-'));
 try {
-  const blob = join(work, 'sea-prep.blob');
-  const config = join(work, 'sea-config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      main: SNAPSHOT_SCRIPT,
-      output: blob,
-      useSnapshot: true,
-      disableExperimentalSEAWarning: true,
-    }),
-  );
-  // The snapshot builder runs kubeseal's warm-up (scripts/snapshot-entry.js) with this certificate.
-  const prep = spawnSync(node, ['--experimental-sea-config', config], {
-    cwd: work,
-    env: { ...process.env, KUBESEAL_SNAPSHOT_WARM_UP_CERT: WARM_UP_CERT },
-    encoding: 'utf8',
-  });
-  if (prep.status !== 0) fail(`building the SEA blob with ${version} failed:\n${prep.stdout}${prep.stderr}`);
-
   const binary = join(work, 'kubeseal');
-  copyFileSync(node, binary);
-  chmodSync(binary, 0o755);
-  if (!values['no-strip'] && spawnSync('strip', ['--version']).status === 0) execFileSync('strip', [binary]);
-  // postject's CLI in a child process: its ELF library prints harmless section-name warnings on stderr, shown only
-  // when the injection fails.
-  const injected = spawnSync(
-    process.execPath,
-    [POSTJECT_CLI, binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE],
-    { encoding: 'utf8' },
-  );
-  if (injected.status !== 0) fail(`postject failed:\n${injected.stdout}${injected.stderr}`);
+  try {
+    // The snapshot builder runs kubeseal's warm-up (scripts/snapshot-entry.js) with this certificate.
+    buildSingleExecutable({
+      node,
+      main: SNAPSHOT_SCRIPT,
+      out: binary,
+      env: { KUBESEAL_SNAPSHOT_WARM_UP_CERT: WARM_UP_CERT },
+      strip: !values['no-strip'],
+    });
+  } catch (error) {
+    fail(`with ${version}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 
   // The executable must run before it replaces a previous build.
   const check = spawnSync(binary, ['--version'], { encoding: 'utf8', cwd: work, env: {} });
