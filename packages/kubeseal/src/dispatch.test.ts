@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispatch, TTY_NOTICE_RESOURCE, type Plan } from './dispatch.js';
+import { dispatch, runsOffline, TTY_NOTICE_RESOURCE, type Plan } from './dispatch.js';
 import { parseCommandLine } from './program.js';
 
 function plan(argv: string[], terminal = { stdinIsTTY: false, stderrIsTTY: false }): Plan {
@@ -52,5 +52,29 @@ describe('dispatch (compat §6.3 order)', () => {
       plan(['--recovery-private-key', 'k'], { stdinIsTTY: false, stderrIsTTY: true }).notices,
     ).toHaveLength(1);
     expect(plan(['--recovery-private-key', 'k']).notices).toHaveLength(0);
+  });
+});
+
+describe('runsOffline', () => {
+  const offline = (argv: string[]): boolean => {
+    const parsed = parseCommandLine(argv, {});
+    if (parsed.kind !== 'ok') throw new Error(parsed.message);
+    return runsOffline(dispatch(parsed.options, { stdinIsTTY: false, stderrIsTTY: false }), parsed.options);
+  };
+  it.each([
+    [['--cert', 'c.pem'], true],
+    [['--raw', '--cert', 'c.pem', '--scope', 'cluster-wide'], true],
+    [['--merge-into', 'x.yaml', '--cert', 'file:///c.pem'], true],
+    [['--recovery-unseal', '--recovery-private-key', 'k.pem'], true],
+    [['--cert', 'https://example.com/v1/cert.pem'], false],
+    [['--raw', '--cert', 'HTTP://example.com/c.pem', '--scope', 'cluster-wide'], false],
+    [[], false],
+    [['--raw', '--scope', 'cluster-wide'], false],
+    [['--fetch-cert', '--cert', 'c.pem'], false],
+    [['--validate'], false],
+    [['--re-encrypt', '--cert', 'c.pem'], false],
+    [['--version'], false],
+  ])('%j → %s', (argv, expected) => {
+    expect(offline(argv)).toBe(expected);
   });
 });

@@ -65,6 +65,18 @@ function simplePlan(mode: Mode): Plan {
   return { mode, input: { kind: 'stdin' }, output: { kind: 'stdout' }, notices: [] };
 }
 
+/**
+ * Pure: the plan seals with a certificate from a local file (or unseals with local private keys), so the run opens
+ * no connection: no API server, no `--cert http(s)://`.
+ */
+export function runsOffline(plan: Plan, options: CliOptions): boolean {
+  const kind = plan.mode.kind;
+  if (kind === 'recovery-unseal') return true;
+  if (kind !== 'seal' && kind !== 'raw' && kind !== 'merge-into') return false;
+  const scheme = options.cert.slice(0, 8).toLowerCase();
+  return options.cert !== '' && !scheme.startsWith('http:') && !scheme.startsWith('https:');
+}
+
 /** Pure: options → plan. Throws CliError for flag combinations upstream rejects. */
 export function dispatch(options: CliOptions, terminal: Terminal): Plan {
   if (options.version) return simplePlan({ kind: 'version' });

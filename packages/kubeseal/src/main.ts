@@ -1,5 +1,5 @@
 import type { Env } from '@ssts/kube/kubeconfig';
-import { dispatch, type Plan } from './dispatch.js';
+import { dispatch, runsOffline, type Plan } from './dispatch.js';
 import { CliError } from './errors.js';
 import { formatUsage } from './flags.js';
 import type { Io } from './io/io.js';
@@ -23,7 +23,13 @@ function reportError(io: Io, error: unknown): void {
  * Runs kubeseal with `argv` (without the program name) and returns the exit code: 0 success, 1 error (printed as
  * `error: …` on stderr), 2 bad command line (usage on stdout). Never calls process.exit.
  */
-export async function run(argv: readonly string[], io: Io, env: Env): Promise<number> {
+/** What the launcher may do at points of the run (the single executable's start-up tuning). */
+export interface RunHooks {
+  /** Called once the command line is known to run offline (`runsOffline`), before the mode is loaded. */
+  readonly beforeOfflineRun?: () => void;
+}
+
+export async function run(argv: readonly string[], io: Io, env: Env, hooks: RunHooks = {}): Promise<number> {
   const terminal = { stdinIsTTY: io.stdin.isTTY, stderrIsTTY: io.stderr.isTTY };
   // Only a first word that is a verb leaves upstream's command line (anything else runs exactly as before).
   if (isVerb(argv[0])) {
@@ -44,7 +50,7 @@ export async function run(argv: readonly string[], io: Io, env: Env): Promise<nu
         io.stdout.write(call.text);
         return 0;
       case 'run':
-        return execute(call.options, () => call.plan, io, env);
+        return execute(call.options, () => call.plan, io, env, hooks);
     }
   }
   const parsed = parseCommandLine(argv, env);
@@ -53,10 +59,16 @@ export async function run(argv: readonly string[], io: Io, env: Env): Promise<nu
     io.stderr.write(`${parsed.message}\n`);
     return 2;
   }
-  return execute(parsed.options, () => dispatch(parsed.options, terminal), io, env);
+  return execute(parsed.options, () => dispatch(parsed.options, terminal), io, env, hooks);
 }
 
-async function execute(options: CliOptions, planOf: () => Plan, io: Io, env: Env): Promise<number> {
+async function execute(
+  options: CliOptions,
+  planOf: () => Plan,
+  io: Io,
+  env: Env,
+  hooks: RunHooks,
+): Promise<number> {
   try {
     const plan = planOf();
     if (plan.mode.kind === 'version') {
@@ -67,6 +79,7 @@ async function execute(options: CliOptions, planOf: () => Plan, io: Io, env: Env
       io.stdout.write(formatUsage(PROGRAM));
       return 0;
     }
+    if (hooks.beforeOfflineRun !== undefined && runsOffline(plan, options)) hooks.beforeOfflineRun();
     let fileInput: Buffer | undefined;
     if (plan.input.kind === 'file') {
       try {

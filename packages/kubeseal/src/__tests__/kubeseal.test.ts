@@ -422,3 +422,28 @@ describe('input caps', () => {
     expect(MAX_INPUT_TEXT).toBe('8 MiB');
   });
 });
+
+describe('run hooks (the single executable turns Sparkplug off for offline commands)', () => {
+  const withHook = async (args: string[], stdin = '') => {
+    let calls = 0;
+    const mem = memoryIo({ files: FIXTURES, stdin });
+    const code = await run(args, mem.io, ENV, { beforeOfflineRun: () => void calls++ });
+    return { code, calls };
+  };
+  const secret = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\ndata: {a: YQ==}\n';
+
+  it('calls beforeOfflineRun once for sealing and --raw with a local certificate', async () => {
+    expect(await withHook(['--cert', '/tls.crt', '-o', 'yaml'], secret)).toEqual({ code: 0, calls: 1 });
+    expect(await withHook(['--raw', '--cert', '/tls.crt', '-n', 'n', '--name', 's'], 'v')).toEqual({
+      code: 0,
+      calls: 1,
+    });
+  });
+
+  it('does not call it for commands that may connect, nor for --version', async () => {
+    // The kubeconfig names https://127.0.0.1:1: the online seal fails to connect, after the hook was not called.
+    expect((await withHook([], secret)).calls).toBe(0);
+    expect((await withHook(['--fetch-cert'])).calls).toBe(0);
+    expect(await withHook(['--version'])).toEqual({ code: 0, calls: 0 });
+  });
+});
