@@ -1,4 +1,5 @@
 import { CliError } from './errors.js';
+import { locateCert } from './io/cert-source.js';
 import type { CliOptions } from './program.js';
 
 /** What the command does, chosen in compat §6.3 order (first match wins). */
@@ -73,8 +74,9 @@ export function runsOffline(plan: Plan, options: CliOptions): boolean {
   const kind = plan.mode.kind;
   if (kind === 'recovery-unseal') return true;
   if (kind !== 'seal' && kind !== 'raw' && kind !== 'merge-into') return false;
-  const scheme = options.cert.slice(0, 8).toLowerCase();
-  return options.cert !== '' && !scheme.startsWith('http:') && !scheme.startsWith('https:');
+  if (options.cert === '') return false;
+  const location = locateCert(options.cert);
+  return location.kind === 'path' || location.url.protocol === 'file:';
 }
 
 /** Pure: options → plan. Throws CliError for flag combinations upstream rejects. */

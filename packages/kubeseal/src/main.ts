@@ -19,16 +19,16 @@ function reportError(io: Io, error: unknown): void {
   if (error instanceof CliError) for (const hint of error.hints) io.stderr.write(`${hint}\n`);
 }
 
-/**
- * Runs kubeseal with `argv` (without the program name) and returns the exit code: 0 success, 1 error (printed as
- * `error: …` on stderr), 2 bad command line (usage on stdout). Never calls process.exit.
- */
 /** What the launcher may do at points of the run (the single executable's start-up tuning). */
 export interface RunHooks {
   /** Called once the command line is known to run offline (`runsOffline`), before the mode is loaded. */
   readonly beforeOfflineRun?: () => void;
 }
 
+/**
+ * Runs kubeseal with `argv` (without the program name) and returns the exit code: 0 success, 1 error (printed as
+ * `error: …` on stderr), 2 bad command line (usage on stdout). Never calls process.exit.
+ */
 export async function run(argv: readonly string[], io: Io, env: Env, hooks: RunHooks = {}): Promise<number> {
   const terminal = { stdinIsTTY: io.stdin.isTTY, stderrIsTTY: io.stderr.isTTY };
   // Only a first word that is a verb leaves upstream's command line (anything else runs exactly as before).
