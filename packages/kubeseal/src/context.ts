@@ -5,7 +5,7 @@ import { kubeAccessOptions, kubeconfigError } from './cluster/kube-options.js';
 import type { Plan } from './dispatch.js';
 import { CliError } from './errors.js';
 import { resolveFormat, type OutputFormat } from './format/render.js';
-import { readCertFromSource } from './io/cert-source.js';
+import { isNetworkCert, readCertFromSource } from './io/cert-source.js';
 import type { CertOrigin } from './keys/cert-trust.js';
 import type { Io } from './io/io.js';
 import { MAX_INPUT_BYTES } from './io/limits.js';
@@ -111,7 +111,7 @@ export class RunContext {
     if (this.options.cert !== '') {
       const bytes = await readCertFromSource(this.options.cert, this.io.fs, fetch);
       // Issue 14: a certificate from the network is pinned; a local file is the user's own trust.
-      if (/^https?:\/\//i.test(this.options.cert))
+      if (isNetworkCert(this.options.cert))
         await this.#checkContinuity({ kind: 'url', url: this.options.cert, fetch }, bytes);
       return bytes;
     }

@@ -447,3 +447,39 @@ describe('run hooks (the single executable turns Sparkplug off for offline comma
     expect(await withHook(['--version'])).toEqual({ code: 0, calls: 0 });
   });
 });
+
+describe('a --cert from the network is pinned however its URL is spelled (issue 14)', () => {
+  it.each([
+    ['http://', (port: number) => `http://127.0.0.1:${port}/v1/cert.pem`],
+    ['HTTP:// in capitals', (port: number) => `HTTP://127.0.0.1:${port}/v1/cert.pem`],
+    [
+      'http: without slashes (WHATWG URL reads it as http://)',
+      (port: number) => `http:127.0.0.1:${port}/v1/cert.pem`,
+    ],
+  ])('%s', async (_, spell) => {
+    const { createServer } = await import('node:http');
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      if (req.url === '/v1/cert.pem') return void res.end(TLS_CRT);
+      res.statusCode = 404;
+      res.end('404 page not found\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = server.address();
+      const cert = spell(typeof address === 'object' && address !== null ? address.port : 0);
+      const result = await kubeseal(['--raw', '--cert', cert, '-n', 'n', '--name', 's'], { stdin: 'v' });
+      expect(result.stderr).toContain(`notice: first contact with ${cert}: trusting certificate`);
+      expect(result.code).toBe(0);
+      expect(requests).toBe(1);
+      const known = JSON.parse(String(result.files.get('/home/u/.config/kubeseal/known-certs.json'))) as {
+        controllers: Record<string, string[]>;
+      };
+      expect(Object.keys(known.controllers)).toEqual([cert]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

@@ -16,6 +16,15 @@ export function locateCert(cert: string): CertLocation {
   }
 }
 
+/**
+ * Whether `--cert` is fetched from the network (`http:`/`https:` in any spelling the URL parser accepts, e.g.
+ * `HTTP://h/…` or `http:h/…`): such a certificate is pinned (issue 14); a path or `file://` is the user's own trust.
+ */
+export function isNetworkCert(cert: string): boolean {
+  const location = locateCert(cert);
+  return location.kind === 'url' && (location.url.protocol === 'http:' || location.url.protocol === 'https:');
+}
+
 /** Reads the certificate bytes from a path, a `file://` URL or an `http(s)://` URL (compat §6.1 `--cert`). */
 export async function readCertFromSource(
   cert: string,
