@@ -10,7 +10,8 @@
 //
 // The runtime is the repository's pinned Node 24 (tools/node/NODE24_VERSION, the line the images ship): the running
 // `node` when it is that version, else the copy that tools/node/install.sh keeps in ~/.cache/sealed-secrets-ts
-// (installed once from the npm registry). `--node` builds with another binary (>= 20.6, e.g. to measure Node 20).
+// (installed once from the npm registry). `--node` builds with another binary (Node >= 22; Node 20's snapshot
+// serializer aborts on kubeseal's heap).
 // The result is stripped of debug symbols first (`strip`, if installed; the official binaries carry ~18 MB).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -63,6 +64,12 @@ const version = nodeVersionOf(node);
 const [major, minor] = version.slice(1).split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 6))
   fail(`${node} is Node ${version}; useSnapshot needs Node >= 20.6`);
+// Node 20's V8 (11.3) aborts while serializing kubeseal's heap ("Fatal error … unreachable code" in
+// ObjectSerializer::SerializeContent), with or without the warm-up: say so instead of printing its native stack.
+if (major === 20)
+  fail(
+    `${node} is Node ${version}, whose snapshot serializer aborts on kubeseal's heap; build with Node >= 22 (the release uses Node 24)`,
+  );
 
 const out = resolve(values.out);
 mkdirSync(dirname(out), { recursive: true });
