@@ -69,4 +69,6 @@ export function loadHarness(): Promise<Harness> {
 
 export const KUBESEAL_BIN = 'packages/kubeseal/bin/kubeseal.js';
 export const KUBESEAL_SEA_SCRIPT = 'packages/kubeseal/scripts/sea.mjs';
+/** Builds the minimal single executables of Node's lower bound (kubeseal README, "Lower bound set by Node"). */
+export const STARTUP_FLOOR_BUILD_SCRIPT = 'packages/kubeseal/scripts/startup-floor/build.mjs';
 export const CONTROLLER_BIN = 'packages/controller/bin/sealed-secrets-controller.js';

@@ -9,10 +9,20 @@ import { upstreamBinaries } from '../lib/go-controller.js';
 import { generateBenchKeys, keySecretManifest } from '../lib/keys.js';
 import { targetStatus, type SectionResult, type Table, type TargetResult } from '../lib/report.js';
 import { fmt, median, summarize, type Summary } from '../lib/stats.js';
-import { builtFile, KUBESEAL_BIN, KUBESEAL_SEA_SCRIPT, loadCore, repoRoot } from '../lib/workspace.js';
+import {
+  builtFile,
+  KUBESEAL_BIN,
+  KUBESEAL_SEA_SCRIPT,
+  loadCore,
+  repoRoot,
+  STARTUP_FLOOR_BUILD_SCRIPT,
+} from '../lib/workspace.js';
 
-/** How kubeseal reaches a user: the npm package's bin run by `node`, the single executable, or the Go binary. */
-type Delivery = 'npm' | 'sea' | 'go';
+/**
+ * How kubeseal reaches a user: the npm package's bin run by `node`, the single executable, or the Go binary; and
+ * 'minimal', Node's lower bound: single executables built the same way that do only a correct seal or `--raw`.
+ */
+type Delivery = 'npm' | 'sea' | 'go' | 'minimal';
 type Mode = 'floor' | 'version' | 'seal' | 'raw' | 'recovery' | 'fetch' | 'online';
 
 interface CliCase {
@@ -110,7 +120,19 @@ export async function cliSection(ctx: BenchContext): Promise<Omit<SectionResult,
     return undefined;
   });
   if (go !== undefined) ctx.versions['Go kubeseal'] = go.version;
+  const minimal =
+    sea === undefined
+      ? undefined
+      : await buildMinimalExecutables(ctx).catch((error: unknown) => {
+          notes.push(
+            `Node's lower bound was not measured: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          return undefined;
+        });
 
+  const rawArgs = ['--cert', certPath, '--namespace', 'bench-ns', '--name', 'bench-secret'];
+  const isOneBase64 = (r: CommandResult) =>
+    /^[A-Za-z0-9+/]+=*$/.test(r.stdout.trim()) ? undefined : 'output is not one base64 value';
   const programs: { delivery: Delivery; command: string; prefix: readonly string[] }[] = [
     { delivery: 'npm', command: process.execPath, prefix: [kubeseal] },
     ...(sea ? [{ delivery: 'sea' as const, command: sea.executable, prefix: [] }] : []),
@@ -136,12 +158,7 @@ export async function cliSection(ctx: BenchContext): Promise<Omit<SectionResult,
     cases.push(
       c('version', ['--version'], '', (r) => (/version/.test(r.stdout) ? undefined : 'no version printed')),
       c('seal', ['--cert', certPath, '-o', 'yaml'], SECRET_YAML, isSealedYaml),
-      c(
-        'raw',
-        ['--raw', '--cert', certPath, '--namespace', 'bench-ns', '--name', 'bench-secret'],
-        'correct-horse-battery-staple',
-        (r) => (/^[A-Za-z0-9+/]+=*$/.test(r.stdout.trim()) ? undefined : 'output is not one base64 value'),
-      ),
+      c('raw', ['--raw', ...rawArgs], 'correct-horse-battery-staple', isOneBase64),
       c(
         'recovery',
         ['--recovery-unseal', '--recovery-private-key', keyPath, '-o', 'yaml', '-f', sealedPath],
@@ -149,6 +166,30 @@ export async function cliSection(ctx: BenchContext): Promise<Omit<SectionResult,
         (r) =>
           /kind: Secret/.test(r.stdout) && /password/.test(r.stdout) ? undefined : 'output is not the Secret',
       ),
+    );
+  }
+
+  if (minimal !== undefined) {
+    const base = { delivery: 'minimal', online: false } as const;
+    cases.push(
+      {
+        ...base,
+        id: 'minimal:seal',
+        mode: 'seal',
+        command: minimal.seal,
+        args: ['--cert', certPath],
+        input: SECRET_YAML,
+        validate: isSealedYaml,
+      },
+      {
+        ...base,
+        id: 'minimal:raw',
+        mode: 'raw',
+        command: minimal.raw,
+        args: rawArgs,
+        input: 'correct-horse-battery-staple',
+        validate: isOneBase64,
+      },
     );
   }
 
@@ -232,7 +273,8 @@ export async function cliSection(ctx: BenchContext): Promise<Omit<SectionResult,
     const tables: Table[] = environments.map((environment) => {
       const cell = (delivery: Delivery, mode: Mode): [string, string] => {
         const s = summary(environment, delivery, mode);
-        const floor = summary(environment, delivery, 'floor');
+        // The minimal executables run on the single executable's Node: that is their floor.
+        const floor = summary(environment, delivery === 'minimal' ? 'sea' : delivery, 'floor');
         if (s === undefined) {
           const why = failure(environment, delivery, mode);
           return [why === undefined ? '—' : `failed: ${why}`, ''];
@@ -248,10 +290,13 @@ export async function cliSection(ctx: BenchContext): Promise<Omit<SectionResult,
           `single executable (node ${sea?.nodeVersion ?? '?'})`,
           '× floor',
           `Go kubeseal ${go?.version ?? ''}`.trim(),
+          "Node's lower bound (a minimal single executable)",
+          '× floor',
         ],
         rows: MODES.map(({ mode, label }) => {
           const goCell = mode === 'floor' ? ['—'] : [cell('go', mode)[0]];
-          return [label, ...cell('npm', mode), ...cell('sea', mode), ...goCell];
+          const minimalCell = mode === 'seal' || mode === 'raw' ? cell('minimal', mode) : ['—', ''];
+          return [label, ...cell('npm', mode), ...cell('sea', mode), ...goCell, ...minimalCell];
         }),
       };
     });
@@ -267,6 +312,34 @@ export async function cliSection(ctx: BenchContext): Promise<Omit<SectionResult,
           ],
         ],
       });
+    }
+    const againstMinimal = (mode: 'seal' | 'raw', what: string): string[] => {
+      const k = summary(clean, 'sea', mode);
+      const m = summary(clean, 'minimal', mode);
+      return [
+        what,
+        k === undefined ? (failure(clean, 'sea', mode) ?? '—') : `${fmt(k.median)} ms`,
+        m === undefined ? (failure(clean, 'minimal', mode) ?? '—') : `${fmt(m.median)} ms`,
+        k === undefined || m === undefined ? '—' : `${fmt(k.median / m.median)}×`,
+      ];
+    };
+    if (minimal !== undefined) {
+      tables.push({
+        caption: `kubeseal's single executable against Node's lower bound, ${clean.label}`,
+        header: ['command', 'kubeseal', 'minimal single executable', 'kubeseal ÷ minimal'],
+        rows: [
+          againstMinimal('seal', 'offline seal of the 3-key Secret (`-o yaml`)'),
+          againstMinimal('raw', '`--raw` (one value, strict scope)'),
+        ],
+      });
+      notes.push(
+        "Node's lower bound: single executables built for this run by `packages/kubeseal/scripts/startup-floor/build.mjs` " +
+          "with the same Node and SEA options as kubeseal's, each with a start-up snapshot of just its code, that do " +
+          "only what a correct command must: read `--cert` and stdin, encrypt with the core's hybrid encryption and " +
+          'write the base64 value (`--raw`) or the SealedSecret with `yaml` (seal); run in the same interleaved rounds. ' +
+          'They show how much of a ratio to `node -e ""` no program with a snapshot can avoid, and how much is ' +
+          'kubeseal\'s (its larger heap and its own work): packages/kubeseal/README.md, "Lower bound set by Node".',
+      );
     }
     if (sea !== undefined)
       notes.push(
@@ -391,6 +464,18 @@ async function buildSingleExecutable(ctx: BenchContext): Promise<SingleExecutabl
   });
   if (r.code !== 0) throw new Error(`sea.mjs exited ${r.code}: ${r.stderr.trim().slice(-300)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as SingleExecutable;
+}
+
+/** The minimal single executables of Node's lower bound (scripts/startup-floor/build.mjs), on kubeseal's Node 24. */
+async function buildMinimalExecutables(ctx: BenchContext): Promise<{ raw: string; seal: string }> {
+  ctx.log("cli: building Node's lower bound (scripts/startup-floor/build.mjs)");
+  const r = await runCommand(
+    process.execPath,
+    [builtFile(STARTUP_FLOOR_BUILD_SCRIPT), '--out-dir', join(ctx.workDir, 'startup-floor')],
+    { timeoutMs: 600_000 },
+  );
+  if (r.code !== 0) throw new Error(`build.mjs exited ${r.code}: ${r.stderr.trim().slice(-300)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { raw: string; seal: string };
 }
 
 /** The Go kubeseal v0.40.0 built by tools/upstream/build.sh (cached; a no-op after the first build). */

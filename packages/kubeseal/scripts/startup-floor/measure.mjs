@@ -23,11 +23,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { parse } from 'yaml';
 import { hybridDecrypt } from '../../../core/dist/crypto/hybrid.js';
 import { node24Binary } from '../../../../tools/node/node24.mjs';
 import { buildSingleExecutable } from '../sea-build.mjs';
+import { bundleFloorScript } from './build.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,19 +60,7 @@ const env = { ...process.env, KUBECONFIG: join(work, 'none') };
 delete env.NODE_EXTRA_CA_CERTS;
 delete env.NODE_OPTIONS;
 
-/** Bundled as kubeseal's snapshot script is: one CommonJS file (a snapshot cannot load user-land modules). */
-async function bundle(name, inject = []) {
-  const outfile = join(work, `${name}${inject.length > 0 ? '-kubeseal-heap' : ''}.cjs`);
-  await build({
-    entryPoints: [join(HERE, `${name}.js`)],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile,
-    inject,
-  });
-  return outfile;
-}
+const bundle = (name, inject = []) => bundleFloorScript(name, work, inject);
 
 const raw = (args) => ['--cert', CERT, '--namespace', 'bench-ns', '--name', 'bench-secret', ...args];
 const label = Buffer.from('bench-ns/bench-secret');
