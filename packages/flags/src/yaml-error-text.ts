@@ -30,10 +30,14 @@ const TAG_WITHOUT_SUFFIX = /^The .* tag has no suffix$/;
 
 /** 1-based line and column of `offset` in `source`. */
 function position(source: string, offset: number): string {
-  const before = source.slice(0, Math.max(0, Math.min(offset, source.length)));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
-  return `line ${line}, column ${column}`;
+  const end = Math.max(0, Math.min(offset, source.length));
+  let line = 1;
+  let lineStart = 0;
+  for (let i = source.indexOf('\n'); i >= 0 && i < end; i = source.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `line ${line}, column ${end - lineStart + 1}`;
 }
 
 /**
