@@ -46,3 +46,4 @@ export {
   type ResolvedCommand,
 } from './command.js';
 export { SHELLS, completionScript, type Shell } from './completion.js';
+export { yamlErrorText, type YamlErrorLike } from './yaml-error-text.js';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DocumentError } from './document-error.js';
 import { GoScalar } from './go-scalars.js';
 import { splitJsonStream } from './json-stream.js';
@@ -51,6 +51,46 @@ describe('parseDocuments', () => {
     await expect(parseDocuments('just text')).rejects.toThrow(
       'document 1: expected an object, found a string',
     );
+  });
+
+  // The `yaml` library quotes the input in some of its messages; in a Secret that text is the value.
+  const SECRET = 'CANARY-s3cr3t';
+  const head = 'kind: Secret\nstringData:\n';
+  it.each([
+    ['an escape', `${head}  pw: "\\U${SECRET}"\n`, 'Invalid escape sequence at line 3, column 8'],
+    [
+      'a block scalar header',
+      `${head}  pw: |${SECRET}\n`,
+      'Block scalar header includes extra characters at line 3, column 8',
+    ],
+    ['a folded header', `${head}  pw: > ${SECRET}\n`, 'Not a YAML token at line 3, column 9'],
+    ['an alias', `${head}  pw: *${SECRET}\n`, 'Unresolved alias (the anchor must be set before the alias)'],
+    ['a tag', `${head}  pw: !!${SECRET}!x y\n`, 'Could not resolve tag at line 3, column 7'],
+    ['a tag handle', `${head}  pw: !${SECRET}!\n`, 'A tag has no suffix at line 3, column 7'],
+    ['a version', `%YAML ${SECRET}\n---\n${head}  pw: x\n`, 'Unsupported YAML version at line 1, column 7'],
+    [
+      'a stray token',
+      `[? ]\n\n"${SECRET}"\n`,
+      'Unexpected double-quoted-scalar token in YAML stream at line 3, column 1',
+    ],
+  ])('never quotes the input in a YAML error: %s', async (_what, input, reason) => {
+    for (const dialect of ['kubectl', 'yaml-1.2'] as const) {
+      const error: unknown = await parseDocuments(input, {}, { dialect }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DocumentError);
+      expect((error as Error).message).toBe(`document 1: invalid YAML: ${reason}`);
+    }
+  });
+
+  it('emits no process warning, which would print the text (a mapping key that is a collection)', async () => {
+    const warn = vi.spyOn(process, 'emitWarning');
+    try {
+      expect(await parseDocuments(`? [${SECRET}]\n: x\n`)).toEqual([
+        { index: 1, value: { [`[ ${SECRET} ]`]: 'x' }, format: 'yaml' },
+      ]);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('keeps documents that are not objects when asked (files of any kind), refuses them otherwise', async () => {

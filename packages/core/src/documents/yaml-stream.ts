@@ -1,3 +1,4 @@
+import { yamlErrorText } from '@ssts/flags';
 import type { CST, Document, Scalar, Tags } from 'yaml';
 import type * as YamlLib from './yaml-lib.js';
 import { DocumentError } from './document-error.js';
@@ -93,8 +94,14 @@ export async function parseYamlStream(
   const { Composer, CST: cst, Lexer, Parser, visit } = await loadYaml();
   const kubectl = dialect === 'kubectl';
   const options = kubectl
-    ? ({ prettyErrors: false, uniqueKeys: false, merge: true, customTags: kubectlTags } as const)
-    : ({ prettyErrors: false, uniqueKeys: false } as const);
+    ? ({
+        prettyErrors: false,
+        uniqueKeys: false,
+        merge: true,
+        customTags: kubectlTags,
+        logLevel: 'error',
+      } as const)
+    : ({ prettyErrors: false, uniqueKeys: false, logLevel: 'error' } as const);
   const parser = new Parser();
   const composer = new Composer(options);
   const documents: Document.Parsed[] = [];
@@ -142,7 +149,9 @@ export async function parseYamlStream(
   return documents.map((doc, n) => {
     const problem = doc.errors[0];
     if (problem !== undefined) {
-      const reason = problem.message.split('\n')[0] ?? problem.message;
+      // Some of the library's messages quote the input (an alias name, a block scalar header), which may be a
+      // plaintext value: that part is replaced by the position.
+      const reason = yamlErrorText(problem, text);
       throw new DocumentError('INVALID_DOCUMENT', `document ${n + 1}: invalid YAML: ${reason}`, {
         cause: problem,
       });
@@ -152,7 +161,7 @@ export async function parseYamlStream(
     try {
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount, mapAsMap: kubectl }) as unknown;
     } catch (cause) {
-      const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+      const reason = cause instanceof Error ? yamlErrorText(cause, text) : String(cause);
       throw new DocumentError('DOCUMENT_LIMIT', `document ${n + 1}: invalid YAML: ${reason}`, { cause });
     }
     return kubectl ? normalizeKubectlValue(value, n + 1) : value;

@@ -82,4 +82,19 @@ describe('credential plugins', () => {
       message: expect.stringContaining('the exec credential plugin failed') as unknown,
     });
   });
+
+  it('never quotes the output of a plugin that is not JSON (it holds the token)', async () => {
+    const plugin = join(dir, 'typo-plugin.mjs');
+    const output =
+      '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":CANARY-t0ken}}';
+    writeFileSync(plugin, `#!${process.execPath}\nprocess.stdout.write(${JSON.stringify(output)});\n`);
+    chmodSync(plugin, 0o755);
+    const exec = kubeconfig('typo', {
+      exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' },
+    });
+    await expect(authorizationWith(exec)).rejects.toMatchObject({
+      code: 'Unauthorized',
+      message: 'the exec credential plugin failed: decoding stdout: not valid JSON',
+    });
+  });
 });

@@ -68,9 +68,10 @@ export function pluginCredentials(server: string, userName: string, user: EntryF
         await (await kubeConfig).applyToHTTPSOptions(options);
       } catch (cause) {
         kubeConfig = undefined;
-        throw new KubeError('Unauthorized', `the ${kind} credential plugin failed: ${errorMessage(cause)}`, {
-          cause,
-        });
+        // client-node JSON.parses the plugin's output, and V8's message quotes it: the token itself, when the
+        // output is an ExecCredential with a typo. Say what client-go says, without the text.
+        const reason = cause instanceof SyntaxError ? 'decoding stdout: not valid JSON' : errorMessage(cause);
+        throw new KubeError('Unauthorized', `the ${kind} credential plugin failed: ${reason}`, { cause });
       }
       const headers: Record<string, string> = {};
       const authorization = (options.headers as Record<string, unknown> | undefined)?.['Authorization'];

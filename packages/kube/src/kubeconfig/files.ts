@@ -1,5 +1,6 @@
 import { readFile as nodeReadFile } from 'node:fs/promises';
 import { delimiter as platformDelimiter, dirname, isAbsolute, join } from 'node:path';
+import { yamlErrorText } from '@ssts/flags';
 import { KubeError } from '../errors.js';
 import { describeFsError } from '../text/fs-error.js';
 import { parseJsonObject } from './json-fast-path.js';
@@ -7,6 +8,8 @@ import type { EntryFields, KubeAccessOptions, MergedKubeconfig, ReadFile } from 
 
 /** Largest kubeconfig file we parse (real ones, with embedded certificates, are a few hundred KiB at most). */
 export const MAX_KUBECONFIG_BYTES = 8 * 1024 * 1024;
+
+const YAML_OPTIONS = { prettyErrors: false, logLevel: 'error' } as const;
 
 export const defaultReadFile: ReadFile = (path) => nodeReadFile(path);
 
@@ -94,9 +97,12 @@ export async function loadKubeconfigFiles(options: KubeAccessOptions): Promise<M
     const text = bytes.toString('utf8');
     let doc: unknown;
     try {
-      doc = parseJsonObject(text) ?? (await import('./yaml.js')).parse(text);
+      // No code frame and no process warnings (a warning would print the line, a token for instance, on stderr).
+      doc = parseJsonObject(text) ?? (await import('./yaml.js')).parse(text, YAML_OPTIONS);
     } catch (error) {
-      const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+      // The position, never the text: some of the library's messages quote the input (an alias, an escape).
+      const reason =
+        error instanceof Error ? yamlErrorText(error, text, { position: 'always' }) : String(error);
       throw configError(`error loading config file "${path}": ${reason}`, error);
     }
     files.push(path);

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { kubeErrorOf } from '../test-helpers/servers.js';
 import { KubeconfigLoader } from './client-config.js';
 import { kubeconfigPaths, loadKubeconfigFiles } from './files.js';
@@ -133,6 +133,40 @@ describe('kubeconfig loading rules (client-go)', () => {
     });
     const config = await loader({ '/k': good }, { kubeconfig: '/k' }).restConfig();
     expect(String(config.server)).toBe('https://one:6443/');
+  });
+
+  it('never quotes a broken kubeconfig (a token, a key) in its error, nor prints it in a process warning', async () => {
+    const token = 'CANARY-t0ken';
+    const users = (user: string) => `current-context: a\nusers:\n- name: u\n  user: ${user}\n`;
+    const cases: [string, string][] = [
+      [users(`{token: *${token}}`), 'Unresolved alias (the anchor must be set before the alias)'],
+      [users(`{token: "\\U${token}"}`), 'Invalid escape sequence at line 4, column 18'],
+      [
+        users(`\n    client-key-data: |${token}`),
+        'Block scalar header includes extra characters at line 5, column 23',
+      ],
+      // Errors that quote nothing get the position too, without the code frame (the line) prettyErrors adds.
+      [
+        users(`{token: ${token}}\n   x: y`),
+        'All mapping items must start at the same column at line 5, column 1',
+      ],
+    ];
+    const warn = vi.spyOn(process, 'emitWarning');
+    try {
+      for (const [text, reason] of cases) {
+        const error = await kubeErrorOf(loader({ '/k': text }, { kubeconfig: '/k' }).restConfig());
+        expect(error.message).toBe(`error loading config file "/k": ${reason}`);
+      }
+      // An unknown tag is only a warning of the library: it used to reach stderr with the line under it.
+      await loadKubeconfigFiles({
+        kubeconfig: '/k',
+        env: {},
+        readFile: memoryFiles({ '/k': users(`{token: !${token} x}`) }),
+      });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('refuses a JSON kubeconfig that repeats a key, as the YAML parser (and client-go) does', async () => {

@@ -119,6 +119,20 @@ describe('kubeseal check: what counts as a plain Secret', () => {
       ],
     });
   });
+
+  it('a Secret that does not parse is not checked, and its reason gives the place, never the value (CI logs)', async () => {
+    const head = 'kind: Secret\nstringData:\n  password: ';
+    for (const [value, reason] of [
+      ['|hunter2', 'Block scalar header includes extra characters at line 3, column 14'],
+      ['*hunter2', 'Unresolved alias (the anchor must be set before the alias)'],
+      ['"\\Uhunter2"', 'Invalid escape sequence at line 3, column 14'],
+    ]) {
+      expect(await checkText(Buffer.from(`${head}${value}\n`))).toEqual({
+        kind: 'not-checked',
+        reason: `document 1: invalid YAML: ${reason}`,
+      });
+    }
+  });
 });
 
 describe('kubeseal check: hostile and unreadable inputs', () => {

@@ -1,4 +1,5 @@
 import type { Document, Pair, YAMLMap } from 'yaml';
+import { yamlErrorText } from '@ssts/flags';
 import { CliError } from '../errors.js';
 import { isMap, isPair, isScalar, parseAllDocuments } from '../io/yaml.js';
 import { emitGoYaml } from './go-yaml.js';
@@ -43,13 +44,16 @@ function childMap(node: unknown, key: string): { pair: Pair | undefined; map: YA
 
 /** The one SealedSecret named `name` (and in `namespace`, when given) among the documents of `text`. */
 function locate(text: string, file: string, name: string, namespace: string | undefined): Located {
-  const docs = parseAllDocuments(text, { prettyErrors: false });
+  const docs = parseAllDocuments(text, { prettyErrors: false, logLevel: 'error' });
   if (!Array.isArray(docs)) throw new CliError('INPUT', `${file}: no SealedSecret named ${name}`);
   const found: Located[] = [];
   for (const doc of docs) {
     const [error] = doc.errors;
     if (error !== undefined)
-      throw new CliError('INPUT', `${file}: cannot be edited in place: ${error.message}`);
+      throw new CliError(
+        'INPUT',
+        `${file}: cannot be edited in place: ${yamlErrorText(error, text, { position: 'always' })}`,
+      );
     if (doc.get('kind') !== 'SealedSecret') continue;
     if (doc.getIn(['metadata', 'name']) !== name) continue;
     const ns = doc.getIn(['metadata', 'namespace']);

@@ -110,6 +110,32 @@ describe('kubeseal reencrypt <dir> (library)', () => {
     expect(files['broken.yaml']).toBe('kind: SealedSecret\nspec:\n  encryptedData:\n    k: bad\n');
   });
 
+  it('reports a file of the tree that does not parse by position, never by its text (it may be a plain Secret)', async () => {
+    const secret = 'CANARY-s3cr3t';
+    const head = 'apiVersion: v1\nkind: Secret\nmetadata: {name: a}\nstringData:\n';
+    const { fs, written } = memoryFs({
+      'frame.yaml': `${head}  pw: ${secret}\n   x: y\n`,
+      'escape.yaml': `${head}  pw: "\\U${secret}"\n`,
+      'header.yaml': `${head}  pw: |${secret}\n`,
+      'broken.json': `{"kind": "Secret", "stringData": {"pw": ${secret}}}`,
+    });
+    const result = await reencryptFiles(
+      fs,
+      ['frame.yaml', 'escape.yaml', 'header.yaml', 'broken.json'],
+      controller,
+    );
+    expect(result.failed).toEqual([
+      {
+        file: 'frame.yaml',
+        error: 'Nested mappings are not allowed in compact mappings at line 5, column 7',
+      },
+      { file: 'escape.yaml', error: 'Invalid escape sequence at line 5, column 8' },
+      { file: 'header.yaml', error: 'Block scalar header includes extra characters at line 5, column 8' },
+      { file: 'broken.json', error: 'document 1: invalid JSON: syntax error' },
+    ]);
+    expect(written).toEqual([]);
+  });
+
   it('names the file once in a failure that the in-place editor reports about it', async () => {
     // Two SealedSecrets with one name and no namespace: the editor cannot tell which one to splice.
     const twice = 'kind: SealedSecret\nmetadata:\n  name: db\nspec:\n  encryptedData:\n    k: AgA\n';

@@ -8,7 +8,8 @@
 // written atomically (one file at a time: an interrupted run leaves every file whole) and only when something
 // changed; a file that cannot be parsed or re-encrypted is reported and left untouched. A dry run writes nothing.
 import { extname } from 'node:path';
-import { SEAL_HINT_ANNOTATIONS, sealHintAnnotations, type ObjectMeta } from '@ssts/core';
+import { SEAL_HINT_ANNOTATIONS, parseJsonDocument, sealHintAnnotations, type ObjectMeta } from '@ssts/core';
+import { yamlErrorText } from '@ssts/flags';
 import type { FileSystem } from '../io/io.js';
 import { MAX_INPUT_BYTES } from '../io/limits.js';
 import type { ReencryptOutcome, RotatedValues as Values } from './reencrypt.js';
@@ -146,17 +147,21 @@ interface RewriteOptions {
   readonly sealHints: boolean;
 }
 
-/** The values of the documents of a file: JSON.parse for `.json` (one object), the `yaml` library otherwise. */
+/**
+ * The values of the documents of a file: JSON for `.json` (one object), the `yaml` library otherwise. A file of
+ * the tree may be a plain Secret: its parse errors give the position, never the text (no code frame, no quoted
+ * token, no process warning).
+ */
 async function documentsOf(text: string, file: string) {
   if (extname(file).toLowerCase() === '.json') {
-    return { values: [JSON.parse(text) as unknown], docs: undefined };
+    return { values: [parseJsonDocument(text, 1)], docs: undefined };
   }
   const { parseAllDocuments } = await import('../io/yaml.js');
-  const parsed = parseAllDocuments(text, { uniqueKeys: true });
+  const parsed = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   const docs = Array.isArray(parsed) ? parsed : [];
   const values = docs.map((doc) => {
     const error = doc.errors[0];
-    if (error !== undefined) throw new Error(error.message);
+    if (error !== undefined) throw new Error(yamlErrorText(error, text, { position: 'always' }));
     // No aliases: a SealedSecret never needs them, and they are how a small file becomes a huge value.
     return doc.toJS({ maxAliasCount: 0 }) as unknown;
   });

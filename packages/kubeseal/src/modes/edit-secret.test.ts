@@ -42,6 +42,12 @@ describe('kubeseal edit: the file the editor opens', () => {
   it('an edited file that is not one Secret is refused without quoting it', async () => {
     const cases = [
       'stringData:\n  password: "hunter2\n',
+      // YAML errors whose `yaml` library message quotes the (decrypted, then edited) value.
+      'stringData:\n  password: *hunter2\n',
+      'stringData:\n  password: |hunter2\n',
+      'stringData:\n  password: > hunter2\n',
+      'stringData:\n  password: "\\Uhunter2"\n',
+      'stringData:\n  password: !!hunter2!x y\n',
       'kind: Secret\nmetadata: {name: db}\ndata:\n  password: hunter2!!\n',
       'kind: ConfigMap\nmetadata: {name: db}\ndata:\n  password: hunter2\n',
       'kind: Secret\nmetadata: {name: db}\nstringData: {password: hunter2}\n---\nkind: Secret\nmetadata: {name: x}\n',
