@@ -25,11 +25,11 @@ import {
 // Decrypted values must never reach a status, an Event, a log line, a metric or an HTTP answer (controller README,
 // Security). The API server quotes what it was sent when it refuses a Secret (validation errors, admission
 // denials), so a canary sealed into a SealedSecret is made to come back in such an answer, and everything the
-// controller published is searched for it.
+// controller published is searched for it. The controllers log at DEBUG, so every log line there is searched too.
 
 const canary = (): string => `CANARY-s3cr3t-${randomBytes(6).toString('hex')}`;
 
-/** Every form of `value` the checks look for: as is, base64, and base64 of the value inside a longer text. */
+/** Every form of `value` the checks look for: as is, its base64, and a middle part of that (a cut echo). */
 function forms(value: string): string[] {
   return [value, Buffer.from(value).toString('base64'), Buffer.from(value).toString('base64').slice(4, 20)];
 }
@@ -74,7 +74,7 @@ async function refused(ss: SealedSecret): Promise<{ message?: string }> {
 describe('the API server refusing a Secret never carries its values into status, Events, logs or metrics', () => {
   it('a legacy spec.data Secret whose sealed label value and annotation key the API server quotes (422)', async () => {
     const ns = await createTestNamespace({ prefix: 'ctl-leak-v1-' });
-    const controller = await controllerForTest(ns);
+    const controller = await controllerForTest(ns, ['--log-level', 'DEBUG']);
     const label = canary();
     const annotation = canary();
     const value = canary();
@@ -114,7 +114,7 @@ describe('the API server refusing a Secret never carries its values into status,
 
   it('a kubernetes.io/dockerconfigjson value that is not JSON: the API server quotes its first character', async () => {
     const ns = await createTestNamespace({ prefix: 'ctl-leak-docker-' });
-    const controller = await controllerForTest(ns);
+    const controller = await controllerForTest(ns, ['--log-level', 'DEBUG']);
     const value = `Q${canary()}`;
     const ss = await sealWith(
       controller,
@@ -138,6 +138,22 @@ describe('the API server refusing a Secret never carries its values into status,
     const text = await published(controller, created);
     expect(text).not.toContain("'Q'");
     expectNoneOf(text, value);
+
+    // And a SealedSecret that unseals, through a template, with the same DEBUG log: nothing of it either.
+    const good = canary();
+    const sealed = await sealWith(controller, plainSecret(ns, 'good', { password: good }));
+    const synced = await createSealedSecret({
+      ...sealed,
+      spec: {
+        ...sealed.spec,
+        template: { ...sealed.spec.template, data: { dsn: 'db://u:{{ .password }}@h' } },
+      },
+    });
+    await waitForSynced(ns, 'good', (c) => c.status === 'True');
+    expect((await getSecret(ns, 'good'))?.data?.['dsn']).toBe(
+      Buffer.from(`db://u:${good}@h`).toString('base64'),
+    );
+    expectNoneOf(await published(controller, synced), good);
   });
 
   it('an admission policy whose denial message quotes a value the template put into the Secret', async () => {
@@ -203,7 +219,7 @@ describe('the API server refusing a Secret never carries its values into status,
       { timeoutMs: 90_000, description: 'the policy to be enforced' },
     );
 
-    const controller = await controllerForTest(ns);
+    const controller = await controllerForTest(ns, ['--log-level', 'DEBUG']);
     const password = canary();
     const ss = await sealWith(controller, plainSecret(ns, 'db', { password }));
     const created = await createSealedSecret({
