@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants, createCipheriv, publicEncrypt, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 // The e2e package does not depend on @ssts/core (its package.json is not ours to edit), so the specs import the
@@ -145,6 +146,49 @@ export async function sealWith(controller: RunningController, secret: Secret): P
   const pem = await (await fetch(`${controller.url}/v1/cert.pem`)).text();
   const sealed = sealSecret(secret, { publicKey: parseCertificatePem(pem).publicKey });
   return { ...sealed, apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret' };
+}
+
+/**
+ * A kubeseal < 0.7.0 object (compat §1.4) built with node:crypto only, independently of @ssts/core: one hybrid blob
+ * (u16 length ‖ RSA-OAEP-SHA256(session key, label "ns/name") ‖ AES-256-GCM with a zero nonce) of the whole Secret
+ * as JSON, in `spec.data`. The embedded Secret is `secret` (its whole metadata is sealed too), by default one with
+ * a label and two values.
+ */
+export async function legacySealedSecret(
+  controller: RunningController,
+  namespace: string,
+  name: string,
+  encryptedData: Record<string, string> = {},
+  secret: Secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, labels: { legacy: 'yes' } },
+    type: 'Opaque',
+    data: { foo: Buffer.from('bar').toString('base64'), multi: Buffer.from('a\nb').toString('base64') },
+  },
+): Promise<SealedSecret> {
+  const pem = await (await fetch(`${controller.url}/v1/cert.pem`)).text();
+  const sessionKey = randomBytes(32);
+  const rsa = publicEncrypt(
+    {
+      key: new X509Certificate(pem).publicKey,
+      padding: constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: 'sha256',
+      oaepLabel: Buffer.from(`${namespace}/${name}`),
+    },
+    sessionKey,
+  );
+  const cipher = createCipheriv('aes-256-gcm', sessionKey, Buffer.alloc(12));
+  const sealed = Buffer.concat([cipher.update(JSON.stringify(secret)), cipher.final(), cipher.getAuthTag()]);
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(rsa.length);
+  return {
+    apiVersion: 'bitnami.com/v1alpha1',
+    kind: 'SealedSecret',
+    metadata: { name, namespace },
+    // The CRD requires encryptedData, so old objects carry an empty one next to `data`.
+    spec: { data: Buffer.concat([length, rsa, sealed]).toString('base64'), encryptedData },
+  } as SealedSecret;
 }
 
 /** A Secret of `data` given as plain strings. */

@@ -16,6 +16,7 @@ import type {
   WatchedResource,
   WebhookConfiguration,
 } from '../src/kube/kube-gateway.js';
+import { secretWriteError } from '../src/kube/secret-write-error.js';
 
 type AnyObject = SealedSecret | Secret;
 
@@ -327,7 +328,14 @@ export class FakeGateway implements KubeGateway {
       secret.metadata.name !== undefined &&
       this.get('secrets', namespace, secret.metadata.name) !== undefined
     ) {
-      throw new KubeError('AlreadyExists', `secrets "${name}" already exists`, { status: 409 });
+      throw secretWriteError(
+        'create',
+        name,
+        new KubeError('AlreadyExists', `secrets "${name}" already exists`, {
+          status: 409,
+          reason: 'AlreadyExists',
+        }),
+      );
     }
     return Promise.resolve(this.put('secrets', secret));
   }
@@ -336,16 +344,27 @@ export class FakeGateway implements KubeGateway {
     const { namespace = '', name = '' } = secret.metadata;
     this.#fail(`updateSecret ${namespace}/${name}`);
     const current = this.get('secrets', namespace, name);
+    // What RestGateway makes of the API server's answers: their messages withheld (secret-write-error.ts).
+    const refused = (error: KubeError): unknown => secretWriteError('update', name, error);
     if (current === undefined)
-      throw new KubeError('NotFound', `secrets "${name}" not found`, { status: 404 });
+      throw refused(
+        new KubeError('NotFound', `secrets "${name}" not found`, { status: 404, reason: 'NotFound' }),
+      );
     if (secret.metadata.resourceVersion !== current.metadata.resourceVersion) {
-      throw new KubeError('Conflict', `Operation cannot be fulfilled on secrets "${name}"`, { status: 409 });
+      throw refused(
+        new KubeError('Conflict', `Operation cannot be fulfilled on secrets "${name}"`, {
+          status: 409,
+          reason: 'Conflict',
+        }),
+      );
     }
     if (current.immutable === true && !isDeepStrictEqual(current.data ?? {}, secret.data ?? {})) {
-      throw new KubeError(
-        'Invalid',
-        `Secret "${name}" is invalid: data: Forbidden: field is immutable when \`immutable\` is set`,
-        { status: 422 },
+      throw refused(
+        new KubeError(
+          'Invalid',
+          `Secret "${name}" is invalid: data: Forbidden: field is immutable when \`immutable\` is set`,
+          { status: 422, reason: 'Invalid', causes: [{ field: 'data', reason: 'FieldValueForbidden' }] },
+        ),
       );
     }
     return Promise.resolve(this.put('secrets', secret));

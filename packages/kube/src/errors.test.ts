@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { describeFailedResponse, isKubeError, kubeErrorFromBody, kubeErrorFromResponse } from './errors.js';
+import {
+  describeFailedResponse,
+  isKubeError,
+  kubeErrorFromBody,
+  kubeErrorFromResponse,
+  MAX_STATUS_CAUSES,
+} from './errors.js';
 import { rateLimiter, TokenBucket } from './rate-limit.js';
 
 describe('kubeErrorFromResponse', () => {
@@ -39,6 +45,37 @@ describe('kubeErrorFromBody / describeFailedResponse', () => {
       'the server responded with status 503 (upstream down)',
     );
     expect(describeFailedResponse(500, Buffer.alloc(0))).toBe('the server responded with status 500');
+  });
+});
+
+describe('Status reason and causes', () => {
+  it("keeps the reason and each cause's field and reason (escaped, bounded), never a cause's message", () => {
+    const causes = Array.from({ length: 40 }, (_, i) => ({
+      reason: 'FieldValueInvalid',
+      message: 'Invalid value: "hunter2"',
+      field: `data[k${i}]`,
+    }));
+    const body = {
+      kind: 'Status',
+      reason: 'Invalid',
+      message: 'Secret "x" is invalid',
+      details: {
+        causes: [{ reason: 'Bad\u001b[2J', field: 'f'.repeat(300) }, 7, { message: 'only' }, ...causes],
+      },
+    };
+    const error = kubeErrorFromBody(422, Buffer.from(JSON.stringify(body)));
+    expect(error).toMatchObject({ code: 'Invalid', reason: 'Invalid', status: 422 });
+    expect(error.causes).toHaveLength(MAX_STATUS_CAUSES - 2);
+    expect(error.causes[0]?.reason).toBe('Bad\\x1b[2J');
+    expect(error.causes[0]?.field).toBe(`${'f'.repeat(256)}... (44 more characters)`);
+    expect(error.causes[1]).toEqual({ field: 'data[k0]', reason: 'FieldValueInvalid' });
+    expect(JSON.stringify(error.causes)).not.toContain('hunter2');
+    expect(kubeErrorFromResponse(410, { reason: 'Expired', details: { causes: 'x' } }, '')).toMatchObject({
+      code: 'Gone',
+      reason: 'Expired',
+      causes: [],
+    });
+    expect(kubeErrorFromBody(500, Buffer.from('not json'))).toMatchObject({ reason: undefined, causes: [] });
   });
 });
 

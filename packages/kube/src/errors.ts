@@ -25,6 +25,23 @@ export type KubeErrorCode =
   | 'Unknown';
 
 /**
+ * One `details.causes` entry of a Status: the field path (`data[.dockerconfigjson]`, `metadata.labels`) and the
+ * cause's reason (`FieldValueInvalid`). Its message is not kept: it quotes the value (`Invalid value: "…"`).
+ */
+export interface StatusCause {
+  readonly field: string;
+  readonly reason: string;
+}
+
+export interface KubeErrorOptions {
+  readonly status?: number;
+  readonly cause?: unknown;
+  readonly retryAfterSeconds?: number;
+  readonly reason?: string;
+  readonly causes?: readonly StatusCause[];
+}
+
+/**
  * A failed Kubernetes API call, or a configuration that cannot be used. `message` is the API server's Status
  * message (what upstream puts in statuses) with control characters escaped, or a Go-like transport error.
  */
@@ -33,16 +50,18 @@ export class KubeError extends Error {
   readonly status: number | undefined;
   /** Seconds the server asked us to wait (Retry-After), when it said so. */
   readonly retryAfterSeconds: number | undefined;
-  constructor(
-    code: KubeErrorCode,
-    message: string,
-    options: { status?: number; cause?: unknown; retryAfterSeconds?: number } = {},
-  ) {
+  /** The Status `reason` as the API server wrote it (`Invalid`, `Forbidden`, …), when it gave one. */
+  readonly reason: string | undefined;
+  /** The Status `details.causes` (field and reason only), when it gave some. */
+  readonly causes: readonly StatusCause[];
+  constructor(code: KubeErrorCode, message: string, options: KubeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'KubeError';
     this.code = code;
     this.status = options.status;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.reason = options.reason;
+    this.causes = options.causes ?? [];
   }
 }
 
@@ -54,26 +73,61 @@ export function isKubeError(error: unknown, code?: KubeErrorCode): error is Kube
 export const MAX_STATUS_MESSAGE_CHARS = 4096;
 /** Longest first line of a non-Status error body we quote. */
 const MAX_QUOTED_LINE_CHARS = 200;
+/** Causes kept from one Status, and the longest field path or reason kept of each. */
+export const MAX_STATUS_CAUSES = 16;
+const MAX_CAUSE_TEXT_CHARS = 256;
 
 interface StatusBody {
   kind?: unknown;
   reason?: unknown;
   message?: unknown;
+  details?: unknown;
 }
 
 function asStatus(body: unknown): StatusBody {
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as StatusBody) : {};
 }
 
+/** The Status reason (escaped, bounded) when it has one. */
+function reasonOf(body: StatusBody): string | undefined {
+  return typeof body.reason === 'string' && body.reason !== ''
+    ? safeText(body.reason, MAX_CAUSE_TEXT_CHARS)
+    : undefined;
+}
+
+/** `details.causes` as field and reason, escaped, at most MAX_STATUS_CAUSES; malformed entries are skipped. */
+function causesOf(body: StatusBody): StatusCause[] {
+  const details = asStatus(body.details) as { causes?: unknown };
+  if (!Array.isArray(details.causes)) return [];
+  const causes: StatusCause[] = [];
+  for (const item of details.causes.slice(0, MAX_STATUS_CAUSES)) {
+    const { field, reason } = asStatus(item) as { field?: unknown; reason?: unknown };
+    if (typeof field !== 'string' && typeof reason !== 'string') continue;
+    causes.push({
+      field: typeof field === 'string' ? safeText(field, MAX_CAUSE_TEXT_CHARS) : '',
+      reason: typeof reason === 'string' ? safeText(reason, MAX_CAUSE_TEXT_CHARS) : '',
+    });
+  }
+  return causes;
+}
+
 /** Builds a KubeError from an HTTP status and an already parsed body (e.g. a watch ERROR event's Status). */
 export function kubeErrorFromResponse(status: number, body: unknown, fallback: string): KubeError {
   const statusBody = asStatus(body);
-  const reason = typeof statusBody.reason === 'string' ? statusBody.reason : '';
+  const reason = reasonOf(statusBody);
   const message =
     typeof statusBody.message === 'string' && statusBody.message !== ''
       ? safeText(statusBody.message, MAX_STATUS_MESSAGE_CHARS)
       : fallback;
-  return new KubeError(classify(status, reason), message, { status });
+  return new KubeError(
+    classify(status, typeof statusBody.reason === 'string' ? statusBody.reason : ''),
+    message,
+    {
+      status,
+      ...(reason !== undefined && { reason }),
+      causes: causesOf(statusBody),
+    },
+  );
 }
 
 function parseJson(text: string): unknown {
@@ -101,11 +155,17 @@ export function describeFailedResponse(status: number, body: Uint8Array): string
 export function kubeErrorFromBody(status: number, body: Uint8Array, retryAfterSeconds?: number): KubeError {
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   const parsed = asStatus(parseJson(text));
-  const reason = typeof parsed.reason === 'string' ? parsed.reason : '';
-  return new KubeError(classify(status, reason), describeFailedResponse(status, body), {
-    status,
-    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-  });
+  const reason = reasonOf(parsed);
+  return new KubeError(
+    classify(status, typeof parsed.reason === 'string' ? parsed.reason : ''),
+    describeFailedResponse(status, body),
+    {
+      status,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      ...(reason !== undefined && { reason }),
+      causes: causesOf(parsed),
+    },
+  );
 }
 
 function classify(status: number, reason: string): KubeErrorCode {

@@ -154,6 +154,10 @@ export interface KubeGateway {
    */
   updateSealedSecretStatus(target: StatusTarget, status: SealedSecretStatus): Promise<void>;
   getSecret(namespace: string, name: string): Promise<Secret | undefined>;
+  /**
+   * Secret writes. A refusal is a KubeError with the API server's code, status, reason and causes' fields, but
+   * never its message, which can quote the decrypted values sent (secret-write-error.ts).
+   */
   createSecret(secret: Secret): Promise<Secret>;
   updateSecret(secret: Secret): Promise<Secret>;
   /** Resolves false when it did not exist. */

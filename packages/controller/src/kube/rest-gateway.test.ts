@@ -123,16 +123,75 @@ describe('RestGateway', () => {
     expect(await gateway.getSecret('ns', 'x')).toBeUndefined();
     expect(await gateway.deleteSecret('ns', 'x')).toBe(false);
     handler = (_req, res) =>
-      json(res, 409, { kind: 'Status', reason: 'AlreadyExists', message: 'secrets "x" already exists' });
+      json(res, 409, { kind: 'Status', reason: 'Conflict', message: 'sealedsecrets "x": modified' });
     const error = await gateway
-      .createSecret({ metadata: { name: 'x', namespace: 'ns' } })
+      .updateSealedSecretStatus({ namespace: 'ns', name: 'x' }, {})
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KubeError);
-    expect(error).toMatchObject({
-      code: 'AlreadyExists',
-      message: 'secrets "x" already exists',
-      status: 409,
+    expect(error).toMatchObject({ code: 'Conflict', message: 'sealedsecrets "x": modified', status: 409 });
+  });
+
+  it("withholds the API server's message on a refused Secret write, keeping status, reason and fields", async () => {
+    const value = 'CANARY-s3cr3t-0a1b2c';
+    // kube-apiserver 1.34's answer to a Secret with an invalid label value (e2e: plaintext-leaks).
+    const invalid = {
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Invalid',
+      code: 422,
+      message: `Secret "x" is invalid: [metadata.labels: Invalid value: "${value} x": a valid label must …]`,
+      details: {
+        name: 'x',
+        kind: 'Secret',
+        causes: [
+          { reason: 'FieldValueInvalid', message: `Invalid value: "${value} x"`, field: 'metadata.labels' },
+          { reason: 'FieldValueInvalid', message: `Invalid value: "${value} x"`, field: 'metadata.labels' },
+          { reason: 'FieldValueRequired', message: 'Required value', field: 'data[tls.key]' },
+        ],
+      },
+    };
+    handler = (_req, res) => json(res, 422, invalid);
+    const secret = {
+      metadata: { name: 'x', namespace: 'ns', labels: { team: `${value} x` } },
+      data: { password: Buffer.from(value).toString('base64') },
+    };
+    const created = await gateway.createSecret(secret).catch((e: unknown) => e);
+    expect(created).toBeInstanceOf(KubeError);
+    expect(created).toMatchObject({
+      code: 'Invalid',
+      status: 422,
+      reason: 'Invalid',
+      message:
+        'cannot create Secret "x": the API server answered 422 Invalid ' +
+        '(metadata.labels: FieldValueInvalid, data[tls.key]: FieldValueRequired); ' +
+        "its message is withheld, as it can quote the Secret's values",
     });
+    expect((created as Error).cause).toBeUndefined();
+    // A denial by an admission webhook or policy: any status, often no causes, a text that quotes the object.
+    handler = (_req, res) =>
+      json(res, 403, {
+        kind: 'Status',
+        reason: 'Forbidden',
+        code: 403,
+        message: `secrets "x" is forbidden: ValidatingAdmissionPolicy 'p' denied request: it is ${value}`,
+      });
+    const updated = await gateway.updateSecret(secret).catch((e: unknown) => e);
+    expect(updated).toMatchObject({
+      code: 'Forbidden',
+      status: 403,
+      message:
+        'cannot update Secret "x": the API server answered 403 Forbidden; ' +
+        "its message is withheld, as it can quote the Secret's values",
+    });
+    // Codes that callers act on stay: a create that lost a race is still AlreadyExists.
+    handler = (_req, res) =>
+      json(res, 409, { kind: 'Status', reason: 'AlreadyExists', message: 'secrets "x" already exists' });
+    const raced = await gateway.createSecret(secret).catch((e: unknown) => e);
+    expect(raced).toMatchObject({ code: 'AlreadyExists', status: 409 });
+    expect((raced as Error).message).toBe(
+      'cannot create Secret "x": the API server answered 409 AlreadyExists; ' +
+        "its message is withheld, as it can quote the Secret's values",
+    );
     expect(JSON.parse(seen.at(-1)?.body ?? '{}')).toMatchObject({ apiVersion: 'v1', kind: 'Secret' });
   });
 

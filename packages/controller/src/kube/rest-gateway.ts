@@ -22,6 +22,7 @@ import type {
   WatchedResource,
   WebhookConfiguration,
 } from './kube-gateway.js';
+import { secretWriteError } from './secret-write-error.js';
 
 const SEALED_SECRETS_PATH = '/apis/bitnami.com/v1alpha1';
 const CORE_PATH = '/api/v1';
@@ -219,16 +220,24 @@ export class RestGateway implements KubeGateway {
 
   async createSecret(secret: Secret): Promise<Secret> {
     const namespace = secret.metadata.namespace ?? '';
-    return this.#client.json<Secret>('POST', collectionPath('secrets', namespace), {
-      body: secretBody(secret),
-    });
+    try {
+      return await this.#client.json<Secret>('POST', collectionPath('secrets', namespace), {
+        body: secretBody(secret),
+      });
+    } catch (error) {
+      throw secretWriteError('create', secret.metadata.name ?? secret.metadata.generateName ?? '', error);
+    }
   }
 
   async updateSecret(secret: Secret): Promise<Secret> {
     const { namespace = '', name = '' } = secret.metadata;
-    return this.#client.json<Secret>('PUT', objectPath('secrets', namespace, name), {
-      body: secretBody(secret),
-    });
+    try {
+      return await this.#client.json<Secret>('PUT', objectPath('secrets', namespace, name), {
+        body: secretBody(secret),
+      });
+    } catch (error) {
+      throw secretWriteError('update', name, error);
+    }
   }
 
   async deleteSecret(namespace: string, name: string): Promise<boolean> {

@@ -26,5 +26,8 @@ export {
   kubeErrorFromResponse,
   kubeErrorFromBody,
   describeFailedResponse,
+  MAX_STATUS_CAUSES,
   type KubeErrorCode,
+  type KubeErrorOptions,
+  type StatusCause,
 } from '../errors.js';
