@@ -483,3 +483,95 @@ describe('a --cert from the network is pinned however its URL is spelled (issue 
     }
   });
 });
+
+describe('a password in a --cert URL is sent, never printed or kept (issue 14 pins)', () => {
+  // A pin of some other certificate: the served one is then a swap (no /v1/cert-chain links them).
+  const OTHER_FINGERPRINT = `SHA256:${'A'.repeat(43)}`;
+
+  async function withServer(
+    serve: (path: string) => string | undefined,
+    test: (port: number, authorizations: (string | undefined)[]) => Promise<void>,
+  ) {
+    const { createServer } = await import('node:http');
+    const authorizations: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      authorizations.push(req.headers.authorization);
+      const body = serve(req.url ?? '');
+      if (body !== undefined) return void res.end(body);
+      res.statusCode = 404;
+      res.end('404 page not found\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = server.address();
+      await test(typeof address === 'object' && address !== null ? address.port : 0, authorizations);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+  const raw = (cert: string, files: Record<string, string> = {}) =>
+    kubeseal(['--raw', '--cert', cert, '-n', 'n', '--name', 's'], { stdin: 'v', files });
+  const KNOWN = '/home/u/.config/kubeseal/known-certs.json';
+  const fingerprintOf = async (pem: string) => {
+    const { parseCertificatePem, publicKeyFingerprint } = await import('@ssts/core');
+    return publicKeyFingerprint(parseCertificatePem(pem).publicKey);
+  };
+
+  it('first contact: basic auth sent, the notice and the file name the URL without user and password', async () => {
+    await withServer(
+      (path) => (path === '/v1/cert.pem' ? TLS_CRT : undefined),
+      async (port, authorizations) => {
+        const result = await raw(`http://ops:S3CRET-pw@127.0.0.1:${port}/v1/cert.pem`);
+        expect(result.code).toBe(0);
+        expect(authorizations).toEqual([`Basic ${Buffer.from('ops:S3CRET-pw').toString('base64')}`]);
+        expect(result.stderr).toBe(
+          `notice: first contact with http://127.0.0.1:${port}/v1/cert.pem: trusting certificate ` +
+            `${await fingerprintOf(TLS_CRT)} and remembering it\n`,
+        );
+        const file = String(result.files.get(KNOWN));
+        expect(file).not.toContain('S3CRET');
+        expect(Object.keys((JSON.parse(file) as { controllers: object }).controllers)).toEqual([
+          `http://127.0.0.1:${port}/v1/cert.pem`,
+        ]);
+      },
+    );
+  });
+
+  it('an answer other than 200 names the URL without them', async () => {
+    await withServer(
+      () => undefined,
+      async (port) => {
+        const result = await raw(`http://ops:S3CRET-pw@127.0.0.1:${port}/v1/cert.pem`);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toBe(
+          `error: cannot fetch "http://127.0.0.1:${port}/v1/cert.pem": 404 Not Found\n`,
+        );
+      },
+    );
+  });
+
+  it('a file written with the password keeps its pins: used (and rewritten without it), and a swap is refused', async () => {
+    await withServer(
+      (path) => (path === '/v1/cert.pem' ? TLS_CRT : undefined),
+      async (port) => {
+        const url = `http://ops:S3CRET-pw@127.0.0.1:${port}/v1/cert.pem`;
+        const legacy = (fingerprint: string) =>
+          JSON.stringify({ version: 1, controllers: { [url]: [fingerprint] } });
+        const same = await raw(url, { [KNOWN]: legacy(await fingerprintOf(TLS_CRT)) });
+        expect(same.code).toBe(0);
+        expect(same.stderr).toBe('');
+        expect(JSON.parse(String(same.files.get(KNOWN)))).toEqual({
+          version: 1,
+          controllers: { [`http://127.0.0.1:${port}/v1/cert.pem`]: [await fingerprintOf(TLS_CRT)] },
+        });
+        const swapped = await raw(url, { [KNOWN]: legacy(OTHER_FINGERPRINT) });
+        expect(swapped.code).toBe(1);
+        expect(swapped.stderr).toContain(
+          `the certificate of http://127.0.0.1:${port}/v1/cert.pem changed from`,
+        );
+        expect(swapped.stderr).not.toContain('S3CRET');
+      },
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import { isKubeError, proxyAgent, proxyFor, sendRequest, type Env } from '@ssts/kube';
 import { parseRequestTimeout } from '../cluster/controller-client.js';
 import { CliError } from '../errors.js';
+import { printableCertSource } from './cert-source.js';
 
 /** Largest certificate read from a URL or the controller: a PEM certificate (even a chain) is a few KiB. */
 export const MAX_CERT_BYTES = 1024 * 1024;
@@ -33,7 +34,7 @@ export async function fetchCert(cert: string, url: URL, options: CertFetchOption
     if (response.status !== 200) {
       throw new CliError(
         'CERT',
-        `cannot fetch "${cert}": ${response.status} ${response.statusMessage}`.trimEnd(),
+        `cannot fetch "${printableCertSource(cert)}": ${response.status} ${response.statusMessage}`.trimEnd(),
       );
     }
     return response.body;

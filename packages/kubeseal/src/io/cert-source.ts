@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { printableUrl } from '@ssts/kube/text';
 import { CliError, describeFsError } from '../errors.js';
 import type { CertFetchOptions } from './cert-fetch.js';
 import type { FileSystem } from './io.js';
@@ -14,6 +15,16 @@ export function locateCert(cert: string): CertLocation {
   } catch {
     return { kind: 'path', path: cert };
   }
+}
+
+/**
+ * `--cert` (or an API server URL) as it may be printed or stored: a URL's user name and password
+ * (`https://user:pass@host/…`, sent as basic auth) left out; anything else as given.
+ */
+export function printableCertSource(cert: string): string {
+  const location = locateCert(cert);
+  if (location.kind !== 'url' || (location.url.username === '' && location.url.password === '')) return cert;
+  return printableUrl(location.url);
 }
 
 /**

@@ -89,16 +89,17 @@ export async function checkCertContinuity(
     ...(fetched !== undefined && 'problem' in fetched && { chainProblem: fetched.problem }),
     trustNew: options.trustNewCert,
   });
-  if (decision.kind === 'pinned') return;
   if (decision.kind === 'refused') throw decision.error;
   // A renewal the controller's own signatures vouch for is accepted without a word (issue 14).
-  if (decision.kind !== 'linked') io.stderr.write(`${decision.notice}\n`);
-  if (path === undefined) return;
+  if (decision.kind !== 'linked' && decision.kind !== 'pinned') io.stderr.write(`${decision.notice}\n`);
+  // A pinned certificate changes nothing, unless the file still held a password in an identity (then rewritten).
+  if (path === undefined || (decision.kind === 'pinned' && known.redactedOnRead !== true)) return;
+  const next = decision.kind === 'pinned' ? known : decision.known;
   try {
     await writeKnownCerts(
       { fs: io.fs, mkdirp: (dir) => io.fs.mkdirp?.(dir) ?? Promise.resolve() },
       path,
-      decision.known,
+      next,
     );
   } catch (error) {
     // A read-only home (a CI container) must not stop sealing: this run's decision stands, it is just not kept.

@@ -292,6 +292,36 @@ describe('known certificates and the trust decision (library)', () => {
     expect(known.controllers['x']).toEqual(['b']);
     expect(pin(known, '__proto__', ['c']).controllers['__proto__']).toEqual(['a', 'c']);
   });
+
+  it('identities never hold a user name or password, and entries an older kubeseal wrote with them are merged', () => {
+    expect(
+      controllerIdentity({ server: 'https://u:pw@k8s.example:6443', namespace: 'ns', name: 'ctl' }),
+    ).toBe('https://k8s.example:6443/#ns/ctl');
+    expect(controllerIdentity({ server: 'https://k8s.example:6443', namespace: 'ns', name: 'ctl' })).toBe(
+      'https://k8s.example:6443#ns/ctl',
+    );
+    expect(controllerIdentity({ url: 'https://u:pw@h/v1/cert.pem' })).toBe('https://h/v1/cert.pem');
+    const known = parseKnownCerts(
+      Buffer.from(
+        JSON.stringify({
+          version: 1,
+          controllers: {
+            'https://h/v1/cert.pem': ['b', 'c'],
+            'https://u:pw@h/v1/cert.pem': ['a', 'b'],
+            'https://u:pw@k8s.example:6443#ns/ctl': ['d'],
+          },
+        }),
+      ),
+      '/k.json',
+    );
+    expect(known).toEqual({
+      version: 1,
+      controllers: { 'https://h/v1/cert.pem': ['a', 'b', 'c'], 'https://k8s.example:6443/#ns/ctl': ['d'] },
+      redactedOnRead: true,
+    });
+    const clean = parseKnownCerts(Buffer.from('{"version":1,"controllers":{"x":["b"]}}'), '/k.json');
+    expect(clean.redactedOnRead).toBeUndefined();
+  });
 });
 
 describe('kubeseal reencrypt, cluster mode (library)', () => {

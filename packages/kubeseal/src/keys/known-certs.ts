@@ -8,6 +8,7 @@ import { linkPath, parseCertChain, shortFingerprint, type VerifiedChainEntry } f
 import type { ControllerClient } from '../cluster/controller-client.js';
 import { CliError } from '../errors.js';
 import { fetchCert, type CertFetchOptions } from '../io/cert-fetch.js';
+import { printableCertSource } from '../io/cert-source.js';
 import type { FileSystem } from '../io/io.js';
 
 /** Environment variable naming the known-certificates file (the flag, `--known-certs`, wins). */
@@ -23,6 +24,11 @@ export const MAX_PINNED_PER_CONTROLLER = 512;
 export interface KnownCerts {
   readonly version: 1;
   readonly controllers: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Set when the file read held an identity with a URL's user name and password (written before they were left
+   * out): the caller writes the file again, so that the password does not stay on disk. Never written.
+   */
+  readonly redactedOnRead?: true;
 }
 
 export const EMPTY_KNOWN_CERTS: KnownCerts = { version: 1, controllers: {} };
@@ -47,8 +53,18 @@ export function controllerIdentity(
   source:
     { readonly server: string; readonly namespace: string; readonly name: string } | { readonly url: string },
 ): string {
-  return 'url' in source ? source.url : `${source.server}#${source.namespace}/${source.name}`;
+  // A URL's user name and password (basic auth) are not part of who the controller is, and must not be printed in
+  // notices or kept in the file.
+  return 'url' in source
+    ? printableCertSource(source.url)
+    : `${printableCertSource(source.server)}#${source.namespace}/${source.name}`;
 }
+
+/**
+ * An identity as written by an earlier kubeseal, without a URL's user name and password (see controllerIdentity;
+ * for `<server>#<namespace>/<name>` the URL parser reads the controller part as the fragment, which it keeps).
+ */
+const redactIdentity = printableCertSource;
 
 /** `https://host/v1/cert.pem` → `https://host/v1/cert-chain`; undefined when the URL does not end that way. */
 export function certChainUrl(certUrl: string): string | undefined {
@@ -94,16 +110,28 @@ export function parseKnownCerts(bytes: Uint8Array, path: string): KnownCerts {
     throw fileError(path, 'expected {"version": 1, "controllers": {...}}');
   }
   const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
-  for (const [identity, list] of Object.entries(controllers)) {
+  let redacted = false;
+  for (const [written, list] of Object.entries(controllers)) {
+    const identity = redactIdentity(written);
     if (!Array.isArray(list) || !list.every((f) => typeof f === 'string' && f.length <= 128)) {
       throw fileError(
         path,
         `the entry for ${JSON.stringify(identity.slice(0, 200))} is not a list of fingerprints`,
       );
     }
-    out[identity] = (list as string[]).slice(-MAX_PINNED_PER_CONTROLLER);
+    if (identity === written) {
+      out[identity] = [...new Set([...(out[identity] ?? []), ...(list as string[])])].slice(
+        -MAX_PINNED_PER_CONTROLLER,
+      );
+      continue;
+    }
+    // An entry kept with a password: its pins count for the identity without it, after that identity's own.
+    redacted = true;
+    out[identity] = [...new Set([...(list as string[]), ...(out[identity] ?? [])])].slice(
+      -MAX_PINNED_PER_CONTROLLER,
+    );
   }
-  return { version: 1, controllers: out };
+  return { version: 1, controllers: out, ...(redacted && { redactedOnRead: true as const }) };
 }
 
 /** Writes the file atomically (temp file and rename), creating its directory with `mkdirp` first. */
@@ -114,7 +142,8 @@ export async function writeKnownCerts(
 ): Promise<void> {
   try {
     await io.mkdirp(dirname(path));
-    await io.fs.writeFileAtomic(path, `${JSON.stringify(known, null, 2)}\n`);
+    const file = { version: known.version, controllers: known.controllers };
+    await io.fs.writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
   } catch (error) {
     throw new CliError(
       'OUTPUT',
