@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { KubeError } from '../errors.js';
 import type { Env } from '../kubeconfig/types.js';
 import type { TlsSettings } from './request.js';
+import { withoutUserinfo } from '../text/userinfo.js';
 
 function env(vars: Env, name: string): string {
   return vars[name.toUpperCase()] ?? vars[name.toLowerCase()] ?? '';
@@ -71,7 +72,8 @@ export function proxyFor(target: URL, proxyUrl: string | undefined, vars: Env): 
   try {
     return new URL(withScheme);
   } catch (cause) {
-    throw new KubeError('Config', `invalid proxy address "${text}"`, { cause });
+    // Go prints the text as given; a password in it is left out here.
+    throw new KubeError('Config', `invalid proxy address "${withoutUserinfo(text)}"`, { cause });
   }
 }
 

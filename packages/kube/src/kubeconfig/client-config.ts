@@ -15,6 +15,7 @@ import {
   str,
 } from './select.js';
 import type { EntryFields, KubeAccessOptions, MergedKubeconfig, ReadFile } from './types.js';
+import { withoutUserinfo } from '../text/userinfo.js';
 
 /** Everything a client needs to reach and authenticate to one API server. */
 export interface RestConfig {
@@ -239,7 +240,8 @@ function serverUrl(server: string, tlsConfigured: boolean): URL {
   } catch (cause) {
     throw new KubeError(
       'Config',
-      `invalid configuration: host must be a URL or a host:port pair: "${server}"`,
+      // Go prints the text as given; a password in it is left out here.
+      `invalid configuration: host must be a URL or a host:port pair: "${withoutUserinfo(server)}"`,
       {
         cause,
       },

@@ -3,3 +3,4 @@ export { escapeControlCharacters, safeText } from './escape.js';
 export { describeFsError } from './fs-error.js';
 export { errorMessage } from './error-message.js';
 export { printableUrl } from '../http/describe.js';
+export { withoutUserinfo } from './userinfo.js';

@@ -575,3 +575,32 @@ describe('a password in a --cert URL is sent, never printed or kept (issue 14 pi
     );
   });
 });
+
+describe('a password in a URL that does not parse is not printed either (a deliberate difference: Go prints it)', () => {
+  it.each([
+    [
+      '--cert',
+      ['--raw', '-n', 'n', '--name', 's', '--cert', 'https://ops:S3CRET-pw@[::1'],
+      {},
+      'error: open https://[::1: no such file or directory\n',
+    ],
+    [
+      '--server',
+      ['--raw', '-n', 'n', '--name', 's', '--server', 'https://ops:S3CRET-pw@[::1'],
+      {},
+      'error: invalid configuration: host must be a URL or a host:port pair: "https://[::1"\n',
+    ],
+    [
+      'HTTPS_PROXY',
+      ['--fetch-cert', '--server', 'https://k8s.example:6443', '--token', 't'],
+      { HTTPS_PROXY: 'http://ops:S3CRET-pw@[::1' },
+      'invalid proxy address "http://[::1"',
+    ],
+  ])('%s', async (_, args, env, expected) => {
+    const mem = memoryIo({ files: FIXTURES, stdin: 'v' });
+    const code = await run(args, mem.io, { ...ENV, ...env });
+    expect(code).toBe(1);
+    expect(mem.stderr()).not.toContain('S3CRET');
+    expect(mem.stderr()).toContain(expected);
+  });
+});

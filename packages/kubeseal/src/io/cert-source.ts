@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { printableUrl } from '@ssts/kube/text';
+import { printableUrl, withoutUserinfo } from '@ssts/kube/text';
 import { CliError, describeFsError } from '../errors.js';
 import type { CertFetchOptions } from './cert-fetch.js';
 import type { FileSystem } from './io.js';
@@ -23,7 +23,9 @@ export function locateCert(cert: string): CertLocation {
  */
 export function printableCertSource(cert: string): string {
   const location = locateCert(cert);
-  if (location.kind !== 'url' || (location.url.username === '' && location.url.password === '')) return cert;
+  // A URL that does not parse is read as a path; if it has a scheme's `//`, its user and password are left out too.
+  if (location.kind === 'path') return cert.includes('://') ? withoutUserinfo(cert) : cert;
+  if (location.url.username === '' && location.url.password === '') return cert;
   return printableUrl(location.url);
 }
 
@@ -53,12 +55,18 @@ export async function readCertFromSource(
   } else {
     throw new CliError(
       'CERT',
-      `Get "${cert}": unsupported protocol scheme "${location.url.protocol.slice(0, -1)}"`,
+      `Get "${printableCertSource(cert)}": unsupported protocol scheme "${location.url.protocol.slice(0, -1)}"`,
     );
   }
   try {
     return await fs.readFile(path);
   } catch (error) {
-    throw new CliError('CERT', describeFsError('open', path, error), { cause: error });
+    throw new CliError(
+      'CERT',
+      describeFsError('open', path === cert ? printableCertSource(cert) : path, error),
+      {
+        cause: error,
+      },
+    );
   }
 }
