@@ -86,7 +86,7 @@ export async function checkText(bytes: Uint8Array): Promise<FileReport> {
     .replace(/^\uFEFF/, '');
   const lineAt = lineFinder(text);
   const { parseAllDocuments, parseDocument } = await import('../io/yaml.js');
-  const options = { prettyErrors: false, uniqueKeys: false } as const;
+  const options = { uniqueKeys: false } as const;
   const yamlDocs = found[0]?.format === 'yaml' ? parseAllDocuments(text, options) : [];
   const jsonParts = found[0]?.format === 'json' ? splitJsonStream(text, DEFAULT_DOCUMENT_LIMITS) : [];
   const findings: Finding[] = [];

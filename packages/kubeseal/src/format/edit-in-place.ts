@@ -44,7 +44,7 @@ function childMap(node: unknown, key: string): { pair: Pair | undefined; map: YA
 
 /** The one SealedSecret named `name` (and in `namespace`, when given) among the documents of `text`. */
 function locate(text: string, file: string, name: string, namespace: string | undefined): Located {
-  const docs = parseAllDocuments(text, { prettyErrors: false, logLevel: 'error' });
+  const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) throw new CliError('INPUT', `${file}: no SealedSecret named ${name}`);
   const found: Located[] = [];
   for (const doc of docs) {

@@ -157,7 +157,7 @@ async function documentsOf(text: string, file: string) {
     return { values: [parseJsonDocument(text, 1)], docs: undefined };
   }
   const { parseAllDocuments } = await import('../io/yaml.js');
-  const parsed = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
+  const parsed = parseAllDocuments(text, { uniqueKeys: true });
   const docs = Array.isArray(parsed) ? parsed : [];
   const values = docs.map((doc) => {
     const error = doc.errors[0];

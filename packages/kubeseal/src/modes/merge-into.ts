@@ -178,7 +178,7 @@ const SIMPLE_KEY = /^[a-z][a-z.-]*(?:\/[a-z][a-z.-]*)?$/;
 /** The first SealedSecret of `text` read as YAML 1.2 by the `yaml` library. */
 async function sealedSecret12(text: string): Promise<unknown> {
   const { parseAllDocuments } = await import('../io/yaml.js');
-  const docs = parseAllDocuments(text, { version: '1.2', logLevel: 'error' });
+  const docs = parseAllDocuments(text, { version: '1.2' });
   if (!Array.isArray(docs)) return undefined;
   for (const doc of docs) {
     const value = doc.toJS({ maxAliasCount: 0 }) as { kind?: unknown } | null;
