@@ -111,23 +111,28 @@ function causesOf(body: StatusBody): StatusCause[] {
   return causes;
 }
 
+/** What a Status body gives a KubeError besides its message: the code, the reason and the causes. */
+function statusDetails(
+  status: number,
+  body: StatusBody,
+): { code: KubeErrorCode; reason?: string; causes: StatusCause[] } {
+  const reason = reasonOf(body);
+  return {
+    code: classify(status, typeof body.reason === 'string' ? body.reason : ''),
+    ...(reason !== undefined && { reason }),
+    causes: causesOf(body),
+  };
+}
+
 /** Builds a KubeError from an HTTP status and an already parsed body (e.g. a watch ERROR event's Status). */
 export function kubeErrorFromResponse(status: number, body: unknown, fallback: string): KubeError {
   const statusBody = asStatus(body);
-  const reason = reasonOf(statusBody);
   const message =
     typeof statusBody.message === 'string' && statusBody.message !== ''
       ? safeText(statusBody.message, MAX_STATUS_MESSAGE_CHARS)
       : fallback;
-  return new KubeError(
-    classify(status, typeof statusBody.reason === 'string' ? statusBody.reason : ''),
-    message,
-    {
-      status,
-      ...(reason !== undefined && { reason }),
-      causes: causesOf(statusBody),
-    },
-  );
+  const { code, ...details } = statusDetails(status, statusBody);
+  return new KubeError(code, message, { status, ...details });
 }
 
 function parseJson(text: string): unknown {
@@ -154,18 +159,12 @@ export function describeFailedResponse(status: number, body: Uint8Array): string
 /** A KubeError for a non-2xx answer, from its raw body. */
 export function kubeErrorFromBody(status: number, body: Uint8Array, retryAfterSeconds?: number): KubeError {
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  const parsed = asStatus(parseJson(text));
-  const reason = reasonOf(parsed);
-  return new KubeError(
-    classify(status, typeof parsed.reason === 'string' ? parsed.reason : ''),
-    describeFailedResponse(status, body),
-    {
-      status,
-      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-      ...(reason !== undefined && { reason }),
-      causes: causesOf(parsed),
-    },
-  );
+  const { code, ...details } = statusDetails(status, asStatus(parseJson(text)));
+  return new KubeError(code, describeFailedResponse(status, body), {
+    status,
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    ...details,
+  });
 }
 
 function classify(status: number, reason: string): KubeErrorCode {
