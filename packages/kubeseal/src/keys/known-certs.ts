@@ -119,17 +119,11 @@ export function parseKnownCerts(bytes: Uint8Array, path: string): KnownCerts {
         `the entry for ${JSON.stringify(identity.slice(0, 200))} is not a list of fingerprints`,
       );
     }
-    if (identity === written) {
-      out[identity] = [...new Set([...(out[identity] ?? []), ...(list as string[])])].slice(
-        -MAX_PINNED_PER_CONTROLLER,
-      );
-      continue;
-    }
-    // An entry kept with a password: its pins count for the identity without it, after that identity's own.
-    redacted = true;
-    out[identity] = [...new Set([...(list as string[]), ...(out[identity] ?? [])])].slice(
-      -MAX_PINNED_PER_CONTROLLER,
-    );
+    // An entry kept with a password: its pins count for the identity without it, as older than that identity's own.
+    const mine = out[identity] ?? [];
+    if (identity !== written) redacted = true;
+    const merged = identity === written ? [...mine, ...(list as string[])] : [...(list as string[]), ...mine];
+    out[identity] = [...new Set(merged)].slice(-MAX_PINNED_PER_CONTROLLER);
   }
   return { version: 1, controllers: out, ...(redacted && { redactedOnRead: true as const }) };
 }
