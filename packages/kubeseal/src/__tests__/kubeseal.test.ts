@@ -448,6 +448,30 @@ describe('run hooks (the single executable turns Sparkplug off for offline comma
   });
 });
 
+/** A certificate server on 127.0.0.1 for `test`, which gets its port and the Authorization header of each request. */
+async function withServer(
+  serve: (path: string) => string | undefined,
+  test: (port: number, authorizations: (string | undefined)[]) => Promise<void>,
+) {
+  const { createServer } = await import('node:http');
+  const authorizations: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    authorizations.push(req.headers.authorization);
+    const body = serve(req.url ?? '');
+    if (body !== undefined) return void res.end(body);
+    res.statusCode = 404;
+    res.end('404 page not found\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const address = server.address();
+    await test(typeof address === 'object' && address !== null ? address.port : 0, authorizations);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 describe('a --cert from the network is pinned however its URL is spelled (issue 14)', () => {
   it.each([
     ['http://', (port: number) => `http://127.0.0.1:${port}/v1/cert.pem`],
@@ -457,30 +481,20 @@ describe('a --cert from the network is pinned however its URL is spelled (issue 
       (port: number) => `http:127.0.0.1:${port}/v1/cert.pem`,
     ],
   ])('%s', async (_, spell) => {
-    const { createServer } = await import('node:http');
-    let requests = 0;
-    const server = createServer((req, res) => {
-      requests++;
-      if (req.url === '/v1/cert.pem') return void res.end(TLS_CRT);
-      res.statusCode = 404;
-      res.end('404 page not found\n');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const address = server.address();
-      const cert = spell(typeof address === 'object' && address !== null ? address.port : 0);
-      const result = await kubeseal(['--raw', '--cert', cert, '-n', 'n', '--name', 's'], { stdin: 'v' });
-      expect(result.stderr).toContain(`notice: first contact with ${cert}: trusting certificate`);
-      expect(result.code).toBe(0);
-      expect(requests).toBe(1);
-      const known = JSON.parse(String(result.files.get('/home/u/.config/kubeseal/known-certs.json'))) as {
-        controllers: Record<string, string[]>;
-      };
-      expect(Object.keys(known.controllers)).toEqual([cert]);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await withServer(
+      (path) => (path === '/v1/cert.pem' ? TLS_CRT : undefined),
+      async (port, authorizations) => {
+        const cert = spell(port);
+        const result = await kubeseal(['--raw', '--cert', cert, '-n', 'n', '--name', 's'], { stdin: 'v' });
+        expect(result.stderr).toContain(`notice: first contact with ${cert}: trusting certificate`);
+        expect(result.code).toBe(0);
+        expect(authorizations.length).toBe(1);
+        const known = JSON.parse(String(result.files.get('/home/u/.config/kubeseal/known-certs.json'))) as {
+          controllers: Record<string, string[]>;
+        };
+        expect(Object.keys(known.controllers)).toEqual([cert]);
+      },
+    );
   });
 });
 
@@ -488,28 +502,6 @@ describe('a password in a --cert URL is sent, never printed or kept (issue 14 pi
   // A pin of some other certificate: the served one is then a swap (no /v1/cert-chain links them).
   const OTHER_FINGERPRINT = `SHA256:${'A'.repeat(43)}`;
 
-  async function withServer(
-    serve: (path: string) => string | undefined,
-    test: (port: number, authorizations: (string | undefined)[]) => Promise<void>,
-  ) {
-    const { createServer } = await import('node:http');
-    const authorizations: (string | undefined)[] = [];
-    const server = createServer((req, res) => {
-      authorizations.push(req.headers.authorization);
-      const body = serve(req.url ?? '');
-      if (body !== undefined) return void res.end(body);
-      res.statusCode = 404;
-      res.end('404 page not found\n');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const address = server.address();
-      await test(typeof address === 'object' && address !== null ? address.port : 0, authorizations);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  }
   const raw = (cert: string, files: Record<string, string> = {}) =>
     kubeseal(['--raw', '--cert', cert, '-n', 'n', '--name', 's'], { stdin: 'v', files });
   const KNOWN = '/home/u/.config/kubeseal/known-certs.json';

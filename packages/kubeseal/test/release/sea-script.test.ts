@@ -25,17 +25,15 @@ describe('scripts/sea.mjs --node', () => {
   it.each([
     [
       'v20.20.2',
-      "whose snapshot serializer aborts on kubeseal's heap; build with Node >= 22 (the release uses Node 24)",
+      ", whose snapshot serializer aborts on kubeseal's heap; build with Node >= 22 (the release uses Node 24)",
     ],
-    ['v20.5.1', 'useSnapshot needs Node >= 20.6'],
-  ])('refuses %s in one line, and writes nothing', (version, reason) => {
+    ['v20.5.1', '; useSnapshot needs Node >= 20.6'],
+  ])('refuses %s in one line, and writes nothing', (version, tail) => {
     const node = fakeNode(version);
     const r = build(node);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(existsSync(join(dir, 'kubeseal'))).toBe(false);
-    expect(r.stderr).toBe(
-      `sea: ${node} is Node ${version}${reason.startsWith('whose') ? ', ' : '; '}${reason}\n`,
-    );
+    expect(r.stderr).toBe(`sea: ${node} is Node ${version}${tail}\n`);
   });
 });
